@@ -1,0 +1,358 @@
+//! NAME
+//!     flags: every command's flags and their help, declared once.
+//!
+//! DESCRIPTION
+//!     A small table-driven parser (no clap: it would double the xtask's cold build). Each flag is
+//!     declared with its help text; `cargo xtask --help` and `cargo xtask <command> --help` are
+//!     printed from the same tables, and a test checks the tables themselves.
+
+use anyhow::{bail, Context, Result};
+use camino::Utf8PathBuf;
+
+pub struct Flag {
+    pub name: &'static str,
+    pub short: Option<char>,
+    /// The value's placeholder, or None for a switch.
+    pub value: Option<&'static str>,
+    pub help: &'static str,
+}
+
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub flags: &'static [Flag],
+}
+
+const fn switch(name: &'static str, help: &'static str) -> Flag {
+    Flag {
+        name,
+        short: None,
+        value: None,
+        help,
+    }
+}
+
+const fn valued(name: &'static str, value: &'static str, help: &'static str) -> Flag {
+    Flag {
+        name,
+        short: None,
+        value: Some(value),
+        help,
+    }
+}
+
+pub const RPM_FLAGS: &[Flag] = &[
+    valued(
+        "source",
+        "DIR",
+        "The Asterisk tree to package (default: the checkout the xtask lives in)",
+    ),
+    valued(
+        "out",
+        "DIR",
+        "Where the RPMs, SRPM, source archive and manifest.json go (default: <target>/rpm)",
+    ),
+    switch("native", "Build with this host's rpmbuild"),
+    switch(
+        "nodeps",
+        "Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)",
+    ),
+    valued(
+        "spec",
+        "FILE",
+        "Use this spec instead of contrib/rpm/asterisk.spec from the tree or beside the xtask",
+    ),
+    valued(
+        "rpm-version",
+        "V",
+        "RPM Version instead of the one derived from the Asterisk version",
+    ),
+    valued(
+        "rpm-release",
+        "R",
+        "RPM Release instead of the derived one (1, or 1.dirty.<time> for uncommitted changes)",
+    ),
+    valued(
+        "download-cache",
+        "DIR",
+        "Directory with third-party tarballs (pjproject-<v>.tar.bz2) for a build without network \
+         (default: ~/.cache/asterisk-xtask/downloads when it exists)",
+    ),
+    valued("jobs", "N", "Parallel make jobs (default: every CPU)"),
+    Flag {
+        name: "quiet",
+        short: Some('q'),
+        value: None,
+        help: "One line per rpmbuild phase instead of its whole output",
+    },
+    switch(
+        "dry-run",
+        "Print what would run; build and write nothing",
+    ),
+    switch("verbose", "Also print the queries (git, rpm) the xtask runs"),
+];
+
+pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
+    name: "rpm",
+    about:
+        "Pack the working tree into a source archive and build RPMs from it with the in-tree spec",
+    flags: RPM_FLAGS,
+}];
+
+#[derive(Debug, Clone, Default)]
+pub struct RpmFlags {
+    pub source: Option<Utf8PathBuf>,
+    pub out: Option<Utf8PathBuf>,
+    pub native: bool,
+    pub nodeps: bool,
+    pub spec: Option<Utf8PathBuf>,
+    pub rpm_version: Option<String>,
+    pub rpm_release: Option<String>,
+    pub download_cache: Option<Utf8PathBuf>,
+    pub jobs: Option<u32>,
+    pub quiet: bool,
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Help(String),
+    Rpm(RpmFlags),
+}
+
+/// What the command line said, before typing: (flag name, value) in order.
+type Said = Vec<(&'static str, Option<String>)>;
+
+pub fn parse(args: &[String]) -> Result<Command> {
+    let Some((first, rest)) = args.split_first() else {
+        return Ok(Command::Help(main_help()));
+    };
+    if matches!(first.as_str(), "-h" | "--help" | "help") {
+        return Ok(Command::Help(match rest.first() {
+            Some(name) => command_help(find_command(name)?),
+            None => main_help(),
+        }));
+    }
+    let spec = find_command(first)?;
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        return Ok(Command::Help(command_help(spec)));
+    }
+    let said = parse_flags(spec, rest)?;
+    match spec.name {
+        "rpm" => Ok(Command::Rpm(rpm_flags(&said)?)),
+        other => unreachable!("command {other} is declared but not dispatched"),
+    }
+}
+
+fn find_command(name: &str) -> Result<&'static CommandSpec> {
+    COMMANDS.iter().find(|c| c.name == name).with_context(|| {
+        let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+        format!(
+            "unknown command '{name}': the commands are {} (cargo xtask --help)",
+            names.join(", ")
+        )
+    })
+}
+
+fn parse_flags(spec: &CommandSpec, args: &[String]) -> Result<Said> {
+    let mut said = Said::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let (name, inline) = if let Some(long) = arg.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (long.to_string(), None),
+            }
+        } else if let Some(short) = arg.strip_prefix('-').filter(|s| s.chars().count() == 1) {
+            let c = short.chars().next().unwrap_or('-');
+            let flag = spec.flags.iter().find(|f| f.short == Some(c));
+            match flag {
+                Some(f) => (f.name.to_string(), None),
+                None => bail!(
+                    "unknown flag '{arg}' for {}: see cargo xtask {} --help",
+                    spec.name,
+                    spec.name
+                ),
+            }
+        } else {
+            bail!(
+                "unexpected argument '{arg}' for {}: see cargo xtask {} --help",
+                spec.name,
+                spec.name
+            );
+        };
+        let Some(flag) = spec.flags.iter().find(|f| f.name == name) else {
+            bail!(
+                "unknown flag '--{name}' for {}: see cargo xtask {} --help",
+                spec.name,
+                spec.name
+            );
+        };
+        let value = match (flag.value, inline) {
+            (None, None) => None,
+            (None, Some(_)) => bail!("--{name} takes no value"),
+            (Some(_), Some(v)) => Some(v),
+            (Some(placeholder), None) => {
+                i += 1;
+                match args.get(i) {
+                    Some(v) => Some(v.clone()),
+                    None => bail!("--{name} needs a value: --{name} {placeholder}"),
+                }
+            }
+        };
+        if said.iter().any(|(n, _)| *n == flag.name) {
+            bail!("--{name} is given twice");
+        }
+        said.push((flag.name, value));
+        i += 1;
+    }
+    Ok(said)
+}
+
+fn switch_on(said: &Said, name: &str) -> bool {
+    said.iter().any(|(n, _)| *n == name)
+}
+
+fn value_of(said: &Said, name: &str) -> Option<String> {
+    said.iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, v)| v.clone())
+}
+
+fn path_of(said: &Said, name: &str) -> Result<Option<Utf8PathBuf>> {
+    match value_of(said, name) {
+        Some(v) if v.is_empty() => bail!("--{name} needs a non-empty path"),
+        Some(v) => Ok(Some(Utf8PathBuf::from(v))),
+        None => Ok(None),
+    }
+}
+
+fn rpm_flags(said: &Said) -> Result<RpmFlags> {
+    let jobs = match value_of(said, "jobs") {
+        Some(v) => Some(
+            v.parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| format!("--jobs takes a whole number above 0, not '{v}'"))?,
+        ),
+        None => None,
+    };
+    Ok(RpmFlags {
+        source: path_of(said, "source")?,
+        out: path_of(said, "out")?,
+        native: switch_on(said, "native"),
+        nodeps: switch_on(said, "nodeps"),
+        spec: path_of(said, "spec")?,
+        rpm_version: value_of(said, "rpm-version"),
+        rpm_release: value_of(said, "rpm-release"),
+        download_cache: path_of(said, "download-cache")?,
+        jobs,
+        quiet: switch_on(said, "quiet"),
+        dry_run: switch_on(said, "dry-run"),
+        verbose: switch_on(said, "verbose"),
+    })
+}
+
+pub fn main_help() -> String {
+    let mut s = String::from(
+        "Build RPMs of an Asterisk working tree.\n\nUsage: cargo xtask <command> [flags]\n\nCommands:\n",
+    );
+    for c in COMMANDS {
+        s.push_str(&format!("  {:<8}{}\n", c.name, c.about));
+    }
+    s.push_str("\n`cargo xtask <command> --help` lists a command's flags.\n");
+    s
+}
+
+pub fn command_help(spec: &CommandSpec) -> String {
+    let mut s = format!(
+        "{}\n\nUsage: cargo xtask {} [flags]\n\nFlags:\n",
+        spec.about, spec.name
+    );
+    for f in spec.flags {
+        let mut left = match f.short {
+            Some(c) => format!("-{c}, --{}", f.name),
+            None => format!("    --{}", f.name),
+        };
+        if let Some(v) = f.value {
+            left.push_str(&format!(" {v}"));
+        }
+        s.push_str(&format!("  {left:<26}{}\n", f.help));
+    }
+    s.push_str(&format!("  {:<26}{}\n", "-h, --help", "Print this help"));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_tables_are_sound() {
+        for c in COMMANDS {
+            let mut names: Vec<&str> = c.flags.iter().map(|f| f.name).collect();
+            names.sort();
+            let before = names.len();
+            names.dedup();
+            assert_eq!(before, names.len(), "duplicate flag in {}", c.name);
+            for f in c.flags {
+                assert!(!f.help.is_empty() && !f.help.ends_with('.'), "--{}", f.name);
+                assert!(f
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-'));
+                assert!(command_help(c).contains(&format!("--{}", f.name)));
+            }
+            assert!(main_help().contains(c.name));
+        }
+    }
+
+    #[test]
+    fn rpm_flags_parse() {
+        let Command::Rpm(f) = parse(&args(
+            "rpm --native --source tests/fixtures/mini-asterisk -q --out=o --jobs 3 --rpm-version 1.2",
+        ))
+        .unwrap() else {
+            panic!("not rpm");
+        };
+        assert!(f.native && f.quiet && !f.nodeps);
+        assert_eq!(f.source.unwrap(), "tests/fixtures/mini-asterisk");
+        assert_eq!(f.out.unwrap(), "o");
+        assert_eq!(f.jobs, Some(3));
+        assert_eq!(f.rpm_version.as_deref(), Some("1.2"));
+    }
+
+    #[test]
+    fn bad_command_lines_say_what_is_wrong() {
+        let cases = [
+            ("bogus", "unknown command 'bogus'"),
+            ("rpm --bogus", "unknown flag '--bogus'"),
+            ("rpm -z", "unknown flag '-z'"),
+            ("rpm --source", "--source needs a value"),
+            ("rpm --native=yes", "--native takes no value"),
+            ("rpm --jobs 0", "--jobs takes a whole number"),
+            ("rpm extra", "unexpected argument 'extra'"),
+            ("rpm --native --native", "given twice"),
+        ];
+        for (line, want) in cases {
+            let err = parse(&args(line)).unwrap_err().to_string();
+            assert!(err.contains(want), "{line}: {err}");
+        }
+    }
+
+    #[test]
+    fn help_is_reachable() {
+        for line in ["", "--help", "help", "help rpm", "rpm --help", "rpm -h"] {
+            assert!(
+                matches!(parse(&args(line)).unwrap(), Command::Help(_)),
+                "{line}"
+            );
+        }
+    }
+}

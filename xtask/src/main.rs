@@ -1,0 +1,21 @@
+//! `cargo xtask`: parse, dispatch, print the error chain once.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Option<Vec<String>> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string().ok())
+        .collect();
+    let Some(args) = args else {
+        eprintln!("error: an argument is not UTF-8: pass paths and values as UTF-8");
+        return ExitCode::FAILURE;
+    };
+    match xtask::run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! NAME
+//!     rpm: `cargo xtask rpm`, the working tree becomes RPMs.
+//!
+//! SYNOPSIS
+//!     cargo xtask rpm --native [--source DIR] [--out DIR] [-q] ...
+//!
+//! DESCRIPTION
+//!     Tree -> file set -> version -> deterministic source archive -> rpmbuild -ba with the spec
+//!     (every rpmbuild directory under the target directory) -> atomic publish of the RPMs, the
+//!     SRPM, the archive and manifest.json -> a summary with sizes and time per phase.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::flags::RpmFlags;
+use crate::manifest::{Artifact, Kind, Manifest};
+use crate::process::{self, Cmd};
+use crate::spec::{self, SpecInputs};
+use crate::tree::{Tree, TreeKind};
+use crate::version::{self, RpmVersion, Snapshot};
+use crate::{archive, fileset, publish, sha256, Workspace};
+
+/// The install hint for a missing rpmbuild, per distribution.
+pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
+    dnf install rpm-build; Debian/Ubuntu: apt-get install rpm; openSUSE: zypper install rpm-build; \
+    Arch: pacman -S rpm-tools)";
+
+pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
+    process::set_dry_run(flags.dry_run);
+    process::set_verbose(flags.verbose);
+    let mut timer = PhaseTimer::default();
+
+    let tree = Tree::locate(flags.source.as_deref(), &ws.root)?;
+    let spec = spec::locate(flags.spec.as_deref(), &tree.root, &ws.root)?;
+    let out = match &flags.out {
+        Some(dir) => absolute(dir)?,
+        None => ws.target.join("rpm"),
+    };
+    let rpmbuild = which::which("rpmbuild").map_err(|_| anyhow::anyhow!(RPMBUILD_HINT))?;
+    let rpmbuild = Utf8PathBuf::try_from(rpmbuild).context("the path of rpmbuild is not UTF-8")?;
+    let download_cache = download_cache(flags.download_cache.as_deref())?;
+    if !flags.dry_run {
+        ws.prepare_target()?;
+        publish::check_out_dir(&out)?;
+    }
+    eprintln!(
+        "tree: {} ({})",
+        tree.root,
+        if tree.kind == TreeKind::Git {
+            "git"
+        } else {
+            "no git"
+        }
+    );
+    eprintln!("spec: {} ({})", spec.path, spec.origin.describe());
+
+    // What goes in, and what it is called.
+    let files = fileset::collect(&tree, &[ws.target.clone(), out.clone()])?;
+    for warning in &files.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let head = tree.head()?;
+    let facts = tree.version_facts(files.tracked_changes)?;
+    let asterisk_version = version::asterisk_version(&facts);
+    let changed_mtimes: Vec<i64> = files
+        .entries
+        .iter()
+        .filter(|e| files.changed.binary_search(&e.path).is_ok())
+        .map(|e| e.mtime)
+        .collect();
+    let source_date = source_date(
+        std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
+        head.map(|h| h.commit_time),
+        files.differs,
+        &changed_mtimes,
+    )?;
+    let dirty = tree.kind == TreeKind::Git && files.differs;
+    let rpm = resolve_rpm_version(
+        &asterisk_version,
+        head.map(|h| Snapshot {
+            commit_date: version::utc_stamp(h.commit_time).0,
+            depth: h.depth,
+        }),
+        dirty.then(|| version::utc_stamp(source_date).1),
+        flags.rpm_version.as_deref(),
+        flags.rpm_release.as_deref(),
+    )?;
+    eprintln!(
+        "version: {asterisk_version} -> asterisk-{}-{}{}",
+        rpm.version,
+        rpm.release,
+        if dirty { " (uncommitted changes)" } else { "" }
+    );
+
+    // The archive.
+    let work = ws.target.join("xtask/rpm-work");
+    let stem = version::archive_stem(&asterisk_version);
+    let archive_name = format!("{stem}.tar.gz");
+    let archive_path = work.join("SOURCES").join(&archive_name);
+    let members = archive::members(
+        &files.entries,
+        &[(".version", format!("{asterisk_version}\n").into_bytes())],
+    );
+    if flags.dry_run {
+        eprintln!(
+            "would write {archive_path} ({} entries, mtime {source_date})",
+            members.len()
+        );
+    } else {
+        reset_work_dir(&work)?;
+        archive::write(&tree.root, &members, &stem, source_date, &archive_path)?;
+    }
+    timer.end("archive");
+    if !flags.dry_run {
+        eprintln!(
+            "archive: {archive_name} ({} files, {})",
+            files.entries.len() + 1,
+            human_size(file_size(&archive_path)?)
+        );
+    }
+
+    // rpmbuild.
+    let (nodeps, note) = decide_nodeps(flags.nodeps, host_rpmdb_knows_shell());
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    let inputs = SpecInputs {
+        asterisk_version: asterisk_version.clone(),
+        rpm: rpm.clone(),
+        archive_name: archive_name.clone(),
+        top_dir: stem.clone(),
+        source_date_epoch: source_date,
+        download_cache,
+        jobs: flags.jobs,
+    };
+    let defines = spec::defines(&inputs, &work);
+    let cmd = Cmd::new(rpmbuild.as_str())
+        .arg("-ba")
+        .args(spec::define_args(&defines))
+        .args(nodeps.then_some("--nodeps"))
+        .arg(spec.path.as_str())
+        .env("SOURCE_DATE_EPOCH", source_date.to_string());
+    let mut phases = PhaseTracker::default();
+    let quiet = flags.quiet;
+    let result = cmd.run(|line| {
+        if let Some(next) = phase_of_line(line) {
+            if let Some((done, took)) = phases.enter(next) {
+                if quiet {
+                    eprintln!("  {done:<10} {}", human_duration(took));
+                }
+            }
+        }
+        if !quiet {
+            println!("{line}");
+        }
+    });
+    let rpm_phases = phases.finish();
+    if let Err(e) = result {
+        let keep = format!("the previous outputs in {out} are untouched");
+        return Err(match rpm_phases.last() {
+            None => e.context(format!("rpmbuild rejected the spec {}; {keep}", spec.path)),
+            Some((phase, _)) => e.context(format!("rpmbuild failed in {phase}; {keep}")),
+        });
+    }
+    timer.absorb(&rpm_phases);
+    if flags.dry_run {
+        eprintln!("dry run: nothing was built or written");
+        return Ok(());
+    }
+
+    // Publish.
+    let mut artifacts = Vec::new();
+    let staging = publish::staging_dir(&out)?;
+    let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
+    for path in find_files(&work.join("RPMS"), ".rpm")? {
+        let rel = path.strip_prefix(&work).unwrap_or(&path).to_string();
+        outputs.push((path, rel, Kind::Rpm));
+    }
+    for path in find_files(&work.join("SRPMS"), ".src.rpm")? {
+        let rel = path.strip_prefix(&work).unwrap_or(&path).to_string();
+        outputs.push((path, rel, Kind::Srpm));
+    }
+    outputs.push((archive_path.clone(), archive_name.clone(), Kind::Source));
+    let srpm = outputs
+        .iter()
+        .find(|o| o.2 == Kind::Srpm)
+        .map(|o| o.0.clone())
+        .context("rpmbuild wrote no source RPM")?;
+    let nvr = Cmd::new("rpm")
+        .args([
+            "-qp",
+            "--nosignature",
+            "--qf",
+            "%{NAME}\\t%{VERSION}\\t%{RELEASE}",
+        ])
+        .arg(srpm.as_str())
+        .read()
+        .with_context(|| format!("reading the name and version of {srpm}"))?;
+    let mut nvr = nvr.split('\t').map(str::to_string);
+    let (name, rpm_version, rpm_release) = (
+        nvr.next().unwrap_or_default(),
+        nvr.next().unwrap_or_default(),
+        nvr.next().unwrap_or_default(),
+    );
+    for (path, rel, kind) in &outputs {
+        artifacts.push(Artifact {
+            path: rel.clone(),
+            kind: *kind,
+            sha256: sha256::of_file(path)?,
+            size: file_size(path)?,
+        });
+        publish::stage_file(path, &staging, rel)?;
+    }
+    let manifest = Manifest {
+        name,
+        version: rpm_version,
+        release: rpm_release,
+        asterisk_version,
+        source_date_epoch: source_date,
+        spec: spec.path.to_string(),
+        builder: "native".into(),
+        artifacts,
+    };
+    std::fs::write(staging.join(publish::MANIFEST), manifest.to_json())
+        .with_context(|| format!("writing {staging}/{}", publish::MANIFEST))?;
+    publish::swap_in(&staging, &out)?;
+    timer.end("publish");
+
+    eprintln!("\npublished to {out}:");
+    for a in &manifest.artifacts {
+        eprintln!("  {:<72} {:>9}", a.path, human_size(a.size));
+    }
+    eprintln!("  {:<72}", publish::MANIFEST);
+    let phases: Vec<String> = timer
+        .phases
+        .iter()
+        .map(|(p, d)| format!("{p} {}", human_duration(*d)))
+        .collect();
+    eprintln!(
+        "time: {}; total {}",
+        phases.join(", "),
+        human_duration(timer.total())
+    );
+    Ok(())
+}
+
+/// SOURCE_DATE_EPOCH if set; else the commit time of a clean tree; else the newest mtime among
+/// the files that differ from the commit (and never before the commit).
+pub fn source_date(
+    env: Option<&str>,
+    commit_time: Option<i64>,
+    differs: bool,
+    changed_mtimes: &[i64],
+) -> Result<i64> {
+    if let Some(value) = env.filter(|v| !v.is_empty()) {
+        return value.trim().parse().with_context(|| {
+            format!("SOURCE_DATE_EPOCH must be a whole number of seconds, not '{value}'")
+        });
+    }
+    let newest = changed_mtimes.iter().copied().max();
+    match (commit_time, differs, newest) {
+        (Some(commit), false, _) => Ok(commit),
+        (Some(commit), true, Some(newest)) => Ok(commit.max(newest)),
+        (Some(commit), true, None) => Ok(commit),
+        (None, _, Some(newest)) => Ok(newest),
+        (None, _, None) => Ok(0),
+    }
+}
+
+/// The RPM Version/Release: the overrides where given, else derived from the Asterisk version.
+pub fn resolve_rpm_version(
+    asterisk: &str,
+    snapshot: Option<Snapshot>,
+    dirty_stamp: Option<String>,
+    version_override: Option<&str>,
+    release_override: Option<&str>,
+) -> Result<RpmVersion> {
+    let derived = match version_override {
+        Some(v) => Ok(RpmVersion {
+            version: v.to_string(),
+            release: match &dirty_stamp {
+                Some(stamp) => format!("1.dirty.{stamp}"),
+                None => "1".into(),
+            },
+        }),
+        None => version::rpm_version(
+            asterisk,
+            &snapshot.unwrap_or_default(),
+            dirty_stamp.as_deref(),
+        ),
+    };
+    let mut rpm = derived?;
+    if let Some(r) = release_override {
+        rpm.release = r.to_string();
+    }
+    version::check_rpm_field("the RPM Version", &rpm.version)?;
+    version::check_rpm_field("the RPM Release", &rpm.release)?;
+    Ok(rpm)
+}
+
+/// Whether to pass `--nodeps`, and a note when the xtask decided it.
+pub fn decide_nodeps(flag: bool, rpmdb_knows_host: bool) -> (bool, Option<&'static str>) {
+    match (flag, rpmdb_knows_host) {
+        (true, _) => (true, None),
+        (false, true) => (false, None),
+        (false, false) => (
+            true,
+            Some(
+                "this host's packages are not in the rpm database (a Debian-family host?): \
+                  BuildRequires are not checked (--nodeps)",
+            ),
+        ),
+    }
+}
+
+/// Whether rpm's database knows what provides /bin/sh: false on hosts whose packages are not
+/// RPMs, where every BuildRequires would be reported missing.
+fn host_rpmdb_knows_shell() -> bool {
+    Cmd::new("rpm")
+        .args(["-q", "--whatprovides", "/bin/sh"])
+        .read_optional()
+        .map(|answer| answer.is_some())
+        .unwrap_or(false)
+}
+
+/// `--download-cache DIR` must exist; the default is used only when it does.
+fn download_cache(given: Option<&Utf8Path>) -> Result<Option<Utf8PathBuf>> {
+    if let Some(dir) = given {
+        if !dir.is_dir() {
+            bail!("the download cache {dir} is not a directory: create it and put the third-party tarballs there");
+        }
+        return Ok(Some(absolute(dir)?));
+    }
+    let base = std::env::var("XDG_CACHE_HOME")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(Utf8PathBuf::from)
+        .or_else(|| {
+            std::env::var("HOME")
+                .ok()
+                .map(|h| Utf8PathBuf::from(h).join(".cache"))
+        });
+    Ok(base
+        .map(|b| b.join("asterisk-xtask/downloads"))
+        .filter(|d| d.is_dir()))
+}
+
+/// The phase an rpmbuild output line starts, if any.
+pub fn phase_of_line(line: &str) -> Option<&str> {
+    if let Some(rest) = line.strip_prefix("Executing(") {
+        return rest.split(')').next();
+    }
+    if line.starts_with("Processing files:") || line.starts_with("Checking for unpackaged") {
+        return Some("files");
+    }
+    if line.starts_with("Wrote: ") {
+        return Some("write");
+    }
+    None
+}
+
+/// Follows rpmbuild's phases as its lines go by.
+#[derive(Default)]
+pub struct PhaseTracker {
+    current: Option<(String, Instant)>,
+    done: Vec<(String, Duration)>,
+}
+
+impl PhaseTracker {
+    /// Enters `phase`; returns the phase that ended, with its time, when it changed.
+    pub fn enter(&mut self, phase: &str) -> Option<(String, Duration)> {
+        if self.current.as_ref().is_some_and(|(p, _)| p == phase) {
+            return None;
+        }
+        let ended = self.close();
+        self.current = Some((phase.to_string(), Instant::now()));
+        ended
+    }
+
+    fn close(&mut self) -> Option<(String, Duration)> {
+        let (phase, start) = self.current.take()?;
+        let took = start.elapsed();
+        self.done.push((phase.clone(), took));
+        Some((phase, took))
+    }
+
+    /// Every phase seen, in order, the last one (where a failure happened) included.
+    pub fn finish(mut self) -> Vec<(String, Duration)> {
+        self.close();
+        self.done
+    }
+}
+
+/// Wall-clock time per step of the whole command.
+struct PhaseTimer {
+    start: Instant,
+    mark: Instant,
+    phases: Vec<(String, Duration)>,
+}
+
+impl Default for PhaseTimer {
+    fn default() -> Self {
+        let now = Instant::now();
+        PhaseTimer {
+            start: now,
+            mark: now,
+            phases: Vec::new(),
+        }
+    }
+}
+
+impl PhaseTimer {
+    fn end(&mut self, phase: &str) {
+        let now = Instant::now();
+        self.add(phase, now - self.mark);
+        self.mark = now;
+    }
+
+    fn absorb(&mut self, phases: &[(String, Duration)]) {
+        for (phase, took) in phases {
+            self.add(phase, *took);
+        }
+        self.mark = Instant::now();
+    }
+
+    /// Adds time to a phase, merging a phase seen twice (rpmbuild's "files" step is).
+    fn add(&mut self, phase: &str, took: Duration) {
+        match self.phases.iter_mut().find(|(p, _)| p == phase) {
+            Some((_, total)) => *total += took,
+            None => self.phases.push((phase.to_string(), took)),
+        }
+    }
+
+    fn total(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+fn reset_work_dir(work: &Utf8Path) -> Result<()> {
+    if work.exists() {
+        std::fs::remove_dir_all(work)
+            .with_context(|| format!("removing the old work directory {work}"))?;
+    }
+    for (_, dir) in spec::rpmbuild_dirs(work) {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+    }
+    Ok(())
+}
+
+/// Files under `dir` (recursively) whose names end with `suffix`, sorted.
+fn find_files(dir: &Utf8Path, suffix: &str) -> Result<Vec<Utf8PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(d) = pending.pop() {
+        for entry in d.read_dir_utf8().with_context(|| format!("reading {d}"))? {
+            let entry = entry.with_context(|| format!("reading {d}"))?;
+            let path = entry.path().to_owned();
+            if path.is_dir() {
+                pending.push(path);
+            } else if entry.file_name().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn file_size(path: &Utf8Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading {path}"))?
+        .len())
+}
+
+pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    let cwd = Utf8PathBuf::try_from(cwd).context("the current directory is not UTF-8")?;
+    Ok(cwd.join(path))
+}
+
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / (1 << 10) as f64),
+        b => format!("{b} B"),
+    }
+}
+
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 60.0 {
+        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_dates() {
+        // (SOURCE_DATE_EPOCH, commit time, tree differs, mtimes of changed files, answer)
+        type Case<'a> = (Option<&'a str>, Option<i64>, bool, &'a [i64], i64);
+        let cases: [Case; 7] = [
+            (Some("123"), Some(5), true, &[9], 123),
+            (None, Some(100), false, &[500], 100),
+            (None, Some(100), true, &[50, 500, 200], 500),
+            (None, Some(100), true, &[50], 100),
+            (None, Some(100), true, &[], 100),
+            (None, None, true, &[7, 3], 7),
+            (Some(""), Some(100), false, &[], 100),
+        ];
+        for (env, commit, differs, mtimes, want) in cases {
+            assert_eq!(source_date(env, commit, differs, mtimes).unwrap(), want);
+        }
+        let err = source_date(Some("yesterday"), None, true, &[]).unwrap_err();
+        assert!(err.to_string().contains("whole number"), "{err}");
+    }
+
+    #[test]
+    fn overrides_win_and_are_checked() {
+        let snap = Some(Snapshot {
+            commit_date: "20260806".into(),
+            depth: 3,
+        });
+        let got = resolve_rpm_version("22.1.0", snap.clone(), None, None, None).unwrap();
+        assert_eq!(
+            (got.version.as_str(), got.release.as_str()),
+            ("22.1.0", "1")
+        );
+        let got = resolve_rpm_version(
+            "UNKNOWN__and_probably_unsupported",
+            None,
+            None,
+            Some("9.9"),
+            Some("7"),
+        )
+        .unwrap();
+        assert_eq!((got.version.as_str(), got.release.as_str()), ("9.9", "7"));
+        let got = resolve_rpm_version("x", None, Some("20261130000000".into()), Some("1.0"), None)
+            .unwrap();
+        assert_eq!(got.release, "1.dirty.20261130000000");
+        let err = resolve_rpm_version("22.1.0", snap, None, Some("1-2"), None).unwrap_err();
+        assert!(err.to_string().contains("'-'"), "{err}");
+        let err = resolve_rpm_version("UNKNOWN__and_probably_unsupported", None, None, None, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("--rpm-version"), "{err}");
+    }
+
+    #[test]
+    fn nodeps_decision() {
+        assert_eq!(decide_nodeps(true, true), (true, None));
+        assert_eq!(decide_nodeps(false, true), (false, None));
+        let (on, note) = decide_nodeps(false, false);
+        assert!(on && note.is_some());
+    }
+
+    #[test]
+    fn phases_from_rpmbuild_lines() {
+        let cases = [
+            (
+                "Executing(%prep): /bin/sh -e /var/tmp/rpm-tmp.x",
+                Some("%prep"),
+            ),
+            (
+                "Executing(%build): /bin/sh -e /var/tmp/rpm-tmp.y",
+                Some("%build"),
+            ),
+            ("Executing(rmbuild): /bin/sh -e x", Some("rmbuild")),
+            ("Processing files: asterisk-22.1.0-1.x86_64", Some("files")),
+            (
+                "Wrote: /t/RPMS/x86_64/asterisk-22.1.0-1.x86_64.rpm",
+                Some("write"),
+            ),
+            ("gcc -O2 -c main/asterisk.c", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(phase_of_line(line), want, "{line}");
+        }
+        let mut t = PhaseTracker::default();
+        assert!(t.enter("%prep").is_none());
+        assert!(t.enter("%prep").is_none());
+        assert_eq!(t.enter("%build").map(|(p, _)| p).as_deref(), Some("%prep"));
+        let all: Vec<String> = t.finish().into_iter().map(|(p, _)| p).collect();
+        assert_eq!(all, ["%prep", "%build"]);
+    }
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(5_872_026), "5.6 MB");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human_duration(Duration::from_secs(125)), "2m05s");
+    }
+}

@@ -1,0 +1,182 @@
+//! NAME
+//!     spec: which spec file builds the tree, and what rpmbuild is told about the build.
+//!
+//! DESCRIPTION
+//!     The spec is the source tree's own `contrib/rpm/asterisk.spec` when it has one, else the
+//!     one beside the xtask (so an older checkout, or the sample tree, is built with the
+//!     current packaging); `--spec FILE` names another. Everything that changes from build to
+//!     build reaches the spec as `--define`s, computed here from plain data.
+
+use anyhow::{bail, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::version::RpmVersion;
+
+/// Where the spec lives, relative to a tree (or to the xtask's workspace).
+pub const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecOrigin {
+    /// `--spec FILE`.
+    Given,
+    /// The source tree's own `contrib/rpm/asterisk.spec`.
+    Tree,
+    /// The one beside the xtask: the source tree has none.
+    Xtask,
+}
+
+impl SpecOrigin {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SpecOrigin::Given => "given with --spec",
+            SpecOrigin::Tree => "the source tree's own",
+            SpecOrigin::Xtask => "beside the xtask: the source tree has none",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub path: Utf8PathBuf,
+    pub origin: SpecOrigin,
+}
+
+/// The spec to use, given which candidates exist.
+pub fn choose(given: bool, tree_has: bool, xtask_has: bool) -> Option<SpecOrigin> {
+    match (given, tree_has, xtask_has) {
+        (true, _, _) => Some(SpecOrigin::Given),
+        (false, true, _) => Some(SpecOrigin::Tree),
+        (false, false, true) => Some(SpecOrigin::Xtask),
+        (false, false, false) => None,
+    }
+}
+
+pub fn locate(given: Option<&Utf8Path>, tree: &Utf8Path, xtask_root: &Utf8Path) -> Result<Spec> {
+    if let Some(path) = given {
+        if !path.is_file() {
+            bail!("the spec {path} given with --spec does not exist: name an existing .spec file");
+        }
+    }
+    let in_tree = tree.join(SPEC_PATH);
+    let beside = xtask_root.join(SPEC_PATH);
+    match choose(given.is_some(), in_tree.is_file(), beside.is_file()) {
+        Some(SpecOrigin::Given) => Ok(Spec {
+            path: given.map(Utf8Path::to_owned).unwrap_or_default(),
+            origin: SpecOrigin::Given,
+        }),
+        Some(SpecOrigin::Tree) => Ok(Spec {
+            path: in_tree,
+            origin: SpecOrigin::Tree,
+        }),
+        Some(SpecOrigin::Xtask) => Ok(Spec {
+            path: beside,
+            origin: SpecOrigin::Xtask,
+        }),
+        None => bail!(
+            "no spec file: neither {in_tree} nor {beside} exists; restore {SPEC_PATH} or pass --spec FILE"
+        ),
+    }
+}
+
+/// What the build is, as the spec sees it.
+#[derive(Debug, Clone)]
+pub struct SpecInputs {
+    pub asterisk_version: String,
+    pub rpm: RpmVersion,
+    pub archive_name: String,
+    pub top_dir: String,
+    pub source_date_epoch: i64,
+    pub download_cache: Option<Utf8PathBuf>,
+    pub jobs: Option<u32>,
+}
+
+/// rpmbuild's directories, all under one work directory.
+pub fn rpmbuild_dirs(work: &Utf8Path) -> Vec<(&'static str, Utf8PathBuf)> {
+    vec![
+        ("_topdir", work.to_owned()),
+        ("_sourcedir", work.join("SOURCES")),
+        ("_specdir", work.join("SPECS")),
+        ("_builddir", work.join("BUILD")),
+        ("_buildrootdir", work.join("BUILDROOT")),
+        ("_rpmdir", work.join("RPMS")),
+        ("_srcrpmdir", work.join("SRPMS")),
+        ("_tmppath", work.join("tmp")),
+    ]
+}
+
+/// Every `--define` for rpmbuild, in order.
+pub fn defines(inputs: &SpecInputs, work: &Utf8Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = rpmbuild_dirs(work)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_string()))
+        .collect();
+    let mut add = |k: &str, v: String| out.push((k.to_string(), v));
+    add("asterisk_version", inputs.asterisk_version.clone());
+    add("asterisk_rpm_version", inputs.rpm.version.clone());
+    add("asterisk_rpm_release", inputs.rpm.release.clone());
+    add("asterisk_source", inputs.archive_name.clone());
+    add("asterisk_topdir", inputs.top_dir.clone());
+    if let Some(dir) = &inputs.download_cache {
+        add("asterisk_download_cache", dir.to_string());
+    }
+    if let Some(jobs) = inputs.jobs {
+        add("asterisk_jobs", jobs.to_string());
+    }
+    // Reproducible packages: build time and file times from the source date.
+    add("use_source_date_epoch_as_buildtime", "1".into());
+    add("clamp_mtime_to_source_epoch", "1".into());
+    out
+}
+
+/// rpmbuild's `--define` arguments for `defines`.
+pub fn define_args(defines: &[(String, String)]) -> Vec<String> {
+    defines
+        .iter()
+        .flat_map(|(k, v)| ["--define".to_string(), format!("{k} {v}")])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_choice() {
+        let cases = [
+            ((true, true, true), Some(SpecOrigin::Given)),
+            ((false, true, true), Some(SpecOrigin::Tree)),
+            ((false, true, false), Some(SpecOrigin::Tree)),
+            ((false, false, true), Some(SpecOrigin::Xtask)),
+            ((false, false, false), None),
+        ];
+        for ((given, tree, xtask), want) in cases {
+            assert_eq!(choose(given, tree, xtask), want);
+        }
+    }
+
+    #[test]
+    fn defines_carry_the_version_and_directories() {
+        let inputs = SpecInputs {
+            asterisk_version: "GIT-master-abc1234M".into(),
+            rpm: RpmVersion {
+                version: "0^5.20260806.abc1234".into(),
+                release: "1.dirty.20261130083000".into(),
+            },
+            archive_name: "asterisk-GIT-master-abc1234M.tar.gz".into(),
+            top_dir: "asterisk-GIT-master-abc1234M".into(),
+            source_date_epoch: 1,
+            download_cache: None,
+            jobs: Some(2),
+        };
+        let d = defines(&inputs, Utf8Path::new("/t/w"));
+        let get = |k: &str| d.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("_topdir"), Some("/t/w"));
+        assert_eq!(get("_sourcedir"), Some("/t/w/SOURCES"));
+        assert_eq!(get("asterisk_rpm_version"), Some("0^5.20260806.abc1234"));
+        assert_eq!(get("asterisk_rpm_release"), Some("1.dirty.20261130083000"));
+        assert_eq!(get("asterisk_jobs"), Some("2"));
+        assert_eq!(get("asterisk_download_cache"), None);
+        let args = define_args(&d[..1]);
+        assert_eq!(args, ["--define", "_topdir /t/w"]);
+    }
+}

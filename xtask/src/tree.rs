@@ -1,0 +1,212 @@
+//! NAME
+//!     tree: find and check the Asterisk tree to package.
+//!
+//! DESCRIPTION
+//!     The tree is the workspace root (the checkout the xtask lives in) unless `--source DIR`
+//!     names another. It must look like Asterisk: `configure.ac` whose `AC_INIT` names asterisk,
+//!     `build_tools/make_version` and `main/`. `kind` says whether git can list its files.
+
+use anyhow::{bail, Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::process::Cmd;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeKind {
+    /// Git answers for the tree (its own `.git`, or an enclosing repository).
+    Git,
+    /// No git: an unpacked release tarball, say.
+    Plain,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// Absolute, canonical path of the tree.
+    pub root: Utf8PathBuf,
+    pub kind: TreeKind,
+}
+
+impl Tree {
+    /// Finds the tree at `source` (or the workspace root) and checks that it is Asterisk.
+    pub fn locate(source: Option<&Utf8Path>, workspace_root: &Utf8Path) -> Result<Tree> {
+        let given = source.unwrap_or(workspace_root);
+        let root = given.canonicalize_utf8().with_context(|| {
+            format!("the source tree {given} does not exist: pass --source DIR naming an Asterisk checkout")
+        })?;
+        let missing = missing_asterisk_parts(&root);
+        if !missing.is_empty() {
+            let hint = if source.is_some() {
+                "check the --source path"
+            } else {
+                "pass --source DIR naming an Asterisk checkout"
+            };
+            bail!(
+                "{root} is not an Asterisk source tree (expected configure.ac with AC_INIT([asterisk], ...), \
+                 build_tools/make_version and main/; missing: {}): {hint}",
+                missing.join(", ")
+            );
+        }
+        let kind = if git_answers(&root) {
+            TreeKind::Git
+        } else {
+            TreeKind::Plain
+        };
+        Ok(Tree { root, kind })
+    }
+}
+
+/// What an Asterisk tree has that `root` lacks.
+pub fn missing_asterisk_parts(root: &Utf8Path) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    match std::fs::read_to_string(root.join("configure.ac")) {
+        Ok(text) if is_asterisk_configure_ac(&text) => {}
+        Ok(_) => missing.push("AC_INIT([asterisk], ...) in configure.ac"),
+        Err(_) => missing.push("configure.ac"),
+    }
+    if !root.join("build_tools/make_version").is_file() {
+        missing.push("build_tools/make_version");
+    }
+    if !root.join("main").is_dir() {
+        missing.push("main/");
+    }
+    missing
+}
+
+/// Whether an `AC_INIT` line names the package asterisk.
+pub fn is_asterisk_configure_ac(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.trim_start()
+            .strip_prefix("AC_INIT(")
+            .map(|args| {
+                let first = args.split(',').next().unwrap_or("");
+                first.trim().trim_matches(['[', ']']).trim() == "asterisk"
+            })
+            .unwrap_or(false)
+    })
+}
+
+fn git_answers(root: &Utf8Path) -> bool {
+    Cmd::new("git")
+        .args(["-c", &format!("safe.directory={root}"), "-C", root.as_str()])
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .read()
+        .map(|s| s.trim() == "true")
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asterisk_configure_ac() {
+        let cases = [
+            ("AC_INIT([asterisk], [master], [https://x])", true),
+            ("  AC_INIT([asterisk],[23])", true),
+            ("AC_INIT(asterisk, 1.0)", true),
+            ("AC_INIT([freeswitch], [1.10])", false),
+            ("dnl AC_INIT([asterisk])", false),
+            ("", false),
+        ];
+        for (text, want) in cases {
+            assert_eq!(is_asterisk_configure_ac(text), want, "{text}");
+        }
+    }
+}
+
+/// Git facts about HEAD.
+#[derive(Debug, Clone, Copy)]
+pub struct Head {
+    /// Committer time, seconds since the epoch.
+    pub commit_time: i64,
+    /// `git rev-list --count HEAD`.
+    pub depth: u64,
+}
+
+impl Tree {
+    fn git(&self) -> Cmd {
+        Cmd::new("git")
+            .args([
+                "-c",
+                &format!("safe.directory={}", self.root),
+                "-C",
+                self.root.as_str(),
+            ])
+            .env("GIT_OPTIONAL_LOCKS", "0")
+    }
+
+    /// HEAD's time and depth; None for a plain tree or a repository without commits.
+    pub fn head(&self) -> Result<Option<Head>> {
+        if self.kind == TreeKind::Plain {
+            return Ok(None);
+        }
+        // A repository without a commit yet has no HEAD: no commit time, no snapshot version.
+        let Some(out) = self
+            .git()
+            .args(["log", "-1", "--format=%ct"])
+            .read_optional()?
+            .filter(|s| !s.trim().is_empty())
+        else {
+            return Ok(None);
+        };
+        let commit_time = out.trim().parse().context("reading HEAD's commit time")?;
+        let depth = self
+            .git()
+            .args(["rev-list", "--count", "HEAD"])
+            .read()?
+            .trim()
+            .parse()
+            .context("counting HEAD's commits")?;
+        Ok(Some(Head { commit_time, depth }))
+    }
+
+    /// What `build_tools/make_version` looks at. `tracked_changes` is git's dirty state.
+    pub fn version_facts(&self, tracked_changes: bool) -> Result<crate::version::TreeFacts> {
+        let read = |name: &str| std::fs::read_to_string(self.root.join(name));
+        let dot_version = match read(".version") {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("reading {}/.version", self.root)),
+        };
+        let git_dir = self.root.join(".git").is_dir();
+        let mut facts = crate::version::TreeFacts {
+            dot_version,
+            git_dir,
+            mainline_env: std::env::var("MAINLINE_BRANCH").ok(),
+            configure_ac: read("configure.ac")
+                .with_context(|| format!("reading {}/configure.ac", self.root))?,
+            ..Default::default()
+        };
+        if facts.dot_version.is_some() || !git_dir {
+            return Ok(facts);
+        }
+        facts.branch = self
+            .git()
+            .args(["symbolic-ref", "--short", "HEAD"])
+            .read_optional()?
+            .unwrap_or_default()
+            .trim_end()
+            .to_string();
+        if self.root.join(".develvars").is_file() {
+            let key = format!("branch.{}.mainline-branch", facts.branch);
+            facts.develvars_mainline = self
+                .git()
+                .args(["config", "-f", ".develvars", "--get", &key])
+                .read_optional()?
+                .map(|s| s.trim_end().to_string());
+        }
+        // `--dirty=M` would refresh (write) the index; the dirty state comes from `git status`
+        // run without optional locks instead, which is the same test.
+        let describe = self
+            .git()
+            .args(["describe", "--long", "--always", "--tags"])
+            .read()
+            .context("running git describe")?;
+        facts.describe = format!(
+            "{}{}",
+            describe.trim_end(),
+            if tracked_changes { "M" } else { "" }
+        );
+        Ok(facts)
+    }
+}

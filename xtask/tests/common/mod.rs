@@ -1,0 +1,176 @@
+//! Helpers for the end-to-end tests: scratch directories outside any git repository, copies of
+//! the sample tree, running the real xtask binary, reading its outputs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/mini-asterisk")
+}
+
+/// A fresh directory under the system temp dir (outside this repository, so that git does not
+/// see the test trees as part of it).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xtask-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn sh(dir: &Path, script: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-ec")
+        .arg(script)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{script}` failed in {}:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A plain copy of the sample tree (no .git), without its .version.
+pub fn plain_tree(parent: &Path, keep_version: bool) -> PathBuf {
+    let tree = parent.join("tree");
+    std::fs::create_dir_all(parent).unwrap();
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(fixture())
+        .arg(&tree)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    if !keep_version {
+        std::fs::remove_file(tree.join(".version")).unwrap();
+    }
+    tree
+}
+
+/// The sample tree as a git repository: a first commit tagged 22.0.0, then one more commit.
+pub fn git_tree(parent: &Path) -> PathBuf {
+    let tree = plain_tree(parent, false);
+    sh(
+        &tree,
+        "git init -q -b master .
+         git config user.email test@example.org
+         git config user.name Test
+         git add -A
+         GIT_COMMITTER_DATE='2026-08-01T10:00:00Z' git commit -q -m one --date '2026-08-01T10:00:00Z'
+         git tag 22.0.0
+         echo more >> README.md
+         git add README.md
+         GIT_COMMITTER_DATE='2026-08-06T15:45:49Z' git commit -q -m two --date '2026-08-06T15:45:49Z'",
+    );
+    tree
+}
+
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The `error:` line(s) the xtask printed.
+    pub fn error(&self) -> String {
+        let start = self.stderr.find("error: ").unwrap_or_else(|| {
+            panic!("no error printed:\n{}", self.stderr);
+        });
+        self.stderr[start..].to_string()
+    }
+}
+
+/// Runs the real xtask binary with its target directory in `target`.
+pub fn xtask(args: &[&str], target: &Path, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out: Output = cmd.output().unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn must(run: Run) -> Run {
+    assert!(run.ok, "xtask failed:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+/// The value of a string field of the manifest.
+pub fn manifest_field(manifest: &str, field: &str) -> String {
+    let key = format!("\"{field}\": ");
+    let start = manifest
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {field} in {manifest}"))
+        + key.len();
+    let rest = &manifest[start..];
+    if let Some(quoted) = rest.strip_prefix('"') {
+        quoted[..quoted.find('"').unwrap()].to_string()
+    } else {
+        rest[..rest.find([',', '\n', '}']).unwrap()].to_string()
+    }
+}
+
+/// `(path, kind, sha256)` of every artifact in the manifest.
+pub fn manifest_artifacts(manifest: &str) -> Vec<(String, String, String)> {
+    manifest
+        .lines()
+        .filter(|l| l.trim_start().starts_with("{\"path\""))
+        .map(|l| {
+            (
+                manifest_field(l, "path"),
+                manifest_field(l, "kind"),
+                manifest_field(l, "sha256"),
+            )
+        })
+        .collect()
+}
+
+/// sha256sum of every file under `dir` except `.git`, sorted: a picture of a tree's contents.
+pub fn tree_checksums(dir: &Path) -> String {
+    sh(
+        dir,
+        "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print0 | LC_ALL=C sort -z | \
+         xargs -0 -r sha256sum; find . -path ./.git -prune -o -type l -printf '%p -> %l\\n' | LC_ALL=C sort",
+    )
+}
+
+/// The "version: A -> asterisk-V-R" line of a run.
+pub fn version_line(run: &Run) -> (String, String) {
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("version: "))
+        .unwrap_or_else(|| panic!("no version line in:\n{}", run.stderr));
+    let rest = &line["version: ".len()..];
+    let (asterisk, nvr) = rest.split_once(" -> ").unwrap();
+    let nvr = nvr
+        .split(' ')
+        .next()
+        .unwrap()
+        .trim_start_matches("asterisk-");
+    (asterisk.to_string(), nvr.to_string())
+}
+
+/// rpm's own comparison of two `version-release` strings: -1, 0 or 1.
+pub fn rpm_vercmp(a: &str, b: &str) -> i32 {
+    let out = Command::new("rpm")
+        .arg("--eval")
+        .arg(format!("%{{lua: print(rpm.vercmp('{a}', '{b}'))}}"))
+        .output()
+        .expect("rpm is needed for the ordering tests");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}

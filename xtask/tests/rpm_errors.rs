@@ -1,0 +1,255 @@
+//! Bad input to `cargo xtask rpm`: one clear line that says what is wrong and what to do, and
+//! nothing lost (the tree untouched, the previous outputs in place).
+
+mod common;
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use common::*;
+
+/// The error is one line (rpmbuild's own lines may follow, indented).
+fn one_line(run: &Run) -> String {
+    assert!(!run.ok, "expected a failure:\n{}", run.stderr);
+    let error = run.error();
+    let first = error.lines().next().unwrap().to_string();
+    for extra in error.lines().skip(1) {
+        assert!(
+            extra.starts_with("    "),
+            "more than one error line:\n{error}"
+        );
+    }
+    first
+}
+
+fn rpm_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "rpm",
+        "--native",
+        "-q",
+        "--source",
+        tree.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]
+}
+
+#[test]
+fn not_an_asterisk_tree() {
+    let dir = scratch("not-asterisk");
+    std::fs::write(dir.join("configure.ac"), "AC_INIT([freeswitch], [1.10])\n").unwrap();
+    let run = xtask(
+        &["rpm", "--native", "--source", dir.to_str().unwrap()],
+        &dir.join("target"),
+        &[],
+    );
+    let line = one_line(&run);
+    assert!(line.contains("is not an Asterisk source tree"), "{line}");
+    assert!(
+        line.contains("build_tools/make_version") && line.contains("--source"),
+        "{line}"
+    );
+    let missing = xtask(
+        &["rpm", "--native", "--source", "/nonexistent/asterisk"],
+        &dir.join("target"),
+        &[],
+    );
+    assert!(
+        one_line(&missing).contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_spec() {
+    let dir = scratch("no-spec");
+    let tree = plain_tree(&dir, true);
+    let run = xtask(
+        &[
+            "rpm",
+            "--native",
+            "--source",
+            tree.to_str().unwrap(),
+            "--spec",
+            "/nonexistent/asterisk.spec",
+        ],
+        &dir.join("target"),
+        &[],
+    );
+    let line = one_line(&run);
+    assert!(
+        line.contains("/nonexistent/asterisk.spec") && line.contains("does not exist"),
+        "{line}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rpmbuild_missing_names_the_package() {
+    let dir = scratch("no-rpmbuild");
+    let tree = plain_tree(&dir, true);
+    // A PATH with git and a shell but no rpmbuild.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["git", "sh"] {
+        let found = sh(&dir, &format!("command -v {tool}"));
+        std::os::unix::fs::symlink(found.trim(), bin.join(tool)).unwrap();
+    }
+    let run = xtask(
+        &["rpm", "--native", "--source", tree.to_str().unwrap()],
+        &dir.join("target"),
+        &[("PATH", bin.to_str().unwrap())],
+    );
+    let line = one_line(&run);
+    assert!(line.contains("rpmbuild is not installed"), "{line}");
+    assert!(
+        line.contains("apt-get install rpm") && line.contains("dnf install rpm-build"),
+        "{line}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn failed_builds_keep_the_previous_outputs() {
+    let dir = scratch("keep");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    must(xtask(&rpm_args(&tree, &out), &target, &[]));
+    let good = tree_checksums(&out);
+
+    // A spec rpmbuild rejects: its own message is shown.
+    let bad_spec = dir.join("bad.spec");
+    let spec = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/rpm/asterisk.spec"),
+    )
+    .unwrap();
+    std::fs::write(&bad_spec, spec.replace("License:", "Bogus: tag\nLicense:")).unwrap();
+    let mut args = rpm_args(&tree, &out);
+    args.extend(["--spec", bad_spec.to_str().unwrap()]);
+    let run = xtask(&args, &target, &[]);
+    let line = one_line(&run);
+    assert!(
+        line.contains("rpmbuild rejected the spec") && line.contains("untouched"),
+        "{line}"
+    );
+    assert!(
+        run.error().contains("Unknown tag: Bogus"),
+        "rpmbuild's message is missing:\n{}",
+        run.error()
+    );
+    assert_eq!(tree_checksums(&out), good);
+
+    // A build that fails in %build: the phase is named, the last lines shown.
+    sh(&tree, "echo 'this is not C' >> main/asterisk.c");
+    let run = xtask(&rpm_args(&tree, &out), &target, &[]);
+    let line = one_line(&run);
+    assert!(line.contains("rpmbuild failed in %build"), "{line}");
+    assert!(run.error().contains("error:"), "{}", run.error());
+    assert_eq!(
+        tree_checksums(&out),
+        good,
+        "a failed build changed the outputs"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unwritable_or_foreign_out_dir() {
+    let dir = scratch("out-dir");
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    // Root may write anywhere a directory can be made; under a file nothing can be.
+    let run = xtask(&rpm_args(&tree, &file.join("rpm")), &target, &[]);
+    assert!(
+        one_line(&run).contains("choose a writable --out"),
+        "{}",
+        run.stderr
+    );
+    let run = xtask(&rpm_args(&tree, Path::new("/proc/xtask-rpm")), &target, &[]);
+    assert!(
+        one_line(&run).contains("choose a writable --out"),
+        "{}",
+        run.stderr
+    );
+    // A directory of someone else's files is never replaced.
+    let mine = dir.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let run = xtask(&rpm_args(&tree, &mine), &target, &[]);
+    assert!(
+        one_line(&run).contains("no earlier build wrote"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    assert!(
+        !target.join("xtask/rpm-work").exists(),
+        "work started before the checks"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn non_utf8_file_names() {
+    let dir = scratch("non-utf8");
+    let tree = git_tree(&dir);
+    let name = std::ffi::OsStr::from_bytes(b"bad-\xff-name.txt");
+    std::fs::write(tree.join(name), "x").unwrap();
+    let before = tree_checksums(&tree);
+    let run = xtask(
+        &["rpm", "--native", "--source", tree.to_str().unwrap()],
+        &dir.join("target"),
+        &[],
+    );
+    let line = one_line(&run);
+    assert!(
+        line.contains("not UTF-8") && line.contains("bad-"),
+        "{line}"
+    );
+    assert!(line.contains("rename it"), "{line}");
+    assert_eq!(tree_checksums(&tree), before);
+
+    // The same in a tree without git.
+    let plain = plain_tree(&dir.join("p"), true);
+    std::fs::write(plain.join("main").join(name), "x").unwrap();
+    let run = xtask(
+        &["rpm", "--native", "--source", plain.to_str().unwrap()],
+        &dir.join("target"),
+        &[],
+    );
+    assert!(one_line(&run).contains("not UTF-8"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn help_is_the_manual() {
+    let dir = scratch("help");
+    let run = must(xtask(&["--help"], &dir, &[]));
+    assert!(
+        run.stdout.contains("rpm") && run.stdout.contains("Usage: cargo xtask"),
+        "{}",
+        run.stdout
+    );
+    let run = must(xtask(&["rpm", "--help"], &dir, &[]));
+    for flag in [
+        "--native",
+        "--source DIR",
+        "--out DIR",
+        "--nodeps",
+        "--rpm-version V",
+        "--quiet",
+    ] {
+        assert!(run.stdout.contains(flag), "{flag} missing:\n{}", run.stdout);
+    }
+    let run = xtask(&["rpm", "--bogus"], &dir, &[]);
+    assert!(one_line(&run).contains("unknown flag '--bogus'"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
