@@ -4,8 +4,11 @@
 //! section for the data flow).
 
 pub mod archive;
+pub mod builder;
+pub mod engine;
 pub mod fileset;
 pub mod flags;
+pub mod interrupt;
 pub mod manifest;
 pub mod process;
 pub mod publish;

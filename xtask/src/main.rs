@@ -11,8 +11,13 @@ fn main() -> ExitCode {
         eprintln!("error: an argument is not UTF-8: pass paths and values as UTF-8");
         return ExitCode::FAILURE;
     };
+    xtask::interrupt::install();
     match xtask::run(&args) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<xtask::interrupt::Interrupted>().is_some() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -40,6 +40,8 @@ pub struct Cmd {
     args: Vec<String>,
     env: Vec<(String, String)>,
     dir: Option<Utf8PathBuf>,
+    /// Run when the command is interrupted (after it is killed): removes what it leaves behind.
+    cleanup: Option<Box<Cmd>>,
 }
 
 impl Cmd {
@@ -49,7 +51,14 @@ impl Cmd {
             args: Vec::new(),
             env: Vec::new(),
             dir: None,
+            cleanup: None,
         }
+    }
+
+    /// A command to run if this one is interrupted, e.g. `docker rm -f <container>`.
+    pub fn on_interrupt(mut self, cleanup: Cmd) -> Cmd {
+        self.cleanup = Some(Box::new(cleanup));
+        self
     }
 
     pub fn arg(mut self, arg: impl Into<String>) -> Cmd {
@@ -152,14 +161,62 @@ impl Cmd {
         if dry_run() {
             return Ok(());
         }
+        // Its own process group, so that an interrupt can end the program and its children
+        // (make, gcc) together; the terminal's Ctrl-C reaches the xtask, which does that.
         let reader = self
             .expression()
+            .before_spawn(|cmd| {
+                std::os::unix::process::CommandExt::process_group(cmd, 0);
+                Ok(())
+            })
             .stderr_to_stdout()
             .unchecked()
             .reader()
             .map_err(|e| self.spawn_error(e))?;
         let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES);
-        let mut lines = BufReader::new(&reader);
+        let finished = AtomicBool::new(false);
+        let read = std::thread::scope(|scope| {
+            // Ctrl-C or SIGTERM: kill the program, then run its cleanup.
+            scope.spawn(|| {
+                while !finished.load(Ordering::SeqCst) {
+                    if crate::interrupt::requested() {
+                        for pid in reader.pids() {
+                            // SAFETY: kill(2) on the process group the child leads.
+                            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGTERM) };
+                        }
+                        let _ = reader.kill();
+                        if let Some(cleanup) = &self.cleanup {
+                            let _ = cleanup.read();
+                        }
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            });
+            let result = self.read_lines(&reader, &mut tail, &mut on_line);
+            finished.store(true, Ordering::SeqCst);
+            result
+        });
+        let status = reader
+            .try_wait()
+            .with_context(|| format!("waiting for {}", self.program))?
+            .map(|o| o.status);
+        crate::interrupt::check()?;
+        read?;
+        let status = status.ok_or_else(|| anyhow!("{} did not exit", self.program))?;
+        if !status.success() {
+            return Err(self.failure(status, &Vec::from(tail)));
+        }
+        Ok(())
+    }
+
+    fn read_lines(
+        &self,
+        reader: &duct::ReaderHandle,
+        tail: &mut VecDeque<String>,
+        on_line: &mut impl FnMut(&str),
+    ) -> Result<()> {
+        let mut lines = BufReader::new(reader);
         let mut buf = Vec::new();
         loop {
             buf.clear();
@@ -167,7 +224,7 @@ impl Cmd {
                 .read_until(b'\n', &mut buf)
                 .with_context(|| format!("reading the output of {}", self.program))?;
             if n == 0 {
-                break;
+                return Ok(());
             }
             let line = String::from_utf8_lossy(&buf);
             let line = line.trim_end_matches(['\n', '\r']);
@@ -177,16 +234,6 @@ impl Cmd {
             }
             tail.push_back(line.to_string());
         }
-        drop(lines);
-        let status = reader
-            .try_wait()
-            .with_context(|| format!("waiting for {}", self.program))?
-            .map(|o| o.status)
-            .ok_or_else(|| anyhow!("{} did not exit", self.program))?;
-        if !status.success() {
-            return Err(self.failure(status, &Vec::from(tail)));
-        }
-        Ok(())
     }
 
     fn spawn_error(&self, e: std::io::Error) -> anyhow::Error {

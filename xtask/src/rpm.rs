@@ -2,25 +2,28 @@
 //!     rpm: `cargo xtask rpm`, the working tree becomes RPMs.
 //!
 //! SYNOPSIS
-//!     cargo xtask rpm --native [--source DIR] [--out DIR] [-q] ...
+//!     cargo xtask rpm [--native | --container] [--source DIR] [--out DIR] [-q] ...
 //!
 //! DESCRIPTION
 //!     Tree -> file set -> version -> deterministic source archive -> rpmbuild -ba with the spec
-//!     (every rpmbuild directory under the target directory) -> atomic publish of the RPMs, the
-//!     SRPM, the archive and manifest.json -> a summary with sizes and time per phase.
+//!     (every rpmbuild directory under the target directory), on the host or in the builder
+//!     container -> atomic publish of the RPMs, the SRPM, the archive and manifest.json -> a
+//!     summary with sizes and time per phase.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use crate::builder::{self, Builder, BuilderInputs, RunInputs};
+use crate::engine::Engine;
 use crate::flags::RpmFlags;
 use crate::manifest::{Artifact, Kind, Manifest};
 use crate::process::{self, Cmd};
 use crate::spec::{self, SpecInputs};
 use crate::tree::{Tree, TreeKind};
 use crate::version::{self, RpmVersion, Snapshot};
-use crate::{archive, fileset, publish, sha256, Workspace};
+use crate::{archive, fileset, interrupt, publish, sha256, Workspace};
 
 /// The install hint for a missing rpmbuild, per distribution.
 pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
@@ -38,8 +41,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         Some(dir) => absolute(dir)?,
         None => ws.target.join("rpm"),
     };
-    let rpmbuild = which::which("rpmbuild").map_err(|_| anyhow::anyhow!(RPMBUILD_HINT))?;
-    let rpmbuild = Utf8PathBuf::try_from(rpmbuild).context("the path of rpmbuild is not UTF-8")?;
+    let place = choose_place(&flags)?;
     let download_cache = download_cache(flags.download_cache.as_deref())?;
     if !flags.dry_run {
         ws.prepare_target()?;
@@ -121,27 +123,38 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         );
     }
 
-    // rpmbuild.
-    let (nodeps, note) = decide_nodeps(flags.nodeps, host_rpmdb_knows_shell());
-    if let Some(note) = note {
-        eprintln!("note: {note}");
-    }
+    // rpmbuild, here or in the builder.
     let inputs = SpecInputs {
         asterisk_version: asterisk_version.clone(),
         rpm: rpm.clone(),
         archive_name: archive_name.clone(),
         top_dir: stem.clone(),
         source_date_epoch: source_date,
-        download_cache,
+        download_cache: download_cache.clone(),
         jobs: flags.jobs,
     };
-    let defines = spec::defines(&inputs, &work);
-    let cmd = Cmd::new(rpmbuild.as_str())
-        .arg("-ba")
-        .args(spec::define_args(&defines))
-        .args(nodeps.then_some("--nodeps"))
-        .arg(spec.path.as_str())
-        .env("SOURCE_DATE_EPOCH", source_date.to_string());
+    let (cmd, builder_image) = match &place {
+        Place::Native(rpmbuild) => {
+            let (nodeps, note) = decide_nodeps(flags.nodeps, host_rpmdb_knows_shell());
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
+            let cmd = Cmd::new(rpmbuild.as_str())
+                .arg("-ba")
+                .args(spec::define_args(&spec::defines(&inputs, &work)))
+                .args(nodeps.then_some("--nodeps"))
+                .arg(spec.path.as_str())
+                .env("SOURCE_DATE_EPOCH", source_date.to_string());
+            (cmd, None)
+        }
+        Place::Container(engine) => {
+            let builder = prepare_builder(engine, &flags, &tree, ws, &spec.path)?;
+            timer.end("builder");
+            let cmd = container_cmd(engine, &builder, &flags, &inputs, &work, &spec.path)?;
+            (cmd, Some(builder))
+        }
+    };
+    interrupt::check()?;
     let mut phases = PhaseTracker::default();
     let quiet = flags.quiet;
     let result = cmd.run(|line| {
@@ -157,6 +170,10 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         }
     });
     let rpm_phases = phases.finish();
+    if let Place::Container(engine) = &place {
+        engine.remove_container(&builder::container_name());
+    }
+    interrupt::check()?;
     if let Err(e) = result {
         let keep = format!("the previous outputs in {out} are untouched");
         return Err(match rpm_phases.last() {
@@ -171,6 +188,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     }
 
     // Publish.
+    interrupt::check()?;
     let mut artifacts = Vec::new();
     let staging = publish::staging_dir(&out)?;
     let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
@@ -220,7 +238,10 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         asterisk_version,
         source_date_epoch: source_date,
         spec: spec.path.to_string(),
-        builder: "native".into(),
+        builder: match &builder_image {
+            Some(b) => format!("container {}", b.tag),
+            None => "native".into(),
+        },
         artifacts,
     };
     std::fs::write(staging.join(publish::MANIFEST), manifest.to_json())
@@ -238,12 +259,189 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         .iter()
         .map(|(p, d)| format!("{p} {}", human_duration(*d)))
         .collect();
+    if builder_image.is_some() && !flags.no_ccache {
+        let stats = std::fs::read_to_string(work.join("ccache-stats")).unwrap_or_default();
+        match builder::ccache_hits(&stats) {
+            Some((hits, misses)) if hits + misses > 0 => eprintln!(
+                "ccache: {hits} hits, {misses} misses ({:.0}% hit rate)",
+                100.0 * hits as f64 / (hits + misses) as f64
+            ),
+            _ => eprintln!("ccache: no compilations were cached"),
+        }
+    }
     eprintln!(
         "time: {}; total {}",
         phases.join(", "),
         human_duration(timer.total())
     );
     Ok(())
+}
+
+/// Where rpmbuild runs.
+pub enum Place {
+    Native(Utf8PathBuf),
+    Container(Engine),
+}
+
+/// What the flags and the machine allow, in the order the README gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Native,
+    Container,
+}
+
+/// `--native`, `--container`, or (neither) the container when an engine answers, else native
+/// when rpmbuild exists. `engine` is None when no engine is installed, else whether it answers.
+pub fn choose(
+    native: bool,
+    container: bool,
+    engine: Option<std::result::Result<(), String>>,
+    rpmbuild_found: bool,
+) -> Result<Choice> {
+    match (native, container) {
+        (true, true) => bail!("--native and --container exclude each other: choose one"),
+        (true, false) if rpmbuild_found => Ok(Choice::Native),
+        (true, false) => bail!("{RPMBUILD_HINT}, or build in a container (drop --native)"),
+        (false, true) => match engine {
+            Some(Ok(())) => Ok(Choice::Container),
+            Some(Err(why)) => bail!(why),
+            None => bail!(
+                "no container engine: install docker or podman, name one with --engine or \
+                 CONTAINER_ENGINE, or build with --native"
+            ),
+        },
+        (false, false) => match engine {
+            Some(Ok(())) => Ok(Choice::Container),
+            _ if rpmbuild_found => Ok(Choice::Native),
+            Some(Err(why)) => {
+                bail!("{why}; rpmbuild is not installed either, so --native cannot stand in")
+            }
+            None => bail!(
+                "nothing to build with: install docker or podman (cargo xtask rpm then builds in a \
+                 container) or rpmbuild (then --native; Debian/Ubuntu: apt-get install rpm; \
+                 Fedora/EL: dnf install rpm-build)"
+            ),
+        },
+    }
+}
+
+fn choose_place(flags: &RpmFlags) -> Result<Place> {
+    let rpmbuild = which::which("rpmbuild")
+        .ok()
+        .and_then(|p| Utf8PathBuf::try_from(p).ok());
+    let engine = if flags.native {
+        None
+    } else {
+        Engine::find(flags.engine.as_deref())
+    };
+    let answers = engine
+        .as_ref()
+        .map(|e| e.check().map_err(|err| format!("{err:#}")));
+    let choice = choose(
+        flags.native,
+        flags.container,
+        answers.clone(),
+        rpmbuild.is_some(),
+    )?;
+    match (choice, engine, rpmbuild) {
+        (Choice::Container, Some(engine), _) => {
+            eprintln!("build: in a container ({})", engine.program);
+            Ok(Place::Container(engine))
+        }
+        (Choice::Native, _, Some(rpmbuild)) => {
+            if let Some(Err(why)) = answers {
+                eprintln!("note: {why}; building with this host's rpmbuild");
+            }
+            eprintln!("build: on this host ({rpmbuild})");
+            Ok(Place::Native(rpmbuild))
+        }
+        _ => bail!("{RPMBUILD_HINT}"),
+    }
+}
+
+fn prepare_builder(
+    engine: &Engine,
+    flags: &RpmFlags,
+    tree: &Tree,
+    ws: &Workspace,
+    spec: &Utf8Path,
+) -> Result<Builder> {
+    engine.remove_leftovers()?;
+    let dockerfile = spec::locate_file(
+        builder::DOCKERFILE,
+        "--dockerfile",
+        None,
+        &tree.root,
+        &ws.root,
+    )?;
+    eprintln!(
+        "dockerfile: {} ({})",
+        dockerfile.path,
+        dockerfile.origin.describe()
+    );
+    let (uid, gid) = builder::invoking_ids();
+    builder::ensure(
+        engine,
+        &BuilderInputs {
+            dockerfile: &dockerfile.path,
+            spec,
+            base_image: flags
+                .base_image
+                .as_deref()
+                .unwrap_or(builder::DEFAULT_BASE_IMAGE),
+            rebuild: flags.rebuild_builder,
+            scratch: &ws.target.join("xtask"),
+            uid,
+            gid,
+        },
+    )
+}
+
+/// rpmbuild in the builder: the spec copied next to the archive, container paths throughout.
+fn container_cmd(
+    engine: &Engine,
+    builder: &Builder,
+    flags: &RpmFlags,
+    inputs: &SpecInputs,
+    work: &Utf8Path,
+    spec: &Utf8Path,
+) -> Result<Cmd> {
+    let inside = Utf8Path::new(builder::WORK);
+    let spec_inside = inside.join("SPECS/asterisk.spec");
+    if !process::dry_run() {
+        std::fs::copy(spec, work.join("SPECS/asterisk.spec"))
+            .with_context(|| format!("copying {spec} into {work}/SPECS"))?;
+    }
+    let mut container_inputs = inputs.clone();
+    container_inputs.download_cache = inputs
+        .download_cache
+        .as_ref()
+        .map(|_| Utf8PathBuf::from(builder::DOWNLOADS));
+    let mut args = vec!["-ba".to_string()];
+    args.extend(spec::define_args(&spec::defines(&container_inputs, inside)));
+    // The container's id would be recorded as the build host.
+    args.extend([
+        "--define".into(),
+        "_buildhost asterisk-xtask-builder".into(),
+    ]);
+    if flags.nodeps {
+        args.push("--nodeps".into());
+    }
+    args.push(spec_inside.to_string());
+    let (uid, gid) = builder::invoking_ids();
+    Ok(builder::rpmbuild_cmd(
+        engine,
+        builder,
+        &RunInputs {
+            work,
+            download_cache: inputs.download_cache.as_deref(),
+            ccache: !flags.no_ccache,
+            uid,
+            gid,
+            source_date_epoch: inputs.source_date_epoch,
+            rpmbuild_args: args,
+        },
+    ))
 }
 
 /// SOURCE_DATE_EPOCH if set; else the commit time of a clean tree; else the newest mtime among
@@ -552,6 +750,43 @@ mod tests {
         let err = resolve_rpm_version("UNKNOWN__and_probably_unsupported", None, None, None, None)
             .unwrap_err();
         assert!(err.to_string().contains("--rpm-version"), "{err}");
+    }
+
+    #[test]
+    fn where_the_build_runs() {
+        let up = || Some(Ok(()));
+        let down = || {
+            Some(Err(
+                "the container engine docker does not answer".to_string()
+            ))
+        };
+        let ok = [
+            ((true, false, None, true), Choice::Native),
+            ((false, true, up(), false), Choice::Container),
+            ((false, false, up(), true), Choice::Container),
+            ((false, false, down(), true), Choice::Native),
+            ((false, false, None, true), Choice::Native),
+        ];
+        for ((native, container, engine, rpmbuild), want) in ok {
+            assert_eq!(choose(native, container, engine, rpmbuild).unwrap(), want);
+        }
+        let bad = [
+            ((true, true, up(), true), "exclude each other"),
+            ((true, false, up(), false), "apt-get install rpm"),
+            ((false, true, down(), true), "does not answer"),
+            ((false, true, None, true), "no container engine"),
+            (
+                (false, false, down(), false),
+                "rpmbuild is not installed either",
+            ),
+            ((false, false, None, false), "install docker or podman"),
+        ];
+        for ((native, container, engine, rpmbuild), want) in bad {
+            let err = choose(native, container, engine, rpmbuild)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{err}");
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::version::RpmVersion;
 pub const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpecOrigin {
+pub enum Origin {
     /// `--spec FILE`.
     Given,
     /// The source tree's own `contrib/rpm/asterisk.spec`.
@@ -25,57 +25,60 @@ pub enum SpecOrigin {
     Xtask,
 }
 
-impl SpecOrigin {
+impl Origin {
     pub fn describe(self) -> &'static str {
         match self {
-            SpecOrigin::Given => "given with --spec",
-            SpecOrigin::Tree => "the source tree's own",
-            SpecOrigin::Xtask => "beside the xtask: the source tree has none",
+            Origin::Given => "given on the command line",
+            Origin::Tree => "the source tree's own",
+            Origin::Xtask => "beside the xtask: the source tree has none",
         }
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub struct Located {
     pub path: Utf8PathBuf,
-    pub origin: SpecOrigin,
+    pub origin: Origin,
 }
 
 /// The spec to use, given which candidates exist.
-pub fn choose(given: bool, tree_has: bool, xtask_has: bool) -> Option<SpecOrigin> {
+pub fn choose(given: bool, tree_has: bool, xtask_has: bool) -> Option<Origin> {
     match (given, tree_has, xtask_has) {
-        (true, _, _) => Some(SpecOrigin::Given),
-        (false, true, _) => Some(SpecOrigin::Tree),
-        (false, false, true) => Some(SpecOrigin::Xtask),
+        (true, _, _) => Some(Origin::Given),
+        (false, true, _) => Some(Origin::Tree),
+        (false, false, true) => Some(Origin::Xtask),
         (false, false, false) => None,
     }
 }
 
-pub fn locate(given: Option<&Utf8Path>, tree: &Utf8Path, xtask_root: &Utf8Path) -> Result<Spec> {
+pub fn locate(given: Option<&Utf8Path>, tree: &Utf8Path, xtask_root: &Utf8Path) -> Result<Located> {
+    locate_file(SPEC_PATH, "--spec", given, tree, xtask_root)
+}
+
+/// A packaging file (`rel` inside a tree): the given one, the tree's own, else the xtask's.
+pub fn locate_file(
+    rel: &str,
+    flag: &str,
+    given: Option<&Utf8Path>,
+    tree: &Utf8Path,
+    xtask_root: &Utf8Path,
+) -> Result<Located> {
     if let Some(path) = given {
         if !path.is_file() {
-            bail!("the spec {path} given with --spec does not exist: name an existing .spec file");
+            bail!("{path} given with {flag} does not exist: name an existing file");
         }
     }
-    let in_tree = tree.join(SPEC_PATH);
-    let beside = xtask_root.join(SPEC_PATH);
-    match choose(given.is_some(), in_tree.is_file(), beside.is_file()) {
-        Some(SpecOrigin::Given) => Ok(Spec {
-            path: given.map(Utf8Path::to_owned).unwrap_or_default(),
-            origin: SpecOrigin::Given,
-        }),
-        Some(SpecOrigin::Tree) => Ok(Spec {
-            path: in_tree,
-            origin: SpecOrigin::Tree,
-        }),
-        Some(SpecOrigin::Xtask) => Ok(Spec {
-            path: beside,
-            origin: SpecOrigin::Xtask,
-        }),
+    let in_tree = tree.join(rel);
+    let beside = xtask_root.join(rel);
+    let (path, origin) = match choose(given.is_some(), in_tree.is_file(), beside.is_file()) {
+        Some(Origin::Given) => (given.map(Utf8Path::to_owned).unwrap_or_default(), Origin::Given),
+        Some(Origin::Tree) => (in_tree, Origin::Tree),
+        Some(Origin::Xtask) => (beside, Origin::Xtask),
         None => bail!(
-            "no spec file: neither {in_tree} nor {beside} exists; restore {SPEC_PATH} or pass --spec FILE"
+            "{rel} is missing: neither {in_tree} nor {beside} exists; restore it or pass {flag} FILE"
         ),
-    }
+    };
+    Ok(Located { path, origin })
 }
 
 /// What the build is, as the spec sees it.
@@ -143,10 +146,10 @@ mod tests {
     #[test]
     fn spec_choice() {
         let cases = [
-            ((true, true, true), Some(SpecOrigin::Given)),
-            ((false, true, true), Some(SpecOrigin::Tree)),
-            ((false, true, false), Some(SpecOrigin::Tree)),
-            ((false, false, true), Some(SpecOrigin::Xtask)),
+            ((true, true, true), Some(Origin::Given)),
+            ((false, true, true), Some(Origin::Tree)),
+            ((false, true, false), Some(Origin::Tree)),
+            ((false, false, true), Some(Origin::Xtask)),
             ((false, false, false), None),
         ];
         for ((given, tree, xtask), want) in cases {

@@ -174,3 +174,78 @@ pub fn rpm_vercmp(a: &str, b: &str) -> i32 {
         .expect("rpm is needed for the ordering tests");
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
+
+/// The container engine the tests drive: `$CONTAINER_ENGINE`, else Debian's /usr/bin/docker
+/// (which has BuildKit), else `docker`. None, said loudly, when it does not answer; under CI
+/// (`CI=true`) that is a failure instead.
+pub fn engine_or_skip(test: &str) -> Option<String> {
+    let engine = std::env::var("CONTAINER_ENGINE")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| {
+            if Path::new("/usr/bin/docker").exists() {
+                "/usr/bin/docker".into()
+            } else {
+                "docker".into()
+            }
+        });
+    let answers = Command::new(&engine)
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if answers {
+        return Some(engine);
+    }
+    let msg = format!("{test}: the container engine {engine} does not answer");
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!("{msg} (CI=true: container tests must run)");
+    }
+    eprintln!(
+        "\n!!!!!!!! SKIPPED {msg}: start dockerd (or set CONTAINER_ENGINE) to run it !!!!!!!!\n"
+    );
+    None
+}
+
+/// Makes (once, under a lock shared by every test process) the local base images.
+pub fn ensure_base_images(engine: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/make-base-image.sh");
+    let work = std::env::temp_dir().join("xtask-test-base-images");
+    let out = Command::new("flock")
+        .arg(std::env::temp_dir().join("xtask-test-base-images.lock"))
+        .arg("sh")
+        .arg(&script)
+        .arg(engine)
+        .arg(&work)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "making the test base images failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Containers carrying the xtask's build label, optionally only those of one owner.
+pub fn build_containers(engine: &str, owner: Option<&str>) -> Vec<String> {
+    let filter = match owner {
+        Some(o) => format!("label=org.asterisk.xtask.build={o}"),
+        None => "label=org.asterisk.xtask.build".into(),
+    };
+    let out = Command::new(engine)
+        .args(["ps", "-aq", "--filter", &filter])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string()
+}

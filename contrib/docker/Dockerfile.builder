@@ -1,0 +1,33 @@
+# The builder image of `cargo xtask rpm`: rpmbuild, ccache and the BuildRequires of
+# contrib/rpm/asterisk.spec. The xtask builds it from a context holding this file and the spec,
+# tags it by what it is made of (this file, the spec's BuildRequires, the base image's id) and
+# reuses it while those do not change. It runs as the invoking user with the network off.
+#
+# BASE_IMAGE: AlmaLinux 9, a free rebuild of RHEL 9 published as an official Docker Hub image:
+# the packages are built against what most RPM-based Asterisk servers run. A base that already
+# has rpmbuild (an air-gapped mirror, the tests' local images) is used as it is.
+ARG BASE_IMAGE=docker.io/library/almalinux:9
+FROM ${BASE_IMAGE}
+
+COPY asterisk.spec /usr/share/asterisk-xtask/asterisk.spec
+
+# EL9 keeps most -devel packages in CRB and ccache in EPEL. Versions follow the base image's
+# repositories, whose id is part of the tag.
+# hadolint ignore=DL3041
+RUN if command -v rpmbuild >/dev/null 2>&1; then \
+        echo "rpmbuild is in the base image: installing nothing"; \
+    else \
+        dnf -y install dnf-plugins-core epel-release \
+        && dnf config-manager --set-enabled crb \
+        && dnf -y install rpm-build ccache \
+        && dnf -y builddep --define 'asterisk_rpm_version 0' /usr/share/asterisk-xtask/asterisk.spec \
+        && dnf clean all \
+        && rm -rf /var/cache/dnf; \
+    fi \
+    && mkdir -p /ccache /xtask \
+    && chmod 1777 /ccache /xtask
+
+# A new cache volume mounted here starts as a copy of this directory: writable by any uid.
+ENV CCACHE_DIR=/ccache
+LABEL org.opencontainers.image.title="asterisk-xtask builder" \
+      org.opencontainers.image.description="rpmbuild environment for cargo xtask rpm"

@@ -1,0 +1,290 @@
+//! NAME
+//!     engine: the container engine (docker or podman) and the labelled containers it runs.
+//!
+//! DESCRIPTION
+//!     The program is `--engine`, else `$CONTAINER_ENGINE`, else docker, else podman. Docker gets
+//!     `DOCKER_BUILDKIT=1`; `DOCKER_HOST` and docker contexts reach it untouched. Every build
+//!     container is named and labelled with the xtask's host and pid, so that an interrupted run
+//!     removes its own and the next run removes those whose xtask is gone.
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::process::Cmd;
+
+/// The label on every build container; its value is `<host>:<pid>` of the xtask that made it.
+pub const BUILD_LABEL: &str = "org.asterisk.xtask.build";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Docker,
+    Podman,
+}
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub program: String,
+    pub kind: EngineKind,
+}
+
+/// The engine program to use, from the flag, the environment and what is installed.
+pub fn choose_program(
+    flag: Option<&str>,
+    env: Option<&str>,
+    docker_installed: bool,
+    podman_installed: bool,
+) -> Option<String> {
+    if let Some(p) = flag.or(env).filter(|p| !p.is_empty()) {
+        return Some(p.to_string());
+    }
+    if docker_installed {
+        return Some("docker".into());
+    }
+    podman_installed.then(|| "podman".into())
+}
+
+/// podman if the program's file name says so, docker (or a docker-compatible CLI) otherwise.
+pub fn kind_of(program: &str) -> EngineKind {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    if name.contains("podman") {
+        EngineKind::Podman
+    } else {
+        EngineKind::Docker
+    }
+}
+
+/// One line about an engine that did not answer, with what to do.
+pub fn explain_engine_failure(program: &str, stderr: &str) -> String {
+    let said = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no answer");
+    let hint = if stderr.contains("buildx component is missing")
+        || stderr.contains("requires buildx")
+    {
+        "this docker client has no BuildKit (buildx): install docker-buildx, or point --engine at a docker that has it"
+    } else if stderr.contains("permission denied") {
+        "add yourself to the docker group (or use podman), then log in again"
+    } else if stderr.contains("Cannot connect") || stderr.contains("Is the docker daemon running") {
+        "start it (systemctl start docker, or run dockerd), check DOCKER_HOST and `docker context ls`, or build with --native"
+    } else {
+        "start it, choose another with --engine or CONTAINER_ENGINE, or build with --native"
+    };
+    format!("the container engine {program} does not answer ({said}): {hint}")
+}
+
+/// Which labelled containers are leftovers of an xtask run that is gone: those made on this
+/// host by a process that no longer exists. Others may belong to a build still running.
+pub fn leftovers<'a>(
+    labelled: &'a [(String, String)],
+    this_host: &str,
+    alive: impl Fn(u32) -> bool,
+) -> Vec<&'a str> {
+    labelled
+        .iter()
+        .filter(|(_, owner)| match owner.rsplit_once(':') {
+            Some((host, pid)) => {
+                host == this_host && pid.parse::<u32>().map(|p| !alive(p)).unwrap_or(false)
+            }
+            None => false,
+        })
+        .map(|(id, _)| id.as_str())
+        .collect()
+}
+
+impl Engine {
+    /// The engine chosen by `--engine`/`CONTAINER_ENGINE`, else the first installed.
+    pub fn find(flag: Option<&str>) -> Option<Engine> {
+        let env = std::env::var("CONTAINER_ENGINE").ok();
+        let program = choose_program(
+            flag,
+            env.as_deref(),
+            which::which("docker").is_ok(),
+            which::which("podman").is_ok(),
+        )?;
+        Some(Engine {
+            kind: kind_of(&program),
+            program,
+        })
+    }
+
+    /// A command of this engine.
+    pub fn cmd(&self) -> Cmd {
+        let cmd = Cmd::new(self.program.clone());
+        match self.kind {
+            EngineKind::Docker => cmd.env("DOCKER_BUILDKIT", "1"),
+            EngineKind::Podman => cmd,
+        }
+    }
+
+    /// Ok when the engine's server answers; else one line saying how to make it answer.
+    pub fn check(&self) -> Result<()> {
+        let probe = match self.kind {
+            EngineKind::Docker => ["version", "--format", "{{.Server.Version}}"],
+            EngineKind::Podman => ["version", "--format", "{{.Version}}"],
+        };
+        match self.cmd().args(probe).read() {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let text = match e.downcast_ref::<crate::process::Failed>() {
+                    Some(f) => f.tail.join("\n"),
+                    None => format!("{e:#}"),
+                };
+                bail!(explain_engine_failure(&self.program, &text))
+            }
+        }
+    }
+
+    /// The image's id, or None when the engine does not have it.
+    pub fn image_id(&self, image: &str) -> Result<Option<String>> {
+        Ok(self
+            .cmd()
+            .args(["image", "inspect", "--format", "{{.Id}}", image])
+            .read_optional()?
+            .map(|s| s.trim().to_string()))
+    }
+
+    /// The image's id, pulling it first when it is not here.
+    pub fn image_id_or_pull(&self, image: &str) -> Result<String> {
+        if let Some(id) = self.image_id(image)? {
+            return Ok(id);
+        }
+        self.cmd()
+            .args(["pull", image])
+            .run(|line| eprintln!("{line}"))
+            .map_err(|e| {
+                anyhow!(
+                    "the image {image} is not here and could not be pulled ({}): build or load it, \
+                     or name a local image with --base-image",
+                    first_line(&e)
+                )
+            })?;
+        self.image_id(image)?
+            .with_context(|| format!("{image} was pulled but the engine does not show it"))
+    }
+
+    /// Removes a container, whatever its state; quiet, and fine if it is gone already.
+    pub fn remove_container(&self, name: &str) {
+        let _ = self.cmd().args(["rm", "-f", name]).read();
+    }
+
+    /// The `docker rm -f` command for a container, to run on interrupt.
+    pub fn remove_cmd(&self, name: &str) -> Cmd {
+        self.cmd().args(["rm", "-f", name])
+    }
+
+    /// Removes build containers left by xtask runs that were killed.
+    pub fn remove_leftovers(&self) -> Result<()> {
+        let ids = self
+            .cmd()
+            .args(["ps", "-aq", "--filter", &format!("label={BUILD_LABEL}")])
+            .read()
+            .context("listing build containers")?;
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let format = format!("{{{{.Id}}}} {{{{index .Config.Labels \"{BUILD_LABEL}\"}}}}");
+        let owners = self
+            .cmd()
+            .args(["inspect", "--format", &format])
+            .args(ids.iter().copied())
+            .read_optional()?
+            .unwrap_or_default();
+        let labelled: Vec<(String, String)> = owners
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(id, owner)| (id.to_string(), owner.to_string()))
+            .collect();
+        for id in leftovers(&labelled, &hostname(), process_alive) {
+            eprintln!("removing the build container {id}, left by an xtask run that was killed");
+            self.remove_container(id);
+        }
+        Ok(())
+    }
+}
+
+/// `<host>:<pid>`, the value of `BUILD_LABEL` for this run.
+pub fn owner_label() -> String {
+    format!("{}:{}", hostname(), std::process::id())
+}
+
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+fn process_alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+fn first_line(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<crate::process::Failed>() {
+        Some(f) => f
+            .tail
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .cloned()
+            .unwrap_or_else(|| f.status.clone()),
+        None => format!("{e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_program_choice() {
+        let cases = [
+            (
+                (Some("/usr/bin/docker"), Some("podman"), true, true),
+                Some("/usr/bin/docker"),
+            ),
+            ((None, Some("podman"), true, true), Some("podman")),
+            ((None, Some(""), true, true), Some("docker")),
+            ((None, None, false, true), Some("podman")),
+            ((None, None, false, false), None),
+        ];
+        for ((flag, env, docker, podman), want) in cases {
+            assert_eq!(
+                choose_program(flag, env, docker, podman).as_deref(),
+                want,
+                "{flag:?} {env:?}"
+            );
+        }
+        assert_eq!(kind_of("/usr/bin/podman"), EngineKind::Podman);
+        assert_eq!(kind_of("/usr/local/bin/docker"), EngineKind::Docker);
+        assert_eq!(kind_of("nerdctl"), EngineKind::Docker);
+    }
+
+    #[test]
+    fn engine_failures_say_what_to_do() {
+        let cases = [
+            ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?", "systemctl start docker"),
+            ("ERROR: BuildKit is enabled but the buildx component is missing or broken.", "install docker-buildx"),
+            ("permission denied while trying to connect to the Docker daemon socket", "docker group"),
+            ("something else", "--engine"),
+        ];
+        for (stderr, want) in cases {
+            let line = explain_engine_failure("docker", stderr);
+            assert!(line.contains(want) && !line.contains('\n'), "{line}");
+        }
+    }
+
+    #[test]
+    fn only_dead_runs_of_this_host_leave_leftovers() {
+        let labelled = vec![
+            ("a".to_string(), "here:100".to_string()),
+            ("b".to_string(), "here:200".to_string()),
+            ("c".to_string(), "elsewhere:100".to_string()),
+            ("d".to_string(), "garbage".to_string()),
+        ];
+        let got = leftovers(&labelled, "here", |pid| pid == 200);
+        assert_eq!(got, ["a"]);
+    }
+}

@@ -1,0 +1,403 @@
+//! `cargo xtask rpm --container` end to end with a real engine. No registry is reachable where
+//! these run, so they build their own base images (Debian minbase + rpm + gcc + ccache) and pass
+//! `--base-image` and `--nodeps` (Debian's rpm database does not know the BuildRequires names).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const BUILDER_BASE: &str = "xtask-test/builder:bookworm";
+
+fn container_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "rpm",
+        "--container",
+        "-q",
+        "--base-image",
+        BUILDER_BASE,
+        "--nodeps",
+        "--source",
+        tree.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]
+}
+
+/// `name -> sorted file list` of every binary RPM in an output directory. Build-id links are
+/// left out: they follow the binaries' bytes, which hold the build directory's path.
+fn packages(out: &Path) -> Vec<(String, String)> {
+    let names = sh(out, "cd RPMS && find . -name '*.rpm' | LC_ALL=C sort");
+    names
+        .lines()
+        .map(|name| {
+            let files = sh(&out.join("RPMS"), &format!("rpm -qpl --nosignature '{name}' | grep -v '^/usr/lib/.build-id' | LC_ALL=C sort"));
+            (name.to_string(), files)
+        })
+        .collect()
+}
+
+fn ccache_hits(run: &Run) -> u64 {
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("ccache: "))
+        .unwrap_or_else(|| panic!("no ccache line:\n{}", run.stderr));
+    line["ccache: ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn container_build_matches_native_reuses_its_builder_and_hits_ccache() {
+    let Some(engine) = engine_or_skip("container_build_matches_native") else {
+        return;
+    };
+    ensure_base_images(&engine);
+    let dir = scratch("container");
+    let tree = git_tree(&dir);
+    sh(&tree, "echo '/* local patch */' >> main/asterisk.c");
+    let target = dir.join("target");
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+
+    let native_out = dir.join("native");
+    must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "-q",
+            "--source",
+            tree.to_str().unwrap(),
+            "--out",
+            native_out.to_str().unwrap(),
+        ],
+        &target,
+        &env,
+    ));
+    let out = dir.join("out");
+    let started = Instant::now();
+    let first = must(xtask(&container_args(&tree, &out), &target, &env));
+    let first_time = started.elapsed();
+    assert!(
+        first.stderr.contains("build: in a container"),
+        "{}",
+        first.stderr
+    );
+    assert!(
+        first.stderr.contains("builder: asterisk-xtask-builder:"),
+        "{}",
+        first.stderr
+    );
+
+    // The same packages as the native build: names (so versions) and file lists.
+    assert_eq!(packages(&out), packages(&native_out));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest_field(&manifest, "builder").starts_with("container asterisk-xtask-builder:"));
+    assert_eq!(
+        manifest_field(&manifest, "version"),
+        manifest_field(
+            &std::fs::read_to_string(native_out.join("manifest.json")).unwrap(),
+            "version"
+        )
+    );
+
+    // The second run reuses the builder; a one-line patch hits the cache for the other files.
+    sh(&tree, "echo '/* one more line */' >> main/asterisk.c");
+    let started = Instant::now();
+    let second = must(xtask(&container_args(&tree, &out), &target, &env));
+    let second_time = started.elapsed();
+    assert!(second.stderr.contains("(reused"), "{}", second.stderr);
+    assert!(
+        ccache_hits(&second) > 0,
+        "no ccache hits on the second build:\n{}",
+        second.stderr
+    );
+    eprintln!(
+        "sample tree in the container: first build {first_time:?}, after a one-line patch {second_time:?} \
+         ({} ccache hits)",
+        ccache_hits(&second)
+    );
+
+    // --rebuild-builder builds it again; --no-ccache builds without the cache.
+    let mut args = container_args(&tree, &out);
+    args.extend(["--rebuild-builder", "--no-ccache"]);
+    let third = must(xtask(&args, &target, &env));
+    assert!(third.stderr.contains("(built in"), "{}", third.stderr);
+    assert!(!third.stderr.contains("ccache:"), "{}", third.stderr);
+    assert!(build_containers(&engine, Some(&format!("{}:", hostname()))).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn outputs_belong_to_the_invoking_user() {
+    let Some(engine) = engine_or_skip("outputs_belong_to_the_invoking_user") else {
+        return;
+    };
+    ensure_base_images(&engine);
+    let dir = scratch("owner");
+    let tree = git_tree(&dir);
+    let out = dir.join("out");
+    let target = dir.join("target");
+    sh(&dir, "chown -R 1000:1000 .");
+    let docker_gid = sh(&dir, "getent group docker | cut -d: -f3 || true");
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid=1000", "--regid=1000"]);
+    match docker_gid.trim() {
+        "" => cmd.arg("--clear-groups"),
+        gid => cmd.arg(format!("--groups={gid}")),
+    };
+    cmd.arg(env!("CARGO_BIN_EXE_xtask"))
+        .args(container_args(&tree, &out))
+        .env("CARGO_TARGET_DIR", &target)
+        .env("CONTAINER_ENGINE", &engine)
+        .env("HOME", &dir);
+    let result = cmd.output().unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let owners = sh(&out, "find . -exec stat -c '%u:%g %n' {} + | LC_ALL=C sort");
+    assert!(owners.lines().count() >= 6, "{owners}");
+    for line in owners.lines() {
+        assert!(
+            line.starts_with("1000:1000 "),
+            "not owned by the invoking user: {line}\n{owners}"
+        );
+    }
+    // The files inside the packages stay root's.
+    let rpm = sh(&out, "ls RPMS/x86_64/asterisk-22*.rpm");
+    let inside = sh(
+        &out,
+        &format!(
+            "rpm -qp --nosignature --qf '[%{{FILEUSERNAME}}\\n]' {}",
+            rpm.trim()
+        ),
+    );
+    assert!(inside.lines().any(|u| u == "root"), "{inside}");
+    assert!(!inside.lines().any(|u| u == "xtask"), "{inside}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ctrl_c_removes_the_container_and_publishes_nothing() {
+    let Some(engine) = engine_or_skip("ctrl_c_removes_the_container") else {
+        return;
+    };
+    ensure_base_images(&engine);
+    let dir = scratch("interrupt");
+    let tree = git_tree(&dir);
+    let out = dir.join("out");
+    let target = dir.join("target");
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    must(xtask(&container_args(&tree, &out), &target, &env));
+    let good = tree_checksums(&out);
+
+    // A leftover of a killed run (its pid is gone) is removed by the next run.
+    let leftover_owner = format!("{}:4194303", hostname());
+    sh(
+        &dir,
+        &format!(
+            "{engine} run -d --label org.asterisk.xtask.build={leftover_owner} xtask-test/minbase:bookworm sleep 600 >/dev/null"
+        ),
+    );
+    assert_eq!(build_containers(&engine, Some(&leftover_owner)).len(), 1);
+
+    sh(&tree, "touch .slow-build");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(container_args(&tree, &out))
+        .env("CARGO_TARGET_DIR", &target)
+        .env("CONTAINER_ENGINE", &engine)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let owner = format!("{}:{}", hostname(), child.id());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while build_containers(&engine, Some(&owner)).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the build container never started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the xtask ended before its container started"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        build_containers(&engine, Some(&leftover_owner)).is_empty(),
+        "the leftover was not removed"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    sh(&dir, &format!("kill -INT {}", child.id()));
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        build_containers(&engine, Some(&owner)).is_empty(),
+        "the build container survived"
+    );
+    assert_eq!(
+        tree_checksums(&out),
+        good,
+        "an interrupted build changed the outputs"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn engine_problems_get_one_line() {
+    let dir = scratch("engine-errors");
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    let src = tree.to_str().unwrap();
+
+    let run = xtask(
+        &[
+            "rpm",
+            "--container",
+            "--source",
+            src,
+            "--engine",
+            "/nonexistent/docker",
+        ],
+        &target,
+        &[],
+    );
+    assert!(!run.ok);
+    let line = run.error().lines().next().unwrap().to_string();
+    assert!(
+        line.contains("/nonexistent/docker") && line.contains("--native"),
+        "{line}"
+    );
+
+    let stopped = [
+        ("DOCKER_HOST", "unix:///nonexistent/docker.sock"),
+        ("CONTAINER_ENGINE", "docker"),
+    ];
+    let run = xtask(&["rpm", "--container", "--source", src], &target, &stopped);
+    assert!(!run.ok);
+    let line = run.error().lines().next().unwrap().to_string();
+    assert!(
+        line.contains("does not answer") && line.contains("start it"),
+        "{line}"
+    );
+
+    // With neither flag, a stopped engine falls back to this host's rpmbuild, and says so.
+    let run = xtask(&["rpm", "--dry-run", "--source", src], &target, &stopped);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("building with this host's rpmbuild"),
+        "{}",
+        run.stderr
+    );
+
+    let run = xtask(
+        &["rpm", "--native", "--container", "--source", src],
+        &target,
+        &[],
+    );
+    assert!(run.error().contains("exclude each other"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn download_cache_brings_in_the_bundled_pjproject() {
+    let Some(engine) = engine_or_skip("download_cache_brings_in_the_bundled_pjproject") else {
+        return;
+    };
+    ensure_base_images(&engine);
+    let dir = scratch("download-cache");
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    let cache = dir.join("cache");
+    let empty_home = dir.join("home");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::create_dir_all(&empty_home).unwrap();
+    let env = [
+        ("CONTAINER_ENGINE", engine.as_str()),
+        ("XDG_CACHE_HOME", empty_home.to_str().unwrap()),
+    ];
+    let args = |out: &Path| -> Vec<String> {
+        let mut a: Vec<String> = container_args(&tree, out)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.retain(|s| s != "-q");
+        a
+    };
+    let pjsip = |out: &Path| {
+        sh(out, "rpm -qpl --nosignature RPMS/x86_64/asterisk-22*.rpm").contains("res_pjsip_mini.so")
+    };
+
+    // No cache: built without the bundled pjproject, and the build log says so.
+    let out = dir.join("without");
+    let a = args(&out);
+    let run = must(xtask(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &target,
+        &env,
+    ));
+    assert!(
+        run.stdout.contains("xtask: no download cache"),
+        "{}",
+        run.stdout
+    );
+    assert!(!pjsip(&out));
+
+    // A cache without the tarball: the same, said differently.
+    let out = dir.join("empty-cache");
+    let mut a = args(&out);
+    a.extend(["--download-cache".into(), cache.to_str().unwrap().into()]);
+    let run = must(xtask(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &target,
+        &env,
+    ));
+    assert!(
+        run.stdout.contains("is not in /xtask-downloads"),
+        "{}",
+        run.stdout
+    );
+    assert!(!pjsip(&out));
+
+    // With the tarball the bundled pjproject is built, with no network.
+    std::fs::write(cache.join("pjproject-2.17.tar.bz2"), "not really bzip2").unwrap();
+    let out = dir.join("with-cache");
+    let mut a = args(&out);
+    a.extend(["--download-cache".into(), cache.to_str().unwrap().into()]);
+    let run = must(xtask(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        &target,
+        &env,
+    ));
+    assert!(
+        run.stdout
+            .contains("building the bundled pjproject from /xtask-downloads"),
+        "{}",
+        run.stdout
+    );
+    assert!(pjsip(&out));
+
+    let run = xtask(
+        &[
+            "rpm",
+            "--container",
+            "--source",
+            tree.to_str().unwrap(),
+            "--download-cache",
+            "/nonexistent/cache",
+        ],
+        &target,
+        &env,
+    );
+    assert!(run.error().contains("is not a directory"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
