@@ -287,6 +287,10 @@ pub fn rpmbuild_cmd(engine: &Engine, builder: &Builder, run: &RunInputs) -> Cmd 
         cmd = cmd
             .args(["-v", &format!("{}:{CCACHE_DIR}", builder.ccache_volume)])
             .args(["-e", &format!("CCACHE_DIR={CCACHE_DIR}")])
+            // The build directory is named after the version, which changes with every edit
+            // (GIT-...M): hash paths relative to it, and not the directory itself, so that a
+            // rebuild after a one-line patch finds the rest in the cache.
+            .args(["-e", &format!("CCACHE_BASEDIR={WORK}/BUILD"), "-e", "CCACHE_NOHASHDIR=1"])
             .args([
                 "-e",
                 "PATH=/usr/lib64/ccache:/usr/lib/ccache:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

@@ -15,6 +15,8 @@ pub struct Flag {
     /// The value's placeholder, or None for a switch.
     pub value: Option<&'static str>,
     pub help: &'static str,
+    /// May be given more than once.
+    pub repeats: bool,
 }
 
 pub struct CommandSpec {
@@ -29,6 +31,7 @@ const fn switch(name: &'static str, help: &'static str) -> Flag {
         short: None,
         value: None,
         help,
+        repeats: false,
     }
 }
 
@@ -38,6 +41,7 @@ const fn valued(name: &'static str, value: &'static str, help: &'static str) -> 
         short: None,
         value: Some(value),
         help,
+        repeats: false,
     }
 }
 
@@ -103,6 +107,7 @@ pub const RPM_FLAGS: &[Flag] = &[
         short: Some('q'),
         value: None,
         help: "One line per rpmbuild phase instead of its whole output",
+        repeats: false,
     },
     switch(
         "dry-run",
@@ -111,12 +116,63 @@ pub const RPM_FLAGS: &[Flag] = &[
     switch("verbose", "Also print the queries (git, rpm) the xtask runs"),
 ];
 
-pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
-    name: "rpm",
-    about:
-        "Pack the working tree into a source archive and build RPMs from it with the in-tree spec",
-    flags: RPM_FLAGS,
-}];
+/// `image` takes every flag of `rpm` (for when the RPMs must be built first) and these.
+pub const IMAGE_FLAGS: &[Flag] = &[
+    Flag {
+        name: "tag",
+        short: None,
+        value: Some("T"),
+        help: "Tag the image T; may repeat (default: asterisk:<rpm version-release> and asterisk:dev)",
+        repeats: true,
+    },
+    valued(
+        "runtime-base",
+        "IMG",
+        "Base of the runtime image, with dnf, microdnf or rpm (default: docker.io/library/almalinux:9-minimal)",
+    ),
+];
+
+pub const SMOKE_FLAGS: &[Flag] = &[
+    valued("tag", "T", "The image to check (default: asterisk:dev)"),
+    valued(
+        "engine",
+        "PROG",
+        "Container engine program (default: $CONTAINER_ENGINE, else docker, else podman)",
+    ),
+    valued(
+        "timeout",
+        "SECS",
+        "How long the container may take to become healthy (default: 120)",
+    ),
+];
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "rpm",
+        about: "Pack the working tree into a source archive and build RPMs from it with the in-tree spec",
+        flags: RPM_FLAGS,
+    },
+    CommandSpec {
+        name: "image",
+        about: "Build a runtime image from the RPMs of the working tree (building them first when needed)",
+        flags: IMAGE_FLAGS,
+    },
+    CommandSpec {
+        name: "smoke",
+        about: "Start an image, wait until it is healthy, and check that it answers with its version",
+        flags: SMOKE_FLAGS,
+    },
+];
+
+/// Every flag a command takes: `image` takes `rpm`'s too.
+pub fn flags_of(spec: &CommandSpec) -> Vec<&'static Flag> {
+    let mut all: Vec<&'static Flag> = Vec::new();
+    if spec.name == "image" {
+        all.extend(RPM_FLAGS.iter());
+    }
+    all.extend(spec.flags.iter());
+    all
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct RpmFlags {
@@ -139,10 +195,26 @@ pub struct RpmFlags {
     pub verbose: bool,
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct ImageFlags {
+    pub rpm: RpmFlags,
+    pub tags: Vec<String>,
+    pub runtime_base: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SmokeFlags {
+    pub tag: Option<String>,
+    pub engine: Option<String>,
+    pub timeout_secs: u64,
+}
+
 #[derive(Debug)]
 pub enum Command {
     Help(String),
     Rpm(RpmFlags),
+    Image(ImageFlags),
+    Smoke(SmokeFlags),
 }
 
 /// What the command line said, before typing: (flag name, value) in order.
@@ -165,6 +237,25 @@ pub fn parse(args: &[String]) -> Result<Command> {
     let said = parse_flags(spec, rest)?;
     match spec.name {
         "rpm" => Ok(Command::Rpm(rpm_flags(&said)?)),
+        "image" => Ok(Command::Image(ImageFlags {
+            rpm: rpm_flags(&said)?,
+            tags: said
+                .iter()
+                .filter(|(n, _)| *n == "tag")
+                .filter_map(|(_, v)| v.clone())
+                .collect(),
+            runtime_base: value_of(&said, "runtime-base").filter(|b| !b.is_empty()),
+        })),
+        "smoke" => Ok(Command::Smoke(SmokeFlags {
+            tag: value_of(&said, "tag").filter(|t| !t.is_empty()),
+            engine: value_of(&said, "engine").filter(|e| !e.is_empty()),
+            timeout_secs: match value_of(&said, "timeout") {
+                Some(v) => v.parse::<u64>().ok().filter(|n| *n > 0).with_context(|| {
+                    format!("--timeout takes a whole number of seconds above 0, not '{v}'")
+                })?,
+                None => 120,
+            },
+        })),
         other => unreachable!("command {other} is declared but not dispatched"),
     }
 }
@@ -180,6 +271,7 @@ fn find_command(name: &str) -> Result<&'static CommandSpec> {
 }
 
 fn parse_flags(spec: &CommandSpec, args: &[String]) -> Result<Said> {
+    let flags = flags_of(spec);
     let mut said = Said::new();
     let mut i = 0;
     while i < args.len() {
@@ -191,7 +283,7 @@ fn parse_flags(spec: &CommandSpec, args: &[String]) -> Result<Said> {
             }
         } else if let Some(short) = arg.strip_prefix('-').filter(|s| s.chars().count() == 1) {
             let c = short.chars().next().unwrap_or('-');
-            let flag = spec.flags.iter().find(|f| f.short == Some(c));
+            let flag = flags.iter().find(|f| f.short == Some(c));
             match flag {
                 Some(f) => (f.name.to_string(), None),
                 None => bail!(
@@ -207,7 +299,7 @@ fn parse_flags(spec: &CommandSpec, args: &[String]) -> Result<Said> {
                 spec.name
             );
         };
-        let Some(flag) = spec.flags.iter().find(|f| f.name == name) else {
+        let Some(flag) = flags.iter().find(|f| f.name == name) else {
             bail!(
                 "unknown flag '--{name}' for {}: see cargo xtask {} --help",
                 spec.name,
@@ -226,7 +318,7 @@ fn parse_flags(spec: &CommandSpec, args: &[String]) -> Result<Said> {
                 }
             }
         };
-        if said.iter().any(|(n, _)| *n == flag.name) {
+        if !flag.repeats && said.iter().any(|(n, _)| *n == flag.name) {
             bail!("--{name} is given twice");
         }
         said.push((flag.name, value));
@@ -286,7 +378,7 @@ fn rpm_flags(said: &Said) -> Result<RpmFlags> {
 
 pub fn main_help() -> String {
     let mut s = String::from(
-        "Build RPMs of an Asterisk working tree.\n\nUsage: cargo xtask <command> [flags]\n\nCommands:\n",
+        "Build RPMs and container images of an Asterisk working tree.\n\nUsage: cargo xtask <command> [flags]\n\nCommands:\n",
     );
     for c in COMMANDS {
         s.push_str(&format!("  {:<8}{}\n", c.name, c.about));
@@ -300,7 +392,7 @@ pub fn command_help(spec: &CommandSpec) -> String {
         "{}\n\nUsage: cargo xtask {} [flags]\n\nFlags:\n",
         spec.about, spec.name
     );
-    for f in spec.flags {
+    for f in flags_of(spec) {
         let mut left = match f.short {
             Some(c) => format!("-{c}, --{}", f.name),
             None => format!("    --{}", f.name),
@@ -325,12 +417,12 @@ mod tests {
     #[test]
     fn the_tables_are_sound() {
         for c in COMMANDS {
-            let mut names: Vec<&str> = c.flags.iter().map(|f| f.name).collect();
+            let mut names: Vec<&str> = flags_of(c).iter().map(|f| f.name).collect();
             names.sort();
             let before = names.len();
             names.dedup();
             assert_eq!(before, names.len(), "duplicate flag in {}", c.name);
-            for f in c.flags {
+            for f in flags_of(c) {
                 assert!(!f.help.is_empty() && !f.help.ends_with('.'), "--{}", f.name);
                 assert!(f
                     .name
@@ -373,6 +465,26 @@ mod tests {
             let err = parse(&args(line)).unwrap_err().to_string();
             assert!(err.contains(want), "{line}: {err}");
         }
+    }
+
+    #[test]
+    fn image_and_smoke_flags_parse() {
+        let Command::Image(f) = parse(&args(
+            "image --native --tag a:1 --tag a:dev --runtime-base base:9 --base-image b:9",
+        ))
+        .unwrap() else {
+            panic!("not image");
+        };
+        assert!(f.rpm.native);
+        assert_eq!(f.tags, ["a:1", "a:dev"]);
+        assert_eq!(f.runtime_base.as_deref(), Some("base:9"));
+        assert_eq!(f.rpm.base_image.as_deref(), Some("b:9"));
+        let Command::Smoke(s) = parse(&args("smoke --tag x:1 --timeout 5")).unwrap() else {
+            panic!("not smoke");
+        };
+        assert_eq!((s.tag.as_deref(), s.timeout_secs), (Some("x:1"), 5));
+        assert!(parse(&args("smoke --native")).is_err());
+        assert!(parse(&args("smoke --tag a --tag b")).is_err());
     }
 
     #[test]

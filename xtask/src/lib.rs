@@ -1,4 +1,5 @@
-//! The Asterisk xtask: `cargo xtask rpm` packs a working tree and builds RPMs from it.
+//! The Asterisk xtask: `cargo xtask rpm` packs a working tree and builds RPMs from it,
+//! `cargo xtask image` makes a runtime image of them, `cargo xtask smoke` proves it boots.
 //! `main.rs` only parses and dispatches; each command is a module named after it, and every
 //! decision is a pure function in the module that owns the data (see the README's contributor
 //! section for the data flow).
@@ -8,12 +9,15 @@ pub mod builder;
 pub mod engine;
 pub mod fileset;
 pub mod flags;
+pub mod image;
 pub mod interrupt;
+pub mod json;
 pub mod manifest;
 pub mod process;
 pub mod publish;
 pub mod rpm;
 pub mod sha256;
+pub mod smoke;
 pub mod spec;
 pub mod tree;
 pub mod version;
@@ -69,5 +73,7 @@ pub fn run(args: &[String]) -> Result<()> {
             Ok(())
         }
         flags::Command::Rpm(f) => rpm::run(f, &Workspace::from_env()?),
+        flags::Command::Image(f) => image::run(f, &Workspace::from_env()?),
+        flags::Command::Smoke(f) => smoke::run(f, &Workspace::from_env()?),
     }
 }

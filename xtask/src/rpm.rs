@@ -34,14 +34,56 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     process::set_dry_run(flags.dry_run);
     process::set_verbose(flags.verbose);
     let mut timer = PhaseTimer::default();
+    let place = choose_place(&flags)?;
+    let packed = pack(&flags, ws, &mut timer)?;
+    if flags.dry_run {
+        build(&flags, ws, &packed, &place, &mut timer)?;
+        eprintln!("dry run: nothing was built or written");
+        return Ok(());
+    }
+    let manifest = build(&flags, ws, &packed, &place, &mut timer)?;
+    print_summary(&packed.out, &manifest, &timer);
+    Ok(())
+}
 
+/// The tree packed into its source archive, and everything known about the build to come.
+pub struct Packed {
+    pub tree: Tree,
+    pub spec: spec::Located,
+    pub spec_sha256: String,
+    pub out: Utf8PathBuf,
+    pub work: Utf8PathBuf,
+    pub asterisk_version: String,
+    pub rpm: RpmVersion,
+    pub source_date: i64,
+    pub revision: String,
+    pub stem: String,
+    pub archive_name: String,
+    pub archive_path: Utf8PathBuf,
+    /// Empty in a dry run, which writes no archive.
+    pub archive_sha256: String,
+    pub download_cache: Option<Utf8PathBuf>,
+}
+
+impl Packed {
+    /// Whether the RPMs a manifest describes were built from exactly this: the same archive
+    /// bytes, spec and version.
+    pub fn built(&self, manifest: &Manifest) -> bool {
+        manifest.source().map(|a| a.sha256.as_str()) == Some(self.archive_sha256.as_str())
+            && manifest.spec_sha256 == self.spec_sha256
+            && manifest.version == self.rpm.version
+            && manifest.release.starts_with(&self.rpm.release)
+    }
+}
+
+/// Finds and checks the tree, computes its version, writes its archive.
+pub fn pack(flags: &RpmFlags, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Packed> {
     let tree = Tree::locate(flags.source.as_deref(), &ws.root)?;
     let spec = spec::locate(flags.spec.as_deref(), &tree.root, &ws.root)?;
     let out = match &flags.out {
         Some(dir) => absolute(dir)?,
         None => ws.target.join("rpm"),
     };
-    let place = choose_place(&flags)?;
     let download_cache = download_cache(flags.download_cache.as_deref())?;
     if !flags.dry_run {
         ws.prepare_target()?;
@@ -74,14 +116,14 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         .collect();
     let source_date = source_date(
         std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
-        head.map(|h| h.commit_time),
+        head.as_ref().map(|h| h.commit_time),
         files.differs,
         &changed_mtimes,
     )?;
     let dirty = tree.kind == TreeKind::Git && files.differs;
     let rpm = resolve_rpm_version(
         &asterisk_version,
-        head.map(|h| Snapshot {
+        head.as_ref().map(|h| Snapshot {
             commit_date: version::utc_stamp(h.commit_time).0,
             depth: h.depth,
         }),
@@ -95,6 +137,10 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         rpm.release,
         if dirty { " (uncommitted changes)" } else { "" }
     );
+    let revision = match &head {
+        Some(h) => format!("{}{}", h.commit, if dirty { "-dirty" } else { "" }),
+        None => String::new(),
+    };
 
     // The archive.
     let work = ws.target.join("xtask/rpm-work");
@@ -105,6 +151,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         &files.entries,
         &[(".version", format!("{asterisk_version}\n").into_bytes())],
     );
+    let mut archive_sha256 = String::new();
     if flags.dry_run {
         eprintln!(
             "would write {archive_path} ({} entries, mtime {source_date})",
@@ -113,27 +160,52 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     } else {
         reset_work_dir(&work)?;
         archive::write(&tree.root, &members, &stem, source_date, &archive_path)?;
-    }
-    timer.end("archive");
-    if !flags.dry_run {
+        archive_sha256 = sha256::of_file(&archive_path)?;
         eprintln!(
             "archive: {archive_name} ({} files, {})",
             files.entries.len() + 1,
             human_size(file_size(&archive_path)?)
         );
     }
+    timer.end("archive");
+    interrupt::check()?;
+    Ok(Packed {
+        spec_sha256: sha256::of_file(&spec.path)?,
+        tree,
+        spec,
+        out,
+        work,
+        asterisk_version,
+        rpm,
+        source_date,
+        revision,
+        stem,
+        archive_name,
+        archive_path,
+        archive_sha256,
+        download_cache,
+    })
+}
 
-    // rpmbuild, here or in the builder.
+/// Runs rpmbuild (here or in the builder) on the packed archive and publishes the outputs.
+pub fn build(
+    flags: &RpmFlags,
+    ws: &Workspace,
+    packed: &Packed,
+    place: &Place,
+    timer: &mut PhaseTimer,
+) -> Result<Manifest> {
+    let work = &packed.work;
     let inputs = SpecInputs {
-        asterisk_version: asterisk_version.clone(),
-        rpm: rpm.clone(),
-        archive_name: archive_name.clone(),
-        top_dir: stem.clone(),
-        source_date_epoch: source_date,
-        download_cache: download_cache.clone(),
+        asterisk_version: packed.asterisk_version.clone(),
+        rpm: packed.rpm.clone(),
+        archive_name: packed.archive_name.clone(),
+        top_dir: packed.stem.clone(),
+        source_date_epoch: packed.source_date,
+        download_cache: packed.download_cache.clone(),
         jobs: flags.jobs,
     };
-    let (cmd, builder_image) = match &place {
+    let (cmd, builder_image) = match place {
         Place::Native(rpmbuild) => {
             let (nodeps, note) = decide_nodeps(flags.nodeps, host_rpmdb_knows_shell());
             if let Some(note) = note {
@@ -141,16 +213,16 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
             }
             let cmd = Cmd::new(rpmbuild.as_str())
                 .arg("-ba")
-                .args(spec::define_args(&spec::defines(&inputs, &work)))
+                .args(spec::define_args(&spec::defines(&inputs, work)))
                 .args(nodeps.then_some("--nodeps"))
-                .arg(spec.path.as_str())
-                .env("SOURCE_DATE_EPOCH", source_date.to_string());
+                .arg(packed.spec.path.as_str())
+                .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
             (cmd, None)
         }
         Place::Container(engine) => {
-            let builder = prepare_builder(engine, &flags, &tree, ws, &spec.path)?;
+            let builder = prepare_builder(engine, flags, &packed.tree, ws, &packed.spec.path)?;
             timer.end("builder");
-            let cmd = container_cmd(engine, &builder, &flags, &inputs, &work, &spec.path)?;
+            let cmd = container_cmd(engine, &builder, flags, &inputs, work, &packed.spec.path)?;
             (cmd, Some(builder))
         }
     };
@@ -170,37 +242,75 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         }
     });
     let rpm_phases = phases.finish();
-    if let Place::Container(engine) = &place {
+    if let Place::Container(engine) = place {
         engine.remove_container(&builder::container_name());
     }
     interrupt::check()?;
     if let Err(e) = result {
-        let keep = format!("the previous outputs in {out} are untouched");
+        let keep = format!("the previous outputs in {} are untouched", packed.out);
         return Err(match rpm_phases.last() {
-            None => e.context(format!("rpmbuild rejected the spec {}; {keep}", spec.path)),
+            None => e.context(format!(
+                "rpmbuild rejected the spec {}; {keep}",
+                packed.spec.path
+            )),
             Some((phase, _)) => e.context(format!("rpmbuild failed in {phase}; {keep}")),
         });
     }
     timer.absorb(&rpm_phases);
     if flags.dry_run {
-        eprintln!("dry run: nothing was built or written");
-        return Ok(());
+        return Ok(dry_run_manifest(packed));
     }
+    let manifest = publish_outputs(packed, builder_image.as_ref())?;
+    timer.end("publish");
+    if builder_image.is_some() && !flags.no_ccache {
+        let stats = std::fs::read_to_string(work.join("ccache-stats")).unwrap_or_default();
+        match builder::ccache_hits(&stats) {
+            Some((hits, misses)) if hits + misses > 0 => eprintln!(
+                "ccache: {hits} hits, {misses} misses ({:.0}% hit rate)",
+                100.0 * hits as f64 / (hits + misses) as f64
+            ),
+            _ => eprintln!("ccache: no compilations were cached"),
+        }
+    }
+    Ok(manifest)
+}
 
-    // Publish.
+fn dry_run_manifest(packed: &Packed) -> Manifest {
+    Manifest {
+        name: "asterisk".into(),
+        version: packed.rpm.version.clone(),
+        release: packed.rpm.release.clone(),
+        asterisk_version: packed.asterisk_version.clone(),
+        source_date_epoch: packed.source_date,
+        revision: packed.revision.clone(),
+        spec: packed.spec.path.to_string(),
+        spec_sha256: packed.spec_sha256.clone(),
+        builder: "dry run".into(),
+        artifacts: Vec::new(),
+        image: None,
+    }
+}
+
+/// Moves the RPMs, the SRPM and the archive into the output directory with manifest.json.
+fn publish_outputs(packed: &Packed, builder_image: Option<&Builder>) -> Result<Manifest> {
     interrupt::check()?;
-    let mut artifacts = Vec::new();
-    let staging = publish::staging_dir(&out)?;
+    let work = &packed.work;
+    let staging = publish::staging_dir(&packed.out)?;
     let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
-    for path in find_files(&work.join("RPMS"), ".rpm")? {
-        let rel = path.strip_prefix(&work).unwrap_or(&path).to_string();
-        outputs.push((path, rel, Kind::Rpm));
+    for (dir, suffix, kind) in [
+        ("RPMS", ".rpm", Kind::Rpm),
+        ("SRPMS", ".src.rpm", Kind::Srpm),
+    ] {
+        for path in find_files(&work.join(dir), suffix)? {
+            let rel = path.strip_prefix(work).unwrap_or(&path).to_string();
+            outputs.push((path, rel, kind));
+        }
     }
-    for path in find_files(&work.join("SRPMS"), ".src.rpm")? {
-        let rel = path.strip_prefix(&work).unwrap_or(&path).to_string();
-        outputs.push((path, rel, Kind::Srpm));
-    }
-    outputs.push((archive_path.clone(), archive_name.clone(), Kind::Source));
+    outputs.push((
+        packed.archive_path.clone(),
+        packed.archive_name.clone(),
+        Kind::Source,
+    ));
     let srpm = outputs
         .iter()
         .find(|o| o.2 == Kind::Srpm)
@@ -217,11 +327,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         .read()
         .with_context(|| format!("reading the name and version of {srpm}"))?;
     let mut nvr = nvr.split('\t').map(str::to_string);
-    let (name, rpm_version, rpm_release) = (
-        nvr.next().unwrap_or_default(),
-        nvr.next().unwrap_or_default(),
-        nvr.next().unwrap_or_default(),
-    );
+    let mut artifacts = Vec::new();
     for (path, rel, kind) in &outputs {
         artifacts.push(Artifact {
             path: rel.clone(),
@@ -232,23 +338,28 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         publish::stage_file(path, &staging, rel)?;
     }
     let manifest = Manifest {
-        name,
-        version: rpm_version,
-        release: rpm_release,
-        asterisk_version,
-        source_date_epoch: source_date,
-        spec: spec.path.to_string(),
-        builder: match &builder_image {
+        name: nvr.next().unwrap_or_default(),
+        version: nvr.next().unwrap_or_default(),
+        release: nvr.next().unwrap_or_default(),
+        asterisk_version: packed.asterisk_version.clone(),
+        source_date_epoch: packed.source_date,
+        revision: packed.revision.clone(),
+        spec: packed.spec.path.to_string(),
+        spec_sha256: packed.spec_sha256.clone(),
+        builder: match builder_image {
             Some(b) => format!("container {}", b.tag),
             None => "native".into(),
         },
         artifacts,
+        image: None,
     };
     std::fs::write(staging.join(publish::MANIFEST), manifest.to_json())
         .with_context(|| format!("writing {staging}/{}", publish::MANIFEST))?;
-    publish::swap_in(&staging, &out)?;
-    timer.end("publish");
+    publish::swap_in(&staging, &packed.out)?;
+    Ok(manifest)
+}
 
+fn print_summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
     eprintln!("\npublished to {out}:");
     for a in &manifest.artifacts {
         eprintln!("  {:<72} {:>9}", a.path, human_size(a.size));
@@ -259,22 +370,11 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         .iter()
         .map(|(p, d)| format!("{p} {}", human_duration(*d)))
         .collect();
-    if builder_image.is_some() && !flags.no_ccache {
-        let stats = std::fs::read_to_string(work.join("ccache-stats")).unwrap_or_default();
-        match builder::ccache_hits(&stats) {
-            Some((hits, misses)) if hits + misses > 0 => eprintln!(
-                "ccache: {hits} hits, {misses} misses ({:.0}% hit rate)",
-                100.0 * hits as f64 / (hits + misses) as f64
-            ),
-            _ => eprintln!("ccache: no compilations were cached"),
-        }
-    }
     eprintln!(
         "time: {}; total {}",
         phases.join(", "),
         human_duration(timer.total())
     );
-    Ok(())
 }
 
 /// Where rpmbuild runs.
@@ -325,7 +425,7 @@ pub fn choose(
     }
 }
 
-fn choose_place(flags: &RpmFlags) -> Result<Place> {
+pub fn choose_place(flags: &RpmFlags) -> Result<Place> {
     let rpmbuild = which::which("rpmbuild")
         .ok()
         .and_then(|p| Utf8PathBuf::try_from(p).ok());
@@ -367,13 +467,7 @@ fn prepare_builder(
     spec: &Utf8Path,
 ) -> Result<Builder> {
     engine.remove_leftovers()?;
-    let dockerfile = spec::locate_file(
-        builder::DOCKERFILE,
-        "--dockerfile",
-        None,
-        &tree.root,
-        &ws.root,
-    )?;
+    let dockerfile = spec::locate_file(builder::DOCKERFILE, None, None, &tree.root, &ws.root)?;
     eprintln!(
         "dockerfile: {} ({})",
         dockerfile.path,
@@ -592,7 +686,7 @@ impl PhaseTracker {
 }
 
 /// Wall-clock time per step of the whole command.
-struct PhaseTimer {
+pub struct PhaseTimer {
     start: Instant,
     mark: Instant,
     phases: Vec<(String, Duration)>,
@@ -610,7 +704,7 @@ impl Default for PhaseTimer {
 }
 
 impl PhaseTimer {
-    fn end(&mut self, phase: &str) {
+    pub fn end(&mut self, phase: &str) {
         let now = Instant::now();
         self.add(phase, now - self.mark);
         self.mark = now;
@@ -631,7 +725,7 @@ impl PhaseTimer {
         }
     }
 
-    fn total(&self) -> Duration {
+    pub fn total(&self) -> Duration {
         self.start.elapsed()
     }
 }

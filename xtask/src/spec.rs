@@ -52,30 +52,38 @@ pub fn choose(given: bool, tree_has: bool, xtask_has: bool) -> Option<Origin> {
 }
 
 pub fn locate(given: Option<&Utf8Path>, tree: &Utf8Path, xtask_root: &Utf8Path) -> Result<Located> {
-    locate_file(SPEC_PATH, "--spec", given, tree, xtask_root)
+    locate_file(SPEC_PATH, Some("--spec"), given, tree, xtask_root)
 }
 
 /// A packaging file (`rel` inside a tree): the given one, the tree's own, else the xtask's.
 pub fn locate_file(
     rel: &str,
-    flag: &str,
+    flag: Option<&str>,
     given: Option<&Utf8Path>,
     tree: &Utf8Path,
     xtask_root: &Utf8Path,
 ) -> Result<Located> {
     if let Some(path) = given {
         if !path.is_file() {
-            bail!("{path} given with {flag} does not exist: name an existing file");
+            bail!(
+                "{path} given with {} does not exist: name an existing file",
+                flag.unwrap_or("the command line")
+            );
         }
     }
     let in_tree = tree.join(rel);
     let beside = xtask_root.join(rel);
     let (path, origin) = match choose(given.is_some(), in_tree.is_file(), beside.is_file()) {
-        Some(Origin::Given) => (given.map(Utf8Path::to_owned).unwrap_or_default(), Origin::Given),
+        Some(Origin::Given) => (
+            given.map(Utf8Path::to_owned).unwrap_or_default(),
+            Origin::Given,
+        ),
         Some(Origin::Tree) => (in_tree, Origin::Tree),
         Some(Origin::Xtask) => (beside, Origin::Xtask),
         None => bail!(
-            "{rel} is missing: neither {in_tree} nor {beside} exists; restore it or pass {flag} FILE"
+            "{rel} is missing: neither {in_tree} nor {beside} exists; restore it{}",
+            flag.map(|f| format!(" or pass {f} FILE"))
+                .unwrap_or_default()
         ),
     };
     Ok(Located { path, origin })

@@ -115,8 +115,10 @@ mod tests {
 }
 
 /// Git facts about HEAD.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Head {
+    /// The commit's full hash.
+    pub commit: String,
     /// Committer time, seconds since the epoch.
     pub commit_time: i64,
     /// `git rev-list --count HEAD`.
@@ -143,13 +145,17 @@ impl Tree {
         // A repository without a commit yet has no HEAD: no commit time, no snapshot version.
         let Some(out) = self
             .git()
-            .args(["log", "-1", "--format=%ct"])
+            .args(["log", "-1", "--format=%ct %H"])
             .read_optional()?
             .filter(|s| !s.trim().is_empty())
         else {
             return Ok(None);
         };
-        let commit_time = out.trim().parse().context("reading HEAD's commit time")?;
+        let (time, commit) = out
+            .trim()
+            .split_once(' ')
+            .context("reading HEAD's commit")?;
+        let commit_time = time.parse().context("reading HEAD's commit time")?;
         let depth = self
             .git()
             .args(["rev-list", "--count", "HEAD"])
@@ -157,7 +163,11 @@ impl Tree {
             .trim()
             .parse()
             .context("counting HEAD's commits")?;
-        Ok(Some(Head { commit_time, depth }))
+        Ok(Some(Head {
+            commit: commit.to_string(),
+            commit_time,
+            depth,
+        }))
     }
 
     /// What `build_tools/make_version` looks at. `tracked_changes` is git's dirty state.

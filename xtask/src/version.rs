@@ -305,6 +305,20 @@ pub fn utc_stamp(epoch: i64) -> (String, String) {
     (date, time)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time (OCI's `created`).
+pub fn rfc3339(epoch: i64) -> String {
+    let (_, t) = utc_stamp(epoch);
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &t[0..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12],
+        &t[12..14]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,5 +507,6 @@ mod tests {
             ("20260806".into(), "20260806154549".into())
         );
         assert_eq!(utc_stamp(951_782_400).0, "20000229");
+        assert_eq!(rfc3339(1_786_031_149), "2026-08-06T15:45:49Z");
     }
 }

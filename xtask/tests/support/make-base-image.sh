@@ -6,6 +6,10 @@
 # xtask-test/minbase:bookworm   Debian 12 minbase (debootstrap + import)
 # xtask-test/builder:bookworm   + rpm, rpmbuild, gcc, make, ccache: a base that "already holds
 #                                rpmbuild and the build dependencies" for contrib/docker's builder
+# xtask-test/runtime:bookworm   minbase + rpm + dnf, the rpm database in /var/lib/rpm, and a
+#                                "system provides" RPM that declares what Debian already has, so
+#                                dnf and rpm install packages without --nodeps: a stand-in for an
+#                                EL base that the runtime Dockerfile's dnf line works on
 # Images that exist are kept. The Debian mirror is the one this machine's apt uses.
 set -eu
 engine=$1
@@ -38,4 +42,40 @@ RUN apt-get update -q \
  && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
     DOCKER_BUILDKIT=1 "$engine" build -q --network host -t xtask-test/builder:bookworm "$work/builder" >/dev/null
+fi
+
+if ! "$engine" image inspect xtask-test/runtime:bookworm >/dev/null 2>&1; then
+    mkdir -p "$work/runtime"
+    cat >"$work/runtime/Dockerfile" <<'DOCKERFILE'
+FROM xtask-test/minbase:bookworm
+RUN apt-get update -q \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rpm dnf \
+ && rm -rf /var/lib/apt/lists/*
+# EL keeps the rpm database in /var/lib/rpm; Debian's rpm would use ~/.rpmdb.
+RUN mkdir -p /etc/rpm /var/lib/rpm \
+ && echo '%_dbpath /var/lib/rpm' > /etc/rpm/macros.dbpath \
+ && rpmdb --initdb
+# Everything Debian already has, as RPM provides: libraries (by rpmdeps), programs, the
+# dynamic linker's hash style, Debian's package names.
+RUN set -e; \
+    mkdir -p /tmp/provides/SPECS; \
+    { find /lib /usr/lib /lib64 -name '*.so*' \( -type f -o -type l \) 2>/dev/null \
+          | /usr/lib/rpm/rpmdeps --provides; \
+      for d in /bin /sbin /usr/bin /usr/sbin; do \
+          for f in "$d"/*; do [ -x "$f" ] && echo "$f"; done; \
+      done; \
+      echo 'rtld(GNU_HASH)'; \
+      dpkg-query -W -f '${Package}\n'; \
+      echo shadow-utils; \
+    } | sort -u | sed 's/^/Provides: /' > /tmp/provides/provides.txt; \
+    { echo 'Name: debian-system-provides'; echo 'Version: 12'; echo 'Release: 1'; \
+      echo 'Summary: What the Debian base already has'; echo 'License: MIT'; \
+      echo 'BuildArch: noarch'; echo 'AutoReqProv: no'; cat /tmp/provides/provides.txt; \
+      echo '%description'; echo 'Provides for the Debian base.'; echo '%files'; \
+    } > /tmp/provides/SPECS/provides.spec; \
+    rpmbuild -bb --quiet --define '_topdir /tmp/provides' /tmp/provides/SPECS/provides.spec; \
+    rpm -i --force-debian /tmp/provides/RPMS/noarch/*.rpm; \
+    rm -rf /tmp/provides /var/tmp/rpm-tmp.*
+DOCKERFILE
+    DOCKER_BUILDKIT=1 "$engine" build -q --network host -t xtask-test/runtime:bookworm "$work/runtime" >/dev/null
 fi

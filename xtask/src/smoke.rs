@@ -1,0 +1,218 @@
+//! NAME
+//!     smoke: `cargo xtask smoke`, proof that an image boots and is what it says.
+//!
+//! SYNOPSIS
+//!     cargo xtask smoke [--tag T] [--timeout SECS]
+//!
+//! DESCRIPTION
+//!     Starts the image in a labelled container (removed afterwards, on failure and on Ctrl-C
+//!     too), waits for its health check, asks the running Asterisk `core show version`, and
+//!     fails unless the answer carries the version the image's org.opencontainers.image.version
+//!     label names (no manifest needed) and the process runs as a non-root user.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::engine::{self, Engine};
+use crate::flags::SmokeFlags;
+use crate::{interrupt, Workspace};
+
+pub const DEFAULT_TAG: &str = "asterisk:dev";
+const VERSION_LABEL: &str = "org.opencontainers.image.version";
+
+/// Where a container stands while the smoke test waits for it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Waiting {
+    Healthy,
+    Starting,
+    Exited(i64),
+    Unhealthy,
+    NoHealthCheck,
+}
+
+/// Reads `{{.State.Status}} {{.State.ExitCode}} {{health status or "none"}}`.
+pub fn read_state(line: &str) -> Waiting {
+    let mut words = line.split_whitespace();
+    let status = words.next().unwrap_or("");
+    let code = words.next().and_then(|c| c.parse().ok()).unwrap_or(-1);
+    let health = words.next().unwrap_or("none");
+    match (status, health) {
+        ("exited" | "dead", _) => Waiting::Exited(code),
+        (_, "healthy") => Waiting::Healthy,
+        (_, "unhealthy") => Waiting::Unhealthy,
+        (_, "none") => Waiting::NoHealthCheck,
+        _ => Waiting::Starting,
+    }
+}
+
+/// The real uid in a `/proc/<pid>/status`.
+pub fn uid_of_status(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|uid| uid.parse().ok())
+}
+
+/// Removes the container when the smoke test ends, however it ends.
+struct Container<'a> {
+    engine: &'a Engine,
+    name: String,
+}
+
+impl Drop for Container<'_> {
+    fn drop(&mut self) {
+        self.engine.remove_container(&self.name);
+    }
+}
+
+pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
+    let engine = Engine::find(flags.engine.as_deref()).context(
+        "no container engine: install docker or podman, or name one with --engine or CONTAINER_ENGINE",
+    )?;
+    engine.check()?;
+    let tag = flags.tag.as_deref().unwrap_or(DEFAULT_TAG);
+    let Some(image_id) = engine.image_id(tag)? else {
+        bail!(
+            "there is no image {tag}: build it with cargo xtask image (or name another with --tag)"
+        );
+    };
+    let want = engine
+        .cmd()
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            &format!("{{{{index .Config.Labels \"{VERSION_LABEL}\"}}}}"),
+            tag,
+        ])
+        .read()?
+        .trim()
+        .to_string();
+    if want.is_empty() || want == "<no value>" {
+        bail!("the image {tag} has no {VERSION_LABEL} label: build it with cargo xtask image");
+    }
+    eprintln!("smoke: {tag} ({image_id}), expecting Asterisk {want}");
+    engine.remove_leftovers()?;
+
+    let container = Container {
+        engine: &engine,
+        name: format!("asterisk-xtask-smoke-{}", std::process::id()),
+    };
+    let started = Instant::now();
+    engine
+        .cmd()
+        .args(["run", "-d", "--init", "--name", &container.name])
+        .args([
+            "--label",
+            &format!("{}={}", engine::BUILD_LABEL, engine::owner_label()),
+        ])
+        .arg(tag)
+        .run(|line| eprintln!("  container {line}"))
+        .with_context(|| format!("starting {tag}"))?;
+
+    let timeout = Duration::from_secs(flags.timeout_secs);
+    loop {
+        interrupt::check()?;
+        let state = engine
+            .cmd()
+            .args([
+                "inspect",
+                "--format",
+                "{{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+                &container.name,
+            ])
+            .read()?;
+        let problem = match read_state(&state) {
+            Waiting::Healthy => break,
+            Waiting::Starting if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(500));
+                continue;
+            }
+            Waiting::Starting => format!("is not healthy after {}s", flags.timeout_secs),
+            Waiting::Exited(code) => format!("exited with status {code} before it became healthy"),
+            Waiting::Unhealthy => "became unhealthy: its health check fails".to_string(),
+            Waiting::NoHealthCheck => "has no HEALTHCHECK to wait for".to_string(),
+        };
+        return Err(anyhow!(crate::process::Failed {
+            program: format!("{tag}'s container"),
+            status: problem,
+            tail: last_logs(&engine, &container.name),
+        })
+        .context(format!(
+            "the smoke test of {tag} failed; the container was removed"
+        )));
+    }
+    eprintln!("  healthy after {:.1}s", started.elapsed().as_secs_f64());
+
+    let exec = |args: &[&str]| {
+        engine
+            .cmd()
+            .args(["exec", &container.name])
+            .args(args.iter().copied())
+            .read()
+    };
+    let answer = exec(&["/usr/sbin/asterisk", "-rx", "core show version"])
+        .context("asking the running Asterisk `core show version`")?;
+    let answer = answer.trim();
+    eprintln!("  core show version: {answer}");
+    if !answer.contains(&format!("Asterisk {want}")) {
+        bail!("the running Asterisk says '{answer}', but the image's {VERSION_LABEL} label says {want}");
+    }
+    eprintln!("  matches {VERSION_LABEL}={want}");
+    let uid = exec(&["cat", "/proc/1/status"])
+        .ok()
+        .as_deref()
+        .and_then(uid_of_status)
+        .context("reading the container's user")?;
+    let user = exec(&["id", "-un"]).unwrap_or_default();
+    if uid == 0 {
+        bail!("the container runs as root: the image must set a non-root USER");
+    }
+    eprintln!("  runs as uid {uid} ({}), not root", user.trim());
+    eprintln!(
+        "smoke: {tag} passed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn last_logs(engine: &Engine, name: &str) -> Vec<String> {
+    let logs = engine
+        .cmd()
+        .args(["logs", "--tail", "20", name])
+        .env("DOCKER_CLI_HINTS", "false");
+    // docker logs writes the container's stderr to its own stderr: merge both.
+    let mut lines = Vec::new();
+    let _ = logs.run(|line| lines.push(line.to_string()));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_states() {
+        let cases = [
+            ("running 0 healthy", Waiting::Healthy),
+            ("running 0 starting", Waiting::Starting),
+            ("running 0 unhealthy", Waiting::Unhealthy),
+            ("running 0 none", Waiting::NoHealthCheck),
+            ("exited 3 starting", Waiting::Exited(3)),
+            ("dead 137 none", Waiting::Exited(137)),
+            ("created 0 starting", Waiting::Starting),
+        ];
+        for (line, want) in cases {
+            assert_eq!(read_state(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn uids_from_proc() {
+        let status = "Name:\tasterisk\nUmask:\t0022\nUid:\t999\t999\t999\t999\nGid:\t999\n";
+        assert_eq!(uid_of_status(status), Some(999));
+        assert_eq!(uid_of_status("Name: x\n"), None);
+    }
+}

@@ -1,0 +1,308 @@
+//! `cargo xtask image` and `cargo xtask smoke` with a real engine, on a local RPM-capable
+//! runtime base made without a registry (Debian minbase with rpm, dnf and a "system provides"
+//! package), through the same Dockerfile line (dnf install) that EL bases use.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const RUNTIME_BASE: &str = "xtask-test/runtime:bookworm";
+
+fn image_args<'a>(tree: &'a Path, out: &'a Path, tag: &'a str) -> Vec<&'a str> {
+    vec![
+        "image",
+        "--native",
+        "-q",
+        "--source",
+        tree.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--runtime-base",
+        RUNTIME_BASE,
+        "--tag",
+        tag,
+    ]
+}
+
+fn inspect(engine: &str, what: &str, format: &str) -> String {
+    let out = Command::new(engine)
+        .args(["inspect", "--format", format, what])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn label(engine: &str, image: &str, name: &str) -> String {
+    inspect(
+        engine,
+        image,
+        &format!("{{{{index .Config.Labels \"{name}\"}}}}"),
+    )
+}
+
+fn remove_image(engine: &str, tag: &str) {
+    let _ = Command::new(engine).args(["rmi", "-f", tag]).output();
+}
+
+#[test]
+fn image_from_the_sample_tree_boots_and_says_its_version() {
+    let Some(engine) = engine_or_skip("image_from_the_sample_tree") else {
+        return;
+    };
+    ensure_base_images(&engine);
+    let dir = scratch("image");
+    let tree = git_tree(&dir);
+    sh(&tree, "echo '/* patch under test */' >> main/asterisk.c");
+    let out = dir.join("out");
+    let target = dir.join("target");
+    let tag = format!("xtask-test/asterisk:{}", std::process::id());
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+
+    let first = must(xtask(&image_args(&tree, &out, &tag), &target, &env));
+    assert!(
+        first.stderr.contains("holds no RPMs: building them"),
+        "{}",
+        first.stderr
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let asterisk_version = manifest_field(&manifest, "asterisk_version");
+    let version_release = format!(
+        "{}-{}",
+        manifest_field(&manifest, "version"),
+        manifest_field(&manifest, "release")
+    );
+    let image_id = inspect(&engine, &tag, "{{.Id}}");
+    assert!(
+        manifest.contains(&image_id),
+        "the manifest does not record the image:\n{manifest}"
+    );
+
+    // Labels, user, health check, ports, volumes: all in `docker inspect`.
+    assert_eq!(
+        label(&engine, &tag, "org.opencontainers.image.version"),
+        asterisk_version
+    );
+    assert_eq!(
+        label(&engine, &tag, "org.asterisk.rpm.version-release"),
+        version_release
+    );
+    let sde: i64 = manifest_field(&manifest, "source_date_epoch")
+        .parse()
+        .unwrap();
+    assert_eq!(
+        label(&engine, &tag, "org.opencontainers.image.created"),
+        xtask::version::rfc3339(sde)
+    );
+    let revision = label(&engine, &tag, "org.opencontainers.image.revision");
+    let head = sh(&tree, "git rev-parse HEAD");
+    assert_eq!(revision, format!("{}-dirty", head.trim()));
+    assert_eq!(
+        label(&engine, &tag, "org.opencontainers.image.title"),
+        "Asterisk"
+    );
+    assert!(label(&engine, &tag, "org.opencontainers.image.source").starts_with("https://"));
+    assert_eq!(inspect(&engine, &tag, "{{.Config.User}}"), "asterisk");
+    assert!(inspect(&engine, &tag, "{{json .Config.Healthcheck}}").contains("core show version"));
+    let ports = inspect(&engine, &tag, "{{json .Config.ExposedPorts}}");
+    for port in ["5060/udp", "5060/tcp", "8088/tcp", "10000/udp", "20000/udp"] {
+        assert!(ports.contains(port), "{port} is not exposed");
+    }
+    assert!(!ports.contains("20001/udp"));
+    let volumes = inspect(&engine, &tag, "{{json .Config.Volumes}}");
+    assert!(
+        volumes.contains("/var/lib/asterisk") && volumes.contains("/var/spool/asterisk"),
+        "{volumes}"
+    );
+    assert_eq!(inspect(&engine, &tag, "{{.Config.StopSignal}}"), "SIGTERM");
+
+    // Packages, not a compile: no .rpm file anywhere, the package is in the rpm database.
+    let rpms = sh(&dir, &format!("{engine} run --rm --entrypoint sh {tag} -c 'find / -xdev -name \"*.rpm\" 2>/dev/null; true'"));
+    assert_eq!(rpms.trim(), "", "RPM files left in the image");
+    let installed = sh(
+        &dir,
+        &format!("{engine} run --rm --entrypoint rpm {tag} -q asterisk"),
+    );
+    assert_eq!(
+        installed.trim(),
+        format!("asterisk-{version_release}.x86_64")
+    );
+
+    // The smoke test passes, and says what it checked.
+    let smoke = must(xtask(&["smoke", "--tag", &tag], &target, &env));
+    assert!(
+        smoke.stderr.contains(&format!(
+            "matches org.opencontainers.image.version={asterisk_version}"
+        )),
+        "{}",
+        smoke.stderr
+    );
+    assert!(smoke.stderr.contains("not root"), "{}", smoke.stderr);
+    assert!(build_containers(&engine, Some(&format!("{}:", hostname()))).is_empty());
+
+    // A second run with the tree unchanged uses the RPMs it has.
+    let second = must(xtask(&image_args(&tree, &out, &tag), &target, &env));
+    assert!(
+        second
+            .stderr
+            .contains("holds the RPMs of this tree: using them"),
+        "{}",
+        second.stderr
+    );
+    assert!(!second.stderr.contains("rpmbuild"), "{}", second.stderr);
+    // A change to the tree builds them again.
+    sh(&tree, "echo '/* another */' >> main/asterisk.c");
+    let third = must(xtask(&image_args(&tree, &out, &tag), &target, &env));
+    assert!(
+        third.stderr.contains("holds RPMs of another tree"),
+        "{}",
+        third.stderr
+    );
+
+    remove_image(&engine, &tag);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
+    let Some(engine) = engine_or_skip("image_and_smoke_refuse_bad_input") else {
+        return;
+    };
+    ensure_base_images(&engine);
+    let dir = scratch("image-errors");
+    let tree = plain_tree(&dir, true);
+    let out = dir.join("out");
+    let target = dir.join("target");
+    let tag = format!("xtask-test/asterisk-bad:{}", std::process::id());
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    let first_line = |run: &Run| run.error().lines().next().unwrap().to_string();
+
+    // No RPMs, and no way to build them (no rpmbuild on PATH).
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["git", "sh"] {
+        let found = sh(&dir, &format!("command -v {tool}"));
+        std::os::unix::fs::symlink(found.trim(), bin.join(tool)).unwrap();
+    }
+    let run = xtask(
+        &image_args(&tree, &out, &tag),
+        &target,
+        &[
+            ("CONTAINER_ENGINE", engine.as_str()),
+            ("PATH", bin.to_str().unwrap()),
+        ],
+    );
+    assert!(!run.ok);
+    let line = first_line(&run);
+    assert!(
+        line.contains("RPMs of this tree are needed") && line.contains("rpmbuild is not installed"),
+        "{line}"
+    );
+
+    // A runtime base that is not here and cannot be pulled.
+    let mut args = image_args(&tree, &out, &tag);
+    let base_at = args.iter().position(|a| *a == RUNTIME_BASE).unwrap();
+    args[base_at] = "xtask-test/no-such-base:1";
+    let run = xtask(&args, &target, &env);
+    assert!(!run.ok);
+    assert!(
+        first_line(&run).contains("is not here and could not be pulled"),
+        "{}",
+        run.stderr
+    );
+
+    // A runtime base without rpm.
+    args[base_at] = "xtask-test/minbase:bookworm";
+    let run = xtask(&args, &target, &env);
+    assert!(!run.ok);
+    assert!(
+        first_line(&run).contains("has neither dnf, microdnf nor rpm"),
+        "{}",
+        run.stderr
+    );
+
+    // A good image, then one whose Asterisk dies at start: smoke fails with its last log lines.
+    must(xtask(&image_args(&tree, &out, &tag), &target, &env));
+    let broken = format!("{tag}-broken");
+    let context = dir.join("broken");
+    std::fs::create_dir_all(&context).unwrap();
+    std::fs::write(
+        context.join("Dockerfile"),
+        format!("FROM {tag}\nENTRYPOINT [\"sh\", \"-c\", \"echo 'unable to read asterisk.conf' >&2; exit 3\"]\n"),
+    )
+    .unwrap();
+    sh(
+        &context,
+        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {broken} . >/dev/null"),
+    );
+    let run = xtask(&["smoke", "--tag", &broken], &target, &env);
+    assert!(!run.ok);
+    let line = first_line(&run);
+    assert!(
+        line.contains("smoke test") && line.contains("exited with status 3"),
+        "{line}"
+    );
+    assert!(
+        run.error().contains("unable to read asterisk.conf"),
+        "no log lines:\n{}",
+        run.error()
+    );
+    assert!(build_containers(&engine, Some(&format!("{}:", hostname()))).is_empty());
+
+    // One that never becomes healthy: Ctrl-C ends the wait and removes the container.
+    std::fs::write(
+        context.join("Dockerfile"),
+        format!("FROM {tag}\nENTRYPOINT [\"sleep\", \"600\"]\n"),
+    )
+    .unwrap();
+    sh(
+        &context,
+        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {broken} . >/dev/null"),
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["smoke", "--tag", &broken])
+        .env("CONTAINER_ENGINE", &engine)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let owner = format!("{}:{}", hostname(), child.id());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while build_containers(&engine, Some(&owner)).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the smoke container never started"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    sh(&dir, &format!("kill -INT {}", child.id()));
+    let result = child.wait_with_output().unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(
+        build_containers(&engine, Some(&owner)).is_empty(),
+        "the smoke container survived"
+    );
+
+    let run = xtask(
+        &["smoke", "--tag", "xtask-test/never-built:1"],
+        &target,
+        &env,
+    );
+    assert!(
+        first_line(&run).contains("there is no image"),
+        "{}",
+        run.stderr
+    );
+
+    remove_image(&engine, &broken);
+    remove_image(&engine, &tag);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
