@@ -228,7 +228,9 @@ pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
 
 pub struct RunInputs<'a> {
     pub work: &'a Utf8Path,
-    pub download_cache: Option<&'a Utf8Path>,
+    pub passwd: Utf8PathBuf,
+    pub group: Utf8PathBuf,
+    pub download_cache: Option<Utf8PathBuf>,
     pub ccache: bool,
     pub uid: u32,
     pub gid: u32,
@@ -237,64 +239,186 @@ pub struct RunInputs<'a> {
     pub rpmbuild_args: Vec<String>,
 }
 
-/// The `docker run` of rpmbuild in the builder, removed if interrupted.
-pub fn rpmbuild_cmd(engine: &Engine, builder: &Builder, run: &RunInputs) -> Cmd {
-    let name = format!("asterisk-xtask-build-{}", std::process::id());
-    let bind = |host: &Utf8Path, inside: &str, mode: &str| {
-        // :z (shared), not :Z, so that two builds may use the same directories on SELinux hosts.
-        format!("{host}:{inside}:{mode}z")
-    };
-    let mut cmd = engine
-        .cmd()
-        .args(["run", "--rm", "--init", "-e", "TINI_KILL_PROCESS_GROUP=1"])
-        .args([
-            "--name",
-            &name,
-            "--label",
-            &format!("{}={}", engine::BUILD_LABEL, engine::owner_label()),
-        ])
-        .args(["--network", "none"])
-        .args(["--user", &format!("{}:{}", run.uid, run.gid)]);
-    if engine.kind == EngineKind::Podman && run.uid != 0 {
-        cmd = cmd.arg("--userns=keep-id");
+/// A failure around rpmbuild (creating the container, copying), not of rpmbuild itself.
+#[derive(Debug)]
+pub struct Setup(pub String);
+
+impl std::fmt::Display for Setup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
-    cmd = cmd
-        .args(["-v", &bind(&builder.passwd, "/etc/passwd", "ro,")])
-        .args(["-v", &bind(&builder.group, "/etc/group", "ro,")])
-        .args([
-            "--tmpfs",
-            &format!("{HOME}:rw,uid={},gid={},mode=0700", run.uid, run.gid),
-        ])
-        .args(["-e", &format!("HOME={HOME}")])
-        .args(["-v", &bind(run.work, WORK, "")])
-        .args([
+}
+
+/// How the build's inputs reach the container and its outputs come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    /// Bind mounts: the engine runs on this machine and sees its files.
+    Mounts,
+    /// `cp` in and out: the engine is elsewhere (`DOCKER_HOST=ssh://...`, a remote context).
+    Copy,
+}
+
+/// Bind mounts for an engine on a local socket (or the default one), copies for anything else.
+pub fn transfer_for(endpoint: Option<&str>) -> Transfer {
+    match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
+        None => Transfer::Mounts,
+        Some(e) if e.starts_with("unix://") || e.starts_with("npipe://") => Transfer::Mounts,
+        Some(_) => Transfer::Copy,
+    }
+}
+
+/// Runs rpmbuild in the builder; its output lines go to `on_line`. The container is removed
+/// afterwards, and on Ctrl-C.
+pub fn run_rpmbuild(
+    engine: &Engine,
+    builder: &Builder,
+    run: &RunInputs,
+    transfer: Transfer,
+    on_line: impl FnMut(&str),
+) -> Result<()> {
+    let name = container_name();
+    let args = container_args(engine, builder, run, transfer, &name);
+    match transfer {
+        Transfer::Mounts => engine
+            .cmd()
+            .args(["run", "--rm"])
+            .args(args)
+            .on_interrupt(engine.remove_cmd(&name))
+            .run(on_line),
+        Transfer::Copy => {
+            let result = copy_and_run(engine, run, args, &name, on_line);
+            engine.remove_container(&name);
+            result
+        }
+    }
+}
+
+/// The remote way: create the container, copy the inputs in, start it, copy the outputs out.
+fn copy_and_run(
+    engine: &Engine,
+    run: &RunInputs,
+    args: Vec<String>,
+    name: &str,
+    on_line: impl FnMut(&str),
+) -> Result<()> {
+    let quiet = |cmd: Cmd| cmd.run(|_| {});
+    quiet(engine.cmd().arg("create").args(args))
+        .context(Setup("creating the build container".into()))?;
+    // Copied in as root-owned, world-readable files: the build reads them and writes beside
+    // them in /xtask (mode 1777).
+    let into = |from: &Utf8Path, to: &str| {
+        quiet(
+            engine
+                .cmd()
+                .arg("cp")
+                .arg(from.as_str())
+                .arg(format!("{name}:{to}")),
+        )
+        .context(Setup(format!("copying {from} into the build container")))
+    };
+    into(&run.passwd, "/etc/passwd")?;
+    into(&run.group, "/etc/group")?;
+    into(&run.work.join("SOURCES"), &format!("{WORK}/SOURCES"))?;
+    into(&run.work.join("SPECS"), &format!("{WORK}/SPECS"))?;
+    if let Some(cache) = &run.download_cache {
+        into(cache, DOWNLOADS)?;
+    }
+    crate::interrupt::check()?;
+    engine
+        .cmd()
+        .args(["start", "-a", name])
+        .on_interrupt(engine.remove_cmd(name))
+        .run(on_line)?;
+    for dir in ["RPMS", "SRPMS"] {
+        quiet(
+            engine
+                .cmd()
+                .arg("cp")
+                .arg(format!("{name}:{WORK}/{dir}/."))
+                .arg(run.work.join(dir).as_str()),
+        )
+        .context(Setup(format!("copying {dir} out of the build container")))?;
+    }
+    if run.ccache {
+        let _ = quiet(
+            engine
+                .cmd()
+                .arg("cp")
+                .arg(format!("{name}:{WORK}/ccache-stats"))
+                .arg(run.work.join("ccache-stats").as_str()),
+        );
+    }
+    Ok(())
+}
+
+/// Everything after `run --rm` (or `create`): the container's name, labels, user, mounts (with
+/// `Transfer::Mounts`), environment, image and command.
+fn container_args(
+    engine: &Engine,
+    builder: &Builder,
+    run: &RunInputs,
+    transfer: Transfer,
+    name: &str,
+) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    let mut add = |items: &[&str]| a.extend(items.iter().map(|s| s.to_string()));
+    add(&["--init", "-e", "TINI_KILL_PROCESS_GROUP=1"]);
+    add(&["--name", name]);
+    add(&[
+        "--label",
+        &format!("{}={}", engine::BUILD_LABEL, engine::owner_label()),
+    ]);
+    add(&["--network", "none"]);
+    add(&["--user", &format!("{}:{}", run.uid, run.gid)]);
+    if engine.kind == EngineKind::Podman && run.uid != 0 {
+        add(&["--userns=keep-id"]);
+    }
+    add(&[
+        "--tmpfs",
+        &format!("{HOME}:rw,uid={},gid={},mode=0700", run.uid, run.gid),
+    ]);
+    add(&["-e", &format!("HOME={HOME}")]);
+    add(&[
+        "-e",
+        &format!("SOURCE_DATE_EPOCH={}", run.source_date_epoch),
+    ]);
+    add(&["-w", WORK]);
+    if transfer == Transfer::Mounts {
+        // :z (shared), not :Z, so that two builds may use the same directories on SELinux hosts.
+        let bind = |host: &Utf8Path, inside: &str, mode: &str| format!("{host}:{inside}:{mode}z");
+        add(&["-v", &bind(&run.passwd, "/etc/passwd", "ro,")]);
+        add(&["-v", &bind(&run.group, "/etc/group", "ro,")]);
+        add(&["-v", &bind(run.work, WORK, "")]);
+        add(&[
             "-v",
             &bind(&run.work.join("SOURCES"), &format!("{WORK}/SOURCES"), "ro,"),
-        ])
-        .args([
+        ]);
+        add(&[
             "-v",
             &bind(&run.work.join("SPECS"), &format!("{WORK}/SPECS"), "ro,"),
-        ])
-        .args([
-            "-e",
-            &format!("SOURCE_DATE_EPOCH={}", run.source_date_epoch),
-        ])
-        .args(["-w", WORK]);
-    if let Some(cache) = run.download_cache {
-        cmd = cmd.args(["-v", &bind(cache, DOWNLOADS, "ro,")]);
+        ]);
+        if let Some(cache) = &run.download_cache {
+            add(&["-v", &bind(cache, DOWNLOADS, "ro,")]);
+        }
     }
     let script = if run.ccache {
-        cmd = cmd
-            .args(["-v", &format!("{}:{CCACHE_DIR}", builder.ccache_volume)])
-            .args(["-e", &format!("CCACHE_DIR={CCACHE_DIR}")])
-            // The build directory is named after the version, which changes with every edit
-            // (GIT-...M): hash paths relative to it, and not the directory itself, so that a
-            // rebuild after a one-line patch finds the rest in the cache.
-            .args(["-e", &format!("CCACHE_BASEDIR={WORK}/BUILD"), "-e", "CCACHE_NOHASHDIR=1"])
-            .args([
-                "-e",
-                "PATH=/usr/lib64/ccache:/usr/lib/ccache:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            ]);
+        add(&["-v", &format!("{}:{CCACHE_DIR}", builder.ccache_volume)]);
+        add(&["-e", &format!("CCACHE_DIR={CCACHE_DIR}")]);
+        // The build directory is named after the version, which changes with every edit
+        // (GIT-...M): hash paths relative to it, and not the directory itself, so that a
+        // rebuild after a one-line patch finds the rest in the cache.
+        add(&[
+            "-e",
+            &format!("CCACHE_BASEDIR={WORK}/BUILD"),
+            "-e",
+            "CCACHE_NOHASHDIR=1",
+        ]);
+        // Builds as different users share the volume: what one writes, the next may update.
+        add(&["-e", "CCACHE_UMASK=000"]);
+        add(&[
+            "-e",
+            "PATH=/usr/lib64/ccache:/usr/lib/ccache:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ]);
         // Zero the statistics, build, keep the statistics for the summary.
         format!(
             "ccache -z >/dev/null 2>&1; rpmbuild \"$@\"; rc=$?; \
@@ -304,13 +428,12 @@ pub fn rpmbuild_cmd(engine: &Engine, builder: &Builder, run: &RunInputs) -> Cmd 
     } else {
         "exec rpmbuild \"$@\"".to_string()
     };
-    cmd.arg(&builder.tag)
-        .args(["sh", "-c", &script, "rpmbuild"])
-        .args(run.rpmbuild_args.iter().cloned())
-        .on_interrupt(engine.remove_cmd(&name))
+    add(&[&builder.tag, "sh", "-c", &script, "rpmbuild"]);
+    a.extend(run.rpmbuild_args.iter().cloned());
+    a
 }
 
-/// The name `rpmbuild_cmd` gives its container.
+/// The name of this run's build container.
 pub fn container_name() -> String {
     format!("asterisk-xtask-build-{}", std::process::id())
 }
@@ -356,6 +479,24 @@ mod tests {
         );
         assert_eq!(group_with("root:x:0:\n", 0), "root:x:0:\n");
         assert_eq!(group_with("root:x:0:", 1000), "root:x:0:\nxtask:x:1000:\n");
+    }
+
+    #[test]
+    fn transfers() {
+        let cases = [
+            (None, Transfer::Mounts),
+            (Some(""), Transfer::Mounts),
+            (Some("unix:///var/run/docker.sock"), Transfer::Mounts),
+            (
+                Some("unix:///run/user/1000/podman/podman.sock"),
+                Transfer::Mounts,
+            ),
+            (Some("tcp://10.0.0.5:2376"), Transfer::Copy),
+            (Some("ssh://builder@ci-host"), Transfer::Copy),
+        ];
+        for (endpoint, want) in cases {
+            assert_eq!(transfer_for(endpoint), want, "{endpoint:?}");
+        }
     }
 
     #[test]

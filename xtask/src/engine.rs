@@ -163,6 +163,27 @@ impl Engine {
             .with_context(|| format!("{image} was pulled but the engine does not show it"))
     }
 
+    /// Where the engine's server is: `DOCKER_HOST`, else the current docker context's endpoint
+    /// (podman: `CONTAINER_HOST`). None means the default local socket.
+    pub fn endpoint(&self) -> Option<String> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        match self.kind {
+            EngineKind::Podman => env("CONTAINER_HOST"),
+            EngineKind::Docker => env("DOCKER_HOST").or_else(|| {
+                self.cmd()
+                    .args([
+                        "context",
+                        "inspect",
+                        "--format",
+                        "{{.Endpoints.docker.Host}}",
+                    ])
+                    .read()
+                    .ok()
+                    .map(|s| s.trim().to_string())
+            }),
+        }
+    }
+
     /// Removes a container, whatever its state; quiet, and fine if it is gone already.
     pub fn remove_container(&self, name: &str) {
         let _ = self.cmd().args(["rm", "-f", name]).read();

@@ -205,7 +205,21 @@ pub fn build(
         download_cache: packed.download_cache.clone(),
         jobs: flags.jobs,
     };
-    let (cmd, builder_image) = match place {
+    let mut phases = PhaseTracker::default();
+    let quiet = flags.quiet;
+    let on_line = |line: &str| {
+        if let Some(next) = phase_of_line(line) {
+            if let Some((done, took)) = phases.enter(next) {
+                if quiet {
+                    eprintln!("  {done:<10} {}", human_duration(took));
+                }
+            }
+        }
+        if !quiet {
+            println!("{line}");
+        }
+    };
+    let (result, builder_image) = match place {
         Place::Native(rpmbuild) => {
             let (nodeps, note) = decide_nodeps(flags.nodeps, host_rpmdb_knows_shell());
             if let Some(note) = note {
@@ -217,40 +231,34 @@ pub fn build(
                 .args(nodeps.then_some("--nodeps"))
                 .arg(packed.spec.path.as_str())
                 .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
-            (cmd, None)
+            interrupt::check()?;
+            (cmd.run(on_line), None)
+        }
+        Place::Container(_) if process::dry_run() => {
+            eprintln!("would build the builder image (or reuse it) and run rpmbuild in it");
+            (Ok(()), None)
         }
         Place::Container(engine) => {
             let builder = prepare_builder(engine, flags, &packed.tree, ws, &packed.spec.path)?;
             timer.end("builder");
-            let cmd = container_cmd(engine, &builder, flags, &inputs, work, &packed.spec.path)?;
-            (cmd, Some(builder))
+            let job = container_job(&builder, flags, &inputs, work, &packed.spec.path)?;
+            let transfer = builder::transfer_for(engine.endpoint().as_deref());
+            if transfer == builder::Transfer::Copy {
+                eprintln!("note: the engine is not on this machine: inputs and outputs are copied, not mounted");
+            }
+            interrupt::check()?;
+            let result = builder::run_rpmbuild(engine, &builder, &job, transfer, on_line);
+            (result, Some(builder))
         }
     };
-    interrupt::check()?;
-    let mut phases = PhaseTracker::default();
-    let quiet = flags.quiet;
-    let result = cmd.run(|line| {
-        if let Some(next) = phase_of_line(line) {
-            if let Some((done, took)) = phases.enter(next) {
-                if quiet {
-                    eprintln!("  {done:<10} {}", human_duration(took));
-                }
-            }
-        }
-        if !quiet {
-            println!("{line}");
-        }
-    });
     let rpm_phases = phases.finish();
-    if let Place::Container(engine) = place {
-        engine.remove_container(&builder::container_name());
-    }
     interrupt::check()?;
     if let Err(e) = result {
         let keep = format!("the previous outputs in {} are untouched", packed.out);
         return Err(match rpm_phases.last() {
+            _ if e.downcast_ref::<builder::Setup>().is_some() => e.context(keep),
             None => e.context(format!(
-                "rpmbuild rejected the spec {}; {keep}",
+                "rpmbuild stopped before %prep: it rejected the spec {} or its sources; {keep}",
                 packed.spec.path
             )),
             Some((phase, _)) => e.context(format!("rpmbuild failed in {phase}; {keep}")),
@@ -492,14 +500,13 @@ fn prepare_builder(
 }
 
 /// rpmbuild in the builder: the spec copied next to the archive, container paths throughout.
-fn container_cmd(
-    engine: &Engine,
+fn container_job<'a>(
     builder: &Builder,
     flags: &RpmFlags,
     inputs: &SpecInputs,
-    work: &Utf8Path,
+    work: &'a Utf8Path,
     spec: &Utf8Path,
-) -> Result<Cmd> {
+) -> Result<RunInputs<'a>> {
     let inside = Utf8Path::new(builder::WORK);
     let spec_inside = inside.join("SPECS/asterisk.spec");
     if !process::dry_run() {
@@ -523,19 +530,17 @@ fn container_cmd(
     }
     args.push(spec_inside.to_string());
     let (uid, gid) = builder::invoking_ids();
-    Ok(builder::rpmbuild_cmd(
-        engine,
-        builder,
-        &RunInputs {
-            work,
-            download_cache: inputs.download_cache.as_deref(),
-            ccache: !flags.no_ccache,
-            uid,
-            gid,
-            source_date_epoch: inputs.source_date_epoch,
-            rpmbuild_args: args,
-        },
-    ))
+    Ok(RunInputs {
+        work,
+        passwd: builder.passwd.clone(),
+        group: builder.group.clone(),
+        download_cache: inputs.download_cache.clone(),
+        ccache: !flags.no_ccache,
+        uid,
+        gid,
+        source_date_epoch: inputs.source_date_epoch,
+        rpmbuild_args: args,
+    })
 }
 
 /// SOURCE_DATE_EPOCH if set; else the commit time of a clean tree; else the newest mtime among

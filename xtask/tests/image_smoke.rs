@@ -141,7 +141,7 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         smoke.stderr
     );
     assert!(smoke.stderr.contains("not root"), "{}", smoke.stderr);
-    assert!(build_containers(&engine, Some(&format!("{}:", hostname()))).is_empty());
+    assert!(containers_of(&engine, &smoke).is_empty());
 
     // A second run with the tree unchanged uses the RPMs it has.
     let second = must(xtask(&image_args(&tree, &out, &tag), &target, &env));
@@ -250,7 +250,7 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
         "no log lines:\n{}",
         run.error()
     );
-    assert!(build_containers(&engine, Some(&format!("{}:", hostname()))).is_empty());
+    assert!(containers_of(&engine, &run).is_empty());
 
     // One that never becomes healthy: Ctrl-C ends the wait and removes the container.
     std::fs::write(

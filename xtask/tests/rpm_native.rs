@@ -34,6 +34,10 @@ fn working_tree_becomes_rpms() {
     let make_version = sh(&tree, "build_tools/make_version .").trim().to_string();
     assert!(make_version.starts_with("GIT-master-22.0.0-1-g") && make_version.ends_with('M'));
 
+    // The build host's menuselect choices must not reach the package.
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".asterisk.makeopts"), "res_mini=no\n").unwrap();
     let run = must(xtask(
         &[
             "rpm",
@@ -45,7 +49,7 @@ fn working_tree_becomes_rpms() {
             "-q",
         ],
         &target,
-        &[],
+        &[("HOME", home.to_str().unwrap())],
     ));
     assert!(run.stderr.contains("beside the xtask"), "{}", run.stderr);
 
@@ -99,6 +103,10 @@ fn working_tree_becomes_rpms() {
     assert!(
         !files.contains("http.conf"),
         "a deleted sample was packaged:\n{files}"
+    );
+    assert!(
+        files.contains("/res_mini.so"),
+        "~/.asterisk.makeopts leaked into the build:\n{files}"
     );
     let configs = sh(&out, &format!("rpm -qpc --nosignature '{rpm_path}'"));
     assert!(configs.contains("/etc/asterisk/asterisk.conf"), "{configs}");

@@ -72,6 +72,8 @@ pub fn git_tree(parent: &Path) -> PathBuf {
 }
 
 pub struct Run {
+    /// The xtask's process id: its containers are labelled `<host>:<pid>`.
+    pub pid: u32,
     pub ok: bool,
     pub stdout: String,
     pub stderr: String,
@@ -96,8 +98,15 @@ pub fn xtask(args: &[&str], target: &Path, env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out: Output = cmd.output().unwrap();
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out: Output = child.wait_with_output().unwrap();
     Run {
+        pid,
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -225,6 +234,11 @@ pub fn ensure_base_images(engine: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Containers left by one xtask run.
+pub fn containers_of(engine: &str, run: &Run) -> Vec<String> {
+    build_containers(engine, Some(&format!("{}:{}", hostname(), run.pid)))
 }
 
 /// Containers carrying the xtask's build label, optionally only those of one owner.
