@@ -177,7 +177,7 @@ pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
             .with_context(|| format!("building the builder image from {}", inputs.dockerfile))?;
         eprintln!(
             "builder: {tag} (built in {})",
-            crate::rpm::human_duration(started.elapsed())
+            crate::report::human_duration(started.elapsed())
         );
     }
 
@@ -192,17 +192,7 @@ pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
     if !passwd.is_file() || !group.is_file() || !exists || inputs.rebuild {
         let cat = |file: &str| {
             engine
-                .cmd()
-                .args([
-                    "run",
-                    "--rm",
-                    "--network",
-                    "none",
-                    "--entrypoint",
-                    "cat",
-                    &tag,
-                    file,
-                ])
+                .peek(&tag, "cat", &[file])
                 .read()
                 .with_context(|| format!("reading {file} of {tag}"))
         };

@@ -184,6 +184,21 @@ impl Engine {
         }
     }
 
+    /// A throwaway look inside an image: `run --rm --network none --entrypoint ENTRY IMAGE ARGS`.
+    pub fn peek(&self, image: &str, entrypoint: &str, args: &[&str]) -> Cmd {
+        self.cmd()
+            .args([
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--entrypoint",
+                entrypoint,
+                image,
+            ])
+            .args(args.iter().copied())
+    }
+
     /// Removes a container, whatever its state; quiet, and fine if it is gone already.
     pub fn remove_container(&self, name: &str) {
         let _ = self.cmd().args(["rm", "-f", name]).read();

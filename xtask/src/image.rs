@@ -18,7 +18,8 @@ use crate::engine::Engine;
 use crate::flags::ImageFlags;
 use crate::manifest::{Artifact, ImageRecord, Kind, Manifest};
 use crate::process::{self, Cmd};
-use crate::rpm::{self, human_size, PhaseTimer};
+use crate::report::{human_duration, human_size, PhaseTimer};
+use crate::rpm;
 use crate::{publish, spec, version, Workspace};
 
 pub const DOCKERFILE: &str = "contrib/docker/Dockerfile";
@@ -76,20 +77,14 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     // The runtime base must be here (or pullable) and able to install RPMs.
     engine.image_id_or_pull(&runtime_base)?;
     let has_installer = engine
-        .cmd()
-        .args([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "--entrypoint",
-            "sh",
+        .peek(
             &runtime_base,
-        ])
-        .args([
-            "-c",
-            "command -v dnf || command -v microdnf || command -v rpm",
-        ])
+            "sh",
+            &[
+                "-c",
+                "command -v dnf || command -v microdnf || command -v rpm",
+            ],
+        )
         .read_optional()?;
     if has_installer.is_none() {
         bail!(
@@ -194,7 +189,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         "  recorded in {manifest_path}; check it with: cargo xtask smoke --tag {}",
         tags[0]
     );
-    eprintln!("time: total {}", rpm::human_duration(timer.total()));
+    eprintln!("time: total {}", human_duration(timer.total()));
     Ok(())
 }
 

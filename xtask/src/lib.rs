@@ -15,6 +15,7 @@ pub mod json;
 pub mod manifest;
 pub mod process;
 pub mod publish;
+pub mod report;
 pub mod rpm;
 pub mod sha256;
 pub mod smoke;

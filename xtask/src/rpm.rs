@@ -10,8 +10,6 @@
 //!     container -> atomic publish of the RPMs, the SRPM, the archive and manifest.json -> a
 //!     summary with sizes and time per phase.
 
-use std::time::{Duration, Instant};
-
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -20,10 +18,11 @@ use crate::engine::Engine;
 use crate::flags::RpmFlags;
 use crate::manifest::{Artifact, Kind, Manifest};
 use crate::process::{self, Cmd};
+use crate::report::{human_duration, human_size, phase_of_line, PhaseTimer, PhaseTracker};
 use crate::spec::{self, SpecInputs};
 use crate::tree::{Tree, TreeKind};
 use crate::version::{self, RpmVersion, Snapshot};
-use crate::{archive, fileset, interrupt, publish, sha256, Workspace};
+use crate::{archive, fileset, interrupt, publish, report, sha256, Workspace};
 
 /// The install hint for a missing rpmbuild, per distribution.
 pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
@@ -36,13 +35,12 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     let place = choose_place(&flags)?;
     let packed = pack(&flags, ws, &mut timer)?;
-    if flags.dry_run {
-        build(&flags, ws, &packed, &place, &mut timer)?;
-        eprintln!("dry run: nothing was built or written");
-        return Ok(());
-    }
     let manifest = build(&flags, ws, &packed, &place, &mut timer)?;
-    print_summary(&packed.out, &manifest, &timer);
+    if flags.dry_run {
+        eprintln!("dry run: nothing was built or written");
+    } else {
+        report::summary(&packed.out, &manifest, &timer);
+    }
     Ok(())
 }
 
@@ -367,24 +365,6 @@ fn publish_outputs(packed: &Packed, builder_image: Option<&Builder>) -> Result<M
     Ok(manifest)
 }
 
-fn print_summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
-    eprintln!("\npublished to {out}:");
-    for a in &manifest.artifacts {
-        eprintln!("  {:<72} {:>9}", a.path, human_size(a.size));
-    }
-    eprintln!("  {:<72}", publish::MANIFEST);
-    let phases: Vec<String> = timer
-        .phases
-        .iter()
-        .map(|(p, d)| format!("{p} {}", human_duration(*d)))
-        .collect();
-    eprintln!(
-        "time: {}; total {}",
-        phases.join(", "),
-        human_duration(timer.total())
-    );
-}
-
 /// Where rpmbuild runs.
 pub enum Place {
     Native(Utf8PathBuf),
@@ -644,97 +624,6 @@ fn download_cache(given: Option<&Utf8Path>) -> Result<Option<Utf8PathBuf>> {
         .filter(|d| d.is_dir()))
 }
 
-/// The phase an rpmbuild output line starts, if any.
-pub fn phase_of_line(line: &str) -> Option<&str> {
-    if let Some(rest) = line.strip_prefix("Executing(") {
-        return rest.split(')').next();
-    }
-    if line.starts_with("Processing files:") || line.starts_with("Checking for unpackaged") {
-        return Some("files");
-    }
-    if line.starts_with("Wrote: ") {
-        return Some("write");
-    }
-    None
-}
-
-/// Follows rpmbuild's phases as its lines go by.
-#[derive(Default)]
-pub struct PhaseTracker {
-    current: Option<(String, Instant)>,
-    done: Vec<(String, Duration)>,
-}
-
-impl PhaseTracker {
-    /// Enters `phase`; returns the phase that ended, with its time, when it changed.
-    pub fn enter(&mut self, phase: &str) -> Option<(String, Duration)> {
-        if self.current.as_ref().is_some_and(|(p, _)| p == phase) {
-            return None;
-        }
-        let ended = self.close();
-        self.current = Some((phase.to_string(), Instant::now()));
-        ended
-    }
-
-    fn close(&mut self) -> Option<(String, Duration)> {
-        let (phase, start) = self.current.take()?;
-        let took = start.elapsed();
-        self.done.push((phase.clone(), took));
-        Some((phase, took))
-    }
-
-    /// Every phase seen, in order, the last one (where a failure happened) included.
-    pub fn finish(mut self) -> Vec<(String, Duration)> {
-        self.close();
-        self.done
-    }
-}
-
-/// Wall-clock time per step of the whole command.
-pub struct PhaseTimer {
-    start: Instant,
-    mark: Instant,
-    phases: Vec<(String, Duration)>,
-}
-
-impl Default for PhaseTimer {
-    fn default() -> Self {
-        let now = Instant::now();
-        PhaseTimer {
-            start: now,
-            mark: now,
-            phases: Vec::new(),
-        }
-    }
-}
-
-impl PhaseTimer {
-    pub fn end(&mut self, phase: &str) {
-        let now = Instant::now();
-        self.add(phase, now - self.mark);
-        self.mark = now;
-    }
-
-    fn absorb(&mut self, phases: &[(String, Duration)]) {
-        for (phase, took) in phases {
-            self.add(phase, *took);
-        }
-        self.mark = Instant::now();
-    }
-
-    /// Adds time to a phase, merging a phase seen twice (rpmbuild's "files" step is).
-    fn add(&mut self, phase: &str, took: Duration) {
-        match self.phases.iter_mut().find(|(p, _)| p == phase) {
-            Some((_, total)) => *total += took,
-            None => self.phases.push((phase.to_string(), took)),
-        }
-    }
-
-    pub fn total(&self) -> Duration {
-        self.start.elapsed()
-    }
-}
-
 fn reset_work_dir(work: &Utf8Path) -> Result<()> {
     if work.exists() {
         std::fs::remove_dir_all(work)
@@ -778,23 +667,6 @@ pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
     let cwd = std::env::current_dir().context("finding the current directory")?;
     let cwd = Utf8PathBuf::try_from(cwd).context("the current directory is not UTF-8")?;
     Ok(cwd.join(path))
-}
-
-pub fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / (1 << 10) as f64),
-        b => format!("{b} B"),
-    }
-}
-
-pub fn human_duration(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 60.0 {
-        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
-    } else {
-        format!("{s:.1}s")
-    }
 }
 
 #[cfg(test)]
@@ -894,43 +766,5 @@ mod tests {
         assert_eq!(decide_nodeps(false, true), (false, None));
         let (on, note) = decide_nodeps(false, false);
         assert!(on && note.is_some());
-    }
-
-    #[test]
-    fn phases_from_rpmbuild_lines() {
-        let cases = [
-            (
-                "Executing(%prep): /bin/sh -e /var/tmp/rpm-tmp.x",
-                Some("%prep"),
-            ),
-            (
-                "Executing(%build): /bin/sh -e /var/tmp/rpm-tmp.y",
-                Some("%build"),
-            ),
-            ("Executing(rmbuild): /bin/sh -e x", Some("rmbuild")),
-            ("Processing files: asterisk-22.1.0-1.x86_64", Some("files")),
-            (
-                "Wrote: /t/RPMS/x86_64/asterisk-22.1.0-1.x86_64.rpm",
-                Some("write"),
-            ),
-            ("gcc -O2 -c main/asterisk.c", None),
-        ];
-        for (line, want) in cases {
-            assert_eq!(phase_of_line(line), want, "{line}");
-        }
-        let mut t = PhaseTracker::default();
-        assert!(t.enter("%prep").is_none());
-        assert!(t.enter("%prep").is_none());
-        assert_eq!(t.enter("%build").map(|(p, _)| p).as_deref(), Some("%prep"));
-        let all: Vec<String> = t.finish().into_iter().map(|(p, _)| p).collect();
-        assert_eq!(all, ["%prep", "%build"]);
-    }
-
-    #[test]
-    fn sizes_and_durations() {
-        assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(5_872_026), "5.6 MB");
-        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(human_duration(Duration::from_secs(125)), "2m05s");
     }
 }

@@ -5,8 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use common::*;
 
@@ -262,22 +261,11 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
         &context,
         &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {broken} . >/dev/null"),
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["smoke", "--tag", &broken])
-        .env("CONTAINER_ENGINE", &engine)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let owner = format!("{}:{}", hostname(), child.id());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while build_containers(&engine, Some(&owner)).is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the smoke container never started"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut child = spawn_xtask(
+        &["smoke", "--tag", &broken],
+        &[("CONTAINER_ENGINE", engine.as_str())],
+    );
+    let owner = wait_for_container(&engine, &mut child, "smoke");
     sh(&dir, &format!("kill -INT {}", child.id()));
     let result = child.wait_with_output().unwrap();
     assert_eq!(

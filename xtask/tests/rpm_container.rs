@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -211,27 +211,14 @@ fn ctrl_c_removes_the_container_and_publishes_nothing() {
     assert_eq!(build_containers(&engine, Some(&leftover_owner)).len(), 1);
 
     sh(&tree, "touch .slow-build");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(container_args(&tree, &out))
-        .env("CARGO_TARGET_DIR", &target)
-        .env("CONTAINER_ENGINE", &engine)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let owner = format!("{}:{}", hostname(), child.id());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while build_containers(&engine, Some(&owner)).is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the build container never started"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the xtask ended before its container started"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut child = spawn_xtask(
+        &container_args(&tree, &out),
+        &[
+            ("CARGO_TARGET_DIR", target.to_str().unwrap()),
+            ("CONTAINER_ENGINE", engine.as_str()),
+        ],
+    );
+    let owner = wait_for_container(&engine, &mut child, "build");
     assert!(
         build_containers(&engine, Some(&leftover_owner)).is_empty(),
         "the leftover was not removed"

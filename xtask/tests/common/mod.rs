@@ -263,3 +263,33 @@ pub fn hostname() -> String {
         .trim()
         .to_string()
 }
+
+/// Starts the xtask in the background (its stderr piped), for a test that interrupts it.
+pub fn spawn_xtask(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// Waits until the running xtask `child` has started its container; returns the owner label.
+pub fn wait_for_container(engine: &str, child: &mut std::process::Child, what: &str) -> String {
+    let owner = format!("{}:{}", hostname(), child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while build_containers(engine, Some(&owner)).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the {what} container never started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the xtask ended before its {what} container started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    owner
+}
