@@ -359,6 +359,8 @@ fn container_args(
         &format!("{}={}", engine::BUILD_LABEL, engine::owner_label()),
     ]);
     add(&["--network", "none"]);
+    // Asterisk's build.h records the build host: a fixed name, not the container's id.
+    add(&["--hostname", "asterisk-xtask-builder"]);
     add(&["--user", &format!("{}:{}", run.uid, run.gid)]);
     if engine.kind == EngineKind::Podman && run.uid != 0 {
         add(&["--userns=keep-id"]);

@@ -10,11 +10,25 @@
 #                                "system provides" RPM that declares what Debian already has, so
 #                                dnf and rpm install packages without --nodeps: a stand-in for an
 #                                EL base that the runtime Dockerfile's dnf line works on
-# Images that exist are kept. The Debian mirror is the one this machine's apt uses.
+# Each is also tagged :bookworm-<hash of this script>, and made again when this script
+# changes; otherwise an image that exists is kept. The Debian mirror is the one this
+# machine's apt uses.
 set -eu
 engine=$1
 work=$2
 mkdir -p "$work"
+version=$(sha256sum "$0" | cut -c1-12)
+
+# have NAME: true when NAME:bookworm-<version> exists; points NAME:bookworm at it.
+have() {
+    "$engine" image inspect "$1:bookworm-$version" >/dev/null 2>&1 || return 1
+    "$engine" tag "$1:bookworm-$version" "$1:bookworm"
+}
+
+# made NAME: tags the NAME:bookworm just made with this version.
+made() {
+    "$engine" tag "$1:bookworm" "$1:bookworm-$version"
+}
 
 mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
 if [ -z "$mirror" ]; then
@@ -22,7 +36,7 @@ if [ -z "$mirror" ]; then
 fi
 mirror=${mirror:-http://deb.debian.org/debian}
 
-if ! "$engine" image inspect xtask-test/minbase:bookworm >/dev/null 2>&1; then
+if ! have xtask-test/minbase; then
     rm -rf "$work/rootfs"
     debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || {
         tail -n 20 "$work/debootstrap.log" >&2
@@ -30,9 +44,10 @@ if ! "$engine" image inspect xtask-test/minbase:bookworm >/dev/null 2>&1; then
     }
     tar -C "$work/rootfs" -c . | "$engine" import - xtask-test/minbase:bookworm >/dev/null
     rm -rf "$work/rootfs"
+    made xtask-test/minbase
 fi
 
-if ! "$engine" image inspect xtask-test/builder:bookworm >/dev/null 2>&1; then
+if ! have xtask-test/builder; then
     mkdir -p "$work/builder"
     cat >"$work/builder/Dockerfile" <<'DOCKERFILE'
 FROM xtask-test/minbase:bookworm
@@ -42,19 +57,22 @@ RUN apt-get update -q \
  && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
     DOCKER_BUILDKIT=1 "$engine" build -q --network host -t xtask-test/builder:bookworm "$work/builder" >/dev/null
+    made xtask-test/builder
 fi
 
-if ! "$engine" image inspect xtask-test/runtime:bookworm >/dev/null 2>&1; then
+if ! have xtask-test/runtime; then
     mkdir -p "$work/runtime"
     cat >"$work/runtime/Dockerfile" <<'DOCKERFILE'
 FROM xtask-test/minbase:bookworm
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rpm dnf \
  && rm -rf /var/lib/apt/lists/*
-# EL keeps the rpm database in /var/lib/rpm; Debian's rpm would use ~/.rpmdb.
+# EL keeps the rpm database in /var/lib/rpm (Debian's rpm would use ~/.rpmdb) and its
+# libraries in /usr/lib64, where packages built with rpm's x86_64 macros put them.
 RUN mkdir -p /etc/rpm /var/lib/rpm \
  && echo '%_dbpath /var/lib/rpm' > /etc/rpm/macros.dbpath \
- && rpmdb --initdb
+ && rpmdb --initdb \
+ && echo /usr/lib64 > /etc/ld.so.conf.d/lib64.conf
 # Everything Debian already has, as RPM provides: libraries (by rpmdeps), programs, the
 # dynamic linker's hash style, Debian's package names.
 RUN set -e; \
@@ -78,4 +96,5 @@ RUN set -e; \
     rm -rf /tmp/provides /var/tmp/rpm-tmp.*
 DOCKERFILE
     DOCKER_BUILDKIT=1 "$engine" build -q --network host -t xtask-test/runtime:bookworm "$work/runtime" >/dev/null
+    made xtask-test/runtime
 fi
