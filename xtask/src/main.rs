@@ -14,7 +14,11 @@ fn main() -> ExitCode {
     xtask::interrupt::install();
     match xtask::run(&args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<xtask::interrupt::Interrupted>().is_some() => {
+        // A program killed by the same Ctrl-C fails with its own error: still an interrupt.
+        Err(e)
+            if e.downcast_ref::<xtask::interrupt::Interrupted>().is_some()
+                || xtask::interrupt::requested() =>
+        {
             eprintln!("error: {e:#}");
             ExitCode::from(130)
         }

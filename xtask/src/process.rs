@@ -110,7 +110,9 @@ impl Cmd {
     }
 
     fn expression(&self) -> duct::Expression {
-        let mut expr = duct::cmd(&self.program, &self.args);
+        // No program gets a terminal to prompt on: CI has none, and a program in its own
+        // process group that read one would be stopped.
+        let mut expr = duct::cmd(&self.program, &self.args).stdin_null();
         for (k, v) in &self.env {
             expr = expr.env(k, v);
         }

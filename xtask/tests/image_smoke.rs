@@ -45,6 +45,16 @@ fn label(engine: &str, image: &str, name: &str) -> String {
 
 fn remove_image(engine: &str, tag: &str) {
     let _ = Command::new(engine).args(["rmi", "-f", tag]).output();
+    // Earlier builds under the same tag are left untagged: remove those the xtask made.
+    let _ = Command::new(engine)
+        .args([
+            "image",
+            "prune",
+            "-f",
+            "--filter",
+            "label=org.asterisk.xtask.image=1",
+        ])
+        .output();
 }
 
 #[test]

@@ -439,3 +439,71 @@ fn plain_tree_is_packed_whole_and_warns_when_built_in_place() {
     assert_eq!(version_line(&run).1, "9.9-3");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn ctrl_c_stops_rpmbuild_and_its_children_and_publishes_nothing() {
+    let dir = scratch("native-interrupt");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let args = [
+        "rpm",
+        "--native",
+        "-q",
+        "--source",
+        tree.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    must(xtask(&args, &target, &[]));
+    let good = tree_checksums(&out);
+
+    sh(&tree, "touch .slow-build");
+    let mut child = spawn_xtask(&args, &[("CARGO_TARGET_DIR", target.to_str().unwrap())]);
+    // Wait until make is in its slow step (rpmbuild's work directory holds the built binary).
+    let work = target.join("xtask/rpm-work/BUILD");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while sh(
+        &dir,
+        &format!(
+            "find '{}' -name libasteriskssl.so.1 | head -n 1",
+            work.display()
+        ),
+    )
+    .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the build never got going"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "the xtask ended early");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    sh(&dir, &format!("kill -INT {}", child.id()));
+    // The build sleeps two minutes: stopping well before that means its children were ended.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the xtask went on after Ctrl-C: rpmbuild's children were not stopped");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(
+        tree_checksums(&out),
+        good,
+        "an interrupted build changed the outputs"
+    );
+    // Nothing of the build goes on: no process runs in its work directory.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // (The bracket keeps pgrep's own shell from matching.)
+    let pattern = format!("[{}]", &target.to_str().unwrap()[..1]) + &target.to_str().unwrap()[1..];
+    let left = sh(&dir, &format!("pgrep -af '{pattern}' || true"));
+    assert_eq!(left.trim(), "", "processes of the build survived");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
