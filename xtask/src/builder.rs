@@ -274,7 +274,15 @@ pub fn run_rpmbuild(
             .args(["run", "--rm"])
             .args(args)
             .on_interrupt(engine.remove_cmd(&name))
-            .run(on_line),
+            .run(on_line)
+            .map_err(|e| match e.downcast_ref::<crate::process::Failed>() {
+                // 125: the engine itself failed (bad option, missing runtime piece), so the
+                // container never ran.
+                Some(f) if f.code == Some(125) => e.context(Setup(
+                    "the engine could not start the build container".into(),
+                )),
+                _ => e,
+            }),
         Transfer::Copy => {
             let result = copy_and_run(engine, run, args, &name, on_line);
             engine.remove_container(&name);
@@ -365,10 +373,13 @@ fn container_args(
     if engine.kind == EngineKind::Podman && run.uid != 0 {
         add(&["--userns=keep-id"]);
     }
-    add(&[
-        "--tmpfs",
-        &format!("{HOME}:rw,uid={},gid={},mode=0700", run.uid, run.gid),
-    ]);
+    // A private HOME in memory, the invoking user's (podman's tmpfs takes no uid=: sticky,
+    // writable by all, which in a container of one user is the same).
+    let home = match engine.kind {
+        EngineKind::Docker => format!("{HOME}:rw,uid={},gid={},mode=0700", run.uid, run.gid),
+        EngineKind::Podman => format!("{HOME}:rw,mode=1777"),
+    };
+    add(&["--tmpfs", &home]);
     add(&["-e", &format!("HOME={HOME}")]);
     add(&[
         "-e",

@@ -14,7 +14,7 @@
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineKind};
 use crate::flags::ImageFlags;
 use crate::manifest::{Artifact, ImageRecord, Kind, Manifest};
 use crate::process::{self, Cmd};
@@ -133,6 +133,10 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         ("SOURCE", source),
     ];
     let mut build = engine.cmd().args(["build", "--network", "host"]);
+    if engine.kind == EngineKind::Podman {
+        // OCI images have no HEALTHCHECK, STOPSIGNAL and the rest: podman must write docker's.
+        build = build.args(["--format", "docker"]);
+    }
     for (k, v) in &build_args {
         build = build.args(["--build-arg", &format!("{k}={v}")]);
     }

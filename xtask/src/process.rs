@@ -253,6 +253,7 @@ impl Cmd {
     fn failure(&self, status: std::process::ExitStatus, tail: &[String]) -> anyhow::Error {
         anyhow!(Failed {
             program: self.program.clone(),
+            code: status.code(),
             status: describe_status(status),
             tail: tail.to_vec(),
         })
@@ -263,6 +264,8 @@ impl Cmd {
 #[derive(Debug)]
 pub struct Failed {
     pub program: String,
+    /// The exit code, when it exited (not killed by a signal).
+    pub code: Option<i32>,
     pub status: String,
     pub tail: Vec<String>,
 }

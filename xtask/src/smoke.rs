@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::engine::{self, Engine};
+use crate::engine::{self, Engine, EngineKind};
 use crate::flags::SmokeFlags;
 use crate::{interrupt, Workspace};
 
@@ -115,6 +115,14 @@ pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
     let timeout = Duration::from_secs(flags.timeout_secs);
     loop {
         interrupt::check()?;
+        if engine.kind == EngineKind::Podman {
+            // podman runs health checks from systemd timers, which a host without systemd
+            // (CI containers) lacks: run the check here. Its failures count as usual.
+            let _ = engine
+                .cmd()
+                .args(["healthcheck", "run", &container.name])
+                .read();
+        }
         let state = engine
             .cmd()
             .args([
@@ -137,6 +145,7 @@ pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
         };
         return Err(anyhow!(crate::process::Failed {
             program: format!("{tag}'s container"),
+            code: None,
             status: problem,
             tail: last_logs(&engine, &container.name),
         })
