@@ -172,6 +172,10 @@ pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
         if engine.kind == EngineKind::Podman {
             build = build.arg("--pull=never");
         }
+        if inputs.rebuild {
+            // A forced rebuild is for fresh packages: the layer cache would replay the old ones.
+            build = build.arg("--no-cache");
+        }
         build
             .run(|line| eprintln!("{line}"))
             .with_context(|| format!("building the builder image from {}", inputs.dockerfile))?;

@@ -42,6 +42,24 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         .clone()
         .unwrap_or_else(|| DEFAULT_RUNTIME_BASE.to_string());
 
+    // The runtime base must be here (or pullable) and able to install RPMs.
+    engine.image_id_or_pull(&runtime_base)?;
+    let has_installer = engine
+        .peek(
+            &runtime_base,
+            "sh",
+            &[
+                "-c",
+                "command -v dnf || command -v microdnf || command -v rpm",
+            ],
+        )
+        .read_optional()?;
+    if has_installer.is_none() {
+        bail!(
+            "the runtime base {runtime_base} has neither dnf, microdnf nor rpm: choose an RPM-based image with --runtime-base"
+        );
+    }
+
     // The RPMs: the published ones if they are this tree's, else built now.
     let packed = rpm::pack(&flags.rpm, ws, &mut timer)?;
     if flags.rpm.dry_run {
@@ -73,24 +91,6 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
             rpm::build(&flags.rpm, ws, &packed, &place, &mut timer)?
         }
     };
-
-    // The runtime base must be here (or pullable) and able to install RPMs.
-    engine.image_id_or_pull(&runtime_base)?;
-    let has_installer = engine
-        .peek(
-            &runtime_base,
-            "sh",
-            &[
-                "-c",
-                "command -v dnf || command -v microdnf || command -v rpm",
-            ],
-        )
-        .read_optional()?;
-    if has_installer.is_none() {
-        bail!(
-            "the runtime base {runtime_base} has neither dnf, microdnf nor rpm: choose an RPM-based image with --runtime-base"
-        );
-    }
 
     // The context: the Dockerfile and the runtime packages.
     let tree = &packed.tree;

@@ -55,6 +55,8 @@ pub struct Manifest {
     pub name: String,
     pub version: String,
     pub release: String,
+    /// The Release the spec was given, before `%{?dist}`.
+    pub spec_release: String,
     pub asterisk_version: String,
     pub source_date_epoch: i64,
     /// The commit (with `-dirty` when the tree differs from it), or empty without git.
@@ -98,6 +100,7 @@ impl Manifest {
             ("name".into(), s(&self.name)),
             ("version".into(), s(&self.version)),
             ("release".into(), s(&self.release)),
+            ("spec_release".into(), s(&self.spec_release)),
             ("asterisk_version".into(), s(&self.asterisk_version)),
             ("source_date_epoch".into(), n(self.source_date_epoch)),
             ("revision".into(), s(&self.revision)),
@@ -158,6 +161,7 @@ impl Manifest {
             name: v.str_field("name")?,
             version: v.str_field("version")?,
             release: v.str_field("release")?,
+            spec_release: v.str_field("spec_release").unwrap_or_default(),
             asterisk_version: v.str_field("asterisk_version")?,
             source_date_epoch: v
                 .get("source_date_epoch")
@@ -182,6 +186,7 @@ mod tests {
             name: "asterisk".into(),
             version: "22.1.0".into(),
             release: "1".into(),
+            spec_release: "1".into(),
             asterisk_version: "22.1.0".into(),
             source_date_epoch: 42,
             revision: "abc-dirty".into(),

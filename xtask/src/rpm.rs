@@ -70,7 +70,7 @@ impl Packed {
         manifest.source().map(|a| a.sha256.as_str()) == Some(self.archive_sha256.as_str())
             && manifest.spec_sha256 == self.spec_sha256
             && manifest.version == self.rpm.version
-            && manifest.release.starts_with(&self.rpm.release)
+            && manifest.spec_release == self.rpm.release
     }
 }
 
@@ -286,6 +286,7 @@ fn dry_run_manifest(packed: &Packed) -> Manifest {
         name: "asterisk".into(),
         version: packed.rpm.version.clone(),
         release: packed.rpm.release.clone(),
+        spec_release: packed.rpm.release.clone(),
         asterisk_version: packed.asterisk_version.clone(),
         source_date_epoch: packed.source_date,
         revision: packed.revision.clone(),
@@ -347,6 +348,7 @@ fn publish_outputs(packed: &Packed, builder_image: Option<&Builder>) -> Result<M
         name: nvr.next().unwrap_or_default(),
         version: nvr.next().unwrap_or_default(),
         release: nvr.next().unwrap_or_default(),
+        spec_release: packed.rpm.release.clone(),
         asterisk_version: packed.asterisk_version.clone(),
         source_date_epoch: packed.source_date,
         revision: packed.revision.clone(),
