@@ -98,7 +98,10 @@ pub struct StatusSummary {
     pub tracked: bool,
 }
 
-pub fn parse_status(bytes: &[u8]) -> Result<StatusSummary> {
+/// Reads `git status --porcelain=v1 -z` run in a tree at `prefix` inside its repository:
+/// paths come back relative to the tree, and those `excluded` (the target or output
+/// directory, when inside the tree) count for nothing.
+pub fn parse_status(bytes: &[u8], prefix: &str, excluded: &[String]) -> Result<StatusSummary> {
     let names = split_names(bytes)?;
     let mut summary = StatusSummary::default();
     let mut fields = names.into_iter();
@@ -107,14 +110,19 @@ pub fn parse_status(bytes: &[u8]) -> Result<StatusSummary> {
             bail!("unexpected `git status` line {field:?}");
         }
         let (code, path) = field.split_at(3);
-        summary.any = true;
-        summary.tracked |= code != "?? ";
         // A rename or copy carries its source path as the next field.
         if code.starts_with('R') || code.starts_with('C') {
             fields.next();
         }
-        let deleted = code.contains('D');
-        if !deleted {
+        let Some(path) = path.strip_prefix(prefix) else {
+            continue;
+        };
+        if is_excluded(path.trim_end_matches('/'), excluded) {
+            continue;
+        }
+        summary.any = true;
+        summary.tracked |= code != "?? ";
+        if !code.contains('D') {
             summary.changed.push(path.to_string());
         }
     }
@@ -169,15 +177,10 @@ fn collect_git(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
     ])
     .read_bytes()
     .context("asking git which files differ from the commit")?;
-    let status = parse_status(&status)?;
+    let status = parse_status(&status, prefix, excluded)?;
     set.differs = status.any;
     set.tracked_changes = status.tracked;
-    set.changed = status
-        .changed
-        .iter()
-        .filter_map(|p| p.strip_prefix(prefix).map(str::to_string))
-        .filter(|p| !is_excluded(p, excluded))
-        .collect();
+    set.changed = status.changed;
     Ok(set)
 }
 
@@ -349,8 +352,18 @@ mod tests {
             ),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_status(input).unwrap(), want, "{input:?}");
+            assert_eq!(parse_status(input, "", &[]).unwrap(), want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn status_of_a_tree_inside_its_repository() {
+        let input = b" M sub/tree/a.c\0?? sub/tree/target/\0?? sub/tree/new.txt\0 M other/b.c\0";
+        let got = parse_status(input, "sub/tree/", &["target".to_string()]).unwrap();
+        assert_eq!(got.changed, ["a.c", "new.txt"]);
+        // Only the target directory untracked: the tree is as committed.
+        let clean = parse_status(b"?? target/\0", "", &["target".to_string()]).unwrap();
+        assert_eq!(clean, StatusSummary::default());
     }
 
     #[test]

@@ -228,6 +228,24 @@ fn versions_follow_make_version_and_ascend() {
     let (a1, clean) = nvr(&tree, &target, &[]);
     assert_eq!(a1, make_version(CLEAN_SETUP));
     assert_eq!(nvr(&tree, &target, &[]).1, clean);
+    // An output directory inside the tree is no change to the tree.
+    std::fs::create_dir_all(tree.join("rpms")).unwrap();
+    std::fs::write(tree.join("rpms/manifest.json"), "{}").unwrap();
+    let inside = must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--source",
+            tree.to_str().unwrap(),
+            "--out",
+            tree.join("rpms").to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    ));
+    assert_eq!(version_line(&inside).1, clean);
+    std::fs::remove_dir_all(tree.join("rpms")).unwrap();
     assert!(clean.ends_with("-1"), "{clean}");
 
     // An untracked file: make_version says no M, but the archive differs from the commit.
