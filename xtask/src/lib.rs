@@ -49,6 +49,29 @@ impl Workspace {
         Ok(Workspace { root, target })
     }
 
+    /// Holds the target directory's build lock until the returned file is dropped: two builds
+    /// at once would share the work directory.
+    pub fn lock(&self) -> Result<std::fs::File> {
+        use std::os::unix::io::AsRawFd;
+        let dir = self.target.join("xtask");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+        let path = dir.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {path}"))?;
+        // SAFETY: flock(2) on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            anyhow::bail!(
+                "another cargo xtask is building in {}: wait for it to finish, or give this one its own CARGO_TARGET_DIR",
+                self.target
+            );
+        }
+        Ok(file)
+    }
+
     /// Creates the target directory with a `.gitignore` of `*` in it, so that git in the tree
     /// around it (an Asterisk checkout's `.gitignore` does not name `target/`) leaves it alone.
     pub fn prepare_target(&self) -> Result<()> {

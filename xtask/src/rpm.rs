@@ -61,6 +61,8 @@ pub struct Packed {
     /// Empty in a dry run, which writes no archive.
     pub archive_sha256: String,
     pub download_cache: Option<Utf8PathBuf>,
+    /// The target directory's build lock, held until the build is published.
+    _lock: Option<std::fs::File>,
 }
 
 impl Packed {
@@ -83,10 +85,14 @@ pub fn pack(flags: &RpmFlags, ws: &Workspace, timer: &mut PhaseTimer) -> Result<
         None => ws.target.join("rpm"),
     };
     let download_cache = download_cache(flags.download_cache.as_deref())?;
-    if !flags.dry_run {
+    let lock = if flags.dry_run {
+        None
+    } else {
         ws.prepare_target()?;
+        let lock = ws.lock()?;
         publish::check_out_dir(&out)?;
-    }
+        Some(lock)
+    };
     eprintln!(
         "tree: {} ({})",
         tree.root,
@@ -182,6 +188,7 @@ pub fn pack(flags: &RpmFlags, ws: &Workspace, timer: &mut PhaseTimer) -> Result<
         archive_path,
         archive_sha256,
         download_cache,
+        _lock: lock,
     })
 }
 

@@ -253,3 +253,24 @@ fn help_is_the_manual() {
     assert!(one_line(&run).contains("unknown flag '--bogus'"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn one_build_at_a_time_per_target_directory() {
+    let dir = scratch("lock");
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    std::fs::create_dir_all(target.join("xtask")).unwrap();
+    // Another build holds the lock.
+    let held = std::fs::File::create(target.join("xtask/lock")).unwrap();
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock(2) on a file this test owns.
+    assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let run = xtask(&rpm_args(&tree, &dir.join("out")), &target, &[]);
+    drop(held);
+    let line = one_line(&run);
+    assert!(line.contains("another cargo xtask is building"), "{line}");
+    assert!(!dir.join("out").exists());
+    // Once it is gone, the build runs.
+    must(xtask(&rpm_args(&tree, &dir.join("out")), &target, &[]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
