@@ -66,6 +66,25 @@ pub struct Packed {
 }
 
 impl Packed {
+    /// What the manifest of a build of this says before rpmbuild's packages are read: the
+    /// name, version and release as given to the spec, no artifacts.
+    pub fn manifest(&self, builder: String) -> Manifest {
+        Manifest {
+            name: "asterisk".into(),
+            version: self.rpm.version.clone(),
+            release: self.rpm.release.clone(),
+            spec_release: self.rpm.release.clone(),
+            asterisk_version: self.asterisk_version.clone(),
+            source_date_epoch: self.source_date,
+            revision: self.revision.clone(),
+            spec: self.spec.path.to_string(),
+            spec_sha256: self.spec_sha256.clone(),
+            builder,
+            artifacts: Vec::new(),
+            image: None,
+        }
+    }
+
     /// Whether the RPMs a manifest describes were built from exactly this: the same archive
     /// bytes, spec and version.
     pub fn built(&self, manifest: &Manifest) -> bool {
@@ -271,7 +290,7 @@ pub fn build(
     }
     timer.absorb(&rpm_phases);
     if flags.dry_run {
-        return Ok(dry_run_manifest(packed));
+        return Ok(packed.manifest("dry run".into()));
     }
     let manifest = publish_outputs(packed, builder_image.as_ref())?;
     timer.end("publish");
@@ -286,23 +305,6 @@ pub fn build(
         }
     }
     Ok(manifest)
-}
-
-fn dry_run_manifest(packed: &Packed) -> Manifest {
-    Manifest {
-        name: "asterisk".into(),
-        version: packed.rpm.version.clone(),
-        release: packed.rpm.release.clone(),
-        spec_release: packed.rpm.release.clone(),
-        asterisk_version: packed.asterisk_version.clone(),
-        source_date_epoch: packed.source_date,
-        revision: packed.revision.clone(),
-        spec: packed.spec.path.to_string(),
-        spec_sha256: packed.spec_sha256.clone(),
-        builder: "dry run".into(),
-        artifacts: Vec::new(),
-        image: None,
-    }
 }
 
 /// Moves the RPMs, the SRPM and the archive into the output directory with manifest.json.
@@ -351,22 +353,16 @@ fn publish_outputs(packed: &Packed, builder_image: Option<&Builder>) -> Result<M
         });
         publish::stage_file(path, &staging, rel)?;
     }
+    let builder = match builder_image {
+        Some(b) => format!("container {}", b.tag),
+        None => "native".into(),
+    };
     let manifest = Manifest {
         name: nvr.next().unwrap_or_default(),
         version: nvr.next().unwrap_or_default(),
         release: nvr.next().unwrap_or_default(),
-        spec_release: packed.rpm.release.clone(),
-        asterisk_version: packed.asterisk_version.clone(),
-        source_date_epoch: packed.source_date,
-        revision: packed.revision.clone(),
-        spec: packed.spec.path.to_string(),
-        spec_sha256: packed.spec_sha256.clone(),
-        builder: match builder_image {
-            Some(b) => format!("container {}", b.tag),
-            None => "native".into(),
-        },
         artifacts,
-        image: None,
+        ..packed.manifest(builder)
     };
     std::fs::write(staging.join(publish::MANIFEST), manifest.to_json())
         .with_context(|| format!("writing {staging}/{}", publish::MANIFEST))?;
