@@ -20,6 +20,8 @@ use crate::{interrupt, Workspace};
 
 pub const DEFAULT_TAG: &str = "asterisk:dev";
 const VERSION_LABEL: &str = "org.opencontainers.image.version";
+/// How long `stop` waits for the stop signal to work before it kills.
+const STOP_GRACE_SECS: u64 = 30;
 
 /// Where a container stands while the smoke test waits for it.
 #[derive(Debug, PartialEq, Eq)]
@@ -180,6 +182,41 @@ pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
         bail!("the container runs as root: the image must set a non-root USER");
     }
     eprintln!("  runs as uid {uid} ({}), not root", user.trim());
+
+    // `docker stop` sends the image's STOPSIGNAL, then SIGKILL after the grace period: a clean
+    // stop ends before that, with status 0.
+    let stopping = Instant::now();
+    engine
+        .cmd()
+        .args(["stop", "-t", &STOP_GRACE_SECS.to_string(), &container.name])
+        .read()
+        .context("stopping the container")?;
+    let code = engine
+        .cmd()
+        .args([
+            "inspect",
+            "--format",
+            "{{.State.ExitCode}}",
+            &container.name,
+        ])
+        .read()?;
+    let code = code.trim();
+    if code != "0" {
+        return Err(anyhow!(crate::process::Failed {
+            program: format!("{tag}'s container"),
+            code: None,
+            status: format!(
+                "did not stop cleanly: status {code} after {:.1}s (SIGKILL comes after {STOP_GRACE_SECS}s)",
+                stopping.elapsed().as_secs_f64()
+            ),
+            tail: last_logs(&engine, &container.name),
+        })
+        .context(format!("the smoke test of {tag} failed; the container was removed")));
+    }
+    eprintln!(
+        "  stops cleanly on its stop signal ({:.1}s, status 0)",
+        stopping.elapsed().as_secs_f64()
+    );
     eprintln!(
         "smoke: {tag} passed in {:.1}s",
         started.elapsed().as_secs_f64()

@@ -150,6 +150,7 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         smoke.stderr
     );
     assert!(smoke.stderr.contains("not root"), "{}", smoke.stderr);
+    assert!(smoke.stderr.contains("stops cleanly"), "{}", smoke.stderr);
     assert!(containers_of(&engine, &smoke).is_empty());
 
     // A second run with the tree unchanged uses the RPMs it has.
@@ -259,6 +260,24 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
         "no log lines:\n{}",
         run.error()
     );
+    assert!(containers_of(&engine, &run).is_empty());
+
+    // One that is healthy but does not stop cleanly on its stop signal.
+    std::fs::write(
+        context.join("Dockerfile"),
+        format!(
+            "FROM {tag}\nENTRYPOINT [\"sh\", \"-c\", \"/usr/sbin/asterisk -f & pid=$!; trap 'kill $pid; exit 7' TERM; wait\"]\n"
+        ),
+    )
+    .unwrap();
+    sh(
+        &context,
+        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {broken} . >/dev/null"),
+    );
+    let run = xtask(&["smoke", "--tag", &broken], &target, &env);
+    assert!(!run.ok);
+    let line = first_line(&run);
+    assert!(line.contains("did not stop cleanly: status 7"), "{line}");
     assert!(containers_of(&engine, &run).is_empty());
 
     // One that never becomes healthy: Ctrl-C ends the wait and removes the container.
