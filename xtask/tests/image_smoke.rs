@@ -163,6 +163,22 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         second.stderr
     );
     assert!(!second.stderr.contains("rpmbuild"), "{}", second.stderr);
+    // The same packages through the Dockerfile's plain-rpm way (a base without dnf).
+    let rpm_tag = format!("{tag}-rpm");
+    let mut args = image_args(&tree, &out, &rpm_tag);
+    let base_at = args.iter().position(|a| *a == RUNTIME_BASE).unwrap();
+    args[base_at] = "xtask-test/runtime-rpm:bookworm";
+    let plain = must(xtask(&args, &target, &env));
+    assert!(plain.stderr.contains("using them"), "{}", plain.stderr);
+    assert!(
+        plain.stderr.contains("Updating / installing"),
+        "rpm -U did not run:\n{}",
+        plain.stderr
+    );
+    let smoke = must(xtask(&["smoke", "--tag", &rpm_tag], &target, &env));
+    assert!(smoke.stderr.contains("stops cleanly"), "{}", smoke.stderr);
+    remove_image(&engine, &rpm_tag);
+
     // A change to the tree builds them again.
     sh(&tree, "echo '/* another */' >> main/asterisk.c");
     let third = must(xtask(&image_args(&tree, &out, &tag), &target, &env));

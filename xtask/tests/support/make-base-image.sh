@@ -10,6 +10,7 @@
 #                                "system provides" RPM that declares what Debian already has, so
 #                                dnf and rpm install packages without --nodeps: a stand-in for an
 #                                EL base that the runtime Dockerfile's dnf line works on
+# xtask-test/runtime-rpm:bookworm  the same with rpm alone (no dnf)
 # Each is also tagged :bookworm-<hash of this script>, and made again when this script
 # changes; otherwise an image that exists is kept. The Debian mirror is the one this
 # machine's apt uses.
@@ -60,12 +61,15 @@ DOCKERFILE
     made xtask-test/builder
 fi
 
-if ! have xtask-test/runtime; then
-    mkdir -p "$work/runtime"
-    cat >"$work/runtime/Dockerfile" <<'DOCKERFILE'
+# runtime_image NAME PACKAGES: minbase + PACKAGES (rpm, and dnf or not) + the rpm database and
+# the system provides package.
+runtime_image() {
+    have "$1" && return 0
+    mkdir -p "$work/$1"
+    sed "s/@PACKAGES@/$2/" >"$work/$1/Dockerfile" <<'DOCKERFILE'
 FROM xtask-test/minbase:bookworm
 RUN apt-get update -q \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rpm dnf \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends @PACKAGES@ \
  && rm -rf /var/lib/apt/lists/*
 # EL keeps the rpm database in /var/lib/rpm (Debian's rpm would use ~/.rpmdb) and its
 # libraries in /usr/lib64, where packages built with rpm's x86_64 macros put them.
@@ -95,6 +99,9 @@ RUN set -e; \
     rpm -i --force-debian /tmp/provides/RPMS/noarch/*.rpm; \
     rm -rf /tmp/provides /var/tmp/rpm-tmp.*
 DOCKERFILE
-    DOCKER_BUILDKIT=1 "$engine" build -q --network host -t xtask-test/runtime:bookworm "$work/runtime" >/dev/null
-    made xtask-test/runtime
-fi
+    DOCKER_BUILDKIT=1 "$engine" build -q --network host -t "$1:bookworm" "$work/$1" >/dev/null
+    made "$1"
+}
+runtime_image xtask-test/runtime "rpm dnf"
+# The same without dnf: the runtime Dockerfile's plain-rpm way.
+runtime_image xtask-test/runtime-rpm "rpm"
