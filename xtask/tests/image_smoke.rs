@@ -57,6 +57,21 @@ fn remove_image(engine: &str, tag: &str) {
         .output();
 }
 
+/// Builds `tag` from `base` with another ENTRYPOINT (a JSON array), for images that misbehave.
+fn derived_image(engine: &str, dir: &Path, base: &str, tag: &str, entrypoint: &str) {
+    let context = dir.join("derived");
+    std::fs::create_dir_all(&context).unwrap();
+    std::fs::write(
+        context.join("Dockerfile"),
+        format!("FROM {base}\nENTRYPOINT {entrypoint}\n"),
+    )
+    .unwrap();
+    sh(
+        &context,
+        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {tag} . >/dev/null"),
+    );
+}
+
 #[test]
 fn image_from_the_sample_tree_boots_and_says_its_version() {
     let Some(engine) = engine_or_skip("image_from_the_sample_tree") else {
@@ -253,16 +268,12 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
     // A good image, then one whose Asterisk dies at start: smoke fails with its last log lines.
     must(xtask(&image_args(&tree, &out, &tag), &target, &env));
     let broken = format!("{tag}-broken");
-    let context = dir.join("broken");
-    std::fs::create_dir_all(&context).unwrap();
-    std::fs::write(
-        context.join("Dockerfile"),
-        format!("FROM {tag}\nENTRYPOINT [\"sh\", \"-c\", \"echo 'unable to read asterisk.conf' >&2; exit 3\"]\n"),
-    )
-    .unwrap();
-    sh(
-        &context,
-        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {broken} . >/dev/null"),
+    derived_image(
+        &engine,
+        &dir,
+        &tag,
+        &broken,
+        r#"["sh", "-c", "echo 'unable to read asterisk.conf' >&2; exit 3"]"#,
     );
     let run = xtask(&["smoke", "--tag", &broken], &target, &env);
     assert!(!run.ok);
@@ -279,16 +290,12 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
     assert!(containers_of(&engine, &run).is_empty());
 
     // One that is healthy but does not stop cleanly on its stop signal.
-    std::fs::write(
-        context.join("Dockerfile"),
-        format!(
-            "FROM {tag}\nENTRYPOINT [\"sh\", \"-c\", \"/usr/sbin/asterisk -f & pid=$!; trap 'kill $pid; exit 7' TERM; wait\"]\n"
-        ),
-    )
-    .unwrap();
-    sh(
-        &context,
-        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {broken} . >/dev/null"),
+    derived_image(
+        &engine,
+        &dir,
+        &tag,
+        &broken,
+        r#"["sh", "-c", "/usr/sbin/asterisk -f & pid=$!; trap 'kill $pid; exit 7' TERM; wait"]"#,
     );
     let run = xtask(&["smoke", "--tag", &broken], &target, &env);
     assert!(!run.ok);
@@ -297,15 +304,7 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
     assert!(containers_of(&engine, &run).is_empty());
 
     // One that never becomes healthy: Ctrl-C ends the wait and removes the container.
-    std::fs::write(
-        context.join("Dockerfile"),
-        format!("FROM {tag}\nENTRYPOINT [\"sleep\", \"600\"]\n"),
-    )
-    .unwrap();
-    sh(
-        &context,
-        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {broken} . >/dev/null"),
-    );
+    derived_image(&engine, &dir, &tag, &broken, r#"["sleep", "600"]"#);
     let mut child = spawn_xtask(
         &["smoke", "--tag", &broken],
         &[("CONTAINER_ENGINE", engine.as_str())],

@@ -66,19 +66,7 @@ fn container_build_matches_native_reuses_its_builder_and_hits_ccache() {
     let env = [("CONTAINER_ENGINE", engine.as_str())];
 
     let native_out = dir.join("native");
-    must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "-q",
-            "--source",
-            tree.to_str().unwrap(),
-            "--out",
-            native_out.to_str().unwrap(),
-        ],
-        &target,
-        &env,
-    ));
+    must(xtask(&native_rpm_args(&tree, &native_out), &target, &env));
     let out = dir.join("out");
     let started = Instant::now();
     let first = must(xtask(&container_args(&tree, &out), &target, &env));
@@ -438,19 +426,7 @@ fn a_remote_engine_gets_copies_not_mounts() {
         "a host path was mounted into a remote engine: {commands:#?}"
     );
     let native_out = dir.join("native");
-    must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "-q",
-            "--source",
-            tree.to_str().unwrap(),
-            "--out",
-            native_out.to_str().unwrap(),
-        ],
-        &target,
-        &[],
-    ));
+    must(xtask(&native_rpm_args(&tree, &native_out), &target, &[]));
     assert_eq!(packages(&out), packages(&native_out));
     assert!(containers_of(&engine, &run).is_empty());
     std::fs::remove_dir_all(&dir).unwrap();

@@ -22,18 +22,6 @@ fn one_line(run: &Run) -> String {
     first
 }
 
-fn rpm_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
-    vec![
-        "rpm",
-        "--native",
-        "-q",
-        "--source",
-        tree.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]
-}
-
 #[test]
 fn not_an_asterisk_tree() {
     let dir = scratch("not-asterisk");
@@ -117,7 +105,7 @@ fn failed_builds_keep_the_previous_outputs() {
     let tree = git_tree(&dir);
     let target = dir.join("target");
     let out = dir.join("out");
-    must(xtask(&rpm_args(&tree, &out), &target, &[]));
+    must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
     let good = tree_checksums(&out);
 
     // A spec rpmbuild rejects: its own message is shown.
@@ -127,7 +115,7 @@ fn failed_builds_keep_the_previous_outputs() {
     )
     .unwrap();
     std::fs::write(&bad_spec, spec.replace("License:", "Bogus: tag\nLicense:")).unwrap();
-    let mut args = rpm_args(&tree, &out);
+    let mut args = native_rpm_args(&tree, &out);
     args.extend(["--spec", bad_spec.to_str().unwrap()]);
     let run = xtask(&args, &target, &[]);
     let line = one_line(&run);
@@ -144,7 +132,7 @@ fn failed_builds_keep_the_previous_outputs() {
 
     // A build that fails in %build: the phase is named, the last lines shown.
     sh(&tree, "echo 'this is not C' >> main/asterisk.c");
-    let run = xtask(&rpm_args(&tree, &out), &target, &[]);
+    let run = xtask(&native_rpm_args(&tree, &out), &target, &[]);
     let line = one_line(&run);
     assert!(line.contains("rpmbuild failed in %build"), "{line}");
     assert!(run.error().contains("error:"), "{}", run.error());
@@ -164,13 +152,17 @@ fn unwritable_or_foreign_out_dir() {
     let file = dir.join("a-file");
     std::fs::write(&file, "x").unwrap();
     // Root may write anywhere a directory can be made; under a file nothing can be.
-    let run = xtask(&rpm_args(&tree, &file.join("rpm")), &target, &[]);
+    let run = xtask(&native_rpm_args(&tree, &file.join("rpm")), &target, &[]);
     assert!(
         one_line(&run).contains("choose a writable --out"),
         "{}",
         run.stderr
     );
-    let run = xtask(&rpm_args(&tree, Path::new("/proc/xtask-rpm")), &target, &[]);
+    let run = xtask(
+        &native_rpm_args(&tree, Path::new("/proc/xtask-rpm")),
+        &target,
+        &[],
+    );
     assert!(
         one_line(&run).contains("choose a writable --out"),
         "{}",
@@ -180,7 +172,7 @@ fn unwritable_or_foreign_out_dir() {
     let mine = dir.join("mine");
     std::fs::create_dir_all(&mine).unwrap();
     std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
-    let run = xtask(&rpm_args(&tree, &mine), &target, &[]);
+    let run = xtask(&native_rpm_args(&tree, &mine), &target, &[]);
     assert!(
         one_line(&run).contains("no earlier build wrote"),
         "{}",
@@ -265,12 +257,16 @@ fn one_build_at_a_time_per_target_directory() {
     use std::os::unix::io::AsRawFd;
     // SAFETY: flock(2) on a file this test owns.
     assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
-    let run = xtask(&rpm_args(&tree, &dir.join("out")), &target, &[]);
+    let run = xtask(&native_rpm_args(&tree, &dir.join("out")), &target, &[]);
     drop(held);
     let line = one_line(&run);
     assert!(line.contains("another cargo xtask is building"), "{line}");
     assert!(!dir.join("out").exists());
     // Once it is gone, the build runs.
-    must(xtask(&rpm_args(&tree, &dir.join("out")), &target, &[]));
+    must(xtask(
+        &native_rpm_args(&tree, &dir.join("out")),
+        &target,
+        &[],
+    ));
     std::fs::remove_dir_all(&dir).unwrap();
 }

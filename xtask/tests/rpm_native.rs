@@ -464,15 +464,7 @@ fn ctrl_c_stops_rpmbuild_and_its_children_and_publishes_nothing() {
     let tree = git_tree(&dir);
     let target = dir.join("target");
     let out = dir.join("out");
-    let args = [
-        "rpm",
-        "--native",
-        "-q",
-        "--source",
-        tree.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let args = native_rpm_args(&tree, &out);
     must(xtask(&args, &target, &[]));
     let good = tree_checksums(&out);
 

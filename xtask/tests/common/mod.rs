@@ -293,3 +293,16 @@ pub fn wait_for_container(engine: &str, child: &mut std::process::Child, what: &
     }
     owner
 }
+
+/// `rpm --native -q --source TREE --out OUT`, the usual native build of a test.
+pub fn native_rpm_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "rpm",
+        "--native",
+        "-q",
+        "--source",
+        tree.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]
+}
