@@ -1,11 +1,9 @@
-//! NAME
-//!     archive: the deterministic source archive `asterisk-<version>.tar.gz`.
+//! The deterministic source archive `asterisk-<version>.tar.gz`.
 //!
-//! DESCRIPTION
-//!     One top directory; entries sorted by name, every directory listed before its contents;
-//!     owner and group 0/root; one mtime for everything (the source date); modes 0755 or 0644
-//!     from the exec bit; symlinks kept. The gzip header holds no name and no time. The same
-//!     tree packed twice gives the same bytes.
+//! One top directory; entries sorted by name, every directory listed before its contents; owner
+//! and group 0/root; one mtime for everything (the source date); modes 0755 or 0644 from the exec
+//! bit; symlinks kept. The gzip header holds no name and no time. The same tree packed twice gives
+//! the same bytes. A Ctrl-C stops it between two reads.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -69,8 +67,37 @@ pub fn members(entries: &[Entry], generated: &[(&str, Vec<u8>)]) -> BTreeMap<Str
     members
 }
 
-/// Writes `members` of `tree` under `top_dir/` into a gzip-compressed tar at `out`.
+/// Reads a file for the archive, failing as soon as a Ctrl-C comes (a large file would
+/// otherwise keep the user waiting for as long as it takes to compress).
+struct Interruptible(File);
+
+impl std::io::Read for Interruptible {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if crate::interrupt::requested() {
+            return Err(std::io::Error::other("interrupted"));
+        }
+        self.0.read(buf)
+    }
+}
+
+/// Writes `members` of `tree` under `top_dir/` into a gzip-compressed tar at `out`; on any
+/// failure (an interrupt included) no partial archive is left.
 pub fn write(
+    tree: &Utf8Path,
+    members: &BTreeMap<String, Member>,
+    top_dir: &str,
+    mtime: i64,
+    out: &Utf8Path,
+) -> Result<()> {
+    let result = write_all(tree, members, top_dir, mtime, out);
+    if result.is_err() {
+        let _ = std::fs::remove_file(out);
+        crate::interrupt::check()?;
+    }
+    result
+}
+
+fn write_all(
     tree: &Utf8Path,
     members: &BTreeMap<String, Member>,
     top_dir: &str,
@@ -97,6 +124,7 @@ pub fn write(
     tar.append_data(&mut top, format!("{top_dir}/"), std::io::empty())
         .context("writing the archive's top directory")?;
     for (path, member) in members {
+        crate::interrupt::check()?;
         let name = format!("{top_dir}/{path}");
         let result = match member {
             Member::Dir => {
@@ -112,7 +140,7 @@ pub fn write(
                     .len();
                 let mode = if *executable { 0o755 } else { 0o644 };
                 let mut h = header(EntryType::Regular, mode, len)?;
-                tar.append_data(&mut h, &name, f)
+                tar.append_data(&mut h, &name, Interruptible(f))
             }
             Member::Symlink { target } => {
                 let mut h = header(EntryType::Symlink, 0o777, 0)?;

@@ -147,7 +147,7 @@ pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
         .with_context(|| format!("reading {}", inputs.dockerfile))?;
     let spec =
         std::fs::read_to_string(inputs.spec).with_context(|| format!("reading {}", inputs.spec))?;
-    let base_id = engine.image_id_or_pull(inputs.base_image)?;
+    let base_id = engine.image_id_or_pull(inputs.base_image, "--base-image")?;
     let tag = builder_tag(&dockerfile, &build_requires(&spec), &base_id);
     let exists = engine.image_id(&tag)?.is_some();
     if exists && !inputs.rebuild {
@@ -273,8 +273,7 @@ pub fn run_rpmbuild(
     let name = container_name();
     let args = container_args(engine, builder, run, transfer, &name);
     match transfer {
-        Transfer::Mounts => engine
-            .cmd()
+        Transfer::Mounts => crate::report::watch_rpmbuild(engine.cmd())
             .args(["run", "--rm"])
             .args(args)
             .on_interrupt(engine.remove_cmd(&name))
@@ -326,8 +325,7 @@ fn copy_and_run(
         into(cache, DOWNLOADS)?;
     }
     crate::interrupt::check()?;
-    engine
-        .cmd()
+    crate::report::watch_rpmbuild(engine.cmd())
         .args(["start", "-a", name])
         .on_interrupt(engine.remove_cmd(name))
         .run(on_line)?;

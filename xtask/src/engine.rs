@@ -1,11 +1,10 @@
-//! NAME
-//!     engine: the container engine (docker or podman) and the labelled containers it runs.
+//! The container engine (docker or podman) and the labelled containers it runs.
 //!
-//! DESCRIPTION
-//!     The program is `--engine`, else `$CONTAINER_ENGINE`, else docker, else podman. Docker gets
-//!     `DOCKER_BUILDKIT=1`; `DOCKER_HOST` and docker contexts reach it untouched. Every build
-//!     container is named and labelled with the xtask's host and pid, so that an interrupted run
-//!     removes its own and the next run removes those whose xtask is gone.
+//! The program is `--engine`, else `$CONTAINER_ENGINE`, else docker, else podman. Docker gets
+//! `DOCKER_BUILDKIT=1`; `DOCKER_HOST` and docker contexts reach it untouched. Every build
+//! container is named and labelled with the xtask's host and pid, so that an interrupted run
+//! removes its own (with its anonymous volumes) and the next run removes those whose xtask is
+//! gone.
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -144,8 +143,9 @@ impl Engine {
             .map(|s| s.trim().to_string()))
     }
 
-    /// The image's id, pulling it first when it is not here.
-    pub fn image_id_or_pull(&self, image: &str) -> Result<String> {
+    /// The image's id, pulling it first when it is not here. `flag` names the flag that chose
+    /// the image, for the error.
+    pub fn image_id_or_pull(&self, image: &str, flag: &str) -> Result<String> {
         if let Some(id) = self.image_id(image)? {
             return Ok(id);
         }
@@ -155,7 +155,7 @@ impl Engine {
             .map_err(|e| {
                 anyhow!(
                     "the image {image} is not here and could not be pulled ({}): build or load it, \
-                     or name a local image with --base-image",
+                     or name a local image with {flag}",
                     first_line(&e)
                 )
             })?;
@@ -199,14 +199,15 @@ impl Engine {
             .args(args.iter().copied())
     }
 
-    /// Removes a container, whatever its state; quiet, and fine if it is gone already.
+    /// Removes a container, whatever its state, with its anonymous volumes (an image's VOLUMEs);
+    /// quiet, and fine if it is gone already.
     pub fn remove_container(&self, name: &str) {
-        let _ = self.cmd().args(["rm", "-f", name]).read();
+        let _ = self.remove_cmd(name).read();
     }
 
-    /// The `docker rm -f` command for a container, to run on interrupt.
+    /// The `docker rm -f -v` command for a container, to run on interrupt.
     pub fn remove_cmd(&self, name: &str) -> Cmd {
-        self.cmd().args(["rm", "-f", name])
+        self.cmd().args(["rm", "-f", "-v", name])
     }
 
     /// Removes build containers left by xtask runs that were killed.
@@ -232,7 +233,7 @@ impl Engine {
             .filter_map(|l| l.split_once(' '))
             .map(|(id, owner)| (id.to_string(), owner.to_string()))
             .collect();
-        for id in leftovers(&labelled, &hostname(), process_alive) {
+        for id in leftovers(&labelled, &hostname(), crate::process::alive) {
             eprintln!("removing the build container {id}, left by an xtask run that was killed");
             self.remove_container(id);
         }
@@ -249,12 +250,6 @@ pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "localhost".into())
-}
-
-fn process_alive(pid: u32) -> bool {
-    // SAFETY: signal 0 only asks whether the process exists.
-    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 fn first_line(e: &anyhow::Error) -> String {

@@ -101,7 +101,14 @@ pub struct StatusSummary {
 /// Reads `git status --porcelain=v1 -z` run in a tree at `prefix` inside its repository:
 /// paths come back relative to the tree, and those `excluded` (the target or output
 /// directory, when inside the tree) count for nothing.
-pub fn parse_status(bytes: &[u8], prefix: &str, excluded: &[String]) -> Result<StatusSummary> {
+/// A change to a submodule (one of `submodules`) marks the tree's version dirty, as make_version
+/// does, but is no change to the archive, which leaves submodules out.
+pub fn parse_status(
+    bytes: &[u8],
+    prefix: &str,
+    excluded: &[String],
+    submodules: &[String],
+) -> Result<StatusSummary> {
     let names = split_names(bytes)?;
     let mut summary = StatusSummary::default();
     let mut fields = names.into_iter();
@@ -120,8 +127,11 @@ pub fn parse_status(bytes: &[u8], prefix: &str, excluded: &[String]) -> Result<S
         if is_excluded(path.trim_end_matches('/'), excluded) {
             continue;
         }
-        summary.any = true;
         summary.tracked |= code != "?? ";
+        if submodules.iter().any(|m| m == path.trim_end_matches('/')) {
+            continue;
+        }
+        summary.any = true;
         if !code.contains('D') {
             summary.changed.push(path.to_string());
         }
@@ -147,15 +157,19 @@ fn collect_git(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
     .read_bytes()
     .context("listing the tree's files with git")?;
     let mut set = FileSet::default();
+    let mut submodules = Vec::new();
     for path in split_names(&listed)? {
         if is_excluded(&path, excluded) {
             continue;
         }
-        match entry_at(root, &path)? {
+        match entry_at(root, &path, Hint::Git)? {
             Some(Looked::Entry(entry)) => set.entries.push(entry),
-            Some(Looked::Directory) => set.warnings.push(format!(
-                "{path} is a submodule or nested repository: left out of the archive"
-            )),
+            Some(Looked::Directory) => {
+                set.warnings.push(format!(
+                    "{path} is a submodule or nested repository: left out of the archive"
+                ));
+                submodules.push(path);
+            }
             None => {} // deleted in the working tree
         }
     }
@@ -177,10 +191,11 @@ fn collect_git(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
     ])
     .read_bytes()
     .context("asking git which files differ from the commit")?;
-    let status = parse_status(&status, prefix, excluded)?;
+    let status = parse_status(&status, prefix, excluded, &submodules)?;
     set.differs = status.any;
     set.tracked_changes = status.tracked;
     set.changed = status.changed;
+    warn_about_contents(root, &mut set);
     Ok(set)
 }
 
@@ -213,7 +228,7 @@ fn collect_plain(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
             if is_excluded(&rel, excluded) {
                 continue;
             }
-            match entry_at(root, &rel)? {
+            match entry_at(root, &rel, Hint::Plain)? {
                 Some(Looked::Entry(entry)) => set.entries.push(entry),
                 Some(Looked::Directory) => pending.push(rel),
                 None => {}
@@ -230,7 +245,91 @@ fn collect_plain(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
             outputs.join(", ")
         ));
     }
+    warn_about_links(&mut set);
     Ok(set)
+}
+
+/// Warnings about what is packed as it is but is probably not meant: links that point out of
+/// the tree, and (among the files that differ from the commit) unfinished merges.
+fn warn_about_contents(root: &Utf8Path, set: &mut FileSet) {
+    warn_about_links(set);
+    let changed: std::collections::HashSet<&str> = set.changed.iter().map(String::as_str).collect();
+    let mut conflicted = Vec::new();
+    for entry in &set.entries {
+        if !changed.contains(entry.path.as_str()) || !matches!(entry.kind, EntryKind::File { .. }) {
+            continue;
+        }
+        let abs = root.join(&entry.path);
+        let small = std::fs::metadata(&abs)
+            .map(|m| m.len() <= 8 << 20)
+            .unwrap_or(false);
+        if let Some(line) = small
+            .then(|| std::fs::read(&abs).ok())
+            .flatten()
+            .and_then(|bytes| conflict_marker_line(&bytes))
+        {
+            conflicted.push(format!("{}:{line}", entry.path));
+        }
+    }
+    if !conflicted.is_empty() {
+        set.warnings.push(format!(
+            "merge conflict markers in {}: they are packed as they are; finish the merge first",
+            conflicted.join(", ")
+        ));
+    }
+}
+
+fn warn_about_links(set: &mut FileSet) {
+    for entry in &set.entries {
+        if let EntryKind::Symlink { target } = &entry.kind {
+            if escapes_tree(&entry.path, target) {
+                set.warnings.push(format!(
+                    "the link {} points out of the tree ({target}): the archive keeps the link, \
+                     not what it points to",
+                    entry.path
+                ));
+            }
+        }
+    }
+}
+
+/// Whether a link at `path` (relative to the tree) to `target` leads out of the tree.
+pub fn escapes_tree(path: &str, target: &str) -> bool {
+    if target.starts_with('/') {
+        return true;
+    }
+    let mut depth = path.matches('/').count() as i64;
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
+/// The line (1-based) where a merge conflict starts: `<<<<<<< ` followed later by `=======`
+/// and `>>>>>>> ` at the start of lines.
+pub fn conflict_marker_line(text: &[u8]) -> Option<usize> {
+    let mut start = None;
+    let mut middle = false;
+    for (n, line) in text.split(|b| *b == b'\n').enumerate() {
+        if line.starts_with(b"<<<<<<< ") || line == b"<<<<<<<" {
+            start = Some(n + 1);
+            middle = false;
+        } else if start.is_some() && line.starts_with(b"=======") {
+            middle = true;
+        } else if middle && (line.starts_with(b">>>>>>> ") || line == b">>>>>>>") {
+            return start;
+        }
+    }
+    None
 }
 
 /// Up to three paths that show a configured or built tree.
@@ -246,7 +345,14 @@ enum Looked {
     Directory,
 }
 
-fn entry_at(root: &Utf8Path, rel: &str) -> Result<Option<Looked>> {
+/// How a tree decides what is packed, for the advice on a file that cannot be.
+#[derive(Clone, Copy)]
+enum Hint {
+    Git,
+    Plain,
+}
+
+fn entry_at(root: &Utf8Path, rel: &str, hint: Hint) -> Result<Option<Looked>> {
     let abs = root.join(rel);
     let meta = match std::fs::symlink_metadata(&abs) {
         Ok(meta) => meta,
@@ -268,9 +374,13 @@ fn entry_at(root: &Utf8Path, rel: &str) -> Result<Option<Looked>> {
             executable: meta.permissions().mode() & 0o111 != 0,
         }
     } else {
-        bail!(
-            "{abs} is neither a file, a link nor a directory: remove it or ignore it in .gitignore"
-        );
+        let what = match hint {
+            Hint::Git => "remove it or add it to .gitignore",
+            Hint::Plain => {
+                "remove it or move it out of the tree (without git, every file in the tree is packed)"
+            }
+        };
+        bail!("{abs} is neither a file, a link nor a directory (a FIFO or socket?): {what}");
     };
     Ok(Some(Looked::Entry(Entry {
         path: rel.to_string(),
@@ -352,18 +462,63 @@ mod tests {
             ),
         ];
         for (input, want) in cases {
-            assert_eq!(parse_status(input, "", &[]).unwrap(), want, "{input:?}");
+            assert_eq!(
+                parse_status(input, "", &[], &[]).unwrap(),
+                want,
+                "{input:?}"
+            );
         }
     }
 
     #[test]
     fn status_of_a_tree_inside_its_repository() {
         let input = b" M sub/tree/a.c\0?? sub/tree/target/\0?? sub/tree/new.txt\0 M other/b.c\0";
-        let got = parse_status(input, "sub/tree/", &["target".to_string()]).unwrap();
+        let got = parse_status(input, "sub/tree/", &["target".to_string()], &[]).unwrap();
         assert_eq!(got.changed, ["a.c", "new.txt"]);
         // Only the target directory untracked: the tree is as committed.
-        let clean = parse_status(b"?? target/\0", "", &["target".to_string()]).unwrap();
+        let clean = parse_status(b"?? target/\0", "", &["target".to_string()], &[]).unwrap();
         assert_eq!(clean, StatusSummary::default());
+        // A dirty submodule: make_version's M, but nothing packed changed.
+        let sub = parse_status(
+            b" M third-party/sub\0",
+            "",
+            &[],
+            &["third-party/sub".to_string()],
+        )
+        .unwrap();
+        assert_eq!(
+            sub,
+            StatusSummary {
+                changed: vec![],
+                any: false,
+                tracked: true
+            }
+        );
+    }
+
+    #[test]
+    fn links_out_of_the_tree() {
+        let cases = [
+            ("apps/app_voicemail_imap.c", "app_voicemail.c", false),
+            ("a/b/c", "../../x", false),
+            ("a/b/c", "../../../x", true),
+            ("top", "../x", true),
+            ("top", "/etc/passwd", true),
+            ("a/b", "./c/../../d", false),
+            ("a/b", "c/../../../d", true),
+        ];
+        for (path, target, want) in cases {
+            assert_eq!(escapes_tree(path, target), want, "{path} -> {target}");
+        }
+    }
+
+    #[test]
+    fn conflict_markers() {
+        let merged = b"int a;\n<<<<<<< HEAD\nint b;\n=======\nint c;\n>>>>>>> topic\n";
+        assert_eq!(conflict_marker_line(merged), Some(2));
+        assert_eq!(conflict_marker_line(b"<<<<<<< only an opening\n"), None);
+        assert_eq!(conflict_marker_line(b"a\n=======\n>>>>>>> x\n"), None);
+        assert_eq!(conflict_marker_line(b"/* ======= */\n"), None);
     }
 
     #[test]

@@ -1,10 +1,9 @@
-//! NAME
-//!     flags: every command's flags and their help, declared once.
+//! Every command's flags and their help, declared once.
 //!
-//! DESCRIPTION
-//!     A small table-driven parser (no clap: it would double the xtask's cold build). Each flag is
-//!     declared with its help text; `cargo xtask --help` and `cargo xtask <command> --help` are
-//!     printed from the same tables, and a test checks the tables themselves.
+//! A small table-driven parser (no clap: it would double the xtask's cold build). Each flag is
+//! declared with its help text; `cargo xtask --help` and `cargo xtask <command> --help` are
+//! printed from the same tables, and a test checks the tables themselves. What it rejects is a
+//! `Usage` error, which exits with 2.
 
 use anyhow::{bail, Context, Result};
 use camino::Utf8PathBuf;
@@ -130,6 +129,11 @@ pub const IMAGE_FLAGS: &[Flag] = &[
         "IMG",
         "Base of the runtime image, with dnf, microdnf or rpm (default: docker.io/library/almalinux:9-minimal)",
     ),
+    valued(
+        "rtp-ports",
+        "FIRST-LAST",
+        "The UDP range for media: written into the image's rtp.conf and EXPOSEd (default: 10000-10099)",
+    ),
 ];
 
 pub const SMOKE_FLAGS: &[Flag] = &[
@@ -200,6 +204,55 @@ pub struct ImageFlags {
     pub rpm: RpmFlags,
     pub tags: Vec<String>,
     pub runtime_base: Option<String>,
+    /// The first and last RTP port.
+    pub rtp_ports: (u16, u16),
+}
+
+/// Fifty calls' worth of RTP: enough to try a build, small enough for `docker run -P`.
+pub const DEFAULT_RTP_PORTS: (u16, u16) = (10000, 10099);
+/// The most ports `--rtp-ports` may name: each is a line in the image's config.
+const MAX_RTP_PORTS: u32 = 10_001;
+
+/// `FIRST-LAST`: an even first port (RTP, with RTCP on the odd one after it), at most
+/// 10,001 ports, within 1024..=65535.
+pub fn rtp_ports(v: &str) -> Result<(u16, u16)> {
+    let parsed = v
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+    match parsed {
+        Some((first, last))
+            if first >= 1024 && first < last && u32::from(last - first) < MAX_RTP_PORTS =>
+        {
+            Ok((first, last))
+        }
+        _ => bail!(
+            "--rtp-ports takes FIRST-LAST, two ports from 1024 to 65535 with FIRST below LAST and \
+             at most {MAX_RTP_PORTS} ports, not '{v}'"
+        ),
+    }
+}
+
+/// A tag the engine will accept: `name[:tag]`, lower-case name.
+pub fn check_tag(tag: &str) -> Result<()> {
+    let (name, t) = match tag.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (tag, None),
+    };
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
+    let tag_ok = t.is_none_or(|t| {
+        !t.is_empty()
+            && t.len() <= 128
+            && !t.starts_with(['.', '-'])
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    });
+    if !name_ok || !tag_ok {
+        bail!("--tag {tag} is not a valid image name: use name[:tag] with a lower-case name and a tag of letters, digits, _ . -");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -220,10 +273,35 @@ pub enum Command {
 /// What the command line said, before typing: (flag name, value) in order.
 type Said = Vec<(&'static str, Option<String>)>;
 
+/// A command line the xtask cannot take: `main` exits with 2 for it, as usage errors do.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// The most `--jobs` may ask for: make's jobserver hangs when the tokens do not fit its pipe.
+pub const MAX_JOBS: u32 = 1024;
+
 pub fn parse(args: &[String]) -> Result<Command> {
+    parse_words(args).map_err(|e| Usage(format!("{e:#}")).into())
+}
+
+fn parse_words(args: &[String]) -> Result<Command> {
     let Some((first, rest)) = args.split_first() else {
         return Ok(Command::Help(main_help()));
     };
+    if matches!(first.as_str(), "-V" | "--version") {
+        return Ok(Command::Help(format!(
+            "xtask {}\n",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
     if matches!(first.as_str(), "-h" | "--help" | "help") {
         return Ok(Command::Help(match rest.first() {
             Some(name) => command_help(find_command(name)?),
@@ -237,15 +315,25 @@ pub fn parse(args: &[String]) -> Result<Command> {
     let said = parse_flags(spec, rest)?;
     match spec.name {
         "rpm" => Ok(Command::Rpm(rpm_flags(&said)?)),
-        "image" => Ok(Command::Image(ImageFlags {
-            rpm: rpm_flags(&said)?,
-            tags: said
+        "image" => {
+            let tags: Vec<String> = said
                 .iter()
                 .filter(|(n, _)| *n == "tag")
                 .filter_map(|(_, v)| v.clone())
-                .collect(),
-            runtime_base: value_of(&said, "runtime-base").filter(|b| !b.is_empty()),
-        })),
+                .collect();
+            for tag in &tags {
+                check_tag(tag)?;
+            }
+            Ok(Command::Image(ImageFlags {
+                rpm: rpm_flags(&said)?,
+                tags,
+                runtime_base: value_of(&said, "runtime-base").filter(|b| !b.is_empty()),
+                rtp_ports: match value_of(&said, "rtp-ports") {
+                    Some(v) => rtp_ports(&v)?,
+                    None => DEFAULT_RTP_PORTS,
+                },
+            }))
+        }
         "smoke" => Ok(Command::Smoke(SmokeFlags {
             tag: value_of(&said, "tag").filter(|t| !t.is_empty()),
             engine: value_of(&said, "engine").filter(|e| !e.is_empty()),
@@ -350,11 +438,16 @@ fn rpm_flags(said: &Said) -> Result<RpmFlags> {
         Some(v) => Some(
             v.parse::<u32>()
                 .ok()
-                .filter(|n| *n > 0)
-                .with_context(|| format!("--jobs takes a whole number above 0, not '{v}'"))?,
+                .filter(|n| (1..=MAX_JOBS).contains(n))
+                .with_context(|| {
+                    format!("--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'")
+                })?,
         ),
         None => None,
     };
+    if switch_on(said, "native") && switch_on(said, "container") {
+        bail!("--native and --container exclude each other: choose one");
+    }
     Ok(RpmFlags {
         source: path_of(said, "source")?,
         out: path_of(said, "out")?,
@@ -458,13 +551,28 @@ mod tests {
             ("rpm --source", "--source needs a value"),
             ("rpm --native=yes", "--native takes no value"),
             ("rpm --jobs 0", "--jobs takes a whole number"),
+            ("rpm --jobs 99999", "from 1 to 1024"),
+            ("rpm --native --container", "exclude each other"),
+            ("image --tag Bad:x", "not a valid image name"),
+            (
+                "image --rtp-ports 10001-10000",
+                "--rtp-ports takes FIRST-LAST",
+            ),
+            ("image --rtp-ports 100-200", "--rtp-ports takes FIRST-LAST"),
+            ("image --rtp-ports 10000-30000", "at most 10001"),
             ("rpm extra", "unexpected argument 'extra'"),
             ("rpm --native --native", "given twice"),
         ];
         for (line, want) in cases {
-            let err = parse(&args(line)).unwrap_err().to_string();
+            let err = parse(&args(line)).unwrap_err();
+            assert!(
+                err.downcast_ref::<Usage>().is_some(),
+                "{line}: not a usage error"
+            );
+            let err = err.to_string();
             assert!(err.contains(want), "{line}: {err}");
         }
+        assert_eq!(rtp_ports("10000-20000").unwrap(), (10000, 20000));
     }
 
     #[test]
@@ -489,7 +597,15 @@ mod tests {
 
     #[test]
     fn help_is_reachable() {
-        for line in ["", "--help", "help", "help rpm", "rpm --help", "rpm -h"] {
+        for line in [
+            "",
+            "--help",
+            "help",
+            "help rpm",
+            "rpm --help",
+            "rpm -h",
+            "--version",
+        ] {
             assert!(
                 matches!(parse(&args(line)).unwrap(), Command::Help(_)),
                 "{line}"

@@ -1,15 +1,10 @@
-//! NAME
-//!     image: `cargo xtask image`, a runtime image from the RPMs of the working tree.
+//! `cargo xtask image`: a runtime image from the RPMs of the working tree.
 //!
-//! SYNOPSIS
-//!     cargo xtask image [rpm's flags] [--tag T]... [--runtime-base IMG]
-//!
-//! DESCRIPTION
-//!     Packs the tree as `rpm` does; when the output directory's manifest says its RPMs were
-//!     built from exactly that archive, spec and version, uses them, else builds them first.
-//!     Then builds `contrib/docker/Dockerfile` (the tree's own, else the one beside the xtask)
-//!     with the runtime packages in its context, labelled with the manifest's versions, and
-//!     records the image in the manifest.
+//! Packs the tree as `rpm` does; when the output directory's manifest says its RPMs were built
+//! from exactly that archive, spec and version, uses them, else builds them first. Then builds
+//! `contrib/docker/Dockerfile` (the tree's own, else the one beside the xtask) with the runtime
+//! packages in its context, labelled with the manifest's versions, and records the image in the
+//! manifest.
 
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -34,30 +29,31 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         "no container engine to build the image with: install docker or podman, or name one with --engine or CONTAINER_ENGINE",
     )?;
     engine.check()?;
-    for tag in &flags.tags {
-        check_tag(tag)?;
-    }
     let runtime_base = flags
         .runtime_base
         .clone()
         .unwrap_or_else(|| DEFAULT_RUNTIME_BASE.to_string());
 
     // The runtime base must be here (or pullable) and able to install RPMs.
-    engine.image_id_or_pull(&runtime_base)?;
-    let has_installer = engine
-        .peek(
-            &runtime_base,
-            "sh",
-            &[
-                "-c",
-                "command -v dnf || command -v microdnf || command -v rpm",
-            ],
-        )
-        .read_optional()?;
-    if has_installer.is_none() {
-        bail!(
-            "the runtime base {runtime_base} has neither dnf, microdnf nor rpm: choose an RPM-based image with --runtime-base"
-        );
+    if flags.rpm.dry_run && engine.image_id(&runtime_base)?.is_none() {
+        eprintln!("would pull {runtime_base} (not here): nothing is pulled in a dry run");
+    } else {
+        engine.image_id_or_pull(&runtime_base, "--runtime-base")?;
+        let has_installer = engine
+            .peek(
+                &runtime_base,
+                "sh",
+                &[
+                    "-c",
+                    "command -v dnf || command -v microdnf || command -v rpm",
+                ],
+            )
+            .read_optional()?;
+        if has_installer.is_none() {
+            bail!(
+                "the runtime base {runtime_base} has neither dnf, microdnf nor rpm: choose an RPM-based image with --runtime-base"
+            );
+        }
     }
 
     // The RPMs: the published ones if they are this tree's, else built now.
@@ -91,6 +87,16 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
             rpm::build(&flags.rpm, ws, &packed, &place, &mut timer)?
         }
     };
+    // From here on an interrupt no longer leaves the outputs as they were: it says so.
+    let published = |e: anyhow::Error| match e.downcast_ref::<crate::interrupt::Interrupted>() {
+        Some(_) => anyhow::Error::from(crate::interrupt::Interrupted {
+            done: Some(format!(
+                "the RPMs in {} are this tree's; no image was built",
+                packed.out
+            )),
+        }),
+        None => e,
+    };
 
     // The context: the Dockerfile and the runtime packages.
     let tree = &packed.tree;
@@ -116,7 +122,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     } else {
         flags.tags.clone()
     };
-    let source = source_url(&tree.root);
+    let source = source_url(tree);
     let build_args = [
         ("BASE_IMAGE", runtime_base.clone()),
         ("ASTERISK_VERSION", manifest.asterisk_version.clone()),
@@ -131,6 +137,8 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         ),
         ("CREATED", version::rfc3339(manifest.source_date_epoch)),
         ("SOURCE", source),
+        ("RTP_START", flags.rtp_ports.0.to_string()),
+        ("RTP_END", flags.rtp_ports.1.to_string()),
     ];
     let mut build = engine.cmd().args(["build", "--network", "host"]);
     if engine.kind == EngineKind::Podman {
@@ -147,6 +155,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         .args(["--label", "org.asterisk.xtask.image=1"])
         .args(["-f", context.join("Dockerfile").as_str(), context.as_str()])
         .run(|line| eprintln!("{line}"))
+        .map_err(published)
         .with_context(|| format!("building the image from {}", dockerfile.path))?;
     timer.end("image");
 
@@ -240,29 +249,6 @@ pub fn tag_safe(s: &str) -> String {
     t
 }
 
-/// A tag the engine will accept: `name[:tag]`, lower-case name.
-pub fn check_tag(tag: &str) -> Result<()> {
-    let (name, t) = match tag.rsplit_once(':') {
-        Some((n, t)) if !t.contains('/') => (n, Some(t)),
-        _ => (tag, None),
-    };
-    let name_ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
-    let tag_ok = t.is_none_or(|t| {
-        !t.is_empty()
-            && t.len() <= 128
-            && !t.starts_with(['.', '-'])
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-    });
-    if !name_ok || !tag_ok {
-        bail!("--tag {tag} is not a valid image name: use name[:tag] with a lower-case name and a tag of letters, digits, _ . -");
-    }
-    Ok(())
-}
-
 /// The public address of the tree's origin when it is one, else Asterisk's.
 pub fn source_url_of(origin: Option<&str>) -> String {
     let Some(origin) = origin.map(str::trim).filter(|o| !o.is_empty()) else {
@@ -282,12 +268,16 @@ pub fn source_url_of(origin: Option<&str>) -> String {
     }
 }
 
-fn source_url(tree: &Utf8Path) -> String {
-    let origin = Cmd::new("git")
-        .args(["-C", tree.as_str(), "remote", "get-url", "origin"])
-        .read_optional()
-        .ok()
-        .flatten();
+fn source_url(tree: &crate::tree::Tree) -> String {
+    let origin = match tree.kind {
+        crate::tree::TreeKind::Git => tree
+            .git()
+            .args(["remote", "get-url", "origin"])
+            .read_optional()
+            .ok()
+            .flatten(),
+        crate::tree::TreeKind::Plain => None,
+    };
     source_url_of(origin.as_deref())
 }
 
@@ -407,7 +397,7 @@ mod tests {
             "registry.local:5000/pbx/asterisk:22.1.0-1",
             "asterisk",
         ] {
-            check_tag(good).unwrap();
+            crate::flags::check_tag(good).unwrap();
         }
         for bad in [
             "Asterisk:dev",
@@ -416,7 +406,7 @@ mod tests {
             "",
             "asterisk:-x",
         ] {
-            assert!(check_tag(bad).is_err(), "{bad}");
+            assert!(crate::flags::check_tag(bad).is_err(), "{bad}");
         }
     }
 

@@ -1,11 +1,9 @@
-//! NAME
-//!     interrupt: Ctrl-C and SIGTERM end a build cleanly.
+//! Ctrl-C and SIGTERM end a build cleanly.
 //!
-//! DESCRIPTION
-//!     The handler only raises a flag. `process` watches it while a program runs: it kills the
-//!     program and runs that command's cleanup (removing a build container, which would survive
-//!     its CLI otherwise). Commands check it between steps, so an interrupted build publishes
-//!     nothing, and `main` exits with 130.
+//! The handler only raises a flag. `process` watches it while a program runs: it kills the
+//! program and runs that command's cleanup (removing a build container, which would survive its
+//! CLI otherwise). Commands check it between steps and while packing, so an interrupted build
+//! publishes nothing, and `main` exits with 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -29,16 +27,21 @@ pub fn requested() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// The error of an interrupted command.
-#[derive(Debug)]
-pub struct Interrupted;
+/// The error of an interrupted command, with what it had done by then, if anything.
+#[derive(Debug, Default)]
+pub struct Interrupted {
+    pub done: Option<String>,
+}
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "interrupted: nothing was published, the previous outputs are as they were"
-        )
+        match &self.done {
+            Some(done) => write!(f, "interrupted: {done}"),
+            None => write!(
+                f,
+                "interrupted: nothing was published, the previous outputs are as they were"
+            ),
+        }
     }
 }
 
@@ -47,7 +50,7 @@ impl std::error::Error for Interrupted {}
 /// Err(Interrupted) once a signal came.
 pub fn check() -> anyhow::Result<()> {
     if requested() {
-        return Err(Interrupted.into());
+        return Err(Interrupted::default().into());
     }
     Ok(())
 }

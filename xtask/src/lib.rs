@@ -17,6 +17,7 @@ pub mod process;
 pub mod publish;
 pub mod report;
 pub mod rpm;
+pub mod rpm_version;
 pub mod sha256;
 pub mod smoke;
 pub mod spec;
@@ -64,6 +65,10 @@ impl Workspace {
             .with_context(|| format!("opening {path}"))?;
         // SAFETY: flock(2) on a descriptor this function owns.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::WouldBlock {
+                return Err(err).with_context(|| format!("locking {path}"));
+            }
             anyhow::bail!(
                 "another cargo xtask is building in {}: wait for it to finish, or give this one its own CARGO_TARGET_DIR",
                 self.target
@@ -89,6 +94,47 @@ impl Workspace {
     }
 }
 
+/// The exit status for an error: 2 for a command line the xtask cannot take, 130 for an
+/// interrupt (a program killed by the same Ctrl-C fails with its own error: still an
+/// interrupt), 1 for everything else.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<flags::Usage>().is_some() {
+        2
+    } else if e.downcast_ref::<interrupt::Interrupted>().is_some() || interrupt::requested() {
+        130
+    } else {
+        1
+    }
+}
+
+/// The error as the user reads it: the chain on one line (a failed program's last lines
+/// follow, indented), with what to do when the cause is a full disk or a refused write.
+pub fn explain(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    let errno = e
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .and_then(std::io::Error::raw_os_error);
+    let hint = match errno {
+        Some(libc::ENOSPC | libc::EDQUOT) => Some(DISK_FULL),
+        Some(libc::EACCES | libc::EPERM | libc::EROFS) => Some(NOT_ALLOWED),
+        _ if text.contains("No space left on device") => Some(DISK_FULL),
+        _ => None,
+    };
+    match hint {
+        None => text,
+        Some(hint) => match text.split_once('\n') {
+            Some((first, rest)) => format!("{first}: {hint}\n{rest}"),
+            None => format!("{text}: {hint}"),
+        },
+    }
+}
+
+const DISK_FULL: &str = "the disk is full: free some space there (df -h shows how much is left), \
+    or point --out and CARGO_TARGET_DIR at a disk with room";
+const NOT_ALLOWED: &str = "writing there is not allowed: check the owner and permissions \
+    (or whether it is mounted read-only), or point --out and CARGO_TARGET_DIR at a directory you own";
+
 /// Runs the command line (without the program name).
 pub fn run(args: &[String]) -> Result<()> {
     match flags::parse(args)? {
@@ -99,5 +145,49 @@ pub fn run(args: &[String]) -> Result<()> {
         flags::Command::Rpm(f) => rpm::run(f, &Workspace::from_env()?),
         flags::Command::Image(f) => image::run(f, &Workspace::from_env()?),
         flags::Command::Smoke(f) => smoke::run(f, &Workspace::from_env()?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_what_to_do_and_exit_with_their_kind() {
+        let full = anyhow::Error::from(std::io::Error::from_raw_os_error(libc::ENOSPC))
+            .context("copying a to b");
+        let text = explain(&full);
+        assert!(
+            text.starts_with("copying a to b: No space left") && text.contains("df -h"),
+            "{text}"
+        );
+        let ro = anyhow::Error::from(std::io::Error::from_raw_os_error(libc::EROFS)).context("x");
+        assert!(explain(&ro).contains("read-only"), "{}", explain(&ro));
+        let program = anyhow::anyhow!(process::Failed {
+            program: "rpmbuild".into(),
+            code: Some(1),
+            status: "exited with status 1".into(),
+            tail: vec!["cp: error writing 'x': No space left on device".into()],
+        });
+        let text = explain(&program);
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.contains("rpmbuild exited") && first.contains("df -h"),
+            "{text}"
+        );
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("    cp:"),
+            "{text}"
+        );
+        assert_eq!(explain(&anyhow::anyhow!("plain")), "plain");
+        assert_eq!(
+            exit_code(&flags::parse(&["bogus".to_string()]).unwrap_err()),
+            2
+        );
+        assert_eq!(
+            exit_code(&anyhow::Error::from(interrupt::Interrupted::default())),
+            130
+        );
+        assert_eq!(exit_code(&anyhow::anyhow!("x")), 1);
     }
 }

@@ -1,4 +1,4 @@
-//! `cargo xtask`: parse, dispatch, print the error chain once.
+//! `cargo xtask`: parse, dispatch, print the error chain once, exit with what it means.
 
 use std::process::ExitCode;
 
@@ -9,22 +9,14 @@ fn main() -> ExitCode {
         .collect();
     let Some(args) = args else {
         eprintln!("error: an argument is not UTF-8: pass paths and values as UTF-8");
-        return ExitCode::FAILURE;
+        return ExitCode::from(2);
     };
     xtask::interrupt::install();
     match xtask::run(&args) {
         Ok(()) => ExitCode::SUCCESS,
-        // A program killed by the same Ctrl-C fails with its own error: still an interrupt.
-        Err(e)
-            if e.downcast_ref::<xtask::interrupt::Interrupted>().is_some()
-                || xtask::interrupt::requested() =>
-        {
-            eprintln!("error: {e:#}");
-            ExitCode::from(130)
-        }
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", xtask::explain(&e));
+            ExitCode::from(xtask::exit_code(&e))
         }
     }
 }

@@ -128,6 +128,11 @@ impl Manifest {
 
     pub fn from_json(text: &str) -> Result<Manifest> {
         let v = json::parse(text)?;
+        match v.get("schema").and_then(Json::as_i64) {
+            Some(1) => {}
+            Some(n) => anyhow::bail!("schema {n}, not 1"),
+            None => anyhow::bail!("no \"schema\""),
+        }
         let artifacts = v
             .get("artifacts")
             .and_then(Json::as_array)

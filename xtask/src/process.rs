@@ -1,15 +1,20 @@
-//! NAME
-//!     process: the one place external programs run.
+//! The one place external programs run, so that none can hang the xtask or outlive a Ctrl-C.
 //!
-//! DESCRIPTION
-//!     A `Cmd` is data: program, arguments, environment, directory. `run` prints it as a shell
-//!     line (`$ rpmbuild -ba ...`) and streams its merged output line by line to a callback;
-//!     `read` captures stdout of a query. Failure becomes an error that names the program, its
-//!     exit status and the last lines it printed. With `--dry-run`, `run` prints and returns.
+//! A `Cmd` is data: program, arguments, environment, directory. `run` prints it as a shell line
+//! (`$ rpmbuild -ba ...`) and streams its merged output line by line to a callback; `read`
+//! captures stdout of a query. Failure becomes an error that names the program, its exit status
+//! and the last lines it printed. With `--dry-run`, `run` prints and returns.
+//!
+//! Nothing waits forever: a query that has not answered after `ASTERISK_XTASK_QUERY_SECS`
+//! (default 120) is killed, and so is a run that printed nothing for `ASTERISK_XTASK_STALL_SECS`
+//! (default 1800) or printed a line it was told means it is looping (`stop_on`). Both stop
+//! within a fraction of a second of a Ctrl-C.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -34,6 +39,19 @@ pub fn set_verbose(on: bool) {
 /// How many trailing output lines an error carries.
 const TAIL_LINES: usize = 25;
 
+/// How long a query may take, and how long a run may print nothing.
+const QUERY_SECS: (&str, u64) = ("ASTERISK_XTASK_QUERY_SECS", 120);
+const STALL_SECS: (&str, u64) = ("ASTERISK_XTASK_STALL_SECS", 1800);
+
+fn limit((var, default): (&str, u64)) -> Duration {
+    let secs = std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default);
+    Duration::from_secs(secs)
+}
+
 #[derive(Debug, Clone)]
 pub struct Cmd {
     program: String,
@@ -42,6 +60,11 @@ pub struct Cmd {
     dir: Option<Utf8PathBuf>,
     /// Run when the command is interrupted (after it is killed): removes what it leaves behind.
     cleanup: Option<Box<Cmd>>,
+    /// Lines (by a substring) that mean the program will never finish, and what that means.
+    stop_on: Vec<(&'static str, &'static str)>,
+    /// Overrides of the environment's query and stall limits.
+    query_limit: Option<Duration>,
+    stall_limit: Option<Duration>,
 }
 
 impl Cmd {
@@ -52,7 +75,28 @@ impl Cmd {
             env: Vec::new(),
             dir: None,
             cleanup: None,
+            stop_on: Vec::new(),
+            query_limit: None,
+            stall_limit: None,
         }
+    }
+
+    /// How long `read` waits for an answer (default: `ASTERISK_XTASK_QUERY_SECS`).
+    pub fn query_limit(mut self, limit: Duration) -> Cmd {
+        self.query_limit = Some(limit);
+        self
+    }
+
+    /// How long `run` lets the program print nothing (default: `ASTERISK_XTASK_STALL_SECS`).
+    pub fn stall_limit(mut self, limit: Duration) -> Cmd {
+        self.stall_limit = Some(limit);
+        self
+    }
+
+    /// Stops the program when it prints a line holding `pattern`, failing with `reason`.
+    pub fn stop_on(mut self, pattern: &'static str, reason: &'static str) -> Cmd {
+        self.stop_on.push((pattern, reason));
+        self
     }
 
     /// A command to run if this one is interrupted, e.g. `docker rm -f <container>`.
@@ -133,18 +177,47 @@ impl Cmd {
         if VERBOSE.load(Ordering::Relaxed) {
             eprintln!("$ {}", self.display());
         }
-        let output = self
+        let handle = self
             .expression()
             .stdout_capture()
             .stderr_capture()
             .unchecked()
-            .run()
+            .start()
             .map_err(|e| self.spawn_error(e))?;
+        let started = Instant::now();
+        let timeout = self.query_limit.unwrap_or_else(|| limit(QUERY_SECS));
+        let output = loop {
+            if let Some(output) = handle
+                .try_wait()
+                .with_context(|| format!("waiting for {}", self.program))?
+            {
+                break output;
+            }
+            if crate::interrupt::requested() {
+                let _ = handle.kill();
+                return Err(crate::interrupt::Interrupted::default().into());
+            }
+            if started.elapsed() > timeout {
+                let _ = handle.kill();
+                return Err(anyhow!(Failed {
+                    program: self.program.clone(),
+                    code: None,
+                    status: format!(
+                        "did not answer in {}s and was stopped (running `{}`; {} sets the limit)",
+                        timeout.as_secs(),
+                        self.display(),
+                        QUERY_SECS.0
+                    ),
+                    tail: Vec::new(),
+                }));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             return Err(self.failure(output.status, &tail_of(&stderr)));
         }
-        Ok(output.stdout)
+        Ok(output.stdout.clone())
     }
 
     /// Runs a query whose non-zero exit is an answer, not an error: Ok(None) then.
@@ -177,25 +250,53 @@ impl Cmd {
             .map_err(|e| self.spawn_error(e))?;
         let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES);
         let finished = AtomicBool::new(false);
+        let started = Instant::now();
+        // Milliseconds after `started` of the last line; why the program was stopped.
+        let last_line = AtomicU64::new(0);
+        let stopped: Mutex<Option<String>> = Mutex::new(None);
+        let stall = self.stall_limit.unwrap_or_else(|| limit(STALL_SECS));
+        let stop = |why: Option<String>| {
+            for pid in reader.pids() {
+                // SAFETY: kill(2) on the process group the child leads.
+                unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGTERM) };
+            }
+            let _ = reader.kill();
+            if let Some(why) = why {
+                *stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+            }
+            if let Some(cleanup) = &self.cleanup {
+                let _ = cleanup.read();
+            }
+        };
         let read = std::thread::scope(|scope| {
-            // Ctrl-C or SIGTERM: kill the program, then run its cleanup.
+            // Ctrl-C or SIGTERM, or no line for too long: kill the program, run its cleanup.
             scope.spawn(|| {
                 while !finished.load(Ordering::SeqCst) {
                     if crate::interrupt::requested() {
-                        for pid in reader.pids() {
-                            // SAFETY: kill(2) on the process group the child leads.
-                            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGTERM) };
-                        }
-                        let _ = reader.kill();
-                        if let Some(cleanup) = &self.cleanup {
-                            let _ = cleanup.read();
-                        }
-                        return;
+                        return stop(None);
                     }
-                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    let quiet = started.elapsed()
+                        - Duration::from_millis(last_line.load(Ordering::SeqCst));
+                    if quiet > stall {
+                        return stop(Some(format!(
+                            "printed nothing for {}s, so it looks stuck and was stopped ({} sets the limit)",
+                            stall.as_secs(),
+                            STALL_SECS.0
+                        )));
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
                 }
             });
-            let result = self.read_lines(&reader, &mut tail, &mut on_line);
+            let mut seen = |line: &str| {
+                last_line.store(started.elapsed().as_millis() as u64, Ordering::SeqCst);
+                if let Some((_, reason)) = self.stop_on.iter().find(|(p, _)| line.contains(p)) {
+                    if !finished.swap(true, Ordering::SeqCst) {
+                        stop(Some(reason.to_string()));
+                    }
+                }
+                on_line(line);
+            };
+            let result = self.read_lines(&reader, &mut tail, &mut seen);
             finished.store(true, Ordering::SeqCst);
             result
         });
@@ -204,6 +305,14 @@ impl Cmd {
             .with_context(|| format!("waiting for {}", self.program))?
             .map(|o| o.status);
         crate::interrupt::check()?;
+        if let Some(why) = stopped.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(anyhow!(Failed {
+                program: self.program.clone(),
+                code: None,
+                status: why,
+                tail: Vec::from(tail),
+            }));
+        }
         read?;
         let status = status.ok_or_else(|| anyhow!("{} did not exit", self.program))?;
         if !status.success() {
@@ -300,6 +409,13 @@ fn tail_of(text: &str) -> Vec<String> {
     lines[start..].iter().map(|s| s.to_string()).collect()
 }
 
+/// Whether a process exists (on this machine).
+pub fn alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 /// Quotes a word for a POSIX shell when it needs it.
 pub fn shell_quote(word: &str) -> String {
     let plain = !word.is_empty()
@@ -347,6 +463,40 @@ mod tests {
             .read_optional()
             .unwrap();
         assert!(none.is_none());
+    }
+
+    #[test]
+    fn nothing_waits_forever() {
+        let second = Duration::from_secs(1);
+        let err = Cmd::new("sleep")
+            .arg("30")
+            .query_limit(second)
+            .read()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did not answer in 1s"), "{err}");
+        let err = Cmd::new("sh")
+            .args(["-c", "echo working; sleep 30"])
+            .stall_limit(second)
+            .run(|_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("printed nothing for 1s") && err.contains("working"),
+            "{err}"
+        );
+        let started = Instant::now();
+        let err = Cmd::new("sh")
+            .args([
+                "-c",
+                "while :; do echo 'make: Clock skew detected'; sleep 0.1; done",
+            ])
+            .stop_on("Clock skew", "loops on dates in the future")
+            .run(|_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("sh loops on dates in the future"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(20));
     }
 
     #[test]

@@ -1,32 +1,170 @@
-//! NAME
-//!     publish: put a finished build into the output directory in one step.
+//! Puts a finished build into the output directory in one step, and never deletes what it did
+//! not write.
 //!
-//! DESCRIPTION
-//!     Outputs are assembled in a staging directory beside the output directory (same file
-//!     system), then swapped in with renames: the previous outputs stay whole until the new ones
-//!     are complete, and a failed or interrupted build publishes nothing. An output directory
-//!     that holds anything but a previous build (no manifest.json) is never replaced.
+//! Outputs are assembled in a staging directory beside the output directory (same file system),
+//! then swapped in with renames: the previous outputs stay whole until the new ones are complete,
+//! and a failed or interrupted build publishes nothing. An existing output directory is replaced
+//! only when it is recognisably an earlier output: a `manifest.json` of this tool's schema, and
+//! nothing in the directory but the files that manifest lists (each of the size it records).
+//! Anything else is refused before any work starts, and checked again just before the swap.
+//! The previous outputs are then removed file by file, as listed, never as a whole tree.
+
+use std::collections::BTreeSet;
 
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-pub const MANIFEST: &str = "manifest.json";
+use crate::manifest::Manifest;
 
-/// Checks, before any work, that `out` can be published to: it is new, empty, or a previous
-/// output; and its parent is writable. Creates the parent.
-pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
-    if out.exists() {
-        if !out.is_dir() {
-            bail!("the output path {out} is a file: choose a directory with --out");
+pub const MANIFEST: &str = "manifest.json";
+/// The file that marks a staging directory as this tool's, so that a later run may remove it.
+const STAGING_MARK: &str = ".cargo-xtask-staging";
+
+/// What is in a directory, as far as publishing cares: regular files with their sizes,
+/// directories, and anything else.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub files: Vec<(String, u64)>,
+    pub dirs: Vec<String>,
+    /// Links, FIFOs, sockets: never written by this tool.
+    pub others: Vec<String>,
+}
+
+/// The paths of `listing` that no build wrote, given the files the manifest lists (relative,
+/// with their sizes). Empty means the directory is an earlier output and may be replaced.
+pub fn foreign(listing: &Listing, listed: &[(String, u64)]) -> Vec<String> {
+    let mut parents = BTreeSet::new();
+    for (path, _) in listed {
+        let mut at = path.as_str();
+        while let Some((parent, _)) = at.rsplit_once('/') {
+            parents.insert(parent.to_string());
+            at = parent;
         }
-        let mut entries = out
+    }
+    let mut out: Vec<String> = listing
+        .files
+        .iter()
+        .filter(|(path, size)| {
+            path != MANIFEST && !listed.iter().any(|(p, s)| p == path && s == size)
+        })
+        .map(|(path, _)| path.clone())
+        .chain(
+            listing
+                .dirs
+                .iter()
+                .filter(|d| !parents.contains(*d))
+                .cloned(),
+        )
+        .chain(listing.others.iter().cloned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether a path from a manifest stays inside the directory: relative, no `..`, no empty or
+/// `.` parts. A manifest that names anything else is not this tool's.
+pub fn is_plain_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+}
+
+/// Lists `dir` recursively (paths relative to it). Links are not followed.
+pub fn list(dir: &Utf8Path) -> Result<Listing> {
+    let mut listing = Listing::default();
+    let mut pending = vec![String::new()];
+    while let Some(rel) = pending.pop() {
+        let abs = if rel.is_empty() {
+            dir.to_owned()
+        } else {
+            dir.join(&rel)
+        };
+        for entry in abs
             .read_dir_utf8()
-            .with_context(|| format!("reading the output directory {out}"))?;
-        let empty = entries.next().is_none();
-        if !empty && !out.join(MANIFEST).is_file() {
+            .with_context(|| format!("reading {abs}"))?
+        {
+            let entry = entry.with_context(|| format!("reading {abs}"))?;
+            let path = if rel.is_empty() {
+                entry.file_name().to_string()
+            } else {
+                format!("{rel}/{}", entry.file_name())
+            };
+            let meta = std::fs::symlink_metadata(entry.path())
+                .with_context(|| format!("reading {}", entry.path()))?;
+            if meta.is_dir() {
+                listing.dirs.push(path.clone());
+                pending.push(path);
+            } else if meta.is_file() {
+                listing.files.push((path, meta.len()));
+            } else {
+                listing.others.push(path);
+            }
+        }
+    }
+    Ok(listing)
+}
+
+/// The files an earlier output in `dir` consists of (its manifest's artifacts, then the
+/// manifest), or why `dir` is not an earlier output.
+pub fn earlier_output(dir: &Utf8Path) -> Result<Vec<String>, String> {
+    let listing = list(dir).map_err(|e| format!("{e:#}"))?;
+    if listing.files.is_empty() && listing.dirs.is_empty() && listing.others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = match std::fs::read_to_string(dir.join(MANIFEST)) {
+        Ok(text) => text,
+        Err(_) => return Err(format!("it has no {MANIFEST}")),
+    };
+    let manifest = Manifest::from_json(&text)
+        .map_err(|e| format!("its {MANIFEST} is not one this tool wrote ({e:#})"))?;
+    let listed: Vec<(String, u64)> = manifest
+        .artifacts
+        .iter()
+        .map(|a| (a.path.clone(), a.size))
+        .collect();
+    if let Some((bad, _)) = listed.iter().find(|(p, _)| !is_plain_relative(p)) {
+        return Err(format!(
+            "its {MANIFEST} lists {bad}, which is outside it: this tool writes no such manifest"
+        ));
+    }
+    let strangers = foreign(&listing, &listed);
+    if !strangers.is_empty() {
+        let shown: Vec<&str> = strangers.iter().take(3).map(String::as_str).collect();
+        let more = strangers.len().saturating_sub(3);
+        return Err(format!(
+            "it holds {} that no build wrote ({}{})",
+            if strangers.len() == 1 {
+                "a file".to_string()
+            } else {
+                format!("{} files", strangers.len())
+            },
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let mut files: Vec<String> = listed.into_iter().map(|(p, _)| p).collect();
+    files.push(MANIFEST.to_string());
+    Ok(files)
+}
+
+/// Checks, before any work, that `out` can be published to: it is new, empty, or an earlier
+/// output; and its parent is writable. Creates the parent; removes staging directories that
+/// runs which are gone left beside it.
+pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
+    if out.exists() || out.is_symlink() {
+        if !out.is_dir() {
+            bail!("the output path {out} is not a directory: choose a directory with --out");
+        }
+        if let Err(why) = earlier_output(out) {
             bail!(
-                "the output directory {out} holds files that no earlier build wrote (no {MANIFEST}): \
-                 choose a new or empty directory with --out"
+                "the output directory {out} is not an earlier output of cargo xtask: {why}; \
+                 nothing in it was changed: choose a new or empty directory with --out"
             );
         }
     }
@@ -41,22 +179,67 @@ pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
         )
     })?;
     std::fs::remove_dir(&probe).with_context(|| format!("removing {probe}"))?;
+    remove_stale_staging(out, crate::process::alive)?;
     Ok(())
 }
 
-/// A fresh staging directory beside `out`.
-pub fn staging_dir(out: &Utf8Path) -> Result<Utf8PathBuf> {
-    let staging = sibling(out, "staging")?;
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).with_context(|| format!("removing {staging}"))?;
+/// A staging directory beside the output directory; removed when dropped, unless published.
+pub struct Staging {
+    pub path: Utf8PathBuf,
+    published: bool,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
     }
-    std::fs::create_dir_all(&staging).with_context(|| format!("creating {staging}"))?;
+}
+
+/// A fresh staging directory beside `out`, marked as this tool's.
+pub fn staging_dir(out: &Utf8Path) -> Result<Staging> {
+    let path = sibling(out, "staging")?;
+    std::fs::create_dir_all(&path).with_context(|| format!("creating {path}"))?;
+    let staging = Staging {
+        path,
+        published: false,
+    };
+    std::fs::write(staging.path.join(STAGING_MARK), "")
+        .with_context(|| format!("writing in {}", staging.path))?;
     Ok(staging)
 }
 
+/// Removes `.<out>.staging-<pid>` directories beside `out` that carry this tool's mark and
+/// whose process is gone (a run that was killed, or lost its disk, before publishing).
+pub fn remove_stale_staging(out: &Utf8Path, alive: impl Fn(u32) -> bool) -> Result<()> {
+    let (Some(name), Ok(parent)) = (out.file_name(), parent_of(out)) else {
+        return Ok(());
+    };
+    let prefix = format!(".{name}.staging-");
+    let Ok(entries) = parent.read_dir_utf8() else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path();
+        if pid != std::process::id() && !alive(pid) && path.join(STAGING_MARK).is_file() {
+            eprintln!("removing {path}, left by a run that did not finish");
+            std::fs::remove_dir_all(path).with_context(|| format!("removing {path}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Moves (or copies across file systems) `src` to `staging/rel`.
-pub fn stage_file(src: &Utf8Path, staging: &Utf8Path, rel: &str) -> Result<()> {
-    let dest = staging.join(rel);
+pub fn stage_file(src: &Utf8Path, staging: &Staging, rel: &str) -> Result<()> {
+    let dest = staging.path.join(rel);
     if let Some(dir) = dest.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
     }
@@ -66,25 +249,88 @@ pub fn stage_file(src: &Utf8Path, staging: &Utf8Path, rel: &str) -> Result<()> {
     Ok(())
 }
 
-/// Replaces `out` with `staging`. A leftover of an interrupted swap is restored first.
-pub fn swap_in(staging: &Utf8Path, out: &Utf8Path) -> Result<()> {
+/// Replaces `out` with the staging directory. `out` is checked again first (it may have been
+/// filled while the build ran); a leftover of an interrupted swap is restored first.
+pub fn swap_in(mut staging: Staging, out: &Utf8Path) -> Result<()> {
+    std::fs::remove_file(staging.path.join(STAGING_MARK))
+        .with_context(|| format!("finishing {}", staging.path))?;
     let old = sibling(out, "old")?;
-    if old.exists() && !out.exists() {
+    if old.is_dir() && !out.exists() {
         // An earlier run stopped between its two renames: that was the last good output.
         std::fs::rename(&old, out).with_context(|| format!("restoring {out} from {old}"))?;
     }
-    if old.exists() {
-        std::fs::remove_dir_all(&old).with_context(|| format!("removing {old}"))?;
+    if old.is_dir() {
+        remove_earlier_output(&old)?;
     }
-    if out.exists() {
+    let previous = if out.exists() {
+        let files = match earlier_output(out) {
+            Ok(files) => files,
+            Err(why) => {
+                // Keep the new outputs where they are: they are the user's now.
+                staging.published = true;
+                bail!(
+                    "the output directory {out} changed while the build ran: {why}; nothing in it \
+                     was changed, the new outputs are in {}: move them yourself, or build again \
+                     with another --out",
+                    staging.path
+                );
+            }
+        };
         std::fs::rename(out, &old).with_context(|| format!("moving {out} aside"))?;
-    }
-    if let Err(e) = std::fs::rename(staging, out) {
-        let _ = std::fs::rename(&old, out);
+        Some(files)
+    } else {
+        None
+    };
+    if let Err(e) = std::fs::rename(&staging.path, out) {
+        if previous.is_some() {
+            let _ = std::fs::rename(&old, out);
+        }
         return Err(e).with_context(|| format!("moving the new outputs into {out}"));
     }
-    if old.exists() {
-        std::fs::remove_dir_all(&old).with_context(|| format!("removing the old outputs {old}"))?;
+    staging.published = true;
+    if let Some(files) = previous {
+        remove_listed(&old, &files)?;
+    }
+    Ok(())
+}
+
+/// Removes an earlier output that was moved aside, if it is one; else says so and keeps it.
+fn remove_earlier_output(dir: &Utf8Path) -> Result<()> {
+    match earlier_output(dir) {
+        Ok(files) => remove_listed(dir, &files),
+        Err(why) => bail!(
+            "{dir} is left from an earlier publish but {why}: look at it and remove it yourself"
+        ),
+    }
+}
+
+/// Removes exactly `files` from `dir`, then the directories they leave empty, then `dir`.
+/// Whatever else appeared meanwhile stays, and is said.
+fn remove_listed(dir: &Utf8Path, files: &[String]) -> Result<()> {
+    let mut parents = BTreeSet::new();
+    for rel in files {
+        let path = dir.join(rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing the old output {path}")),
+        }
+        let mut at = rel.as_str();
+        while let Some((parent, _)) = at.rsplit_once('/') {
+            parents.insert(parent.to_string());
+            at = parent;
+        }
+    }
+    // Deepest first; remove_dir fails on a directory that still holds something.
+    let mut parents: Vec<String> = parents.into_iter().collect();
+    parents.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
+    for parent in parents {
+        let _ = std::fs::remove_dir(dir.join(parent));
+    }
+    if std::fs::remove_dir(dir).is_err() && dir.exists() {
+        eprintln!(
+            "warning: {dir} holds files that appeared while publishing: kept; look at them and remove it yourself"
+        );
     }
     Ok(())
 }
@@ -113,72 +359,217 @@ fn sibling(out: &Utf8Path, what: &str) -> Result<Utf8PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::{Artifact, Kind};
 
-    fn temp(name: &str) -> Utf8PathBuf {
+    struct Temp(Utf8PathBuf);
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn temp(name: &str) -> Temp {
         let dir = Utf8PathBuf::from(std::env::temp_dir().to_str().unwrap())
             .join(format!("xtask-publish-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        Temp(dir)
     }
 
-    #[test]
-    fn swap_replaces_previous_outputs() {
-        let root = temp("swap");
-        let out = root.join("rpm");
-        std::fs::create_dir_all(&out).unwrap();
-        std::fs::write(out.join(MANIFEST), "old").unwrap();
-        std::fs::write(out.join("stale.rpm"), "old").unwrap();
-        check_out_dir(&out).unwrap();
-        let staging = staging_dir(&out).unwrap();
-        let src = root.join("new.rpm");
-        std::fs::write(&src, "new").unwrap();
-        stage_file(&src, &staging, "RPMS/x86_64/new.rpm").unwrap();
-        std::fs::write(staging.join(MANIFEST), "new").unwrap();
-        swap_in(&staging, &out).unwrap();
-        assert_eq!(std::fs::read_to_string(out.join(MANIFEST)).unwrap(), "new");
-        assert!(out.join("RPMS/x86_64/new.rpm").is_file());
-        assert!(!out.join("stale.rpm").exists());
-        let leftovers: Vec<_> = root
+    /// An earlier output in `out`: one RPM and the manifest that lists it.
+    fn earlier(out: &Utf8Path) {
+        std::fs::create_dir_all(out.join("RPMS/x86_64")).unwrap();
+        std::fs::write(out.join("RPMS/x86_64/old.rpm"), "old").unwrap();
+        let manifest = Manifest {
+            name: "asterisk".into(),
+            version: "1".into(),
+            release: "1".into(),
+            spec_release: "1".into(),
+            asterisk_version: "1".into(),
+            source_date_epoch: 0,
+            revision: String::new(),
+            spec: "s".into(),
+            spec_sha256: String::new(),
+            builder: "native".into(),
+            artifacts: vec![Artifact {
+                path: "RPMS/x86_64/old.rpm".into(),
+                kind: Kind::Rpm,
+                sha256: String::new(),
+                size: 3,
+            }],
+            image: None,
+        };
+        std::fs::write(out.join(MANIFEST), manifest.to_json()).unwrap();
+    }
+
+    fn names(dir: &Utf8Path) -> Vec<String> {
+        let mut n: Vec<String> = dir
             .read_dir_utf8()
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string())
             .collect();
-        assert_eq!(leftovers, ["rpm"], "{leftovers:?}");
-        std::fs::remove_dir_all(&root).unwrap();
+        n.sort();
+        n
     }
 
     #[test]
-    fn foreign_directories_are_refused() {
+    fn what_counts_as_foreign() {
+        let listed = vec![("RPMS/x86_64/a.rpm".to_string(), 5)];
+        let listing = |files: &[(&str, u64)], dirs: &[&str], others: &[&str]| Listing {
+            files: files.iter().map(|(p, s)| (p.to_string(), *s)).collect(),
+            dirs: dirs.iter().map(|d| d.to_string()).collect(),
+            others: others.iter().map(|o| o.to_string()).collect(),
+        };
+        let cases = [
+            (
+                listing(
+                    &[("RPMS/x86_64/a.rpm", 5), (MANIFEST, 9)],
+                    &["RPMS", "RPMS/x86_64"],
+                    &[],
+                ),
+                vec![],
+            ),
+            (listing(&[(MANIFEST, 9)], &[], &[]), vec![]),
+            (
+                listing(
+                    &[("RPMS/x86_64/a.rpm", 6), (MANIFEST, 9)],
+                    &["RPMS", "RPMS/x86_64"],
+                    &[],
+                ),
+                vec!["RPMS/x86_64/a.rpm"],
+            ),
+            (
+                listing(&[("notes.txt", 1), (MANIFEST, 9)], &[".git"], &[]),
+                vec![".git", "notes.txt"],
+            ),
+            (listing(&[(MANIFEST, 9)], &[], &["link"]), vec!["link"]),
+        ];
+        for (l, want) in cases {
+            assert_eq!(foreign(&l, &listed), want, "{l:?}");
+        }
+        for (path, ok) in [
+            ("RPMS/a.rpm", true),
+            ("a.tar.gz", true),
+            ("../x", false),
+            ("/etc/passwd", false),
+            ("a//b", false),
+            ("./a", false),
+            ("", false),
+        ] {
+            assert_eq!(is_plain_relative(path), ok, "{path}");
+        }
+    }
+
+    #[test]
+    fn swap_replaces_only_what_the_manifest_lists() {
+        let root = temp("swap");
+        let out = root.0.join("rpm");
+        earlier(&out);
+        check_out_dir(&out).unwrap();
+        let staging = staging_dir(&out).unwrap();
+        let src = root.0.join("new.rpm");
+        std::fs::write(&src, "new").unwrap();
+        stage_file(&src, &staging, "RPMS/x86_64/new.rpm").unwrap();
+        std::fs::write(staging.path.join(MANIFEST), "new").unwrap();
+        swap_in(staging, &out).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join(MANIFEST)).unwrap(), "new");
+        assert!(out.join("RPMS/x86_64/new.rpm").is_file());
+        assert!(!out.join("RPMS/x86_64/old.rpm").exists());
+        assert!(!out.join(STAGING_MARK).exists());
+        assert_eq!(names(&root.0), ["rpm"]);
+    }
+
+    #[test]
+    fn foreign_directories_are_refused_and_kept() {
         let root = temp("foreign");
-        std::fs::write(root.join("notes.txt"), "mine").unwrap();
-        let err = check_out_dir(&root).unwrap_err().to_string();
-        assert!(err.contains("no earlier build wrote"), "{err}");
-        let file = root.join("notes.txt");
+        let dir = root.0.join("mine");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let err = check_out_dir(&dir).unwrap_err().to_string();
+        assert!(err.contains("has no manifest.json"), "{err}");
+        // A manifest.json that is someone else's.
+        std::fs::write(dir.join(MANIFEST), r#"{"name": "my-app"}"#).unwrap();
+        let err = check_out_dir(&dir).unwrap_err().to_string();
+        assert!(err.contains("not one this tool wrote"), "{err}");
+        // Ours, with a file of the user's beside the outputs.
+        let out = root.0.join("out");
+        earlier(&out);
+        std::fs::write(out.join("RPMS/x86_64/mine.txt"), "keep").unwrap();
+        let err = check_out_dir(&out).unwrap_err().to_string();
+        assert!(
+            err.contains("a file that no build wrote (RPMS/x86_64/mine.txt)"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
+        // Filled while the build ran: the swap refuses, keeps both, says where the new ones are.
+        std::fs::remove_file(out.join("RPMS/x86_64/mine.txt")).unwrap();
+        let staging = staging_dir(&out).unwrap();
+        let kept = staging.path.clone();
+        std::fs::write(out.join("late.txt"), "keep").unwrap();
+        let err = swap_in(staging, &out).unwrap_err().to_string();
+        assert!(
+            err.contains("changed while the build ran") && err.contains(kept.as_str()),
+            "{err}"
+        );
+        assert!(out.join("late.txt").is_file() && out.join("RPMS/x86_64/old.rpm").is_file());
+        assert!(kept.is_dir(), "the new outputs were thrown away");
+        // A manifest that lists a path outside its directory is not ours.
+        let evil = root.0.join("evil");
+        earlier(&evil);
+        let text = std::fs::read_to_string(evil.join(MANIFEST)).unwrap();
+        std::fs::write(
+            evil.join(MANIFEST),
+            text.replace("RPMS/x86_64/old.rpm", "../notes.txt"),
+        )
+        .unwrap();
+        let err = check_out_dir(&evil).unwrap_err().to_string();
+        assert!(err.contains("outside it"), "{err}");
+        // Not a directory; under a file.
+        let file = dir.join("notes.txt");
         assert!(check_out_dir(&file)
             .unwrap_err()
             .to_string()
-            .contains("is a file"));
-        let under_file = file.join("rpm");
-        assert!(check_out_dir(&under_file)
+            .contains("not a directory"));
+        assert!(check_out_dir(&file.join("rpm"))
             .unwrap_err()
             .to_string()
             .contains("choose a writable --out"));
-        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn interrupted_swap_is_restored() {
         let root = temp("restore");
-        let out = root.join("rpm");
-        let old = root.join(".rpm.old");
-        std::fs::create_dir_all(&old).unwrap();
-        std::fs::write(old.join(MANIFEST), "good").unwrap();
+        let out = root.0.join("rpm");
+        let old = root.0.join(".rpm.old");
+        earlier(&old);
         let staging = staging_dir(&out).unwrap();
-        std::fs::write(staging.join(MANIFEST), "new").unwrap();
-        swap_in(&staging, &out).unwrap();
+        std::fs::write(staging.path.join(MANIFEST), "new").unwrap();
+        swap_in(staging, &out).unwrap();
         assert_eq!(std::fs::read_to_string(out.join(MANIFEST)).unwrap(), "new");
         assert!(!old.exists());
-        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn staging_of_dead_runs_is_removed_and_nothing_else() {
+        let root = temp("stale");
+        let out = root.0.join("rpm");
+        let dead = root.0.join(".rpm.staging-4000001");
+        std::fs::create_dir_all(dead.join("RPMS")).unwrap();
+        std::fs::write(dead.join(STAGING_MARK), "").unwrap();
+        let alive = root.0.join(".rpm.staging-4000002");
+        std::fs::create_dir_all(&alive).unwrap();
+        std::fs::write(alive.join(STAGING_MARK), "").unwrap();
+        let unmarked = root.0.join(".rpm.staging-4000003");
+        std::fs::create_dir_all(&unmarked).unwrap();
+        remove_stale_staging(&out, |pid| pid == 4_000_002).unwrap();
+        assert_eq!(
+            names(&root.0),
+            [".rpm.staging-4000002", ".rpm.staging-4000003"]
+        );
+        // A staging directory that is dropped unpublished goes with it.
+        let staging = staging_dir(&out).unwrap();
+        let path = staging.path.clone();
+        drop(staging);
+        assert!(!path.exists());
     }
 }

@@ -1,15 +1,15 @@
-//! NAME
-//!     report: what a build tells its user as it goes and when it ends.
+//! What a build tells its user as it goes and when it ends.
 //!
-//! DESCRIPTION
-//!     rpmbuild's phases read from its output lines, the time each step took, sizes and
-//!     durations in human units, and the closing summary of published artifacts.
+//! rpmbuild's phases read from its output lines (and the lines that mean it will never end),
+//! the time each step took, sizes and durations in human units, and the closing summary of
+//! published artifacts.
 
 use std::time::{Duration, Instant};
 
 use camino::Utf8Path;
 
 use crate::manifest::Manifest;
+use crate::process::Cmd;
 use crate::publish;
 
 /// The phase an rpmbuild output line starts, if any.
@@ -24,6 +24,16 @@ pub fn phase_of_line(line: &str) -> Option<&str> {
         return Some("write");
     }
     None
+}
+
+/// rpmbuild as the xtask runs it: stopped when make reports files dated after its clock, on
+/// which it would otherwise rebuild (and, for included makefiles, restart) forever.
+pub fn watch_rpmbuild(cmd: Cmd) -> Cmd {
+    const SKEW: &str = "found files dated after its clock and would rebuild forever: the build \
+        machine's clock is behind the source date (SOURCE_DATE_EPOCH, a commit or a file's time); \
+        set that clock right, or SOURCE_DATE_EPOCH to a time it has passed";
+    cmd.stop_on("has modification time", SKEW)
+        .stop_on("Clock skew detected", SKEW)
 }
 
 /// Follows rpmbuild's phases as its lines go by.
@@ -123,8 +133,9 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
 
 pub fn human_size(bytes: u64) -> String {
     match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / (1 << 10) as f64),
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / (1 << 10) as f64),
         b => format!("{b} B"),
     }
 }
@@ -175,7 +186,9 @@ mod tests {
     #[test]
     fn sizes_and_durations() {
         assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(5_872_026), "5.6 MB");
+        assert_eq!(human_size(5_872_026), "5.6 MiB");
+        assert_eq!(human_size(2048), "2.0 KiB");
+        assert_eq!(human_size(3 << 30), "3.0 GiB");
         assert_eq!(human_duration(Duration::from_millis(1500)), "1.5s");
         assert_eq!(human_duration(Duration::from_secs(125)), "2m05s");
     }

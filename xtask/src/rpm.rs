@@ -19,9 +19,10 @@ use crate::flags::RpmFlags;
 use crate::manifest::{Artifact, Kind, Manifest};
 use crate::process::{self, Cmd};
 use crate::report::{human_duration, human_size, phase_of_line, PhaseTimer, PhaseTracker};
+use crate::rpm_version::{self, Derived, RpmVersion, Snapshot};
 use crate::spec::{self, SpecInputs};
 use crate::tree::{Tree, TreeKind};
-use crate::version::{self, RpmVersion, Snapshot};
+use crate::version;
 use crate::{archive, fileset, interrupt, publish, report, sha256, Workspace};
 
 /// The install hint for a missing rpmbuild, per distribution.
@@ -131,35 +132,55 @@ pub fn pack(flags: &RpmFlags, ws: &Workspace, timer: &mut PhaseTimer) -> Result<
     let head = tree.head()?;
     let facts = tree.version_facts(files.tracked_changes)?;
     let asterisk_version = version::asterisk_version(&facts);
-    let changed_mtimes: Vec<i64> = files
+    if asterisk_version == version::UNKNOWN_VERSION && flags.rpm_version.is_none() {
+        bail!("{}", tree.why_unknown());
+    }
+    let changed: std::collections::HashSet<&str> =
+        files.changed.iter().map(String::as_str).collect();
+    let changed_mtimes: Vec<(&str, i64)> = files
         .entries
         .iter()
-        .filter(|e| files.changed.binary_search(&e.path).is_ok())
-        .map(|e| e.mtime)
+        .filter(|e| changed.contains(e.path.as_str()))
+        .map(|e| (e.path.as_str(), e.mtime))
         .collect();
-    let source_date = source_date(
+    let date = source_date(
         std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
         head.as_ref().map(|h| h.commit_time),
         files.differs,
         &changed_mtimes,
+        now_epoch(),
     )?;
+    if let Some(note) = &date.note {
+        eprintln!("warning: {note}");
+    }
+    let source_date = date.epoch;
     let dirty = tree.kind == TreeKind::Git && files.differs;
-    let rpm = resolve_rpm_version(
+    let snapshot = match &head {
+        Some(h) if facts.dot_version.is_none() && asterisk_version.starts_with("GIT-") => {
+            Some(tree.snapshot(h, version::mainline_branch(&facts))?)
+        }
+        _ => None,
+    };
+    let derived = resolve_rpm_version(
         &asterisk_version,
-        head.as_ref().map(|h| Snapshot {
-            commit_date: version::utc_stamp(h.commit_time).0,
-            depth: h.depth,
-        }),
+        snapshot.as_ref(),
         dirty.then(|| version::utc_stamp(source_date).1),
         flags.rpm_version.as_deref(),
         flags.rpm_release.as_deref(),
     )?;
+    let rpm = derived.rpm;
     eprintln!(
         "version: {asterisk_version} -> asterisk-{}-{}{}",
         rpm.version,
         rpm.release,
         if dirty { " (uncommitted changes)" } else { "" }
     );
+    if !derived.basis.is_empty() {
+        eprintln!("  based on: {}", derived.basis);
+    }
+    for note in &derived.notes {
+        eprintln!("note: {note}");
+    }
     let revision = match &head {
         Some(h) => format!("{}{}", h.commit, if dirty { "-dirty" } else { "" }),
         None => String::new(),
@@ -249,7 +270,7 @@ pub fn build(
             if let Some(note) = note {
                 eprintln!("note: {note}");
             }
-            let cmd = Cmd::new(rpmbuild.as_str())
+            let cmd = report::watch_rpmbuild(Cmd::new(rpmbuild.as_str()))
                 .arg("-ba")
                 .args(spec::define_args(&spec::defines(&inputs, work)))
                 .args(nodeps.then_some("--nodeps"))
@@ -279,8 +300,20 @@ pub fn build(
     interrupt::check()?;
     if let Err(e) = result {
         let keep = format!("the previous outputs in {} are untouched", packed.out);
+        let missing_deps = e.downcast_ref::<process::Failed>().is_some_and(|f| {
+            f.tail
+                .iter()
+                .any(|l| l.contains("Failed build dependencies"))
+        });
         return Err(match rpm_phases.last() {
             _ if e.downcast_ref::<builder::Setup>().is_some() => e.context(keep),
+            None if missing_deps => {
+                e.context(format!(
+                "rpmbuild stopped before %prep: the {} lacks BuildRequires of the spec (listed \
+                 below): install them, or pass --nodeps if it has them under other names; {keep}",
+                if builder_image.is_some() { "builder image" } else { "build host" }
+            ))
+            }
             None => e.context(format!(
                 "rpmbuild stopped before %prep: it rejected the spec {} or its sources; {keep}",
                 packed.spec.path
@@ -364,9 +397,11 @@ fn publish_outputs(packed: &Packed, builder_image: Option<&Builder>) -> Result<M
         artifacts,
         ..packed.manifest(builder)
     };
-    std::fs::write(staging.join(publish::MANIFEST), manifest.to_json())
-        .with_context(|| format!("writing {staging}/{}", publish::MANIFEST))?;
-    publish::swap_in(&staging, &packed.out)?;
+    let manifest_path = staging.path.join(publish::MANIFEST);
+    std::fs::write(&manifest_path, manifest.to_json())
+        .with_context(|| format!("writing {manifest_path}"))?;
+    interrupt::check()?;
+    publish::swap_in(staging, &packed.out)?;
     Ok(manifest)
 }
 
@@ -528,58 +563,102 @@ fn container_job<'a>(
     })
 }
 
+/// The archive's one mtime, and why it is not what it would have been.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDate {
+    pub epoch: i64,
+    /// Set when a date in the future was brought back to now.
+    pub note: Option<String>,
+}
+
 /// SOURCE_DATE_EPOCH if set; else the commit time of a clean tree; else the newest mtime among
-/// the files that differ from the commit (and never before the commit).
+/// the files that differ from the commit (and never before the commit). Never in the future:
+/// make rebuilds forever on files dated after its clock, so a SOURCE_DATE_EPOCH ahead of `now`
+/// is refused, and a commit or file dated ahead (clock skew) is brought back to `now`.
 pub fn source_date(
     env: Option<&str>,
     commit_time: Option<i64>,
     differs: bool,
-    changed_mtimes: &[i64],
-) -> Result<i64> {
+    changed: &[(&str, i64)],
+    now: i64,
+) -> Result<SourceDate> {
     if let Some(value) = env.filter(|v| !v.is_empty()) {
-        return value.trim().parse().with_context(|| {
-            format!("SOURCE_DATE_EPOCH must be a whole number of seconds, not '{value}'")
+        let epoch: i64 = value.trim().parse().map_err(|_| {
+            anyhow::anyhow!(
+                "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not '{}'",
+                value.escape_debug()
+            )
+        })?;
+        if epoch < 0 {
+            bail!("SOURCE_DATE_EPOCH={epoch} is before 1970: set it to a time after, or unset it");
+        }
+        if epoch > now {
+            bail!(
+                "SOURCE_DATE_EPOCH={epoch} ({}) is in the future, and make would rebuild forever on \
+                 files dated after its clock: set it to a time past, or unset it",
+                version::rfc3339(epoch.min(253_402_300_799))
+            );
+        }
+        return Ok(SourceDate { epoch, note: None });
+    }
+    let newest = changed.iter().max_by_key(|(_, mtime)| *mtime);
+    let (epoch, what) = match (commit_time, differs, newest) {
+        (Some(commit), false, _) | (Some(commit), true, None) => (commit, "the commit".to_string()),
+        (Some(commit), true, Some((path, mtime))) if *mtime > commit => {
+            (*mtime, format!("{path}'s modification time"))
+        }
+        (Some(commit), true, Some(_)) => (commit, "the commit".to_string()),
+        (None, _, Some((path, mtime))) => (*mtime, format!("{path}'s modification time")),
+        (None, _, None) => (0, String::new()),
+    };
+    if epoch > now {
+        return Ok(SourceDate {
+            epoch: now,
+            note: Some(format!(
+                "{what} is in the future ({}; is a clock wrong?): the archive is dated now instead, \
+                 so make does not rebuild forever",
+                version::rfc3339(epoch.min(253_402_300_799))
+            )),
         });
     }
-    let newest = changed_mtimes.iter().copied().max();
-    match (commit_time, differs, newest) {
-        (Some(commit), false, _) => Ok(commit),
-        (Some(commit), true, Some(newest)) => Ok(commit.max(newest)),
-        (Some(commit), true, None) => Ok(commit),
-        (None, _, Some(newest)) => Ok(newest),
-        (None, _, None) => Ok(0),
-    }
+    Ok(SourceDate { epoch, note: None })
+}
+
+fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The RPM Version/Release: the overrides where given, else derived from the Asterisk version.
 pub fn resolve_rpm_version(
     asterisk: &str,
-    snapshot: Option<Snapshot>,
+    snapshot: Option<&Snapshot>,
     dirty_stamp: Option<String>,
     version_override: Option<&str>,
     release_override: Option<&str>,
-) -> Result<RpmVersion> {
-    let derived = match version_override {
-        Some(v) => Ok(RpmVersion {
-            version: v.to_string(),
-            release: match &dirty_stamp {
-                Some(stamp) => format!("1.dirty.{stamp}"),
-                None => "1".into(),
+) -> Result<Derived> {
+    let mut derived = match version_override {
+        Some(v) => Derived {
+            rpm: RpmVersion {
+                version: v.to_string(),
+                release: match &dirty_stamp {
+                    Some(stamp) => format!("1.dirty.{stamp}"),
+                    None => "1".into(),
+                },
             },
-        }),
-        None => version::rpm_version(
-            asterisk,
-            &snapshot.unwrap_or_default(),
-            dirty_stamp.as_deref(),
-        ),
+            basis: "--rpm-version".into(),
+            notes: Vec::new(),
+        },
+        None => rpm_version::rpm_version(asterisk, snapshot, dirty_stamp.as_deref())?,
     };
-    let mut rpm = derived?;
     if let Some(r) = release_override {
-        rpm.release = r.to_string();
+        derived.rpm.release = r.to_string();
     }
-    version::check_rpm_field("the RPM Version", &rpm.version)?;
-    version::check_rpm_field("the RPM Release", &rpm.release)?;
-    Ok(rpm)
+    rpm_version::check_rpm_field("the RPM Version (--rpm-version)", &derived.rpm.version)?;
+    rpm_version::check_rpm_field("the RPM Release (--rpm-release)", &derived.rpm.release)?;
+    Ok(derived)
 }
 
 /// Whether to pass `--nodeps`, and a note when the xtask decided it.
@@ -680,9 +759,10 @@ mod tests {
 
     #[test]
     fn source_dates() {
+        const NOW: i64 = 2_000_000_000;
         // (SOURCE_DATE_EPOCH, commit time, tree differs, mtimes of changed files, answer)
         type Case<'a> = (Option<&'a str>, Option<i64>, bool, &'a [i64], i64);
-        let cases: [Case; 7] = [
+        let cases: [Case; 8] = [
             (Some("123"), Some(5), true, &[9], 123),
             (None, Some(100), false, &[500], 100),
             (None, Some(100), true, &[50, 500, 200], 500),
@@ -690,23 +770,47 @@ mod tests {
             (None, Some(100), true, &[], 100),
             (None, None, true, &[7, 3], 7),
             (Some(""), Some(100), false, &[], 100),
+            (Some(" 42 "), None, true, &[], 42),
         ];
         for (env, commit, differs, mtimes, want) in cases {
-            assert_eq!(source_date(env, commit, differs, mtimes).unwrap(), want);
+            let changed: Vec<(&str, i64)> = mtimes.iter().map(|m| ("f", *m)).collect();
+            let got = source_date(env, commit, differs, &changed, NOW).unwrap();
+            assert_eq!(
+                got,
+                SourceDate {
+                    epoch: want,
+                    note: None
+                },
+                "{env:?} {commit:?} {mtimes:?}"
+            );
         }
-        let err = source_date(Some("yesterday"), None, true, &[]).unwrap_err();
-        assert!(err.to_string().contains("whole number"), "{err}");
+        // Refused: not a number, before 1970, in the future (past tar's 11 octal digits too).
+        for (env, want) in [
+            ("yesterday", "whole number"),
+            ("-5", "before 1970"),
+            ("2000000001", "in the future"),
+            ("8589934592", "in the future"),
+            ("99999999999999999999", "whole number"),
+        ] {
+            let err = source_date(Some(env), None, true, &[], NOW)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{env}: {err}");
+        }
+        // Clock skew in the tree or the commit: brought back to now, and said.
+        let skewed = source_date(None, Some(100), true, &[("main/a.c", NOW + 5)], NOW).unwrap();
+        assert_eq!(skewed.epoch, NOW);
+        assert!(skewed.note.unwrap().contains("main/a.c"));
+        let commit = source_date(None, Some(NOW + 9), false, &[], NOW).unwrap();
+        assert_eq!(commit.epoch, NOW);
+        assert!(commit.note.unwrap().contains("the commit"));
     }
 
     #[test]
     fn overrides_win_and_are_checked() {
-        let snap = Some(Snapshot {
-            commit_date: "20260806".into(),
-            depth: 3,
-        });
-        let got = resolve_rpm_version("22.1.0", snap.clone(), None, None, None).unwrap();
+        let got = resolve_rpm_version("22.1.0", None, None, None, None).unwrap();
         assert_eq!(
-            (got.version.as_str(), got.release.as_str()),
+            (got.rpm.version.as_str(), got.rpm.release.as_str()),
             ("22.1.0", "1")
         );
         let got = resolve_rpm_version(
@@ -717,12 +821,20 @@ mod tests {
             Some("7"),
         )
         .unwrap();
-        assert_eq!((got.version.as_str(), got.release.as_str()), ("9.9", "7"));
+        assert_eq!(
+            (got.rpm.version.as_str(), got.rpm.release.as_str()),
+            ("9.9", "7")
+        );
         let got = resolve_rpm_version("x", None, Some("20261130000000".into()), Some("1.0"), None)
             .unwrap();
-        assert_eq!(got.release, "1.dirty.20261130000000");
-        let err = resolve_rpm_version("22.1.0", snap, None, Some("1-2"), None).unwrap_err();
-        assert!(err.to_string().contains("'-'"), "{err}");
+        assert_eq!(got.rpm.release, "1.dirty.20261130000000");
+        let err = resolve_rpm_version("22.1.0", None, None, Some("1-2"), None).unwrap_err();
+        assert!(
+            err.to_string().contains("'-'") && err.to_string().contains("--rpm-version"),
+            "{err}"
+        );
+        let err = resolve_rpm_version("22.1.0", None, None, None, Some("")).unwrap_err();
+        assert!(err.to_string().contains("is empty"), "{err}");
         let err = resolve_rpm_version("UNKNOWN__and_probably_unsupported", None, None, None, None)
             .unwrap_err();
         assert!(err.to_string().contains("--rpm-version"), "{err}");

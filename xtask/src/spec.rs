@@ -1,16 +1,14 @@
-//! NAME
-//!     spec: which spec file builds the tree, and what rpmbuild is told about the build.
+//! Which spec file builds the tree, and what rpmbuild is told about the build.
 //!
-//! DESCRIPTION
-//!     The spec is the source tree's own `contrib/rpm/asterisk.spec` when it has one, else the
-//!     one beside the xtask (so an older checkout, or the sample tree, is built with the
-//!     current packaging); `--spec FILE` names another. Everything that changes from build to
-//!     build reaches the spec as `--define`s, computed here from plain data.
+//! The spec is the source tree's own `contrib/rpm/asterisk.spec` when it has one, else the one
+//! beside the xtask (so an older checkout, or the sample tree, is built with the current
+//! packaging); `--spec FILE` names another. Everything that changes from build to build reaches
+//! the spec as `--define`s, computed here from plain data.
 
 use anyhow::{bail, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::version::RpmVersion;
+use crate::rpm_version::RpmVersion;
 
 /// Where the spec lives, relative to a tree (or to the xtask's workspace).
 pub const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";
@@ -64,11 +62,17 @@ pub fn locate_file(
     xtask_root: &Utf8Path,
 ) -> Result<Located> {
     if let Some(path) = given {
-        if !path.is_file() {
-            bail!(
-                "{path} given with {} does not exist: name an existing file",
-                flag.unwrap_or("the command line")
-            );
+        let flag = flag.unwrap_or("the command line");
+        let problem = match std::fs::metadata(path) {
+            Err(_) if path.is_symlink() => Some("is a link to nothing"),
+            Err(_) => Some("does not exist"),
+            Ok(m) if m.is_dir() => Some("is a directory"),
+            Ok(m) if !m.is_file() => Some("is not a regular file (a device or a pipe?)"),
+            Ok(m) if m.len() == 0 => Some("is empty"),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            bail!("{path} given with {flag} {problem}: name a spec file");
         }
     }
     let in_tree = tree.join(rel);

@@ -10,6 +10,8 @@ use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::process::Cmd;
+use crate::rpm_version::{Snapshot, Tag};
+use crate::version::UNKNOWN_VERSION;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeKind {
@@ -126,7 +128,10 @@ pub struct Head {
 }
 
 impl Tree {
-    fn git(&self) -> Cmd {
+    /// git in the tree, the one way the xtask runs it: trusted even when another user owns the
+    /// tree (`safe.directory`), and without optional locks, so that a query never writes the
+    /// index of a tree it must not touch.
+    pub fn git(&self) -> Cmd {
         Cmd::new("git")
             .args([
                 "-c",
@@ -170,11 +175,57 @@ impl Tree {
         }))
     }
 
+    /// Why make_version calls this tree UNKNOWN, and what to do, in words.
+    pub fn why_unknown(&self) -> String {
+        let git = self.root.join(".git");
+        let why = if git.is_file() {
+            "it is a git worktree, whose .git is a file, and Asterisk's build_tools/make_version \
+             reads only a .git directory; build from a clone (git clone --local) instead,"
+        } else if self.kind == TreeKind::Git {
+            "it lies inside another git repository but has no .git directory of its own, which is \
+             all Asterisk's build_tools/make_version reads;"
+        } else {
+            "it has neither a .version file nor a .git directory;"
+        };
+        format!(
+            "make_version calls {} {UNKNOWN_VERSION}: {why} or pass --rpm-version (and \
+             --rpm-release) to package it as that, or write the release into .version",
+            self.root
+        )
+    }
+
+    /// What a snapshot's RPM version is ordered by: HEAD, its depth, the repository's tags.
+    pub fn snapshot(&self, head: &Head, mainline: String) -> Result<Snapshot> {
+        let shallow = self
+            .git()
+            .args(["rev-parse", "--is-shallow-repository"])
+            .read()?
+            .trim()
+            == "true";
+        let listed = self
+            .git()
+            .args([
+                "for-each-ref",
+                "--format=%(refname:strip=2)%09%(*committerdate:unix)%09%(committerdate:unix)",
+                "refs/tags",
+            ])
+            .read()
+            .context("listing the repository's tags")?;
+        Ok(Snapshot {
+            mainline,
+            commit: head.commit.clone(),
+            commit_time: head.commit_time,
+            depth: head.depth,
+            shallow,
+            tags: parse_tags(&listed),
+        })
+    }
+
     /// What `build_tools/make_version` looks at. `tracked_changes` is git's dirty state.
     pub fn version_facts(&self, tracked_changes: bool) -> Result<crate::version::TreeFacts> {
         let read = |name: &str| std::fs::read_to_string(self.root.join(name));
         let dot_version = match read(".version") {
-            Ok(text) => Some(text),
+            Ok(text) => Some(check_dot_version(&self.root, text)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(e).with_context(|| format!("reading {}/.version", self.root)),
         };
@@ -218,5 +269,87 @@ impl Tree {
             if tracked_changes { "M" } else { "" }
         );
         Ok(facts)
+    }
+}
+
+/// `.version` as make_version would print it, refused when that would break the build: a
+/// carriage return (CRLF), another control character, or nothing at all.
+fn check_dot_version(root: &Utf8Path, text: String) -> Result<String> {
+    let value = text.trim_end_matches('\n');
+    if value.is_empty() {
+        bail!("{root}/.version is empty: write the release into it (for example 22.10.1), or remove it");
+    }
+    if value.contains('\r') {
+        bail!(
+            "{root}/.version ends its line with a carriage return (CRLF): make_version would put it \
+             into the version; save the file with LF line endings"
+        );
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        bail!(
+            "{root}/.version holds the control character {c:?} ({:?}): make_version would put it \
+             into the version; write the release alone on one line",
+            value
+        );
+    }
+    Ok(text)
+}
+
+/// `git for-each-ref` lines `name<TAB>peeled commit time<TAB>commit time` (the first for
+/// annotated tags, the second for lightweight ones).
+pub fn parse_tags(listed: &str) -> Vec<Tag> {
+    listed
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let name = fields.next()?;
+            let time = fields.find_map(|f| f.trim().parse::<i64>().ok())?;
+            Some(Tag {
+                name: name.to_string(),
+                commit_time: time,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn tags_and_their_times() {
+        let listed = "22.10.1\t1786000000\t\nlight\t\t1700000000\nblob-tag\t\t\n";
+        assert_eq!(
+            parse_tags(listed),
+            [
+                Tag {
+                    name: "22.10.1".into(),
+                    commit_time: 1_786_000_000
+                },
+                Tag {
+                    name: "light".into(),
+                    commit_time: 1_700_000_000
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn dot_version_must_be_one_clean_line() {
+        let root = Utf8Path::new("/t");
+        assert_eq!(
+            check_dot_version(root, "22.10.1\n".into()).unwrap(),
+            "22.10.1\n"
+        );
+        for (text, want) in [
+            ("22.10.1\r\n", "carriage return"),
+            ("\n", "is empty"),
+            ("22.10.1\nextra\n", "control character"),
+        ] {
+            let err = check_dot_version(root, text.into())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want) && !err.contains('\r'), "{err}");
+        }
     }
 }

@@ -1,26 +1,5 @@
-//! NAME
-//!     version: the Asterisk version string and the RPM Version/Release it maps to.
-//!
-//! DESCRIPTION
-//!     `asterisk_version` reproduces what `build_tools/make_version DIR` prints, from facts
-//!     gathered about the tree (`TreeFacts`). `rpm_version` maps that string to an RPM
-//!     Version/Release that rpm accepts and that sorts the way a packager expects:
-//!
-//!     | Asterisk version                  | Version                              | Release          |
-//!     |-----------------------------------|--------------------------------------|------------------|
-//!     | `22.10.1`                         | `22.10.1`                            | `1`              |
-//!     | `23.5.0-rc1`                      | `23.5.0~rc1`                         | `1`              |
-//!     | `certified-22.8-cert4`            | `22.8+cert4`                         | `1`              |
-//!     | `GIT-23-23.5.0-rc1-1-gf1261ae41e` | `23.5.0~rc1^1.20260806.f1261ae41e`   | `1`              |
-//!     | `GIT-master-f0c1c1a7b7M`          | `0^61234.20260806.f0c1c1a7b7`        | `1.dirty.<time>` |
-//!
-//!     A git build after tag T gets `T^<commits since T>.<commit date>.<hash>`: above T, below
-//!     the next release or pre-release, ascending with every commit. Without a reachable tag the
-//!     base is `0` (a branch name is no version) and the count is the commit's depth. A tree with
-//!     uncommitted changes gets Release `1.dirty.<source date>`: above the clean build of the
-//!     same commit, ascending with every later edit.
-
-use anyhow::{bail, Result};
+//! The Asterisk version string exactly as `build_tools/make_version DIR` prints it, from facts
+//! gathered about the tree (`TreeFacts`); `rpm_version` maps it to RPM's Version and Release.
 
 /// What `make_version` prints for a tree without `.version` and without a `.git` directory.
 pub const UNKNOWN_VERSION: &str = "UNKNOWN__and_probably_unsupported";
@@ -57,7 +36,7 @@ pub fn asterisk_version(facts: &TreeFacts) -> String {
 }
 
 /// make_version's precedence: environment, `.develvars`, `devel[opment]/N/...`, `AC_INIT`.
-fn mainline_branch(facts: &TreeFacts) -> String {
+pub fn mainline_branch(facts: &TreeFacts) -> String {
     if let Some(m) = facts.mainline_env.as_deref().filter(|m| !m.is_empty()) {
         return m.to_string();
     }
@@ -118,151 +97,6 @@ fn awk_substr(s: &str, m: i64, n: i64) -> String {
         .skip((start - 1) as usize)
         .take((end - start) as usize)
         .collect()
-}
-
-/// Git facts the RPM mapping of a `GIT-...` version needs besides the string itself.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
-    /// Commit date of HEAD as `YYYYMMDD` (UTC).
-    pub commit_date: String,
-    /// Number of commits reachable from HEAD (`git rev-list --count HEAD`): the ordering key
-    /// when no tag is reachable.
-    pub depth: u64,
-}
-
-/// An RPM Version and Release.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RpmVersion {
-    pub version: String,
-    pub release: String,
-}
-
-/// Maps an Asterisk version to RPM Version/Release. `dirty_stamp` is set (to the source date,
-/// `YYYYMMDDHHMMSS`) when the tree has uncommitted changes.
-pub fn rpm_version(
-    asterisk: &str,
-    snapshot: &Snapshot,
-    dirty_stamp: Option<&str>,
-) -> Result<RpmVersion> {
-    let version = if let Some(git) = asterisk.strip_prefix("GIT-") {
-        git_rpm_version(git, snapshot)?
-    } else if let Some(v) = release_rpm_version(asterisk) {
-        v
-    } else {
-        bail!(
-            "cannot derive an RPM version from the Asterisk version '{asterisk}': \
-             pass --rpm-version (and --rpm-release), or write the release into .version"
-        );
-    };
-    let release = match dirty_stamp {
-        Some(stamp) => format!("1.dirty.{stamp}"),
-        None => "1".to_string(),
-    };
-    Ok(RpmVersion { version, release })
-}
-
-/// `22.10.1` -> `22.10.1`; `23.5.0-rc1` -> `23.5.0~rc1`; `certified-22.8-cert4` -> `22.8+cert4`;
-/// `certified/22.8-cert4-rc1` -> `22.8+cert4~rc1`. None for anything else.
-pub fn release_rpm_version(tag: &str) -> Option<String> {
-    let (certified, rest) = match tag
-        .strip_prefix("certified-")
-        .or_else(|| tag.strip_prefix("certified/"))
-    {
-        Some(rest) => (true, rest),
-        None => (false, tag),
-    };
-    let mut parts = rest.split('-');
-    let numbers = parts.next()?;
-    if !is_dotted_number(numbers) {
-        return None;
-    }
-    let mut out = numbers.to_string();
-    let mut next = parts.next();
-    if certified {
-        let cert = next?.strip_prefix("cert")?;
-        if !is_number(cert) {
-            return None;
-        }
-        out.push_str(&format!("+cert{cert}"));
-        next = parts.next();
-    }
-    if let Some(pre) = next {
-        let kind = pre.trim_end_matches(|c: char| c.is_ascii_digit());
-        let n = &pre[kind.len()..];
-        if !matches!(kind, "rc" | "beta" | "alpha") || !is_number(n) {
-            return None;
-        }
-        out.push_str(&format!("~{pre}"));
-    }
-    if parts.next().is_some() {
-        return None;
-    }
-    Some(out)
-}
-
-/// `<mainline>-<describe>` where describe is `TAG-N-gHASH[M]` or `HASH[M]`.
-fn git_rpm_version(git: &str, snapshot: &Snapshot) -> Result<String> {
-    let describe = git.trim_end_matches('M');
-    // The mainline can hold dashes (`certified/22.8`), the tag too: parse from the right.
-    let mut from_right = describe.rsplitn(3, '-');
-    let last = from_right.next().unwrap_or("");
-    let (base, count, hash) = match (last.strip_prefix('g'), from_right.next(), from_right.next()) {
-        (Some(hash), Some(count), Some(rest)) if is_number(count) && is_hex(hash) => {
-            // rest is `<mainline>-<tag>`: the tag is the longest suffix that is a release.
-            let base = tag_suffix(rest).unwrap_or_else(|| "0".to_string());
-            (base, count.parse::<u64>().unwrap_or(0), hash)
-        }
-        _ => {
-            let hash = describe.rsplit('-').next().unwrap_or("");
-            if !is_hex(hash) {
-                bail!("cannot read the git describe part of the Asterisk version 'GIT-{git}'");
-            }
-            ("0".to_string(), snapshot.depth, hash)
-        }
-    };
-    if snapshot.commit_date.is_empty() {
-        bail!("no commit date for the git snapshot version of 'GIT-{git}'");
-    }
-    Ok(format!("{base}^{count}.{}.{hash}", snapshot.commit_date))
-}
-
-/// The RPM version of the release tag at the end of `<mainline>-<tag>`, if there is one.
-fn tag_suffix(mainline_and_tag: &str) -> Option<String> {
-    let mut cut = Some(0);
-    while let Some(at) = cut {
-        let candidate = &mainline_and_tag[at..];
-        if let Some(v) = release_rpm_version(candidate) {
-            return Some(v);
-        }
-        cut = candidate.find('-').map(|i| at + i + 1);
-    }
-    None
-}
-
-fn is_number(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn is_dotted_number(s: &str) -> bool {
-    s.split('.').all(is_number)
-}
-
-fn is_hex(s: &str) -> bool {
-    s.len() >= 4 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Whether rpm accepts `s` as a Version or Release: no `-`, `/`, `:`, no whitespace, not empty.
-pub fn check_rpm_field(what: &str, s: &str) -> Result<()> {
-    if s.is_empty() {
-        bail!("{what} is empty");
-    }
-    if let Some(c) = s
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._+~^".contains(*c)))
-    {
-        bail!("{what} '{s}' holds '{c}', which rpm does not accept: use letters, digits and . _ + ~ ^");
-    }
-    Ok(())
 }
 
 /// A file-name-safe form of the Asterisk version, for `asterisk-<this>.tar.gz` and its top
@@ -410,82 +244,6 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(ac_init_mainline(input), want, "{input}");
-        }
-    }
-
-    #[test]
-    fn rpm_versions_of_releases_and_snapshots() {
-        let snap = Snapshot {
-            commit_date: "20260806".into(),
-            depth: 61234,
-        };
-        let cases = [
-            ("22.10.1", "22.10.1"),
-            ("23.5.0-rc1", "23.5.0~rc1"),
-            ("23.0.0-beta2", "23.0.0~beta2"),
-            ("certified-22.8-cert4", "22.8+cert4"),
-            ("certified/18.9-cert4", "18.9+cert4"),
-            ("certified-22.8-cert4-rc1", "22.8+cert4~rc1"),
-            ("GIT-master-f0c1c1a7b7", "0^61234.20260806.f0c1c1a7b7"),
-            ("GIT-master-f0c1c1a7b7M", "0^61234.20260806.f0c1c1a7b7"),
-            (
-                "GIT-23-23.5.0-rc1-1-gf1261ae41e",
-                "23.5.0~rc1^1.20260806.f1261ae41e",
-            ),
-            (
-                "GIT-22-22.10.1-7-g0123abcd99M",
-                "22.10.1^7.20260806.0123abcd99",
-            ),
-            (
-                "GIT-certified/22.8-certified-22.8-cert4-2-g0123abcd",
-                "22.8+cert4^2.20260806.0123abcd",
-            ),
-            // A tag that is no release: the snapshot still sorts by its count.
-            ("GIT-master-my-tag-3-gabcdef0", "0^3.20260806.abcdef0"),
-        ];
-        for (asterisk, want) in cases {
-            let got = rpm_version(asterisk, &snap, None).unwrap();
-            assert_eq!(got.version, want, "{asterisk}");
-            assert_eq!(got.release, "1");
-            check_rpm_field("Version", &got.version).unwrap();
-        }
-        let dirty = rpm_version("22.10.1", &snap, Some("20261130083000")).unwrap();
-        assert_eq!(dirty.release, "1.dirty.20261130083000");
-    }
-
-    #[test]
-    fn rpm_version_rejects_what_it_cannot_order() {
-        for bad in [UNKNOWN_VERSION, "master", "22.10", "GIT-master-zzzz"] {
-            let snap = Snapshot {
-                commit_date: "20260806".into(),
-                depth: 1,
-            };
-            let got = rpm_version(bad, &snap, None);
-            // `22.10` is a valid release shape; everything else must fail.
-            if bad == "22.10" {
-                assert_eq!(got.unwrap().version, "22.10");
-            } else {
-                let err = got.unwrap_err().to_string();
-                assert!(
-                    err.contains("--rpm-version") || err.contains("git describe"),
-                    "{err}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn rpm_fields_are_checked() {
-        for good in [
-            "1",
-            "22.8+cert4",
-            "23.5.0~rc1^1.20260806.abc",
-            "1.dirty.2026",
-        ] {
-            check_rpm_field("Version", good).unwrap();
-        }
-        for bad in ["", "23.5.0-rc1", "a/b", "1:2", "a b"] {
-            assert!(check_rpm_field("Version", bad).is_err(), "{bad}");
         }
     }
 

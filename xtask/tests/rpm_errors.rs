@@ -174,7 +174,7 @@ fn unwritable_or_foreign_out_dir() {
     std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
     let run = xtask(&native_rpm_args(&tree, &mine), &target, &[]);
     assert!(
-        one_line(&run).contains("no earlier build wrote"),
+        one_line(&run).contains("not an earlier output of cargo xtask"),
         "{}",
         run.stderr
     );

@@ -59,12 +59,12 @@ fn working_tree_becomes_rpms() {
     assert_eq!(manifest_field(&manifest, "name"), "asterisk");
     let version = manifest_field(&manifest, "version");
     let release = manifest_field(&manifest, "release");
-    let hash = make_version
-        .rsplit("-g")
-        .next()
-        .unwrap()
-        .trim_end_matches('M');
-    assert_eq!(version, format!("22.0.0^1.20260806.{hash}"));
+    // master heads for the major after the newest release tag (22.0.0); 2 commits deep.
+    let hash = sh(&tree, "git rev-parse --short=10 HEAD");
+    assert_eq!(
+        version,
+        format!("23.0.0~~master^2.20260806.{}", hash.trim())
+    );
     assert!(release.starts_with("1.dirty."), "{release}");
     let sde: i64 = manifest_field(&manifest, "source_date_epoch")
         .parse()
@@ -251,7 +251,7 @@ fn versions_follow_make_version_and_ascend() {
     // An untracked file: make_version says no M, but the archive differs from the commit.
     sh(
         &tree,
-        "echo new > untracked.txt; touch -d @1800000000 untracked.txt",
+        "echo new > untracked.txt; touch -d @1790000000 untracked.txt",
     );
     let (a2, untracked) = nvr(&tree, &target, &[]);
     assert_eq!(a2, make_version(""));
@@ -261,14 +261,14 @@ fn versions_follow_make_version_and_ascend() {
     // Successive edits of a tracked file ascend.
     sh(
         &tree,
-        "echo edit >> README.md; touch -d @1800000100 README.md",
+        "echo edit >> README.md; touch -d @1790000100 README.md",
     );
     let (a3, edit1) = nvr(&tree, &target, &[]);
     assert_eq!(a3, make_version(""));
     assert!(a3.ends_with('M'));
     sh(
         &tree,
-        "echo edit >> README.md; touch -d @1800000200 README.md",
+        "echo edit >> README.md; touch -d @1790000200 README.md",
     );
     let (_, edit2) = nvr(&tree, &target, &[]);
     assert_eq!(rpm_vercmp(&untracked, &edit1), -1, "{untracked} < {edit1}");
@@ -282,8 +282,8 @@ fn versions_follow_make_version_and_ascend() {
     let (_, next) = nvr(&tree, &target, &[]);
     assert_eq!(rpm_vercmp(&edit2, &next), -1, "{edit2} < {next}");
     sh(&tree, "echo x >> README.md");
-    let (_, stamped) = nvr(&tree, &target, &[("SOURCE_DATE_EPOCH", "1900000000")]);
-    assert!(stamped.ends_with("-1.dirty.20300317174640"), "{stamped}");
+    let (_, stamped) = nvr(&tree, &target, &[("SOURCE_DATE_EPOCH", "1795000000")]);
+    assert!(stamped.ends_with("-1.dirty.20261118110640"), "{stamped}");
     sh(&tree, "git checkout -q README.md");
 
     // The mainline: development branches, .develvars, MAINLINE_BRANCH, like make_version.
@@ -302,12 +302,30 @@ fn versions_follow_make_version_and_ascend() {
     assert_eq!(a6, make_version("MAINLINE_BRANCH=20"));
     assert!(a6.starts_with("GIT-20-"));
 
-    // No tag reachable: the hash alone, ordered by depth below every release.
-    sh(&tree, "rm .develvars; git tag -d 22.0.0 >/dev/null");
-    let (a7, untagged) = nvr(&tree, &target, &[]);
+    // master heads for the next major; with no tag at all it can only say so.
+    sh(&tree, "rm .develvars; git checkout -q master");
+    let (_, master) = nvr(&tree, &target, &[]);
+    assert!(master.starts_with("23.0.0~~master^3."), "{master}");
+    sh(&tree, "git tag -d 22.0.0 >/dev/null");
+    let untagged = must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--source",
+            tree.to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    ));
+    let (a7, untagged_nvr) = version_line(&untagged);
     assert_eq!(a7, make_version(""));
-    assert!(untagged.starts_with("0^3."), "{untagged}");
-    assert_eq!(rpm_vercmp(&untagged, "22.0.0-1"), -1);
+    assert!(untagged_nvr.starts_with("0~~master^3."), "{untagged_nvr}");
+    assert!(
+        untagged.stderr.contains("git fetch --tags"),
+        "{}",
+        untagged.stderr
+    );
 
     // A .version file wins over git, as in a release checkout.
     sh(&tree, "echo 23.5.0-rc1 > .version");
@@ -319,55 +337,99 @@ fn versions_follow_make_version_and_ascend() {
 
 #[test]
 fn rpm_versions_sort_under_rpm() {
-    use xtask::version::{rpm_version, Snapshot};
-    let snap = |date: &str, depth| Snapshot {
-        commit_date: date.into(),
+    use xtask::rpm_version::{rpm_version, Snapshot, Tag};
+    let day = |d: i64| 1_785_000_000 + d * 86_400;
+    let tags: Vec<Tag> = [
+        ("20.5.0", 1),
+        ("22.0.0-pre1", 2),
+        ("22.10.1", 10),
+        ("certified-22.8-cert4", 5),
+        ("23.5.0-rc1", 20),
+    ]
+    .into_iter()
+    .map(|(name, d)| Tag {
+        name: name.into(),
+        commit_time: day(d),
+    })
+    .collect();
+    let snap = |mainline: &str, d: i64, depth: u64| Snapshot {
+        mainline: mainline.into(),
+        commit: format!("{depth:010x}abcdef"),
+        commit_time: day(d),
         depth,
+        shallow: false,
+        tags: tags.clone(),
     };
     // (Asterisk version, snapshot, dirty stamp) in the order rpm must sort them.
-    let ascending = [
-        ("GIT-master-0123abcd", snap("20260801", 100), None),
-        ("GIT-master-4567abcd", snap("20260802", 101), None),
+    let ascending: Vec<(&str, Option<Snapshot>, Option<&str>)> = vec![
+        ("20.5.0", None, None),
+        ("GIT-20-0123abcd", Some(snap("20", 3, 100)), None),
+        ("GIT-20-4567abcd", Some(snap("20", 4, 101)), None),
         (
-            "GIT-master-4567abcdM",
-            snap("20260802", 101),
+            "GIT-20-4567abcdM",
+            Some(snap("20", 4, 101)),
             Some("20260803000000"),
         ),
-        ("22.8", snap("", 0), None),
-        ("certified-22.8-cert4-rc1", snap("", 0), None),
-        ("certified-22.8-cert4", snap("", 0), None),
+        ("22.0.0-pre1", None, None),
         (
-            "GIT-certified/22.8-certified-22.8-cert4-2-g0123abcd",
-            snap("20260801", 0),
+            "GIT-22-22.0.0-pre1-5-g0123abcd",
+            Some(snap("22", 3, 200)),
             None,
         ),
-        ("certified-22.8-cert5", snap("", 0), None),
-        ("22.8.0", snap("", 0), None),
-        ("22.10.1", snap("", 0), None),
-        ("GIT-22-22.10.1-1-g0123abcd", snap("20260801", 0), None),
-        ("GIT-22-22.10.1-2-g89abcdef", snap("20260802", 0), None),
+        ("22.8", None, None),
+        ("certified-22.8-cert4-rc1", None, None),
+        ("certified-22.8-cert4", None, None),
         (
-            "GIT-22-22.10.1-2-g89abcdefM",
-            snap("20260802", 0),
+            "GIT-certified/22.8-0123abcd",
+            Some(snap("certified/22.8", 6, 50)),
+            None,
+        ),
+        ("certified-22.8-cert5", None, None),
+        ("22.8.0", None, None),
+        // Branch 22 reaches only its -pre1 tag; the releases were tagged elsewhere.
+        ("22.10.1", None, None),
+        (
+            "GIT-22-22.0.0-pre1-541-g0123abcd",
+            Some(snap("22", 11, 741)),
+            None,
+        ),
+        (
+            "GIT-22-22.0.0-pre1-542-g89abcdef",
+            Some(snap("22", 12, 742)),
+            None,
+        ),
+        (
+            "GIT-22-22.0.0-pre1-542-g89abcdefM",
+            Some(snap("22", 12, 742)),
             Some("20260901000000"),
         ),
         (
-            "GIT-22-22.10.1-2-g89abcdefM",
-            snap("20260802", 0),
+            "GIT-22-22.0.0-pre1-542-g89abcdefM",
+            Some(snap("22", 12, 742)),
             Some("20260901000100"),
         ),
-        ("22.10.2-rc1", snap("", 0), None),
-        ("22.10.2", snap("", 0), None),
-        ("23.5.0-rc1", snap("", 0), None),
-        ("GIT-23-23.5.0-rc1-1-gf1261ae41e", snap("20260806", 0), None),
-        ("23.5.0", snap("", 0), None),
-        ("GIT-23-23.5.0-3-gabcdef01", snap("20260901", 0), None),
-        ("23.5.1-rc1", snap("", 0), None),
+        ("22.10.2-rc1", None, None),
+        ("22.10.2", None, None),
+        ("23.4.1", None, None),
+        ("23.5.0-rc1", None, None),
+        (
+            "GIT-23-23.0.0-pre1-9-gf1261ae41e",
+            Some(snap("23", 21, 900)),
+            None,
+        ),
+        ("23.5.0", None, None),
+        ("23.5.1-rc1", None, None),
+        // master is ahead of every release so far, and behind the next major.
+        ("GIT-master-0123abcd", Some(snap("master", 22, 1000)), None),
+        ("GIT-master-4567abcd", Some(snap("master", 23, 1001)), None),
+        ("24.0.0-pre1", None, None),
+        ("24.0.0-rc1", None, None),
+        ("24.0.0", None, None),
     ];
     let nvrs: Vec<String> = ascending
         .iter()
         .map(|(v, s, d)| {
-            let r = rpm_version(v, s, *d).unwrap();
+            let r = rpm_version(v, s.as_ref(), *d).unwrap().rpm;
             format!("{}-{}", r.version, r.release)
         })
         .collect();
@@ -379,7 +441,205 @@ fn rpm_versions_sort_under_rpm() {
             pair[0],
             pair[1]
         );
+        // The xtask's own comparison agrees with rpm's, Version first, then Release.
+        let (va, ra) = pair[0].rsplit_once('-').unwrap();
+        let (vb, rb) = pair[1].rsplit_once('-').unwrap();
+        let ours = xtask::rpm_version::rpmvercmp(va, vb)
+            .then_with(|| xtask::rpm_version::rpmvercmp(ra, rb));
+        assert_eq!(ours, std::cmp::Ordering::Less, "{} < {}", pair[0], pair[1]);
     }
+}
+
+/// Commits with a fixed date on the current branch: `commit(tree, "2026-02-01", "msg")`.
+fn commit(tree: &Path, date: &str, message: &str) {
+    sh(
+        tree,
+        &format!(
+            "echo '{message}' >> README.md; git add -A
+             GIT_COMMITTER_DATE='{date}T12:00:00Z' git commit -q -m '{message}' --date '{date}T12:00:00Z'"
+        ),
+    );
+}
+
+#[test]
+fn versions_sort_on_asterisks_real_history() {
+    // Asterisk's shape: releases are tagged on releases/N branches, never reachable from the
+    // branch N they are cut from; branch N reaches only its N.0.0-pre1 tag; master none.
+    let dir = scratch("history");
+    let tree = plain_tree(&dir, false);
+    let target = dir.join("target");
+    let ac_init = |line: &str| {
+        sh(
+            &tree,
+            &format!("sed -i 's|^AC_INIT(.*|AC_INIT([asterisk], [{line}], [x])|' configure.ac"),
+        );
+    };
+    sh(
+        &tree,
+        "git init -q -b master .
+         git config user.email test@example.org
+         git config user.name Test",
+    );
+    commit(&tree, "2026-01-01", "initial");
+    let release = |branch: &str, version: &str, date: &str| {
+        sh(&tree, &format!("git checkout -q {branch}"));
+        sh(&tree, &format!("echo {version} > .version"));
+        commit(&tree, date, version);
+        sh(&tree, &format!("git tag -a -m {version} {version}"));
+    };
+    let at = |rev: &str| {
+        sh(&tree, &format!("git checkout -q {rev}"));
+        nvr(&tree, &target, &[]).1
+    };
+
+    // Branch 20 and its releases.
+    sh(&tree, "git checkout -q -b 20 master");
+    ac_init("20");
+    commit(&tree, "2026-01-15", "20: start");
+    let s20_before = at("20");
+    sh(&tree, "git checkout -q -b releases/20 20");
+    release("releases/20", "20.5.0", "2026-02-15");
+    let r20 = at("20.5.0");
+    commit_on(&tree, "20", "2026-03-01", "20: fix");
+    let s20_after = at("20");
+
+    // Branch 22 with its -pre1 tag, releases/22 with the releases.
+    sh(&tree, "git checkout -q -b 22 master");
+    ac_init("22");
+    commit(&tree, "2026-02-01", "22: start");
+    sh(&tree, "git tag -a -m pre 22.0.0-pre1");
+    let pre = at("22");
+    sh(&tree, "git checkout -q -b releases/22 22");
+    release("releases/22", "22.0.0-rc1", "2026-03-01");
+    release("releases/22", "22.0.0", "2026-03-10");
+    commit_on(&tree, "22", "2026-04-01", "22: fix one");
+    let s22_a = at("22");
+    release("releases/22", "22.1.0", "2026-05-01");
+    commit_on(&tree, "22", "2026-06-01", "22: fix two");
+    let s22_b = at("22");
+
+    // certified/22.8 and its cert releases.
+    sh(&tree, "git checkout -q -b certified/22.8 22.0.0-pre1");
+    ac_init("certified/22.8");
+    commit(&tree, "2026-03-05", "certified: start");
+    sh(
+        &tree,
+        "git checkout -q -b releases/certified-22.8 certified/22.8",
+    );
+    release(
+        "releases/certified-22.8",
+        "certified-22.8-cert4",
+        "2026-03-06",
+    );
+    commit_on(&tree, "certified/22.8", "2026-03-20", "certified: fix");
+    let cert = at("certified/22.8");
+
+    // master, ahead of all of it.
+    commit_on(&tree, "master", "2026-07-01", "master: more");
+    let master = at("master");
+
+    let ascending = [
+        ("branch 20 before its release", s20_before.clone()),
+        ("20.5.0", r20),
+        ("branch 20 after 20.5.0", s20_after),
+        ("branch 22 at its -pre1 tag", pre),
+        ("22.0.0-rc1", at("22.0.0-rc1")),
+        ("22.0.0", at("22.0.0")),
+        ("branch 22 after 22.0.0", s22_a.clone()),
+        ("22.1.0", at("22.1.0")),
+        ("branch 22 after 22.1.0", s22_b.clone()),
+        ("the next 22 release", "22.1.1-1".to_string()),
+        ("master", master.clone()),
+        (
+            "the next major's first pre-release",
+            "23.0.0~pre1-1".to_string(),
+        ),
+    ];
+    for pair in ascending.windows(2) {
+        assert_eq!(
+            rpm_vercmp(&pair[0].1, &pair[1].1),
+            -1,
+            "{} ({}) must sort below {} ({})",
+            pair[0].0,
+            pair[0].1,
+            pair[1].0,
+            pair[1].1
+        );
+    }
+    assert!(s22_b.starts_with("22.1.0^"), "{s22_b}");
+    assert!(master.starts_with("23.0.0~~master^"), "{master}");
+    assert_eq!(rpm_vercmp("22.8+cert4-1", &cert), -1, "{cert}");
+    assert_eq!(rpm_vercmp(&cert, "22.8+cert5-1"), -1, "{cert}");
+    assert!(s20_before.starts_with("20^"), "{s20_before}");
+
+    // A release tagged later does not move the NVR of a commit made before it.
+    sh(&tree, "git checkout -q releases/22");
+    release("releases/22", "22.2.0", "2026-09-01");
+    assert_eq!(
+        at("22"),
+        s22_b,
+        "a later tag changed an earlier commit's NVR"
+    );
+
+    // A shallow clone says what its version stands on.
+    let shallow = dir.join("shallow");
+    sh(
+        &dir,
+        &format!(
+            "git clone -q --depth 1 -b 22 file://{} {}",
+            tree.display(),
+            shallow.display()
+        ),
+    );
+    let run = must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--source",
+            shallow.to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    ));
+    assert!(
+        run.stderr.contains("shallow clone") && run.stderr.contains("--unshallow"),
+        "{}",
+        run.stderr
+    );
+
+    // A worktree: make_version calls it UNKNOWN; the xtask says why and what to do.
+    let worktree = dir.join("wt");
+    sh(
+        &tree,
+        &format!("git worktree add -q --detach {} 22", worktree.display()),
+    );
+    let run = xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--source",
+            worktree.to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    );
+    assert!(!run.ok);
+    let error = run.error();
+    assert!(
+        error.contains("worktree")
+            && error.contains("git clone --local")
+            && error.contains("--rpm-version"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `commit` on another branch.
+fn commit_on(tree: &Path, branch: &str, date: &str, message: &str) {
+    sh(tree, &format!("git checkout -q {branch}"));
+    commit(tree, date, message);
 }
 
 #[test]
