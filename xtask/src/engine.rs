@@ -126,6 +126,7 @@ impl Engine {
             Ok(_) => Ok(()),
             Err(e) => {
                 let text = match e.downcast_ref::<crate::process::Failed>() {
+                    Some(f) if f.tail.is_empty() => f.status.clone(),
                     Some(f) => f.tail.join("\n"),
                     None => format!("{e:#}"),
                 };
@@ -207,7 +208,7 @@ impl Engine {
 
     /// The `docker rm -f -v` command for a container, to run on interrupt.
     pub fn remove_cmd(&self, name: &str) -> Cmd {
-        self.cmd().args(["rm", "-f", "-v", name])
+        self.cmd().args(["rm", "-f", "-v", name]).cleanup_step()
     }
 
     /// Removes build containers left by xtask runs that were killed.

@@ -375,7 +375,8 @@ fn entry_at(root: &Utf8Path, rel: &str, hint: Hint) -> Result<Option<Looked>> {
         }
     } else {
         let what = match hint {
-            Hint::Git => "remove it or add it to .gitignore",
+            // git lists no untracked FIFO or socket: this one is a tracked path.
+            Hint::Git => &*format!("put back the file git tracks there (git checkout -- '{rel}')"),
             Hint::Plain => {
                 "remove it or move it out of the tree (without git, every file in the tree is packed)"
             }

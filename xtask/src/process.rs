@@ -62,6 +62,8 @@ pub struct Cmd {
     cleanup: Option<Box<Cmd>>,
     /// Lines (by a substring) that mean the program will never finish, and what that means.
     stop_on: Vec<(&'static str, &'static str)>,
+    /// A cleanup step (removing a container): it runs to the end even after a Ctrl-C.
+    cleanup_step: bool,
     /// Overrides of the environment's query and stall limits.
     query_limit: Option<Duration>,
     stall_limit: Option<Duration>,
@@ -76,9 +78,17 @@ impl Cmd {
             dir: None,
             cleanup: None,
             stop_on: Vec::new(),
+            cleanup_step: false,
             query_limit: None,
             stall_limit: None,
         }
+    }
+
+    /// Marks a command that cleans up after an interrupted one: a Ctrl-C does not cut it short
+    /// (its time limit still holds).
+    pub fn cleanup_step(mut self) -> Cmd {
+        self.cleanup_step = true;
+        self
     }
 
     /// How long `read` waits for an answer (default: `ASTERISK_XTASK_QUERY_SECS`).
@@ -193,7 +203,7 @@ impl Cmd {
             {
                 break output;
             }
-            if crate::interrupt::requested() {
+            if crate::interrupt::requested() && !self.cleanup_step {
                 let _ = handle.kill();
                 return Err(crate::interrupt::Interrupted::default().into());
             }

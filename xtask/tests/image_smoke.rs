@@ -131,11 +131,24 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     assert!(label(&engine, &tag, "org.opencontainers.image.source").starts_with("https://"));
     assert_eq!(inspect(&engine, &tag, "{{.Config.User}}"), "asterisk");
     assert!(inspect(&engine, &tag, "{{json .Config.Healthcheck}}").contains("core show version"));
+    // A small RTP range by default, the same in EXPOSE and in rtp.conf.
     let ports = inspect(&engine, &tag, "{{json .Config.ExposedPorts}}");
-    for port in ["5060/udp", "5060/tcp", "8088/tcp", "10000/udp", "20000/udp"] {
+    for port in ["5060/udp", "5060/tcp", "8088/tcp", "10000/udp", "10099/udp"] {
         assert!(ports.contains(port), "{port} is not exposed");
     }
-    assert!(!ports.contains("20001/udp"));
+    assert!(
+        !ports.contains("10100/udp") && !ports.contains("20000/udp"),
+        "{ports}"
+    );
+    assert_eq!(ports.matches("/udp").count(), 101, "{ports}");
+    let rtp = sh(
+        &dir,
+        &format!("{engine} run --rm --entrypoint cat {tag} /etc/asterisk/rtp.conf"),
+    );
+    assert!(
+        rtp.contains("rtpstart=10000\n") && rtp.contains("rtpend=10099\n"),
+        "{rtp}"
+    );
     let volumes = inspect(&engine, &tag, "{{json .Config.Volumes}}");
     assert!(
         volumes.contains("/var/lib/asterisk") && volumes.contains("/var/spool/asterisk"),
@@ -155,8 +168,14 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         format!("asterisk-{version_release}.x86_64")
     );
 
-    // The smoke test passes, and says what it checked.
+    // The smoke test passes, says what it checked, and leaves no volume behind.
+    let volumes = dangling_volumes(&engine);
     let smoke = must(xtask(&["smoke", "--tag", &tag], &target, &env));
+    let left: Vec<String> = dangling_volumes(&engine)
+        .difference(&volumes)
+        .cloned()
+        .collect();
+    assert!(left.is_empty(), "smoke left volumes: {left:?}");
     assert!(
         smoke.stderr.contains(&format!(
             "matches org.opencontainers.image.version={asterisk_version}"
@@ -181,6 +200,7 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     // The same packages through the Dockerfile's plain-rpm way (a base without dnf).
     let rpm_tag = format!("{tag}-rpm");
     let mut args = image_args(&tree, &out, &rpm_tag);
+    args.extend(["--rtp-ports", "12000-12199"]);
     let base_at = args.iter().position(|a| *a == RUNTIME_BASE).unwrap();
     args[base_at] = "xtask-test/runtime-rpm:bookworm";
     let plain = must(xtask(&args, &target, &env));
@@ -192,6 +212,11 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     );
     let smoke = must(xtask(&["smoke", "--tag", &rpm_tag], &target, &env));
     assert!(smoke.stderr.contains("stops cleanly"), "{}", smoke.stderr);
+    let ports = inspect(&engine, &rpm_tag, "{{json .Config.ExposedPorts}}");
+    assert!(
+        ports.contains("12199/udp") && !ports.contains("10000/udp"),
+        "{ports}"
+    );
     remove_image(&engine, &rpm_tag);
 
     // A change to the tree builds them again.
@@ -264,6 +289,63 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
         "{}",
         run.stderr
     );
+
+    // Interrupted while the engine builds the image: the RPMs were published, and it says so.
+    let stuck_base = format!("xtask-test/stuck-base:{}", std::process::id());
+    let context = dir.join("stuck");
+    std::fs::create_dir_all(&context).unwrap();
+    std::fs::write(
+        context.join("Dockerfile"),
+        format!(
+            "FROM {RUNTIME_BASE}\nRUN printf '#!/bin/sh\\nexec sleep 600\\n' > /usr/local/bin/dnf && chmod +x /usr/local/bin/dnf\n"
+        ),
+    )
+    .unwrap();
+    sh(
+        &context,
+        &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {stuck_base} . >/dev/null"),
+    );
+    let mut args = image_args(&tree, &out, &tag);
+    args[base_at] = &stuck_base;
+    let mut child = spawn_xtask(
+        &args,
+        &[
+            ("CONTAINER_ENGINE", engine.as_str()),
+            ("CARGO_TARGET_DIR", target.to_str().unwrap()),
+        ],
+    );
+    use std::io::{BufRead, BufReader};
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("dnf -y install") || line.contains("RUN --mount") {
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    sh(&dir, &format!("kill -INT {}", child.id()));
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    let all = format!("{seen}{}", rest.join("\n"));
+    assert_eq!(status.code(), Some(130), "{all}");
+    assert!(
+        all.contains(&format!(
+            "interrupted: the RPMs in {} are this tree's; no image was built",
+            out.display()
+        )),
+        "{all}"
+    );
+    assert!(out.join("manifest.json").is_file(), "{all}");
+    assert!(
+        inspect(&engine, &tag, "{{.Id}}").is_empty(),
+        "an image was tagged"
+    );
+    let _ = Command::new(&engine)
+        .args(["rmi", "-f", &stuck_base])
+        .output();
 
     // A good image, then one whose Asterisk dies at start: smoke fails with its last log lines.
     must(xtask(&image_args(&tree, &out, &tag), &target, &env));

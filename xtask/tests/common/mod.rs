@@ -75,6 +75,8 @@ pub struct Run {
     /// The xtask's process id: its containers are labelled `<host>:<pid>`.
     pub pid: u32,
     pub ok: bool,
+    /// The exit code (None when killed by a signal).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -108,6 +110,7 @@ pub fn xtask(args: &[&str], target: &Path, env: &[(&str, &str)]) -> Run {
     Run {
         pid,
         ok: out.status.success(),
+        code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
@@ -305,4 +308,46 @@ pub fn native_rpm_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
         "--out",
         out.to_str().unwrap(),
     ]
+}
+
+/// Anonymous volumes no container uses: what a removed container would leave behind.
+pub fn dangling_volumes(engine: &str) -> std::collections::BTreeSet<String> {
+    let out = Command::new(engine)
+        .args(["volume", "ls", "-q", "--filter", "dangling=true"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A tmpfs mounted at `dir` (root only: None, said, elsewhere), unmounted when dropped.
+pub struct Mount(pub PathBuf);
+
+impl Mount {
+    pub fn tmpfs(dir: &Path, options: &str) -> Option<Mount> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(dir)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok {
+            return Some(Mount(dir.to_path_buf()));
+        }
+        let msg = format!("cannot mount a tmpfs at {} (not root?)", dir.display());
+        if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+            panic!("{msg} (CI=true: every row must run)");
+        }
+        eprintln!("\n!!!!!!!! SKIPPED a case: {msg} !!!!!!!!\n");
+        None
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
 }
