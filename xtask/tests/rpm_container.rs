@@ -311,7 +311,11 @@ fn download_cache_brings_in_the_bundled_pjproject() {
         a
     };
     let pjsip = |out: &Path| {
-        sh(out, "rpm -qpl --nosignature RPMS/x86_64/asterisk-[0-9]*.rpm").contains("res_pjsip_mini.so")
+        sh(
+            out,
+            "rpm -qpl --nosignature RPMS/x86_64/asterisk-[0-9]*.rpm",
+        )
+        .contains("res_pjsip_mini.so")
     };
 
     // No cache: built without the bundled pjproject, and the build log says so.

@@ -336,6 +336,55 @@ fn versions_follow_make_version_and_ascend() {
 }
 
 #[test]
+fn the_dirty_release_follows_what_is_packed() {
+    let dir = scratch("dirty-release");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    // An untracked file whose name sorts before the tracked file edited after it.
+    sh(&tree, "echo n > NOTES.txt; touch -d @1790000000 NOTES.txt");
+    let (_, notes) = nvr(&tree, &target, &[]);
+    sh(
+        &tree,
+        "echo edit >> main/asterisk.c; touch -d @1790000500 main/asterisk.c",
+    );
+    let (_, edited) = nvr(&tree, &target, &[]);
+    assert_eq!(
+        rpm_vercmp(&notes, &edited),
+        -1,
+        "{notes} < {edited}: the edit was missed"
+    );
+    sh(&tree, "git checkout -q main/asterisk.c; rm NOTES.txt");
+
+    // A submodule is not packed: its changes mark make_version's M, not the Release.
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    sh(
+        &sub,
+        "git init -q . && echo a > a && git add a && git -c user.email=a@b -c user.name=n commit -qm a",
+    );
+    sh(
+        &tree,
+        &format!(
+            "git -c protocol.file.allow=always submodule add -q {} third-party/sub
+             GIT_COMMITTER_DATE='2026-08-07T00:00:00Z' git commit -qm sub",
+            sub.display()
+        ),
+    );
+    let (clean_version, clean) = nvr(&tree, &target, &[]);
+    assert!(clean.ends_with("-1"), "{clean}");
+    sh(&tree, "echo b >> third-party/sub/a");
+    let (dirty_version, dirty) = nvr(&tree, &target, &[]);
+    assert_eq!(dirty, clean, "a submodule change moved the Release");
+    assert_eq!(dirty_version, format!("{clean_version}M"));
+    assert_eq!(
+        dirty_version,
+        sh(&tree, "build_tools/make_version .").trim(),
+        "not make_version's string"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn rpm_versions_sort_under_rpm() {
     use xtask::rpm_version::{rpm_version, Snapshot, Tag};
     let day = |d: i64| 1_785_000_000 + d * 86_400;
