@@ -124,6 +124,11 @@ impl Engine {
         };
         match self.cmd().args(probe).read() {
             Ok(_) => Ok(()),
+            Err(e) if e.downcast_ref::<crate::process::NotInstalled>().is_some() => bail!(
+                "the container engine {} is not installed: install docker (with buildx) or podman, \
+                 name another with --engine or CONTAINER_ENGINE, or build with --native",
+                self.program
+            ),
             Err(e) => {
                 let text = match e.downcast_ref::<crate::process::Failed>() {
                     Some(f) if f.tail.is_empty() => f.status.clone(),

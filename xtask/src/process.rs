@@ -359,11 +359,10 @@ impl Cmd {
 
     fn spawn_error(&self, e: std::io::Error) -> anyhow::Error {
         if e.kind() == std::io::ErrorKind::NotFound {
-            anyhow!(
-                "{} is not installed (running `{}`)",
-                self.program,
-                self.display()
-            )
+            anyhow!(NotInstalled {
+                program: self.program.clone(),
+                line: self.display(),
+            })
         } else {
             anyhow!(e).context(format!("could not start `{}`", self.display()))
         }
@@ -378,6 +377,26 @@ impl Cmd {
         })
     }
 }
+
+/// A program that could not be started because it is not there.
+#[derive(Debug)]
+pub struct NotInstalled {
+    pub program: String,
+    /// The command line that was to run.
+    pub line: String,
+}
+
+impl std::fmt::Display for NotInstalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is not installed (running `{}`)",
+            self.program, self.line
+        )
+    }
+}
+
+impl std::error::Error for NotInstalled {}
 
 /// A program that ran and failed: its name, how it ended, its last lines.
 #[derive(Debug)]

@@ -177,21 +177,23 @@ impl Tree {
 
     /// Why make_version calls this tree UNKNOWN, and what to do, in words.
     pub fn why_unknown(&self) -> String {
-        let git = self.root.join(".git");
-        let why = if git.is_file() {
-            "it is a git worktree, whose .git is a file, and Asterisk's build_tools/make_version \
-             reads only a .git directory; build from a clone (git clone --local) instead,"
+        let rpm_version = "or pass --rpm-version (and --rpm-release) to package it as that";
+        let why = if self.root.join(".git").is_file() {
+            format!(
+                "it is a git worktree (its .git is a file), and Asterisk's build_tools/make_version \
+                 reads only a .git directory: build from a clone (git clone --local), {rpm_version}"
+            )
         } else if self.kind == TreeKind::Git {
-            "it lies inside another git repository but has no .git directory of its own, which is \
-             all Asterisk's build_tools/make_version reads;"
+            format!(
+                "it lies inside another git repository without a .git directory of its own, which \
+                 is all Asterisk's build_tools/make_version reads: build from a clone of it, {rpm_version}"
+            )
         } else {
-            "it has neither a .version file nor a .git directory;"
+            "it has neither a .version file nor a .git directory: write the release into .version \
+             (for example 22.10.1), or pass --rpm-version (and --rpm-release)"
+                .to_string()
         };
-        format!(
-            "make_version calls {} {UNKNOWN_VERSION}: {why} or pass --rpm-version (and \
-             --rpm-release) to package it as that, or write the release into .version",
-            self.root
-        )
+        format!("make_version calls {} {UNKNOWN_VERSION}: {why}", self.root)
     }
 
     /// What a snapshot's RPM version is ordered by: HEAD, its depth, the repository's tags.

@@ -188,7 +188,7 @@ fn engine_rows() -> Vec<Row> {
                 a
             }),
             code: 1,
-            says: "is not installed",
+            says: "the container engine /nonexistent/docker is not installed: install docker",
         },
         Row {
             name: "image: an engine that hangs",
@@ -215,6 +215,18 @@ fn engine_rows() -> Vec<Row> {
             }),
             code: 0,
             says: "would pull xtask-test/no-such:1",
+        },
+        Row {
+            name: "rpm in a builder whose rpm database knows no BuildRequires",
+            setup: Box::new(|w, _| {
+                let mut args = s(&["rpm", "--container", "-q", "--base-image", "xtask-test/builder:bookworm"]);
+                args.extend(["--source".into(), p(&w.tree), "--out".into(), p(&w.out)]);
+                let mut a = attempt(args, &[&w.tree, &w.out]).unwrap();
+                a.env = engine_env(w);
+                Some(a)
+            }),
+            code: 1,
+            says: "the builder image lacks BuildRequires of the spec (listed below): install them, or pass --nodeps",
         },
         Row {
             name: "smoke: no such image",
@@ -647,7 +659,7 @@ fn rows() -> Vec<Row> {
                 attempt(rpm(&tree, &row.join("o"), &[]), &[&tree])
             }),
             code: 1,
-            says: "it has neither a .version file nor a .git directory",
+            says: "it has neither a .version file nor a .git directory: write the release into .version",
         },
         Row {
             name: "a tree inside another repository, without a .git of its own",
@@ -660,7 +672,7 @@ fn rows() -> Vec<Row> {
                 attempt(rpm(&tree, &row.join("o"), &[]), &[&tree])
             }),
             code: 1,
-            says: "lies inside another git repository but has no .git directory",
+            says: "lies inside another git repository without a .git directory of its own",
         },
         // --- builds that fail or would never end --------------------------------------------
         Row {
@@ -786,7 +798,9 @@ fn bad_input_and_faults_lose_nothing_and_leave_nothing() {
     let mut ran = 0;
     for (n, row) in rows.iter().enumerate() {
         assert!(names.insert(row.name), "two rows named {}", row.name);
-        let needs_engine = row.name.starts_with("image") || row.name.starts_with("smoke");
+        let needs_engine = ["image", "smoke", "rpm in a builder"]
+            .iter()
+            .any(|prefix| row.name.starts_with(prefix));
         if needs_engine && engine.is_none() {
             continue;
         }

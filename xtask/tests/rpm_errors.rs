@@ -243,6 +243,9 @@ fn help_is_the_manual() {
     }
     let run = xtask(&["rpm", "--bogus"], &dir, &[]);
     assert!(one_line(&run).contains("unknown flag '--bogus'"));
+    assert_eq!(run.code, Some(2), "usage errors exit with 2");
+    let run = must(xtask(&["--version"], &dir, &[]));
+    assert_eq!(run.stdout, format!("xtask {}\n", env!("CARGO_PKG_VERSION")));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
