@@ -1,28 +1,19 @@
-//! The Asterisk xtask: `cargo xtask rpm` packs a working tree and builds RPMs from it,
-//! `cargo xtask image` makes a runtime image of them, `cargo xtask smoke` proves it boots.
-//! `main.rs` only parses and dispatches; each command is a module named after it, and every
-//! decision is a pure function in the module that owns the data (see the README's contributor
-//! section for the data flow).
+//! The Asterisk xtask: RPMs and a runtime image from an Asterisk working tree, in stages.
+//!
+//! `cli` parses, `plan` decides, and each command in `commands/` sequences the stages, whose
+//! folders draw the pipeline: `source/` (tree, files, version, date, archive), `build/` (spec,
+//! rpmbuild here or in the builder, outputs, publish, manifest), `container/` (engine, image,
+//! smoke). `exec/` is the one place programs run. See the README's contributor section.
 
-pub mod archive;
-pub mod builder;
-pub mod engine;
-pub mod fileset;
-pub mod flags;
-pub mod image;
-pub mod interrupt;
-pub mod json;
-pub mod manifest;
-pub mod process;
-pub mod publish;
+pub mod build;
+pub mod cli;
+pub mod commands;
+pub mod container;
+pub mod exec;
+pub mod plan;
 pub mod report;
-pub mod rpm;
-pub mod rpm_version;
 pub mod sha256;
-pub mod smoke;
-pub mod spec;
-pub mod tree;
-pub mod version;
+pub mod source;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -44,7 +35,7 @@ impl Workspace {
             .context("the xtask crate has no parent directory")?
             .to_owned();
         let target = match std::env::var("CARGO_TARGET_DIR") {
-            Ok(dir) if !dir.is_empty() => rpm::absolute(Utf8Path::new(&dir))?,
+            Ok(dir) if !dir.is_empty() => plan::absolute(Utf8Path::new(&dir))?,
             _ => root.join("target"),
         };
         Ok(Workspace { root, target })
@@ -53,7 +44,6 @@ impl Workspace {
     /// Holds the target directory's build lock until the returned file is dropped: two builds
     /// at once would share the work directory.
     pub fn lock(&self) -> Result<std::fs::File> {
-        use std::os::unix::io::AsRawFd;
         let dir = self.target.join("xtask");
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
         let path = dir.join("lock");
@@ -63,18 +53,16 @@ impl Workspace {
             .write(true)
             .open(&path)
             .with_context(|| format!("opening {path}"))?;
-        // SAFETY: flock(2) on a descriptor this function owns.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() != std::io::ErrorKind::WouldBlock {
-                return Err(err).with_context(|| format!("locking {path}"));
-            }
-            anyhow::bail!(
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
                 "another cargo xtask is building in {}: wait for it to finish, or give this one its own CARGO_TARGET_DIR",
                 self.target
-            );
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("locking {path}"))
+            }
         }
-        Ok(file)
     }
 
     /// Creates the target directory with a `.gitignore` of `*` in it, so that git in the tree
@@ -98,9 +86,11 @@ impl Workspace {
 /// interrupt (a program killed by the same Ctrl-C fails with its own error: still an
 /// interrupt), 1 for everything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<flags::Usage>().is_some() {
+    if e.downcast_ref::<cli::Usage>().is_some() {
         2
-    } else if e.downcast_ref::<interrupt::Interrupted>().is_some() || interrupt::requested() {
+    } else if e.downcast_ref::<exec::interrupt::Interrupted>().is_some()
+        || exec::interrupt::requested()
+    {
         130
     } else {
         1
@@ -137,14 +127,14 @@ const NOT_ALLOWED: &str = "writing there is not allowed: check the owner and per
 
 /// Runs the command line (without the program name).
 pub fn run(args: &[String]) -> Result<()> {
-    match flags::parse(args)? {
-        flags::Command::Help(text) => {
+    match cli::parse(args)? {
+        cli::Command::Print(text) => {
             print!("{text}");
             Ok(())
         }
-        flags::Command::Rpm(f) => rpm::run(f, &Workspace::from_env()?),
-        flags::Command::Image(f) => image::run(f, &Workspace::from_env()?),
-        flags::Command::Smoke(f) => smoke::run(f, &Workspace::from_env()?),
+        cli::Command::Rpm(f) => commands::rpm::run(f, &Workspace::from_env()?),
+        cli::Command::Image(f) => commands::image::run(f, &Workspace::from_env()?),
+        cli::Command::Smoke(f) => commands::smoke::run(f),
     }
 }
 
@@ -163,7 +153,7 @@ mod tests {
         );
         let ro = anyhow::Error::from(std::io::Error::from_raw_os_error(libc::EROFS)).context("x");
         assert!(explain(&ro).contains("read-only"), "{}", explain(&ro));
-        let program = anyhow::anyhow!(process::Failed {
+        let program = anyhow::anyhow!(exec::Failed {
             program: "rpmbuild".into(),
             code: Some(1),
             status: "exited with status 1".into(),
@@ -181,11 +171,11 @@ mod tests {
         );
         assert_eq!(explain(&anyhow::anyhow!("plain")), "plain");
         assert_eq!(
-            exit_code(&flags::parse(&["bogus".to_string()]).unwrap_err()),
+            exit_code(&cli::parse(&["bogus".to_string()]).unwrap_err()),
             2
         );
         assert_eq!(
-            exit_code(&anyhow::Error::from(interrupt::Interrupted::default())),
+            exit_code(&anyhow::Error::from(exec::interrupt::Interrupted::default())),
             130
         );
         assert_eq!(exit_code(&anyhow::anyhow!("x")), 1);

@@ -1,11 +1,9 @@
 //! `cargo xtask rpm --native` end to end: the real binary, the real rpmbuild, copies of the
 //! sample tree made into git repositories.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::support::*;
 
 const CLEAN_SETUP: &str = "";
 
@@ -386,7 +384,7 @@ fn the_dirty_release_follows_what_is_packed() {
 
 #[test]
 fn rpm_versions_sort_under_rpm() {
-    use xtask::rpm_version::{rpm_version, Snapshot, Tag};
+    use xtask::source::rpm_version::{rpm_version, Snapshot, Tag};
     let day = |d: i64| 1_785_000_000 + d * 86_400;
     let tags: Vec<Tag> = [
         ("20.5.0", 1),
@@ -493,8 +491,8 @@ fn rpm_versions_sort_under_rpm() {
         // The xtask's own comparison agrees with rpm's, Version first, then Release.
         let (va, ra) = pair[0].rsplit_once('-').unwrap();
         let (vb, rb) = pair[1].rsplit_once('-').unwrap();
-        let ours = xtask::rpm_version::rpmvercmp(va, vb)
-            .then_with(|| xtask::rpm_version::rpmvercmp(ra, rb));
+        let ours = xtask::source::rpm_version::rpmvercmp(va, vb)
+            .then_with(|| xtask::source::rpm_version::rpmvercmp(ra, rb));
         assert_eq!(ours, std::cmp::Ordering::Less, "{} < {}", pair[0], pair[1]);
     }
 }

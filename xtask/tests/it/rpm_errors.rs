@@ -1,12 +1,10 @@
 //! Bad input to `cargo xtask rpm`: one clear line that says what is wrong and what to do, and
 //! nothing lost (the tree untouched, the previous outputs in place).
 
-mod common;
-
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use common::*;
+use crate::support::*;
 
 /// The error is one line (rpmbuild's own lines may follow, indented).
 fn one_line(run: &Run) -> String {
@@ -233,19 +231,24 @@ fn help_is_the_manual() {
     let run = must(xtask(&["rpm", "--help"], &dir, &[]));
     for flag in [
         "--native",
-        "--source DIR",
-        "--out DIR",
+        "--source=DIR",
+        "--out=DIR",
         "--nodeps",
-        "--rpm-version V",
+        "--rpm-version=V",
         "--quiet",
     ] {
         assert!(run.stdout.contains(flag), "{flag} missing:\n{}", run.stdout);
     }
     let run = xtask(&["rpm", "--bogus"], &dir, &[]);
-    assert!(one_line(&run).contains("unknown flag '--bogus'"));
+    assert!(one_line(&run).contains("no such flag: `--bogus`"));
     assert_eq!(run.code, Some(2), "usage errors exit with 2");
     let run = must(xtask(&["--version"], &dir, &[]));
-    assert_eq!(run.stdout, format!("xtask {}\n", env!("CARGO_PKG_VERSION")));
+    assert!(
+        run.stdout
+            .contains(&format!("xtask {}", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        run.stdout
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -1,7 +1,6 @@
-//! Helpers for the end-to-end tests: scratch directories outside any git repository, copies of
-//! the sample tree, running the real xtask binary, reading its outputs.
-
-#![allow(dead_code)]
+//! What the end-to-end tests share: scratch directories outside any git repository (removed
+//! when the test ends, passed or failed, unless `XTASK_KEEP_TEST_DIRS` is set), copies of the
+//! sample tree, the real xtask binary, its manifest read as JSON, and the engine fixture.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -11,12 +10,44 @@ pub fn fixture() -> PathBuf {
 }
 
 /// A fresh directory under the system temp dir (outside this repository, so that git does not
-/// see the test trees as part of it).
-pub fn scratch(name: &str) -> PathBuf {
+/// see the test trees as part of it), removed when dropped: when the test ends, passed or
+/// failed. `XTASK_KEEP_TEST_DIRS=1` keeps it, and says where.
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::env::var_os("XTASK_KEEP_TEST_DIRS").is_some() {
+            eprintln!("kept {}", self.0.display());
+            return;
+        }
+        // Files a container wrote as root, or made read-only, go too.
+        let _ = Command::new("chmod")
+            .arg("-R")
+            .arg("u+rwX")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("xtask-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 pub fn sh(dir: &Path, script: &str) -> String {
@@ -121,33 +152,29 @@ pub fn must(run: Run) -> Run {
     run
 }
 
-/// The value of a string field of the manifest.
+/// The manifest's text as JSON.
+pub fn manifest_json(manifest: &str) -> serde_json::Value {
+    serde_json::from_str(manifest).unwrap_or_else(|e| panic!("not JSON ({e}): {manifest}"))
+}
+
+/// A top-level field of the manifest as text (a number as its digits).
 pub fn manifest_field(manifest: &str, field: &str) -> String {
-    let key = format!("\"{field}\": ");
-    let start = manifest
-        .find(&key)
-        .unwrap_or_else(|| panic!("no {field} in {manifest}"))
-        + key.len();
-    let rest = &manifest[start..];
-    if let Some(quoted) = rest.strip_prefix('"') {
-        quoted[..quoted.find('"').unwrap()].to_string()
-    } else {
-        rest[..rest.find([',', '\n', '}']).unwrap()].to_string()
+    match &manifest_json(manifest)[field] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => panic!("{field} is {other} in {manifest}"),
     }
 }
 
 /// `(path, kind, sha256)` of every artifact in the manifest.
 pub fn manifest_artifacts(manifest: &str) -> Vec<(String, String, String)> {
-    manifest
-        .lines()
-        .filter(|l| l.trim_start().starts_with("{\"path\""))
-        .map(|l| {
-            (
-                manifest_field(l, "path"),
-                manifest_field(l, "kind"),
-                manifest_field(l, "sha256"),
-            )
-        })
+    let json = manifest_json(manifest);
+    let text = |a: &serde_json::Value, key: &str| a[key].as_str().unwrap().to_string();
+    json["artifacts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no artifacts in {manifest}"))
+        .iter()
+        .map(|a| (text(a, "path"), text(a, "kind"), text(a, "sha256")))
         .collect()
 }
 
@@ -217,6 +244,20 @@ pub fn engine_or_skip(test: &str) -> Option<String> {
         "\n!!!!!!!! SKIPPED {msg}: start dockerd (or set CONTAINER_ENGINE) to run it !!!!!!!!\n"
     );
     None
+}
+
+/// The engine tests' common start: an engine that answers (else the test is skipped, loudly;
+/// under CI it fails) and the local base images made.
+pub struct EngineFixture {
+    pub engine: String,
+}
+
+impl EngineFixture {
+    pub fn get(test: &str) -> Option<EngineFixture> {
+        let engine = engine_or_skip(test)?;
+        ensure_base_images(&engine);
+        Some(EngineFixture { engine })
+    }
 }
 
 /// Makes (once, under a lock shared by every test process) the local base images.

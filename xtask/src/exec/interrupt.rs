@@ -6,25 +6,25 @@
 //! publishes nothing, and `main` exits with 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_signal: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+/// Raised by SIGINT or SIGTERM: the one piece of process-wide state, because a signal is.
+fn flag() -> &'static Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
 }
 
-/// Installs the handler for SIGINT and SIGTERM.
-pub fn install() {
-    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, handler);
-        libc::signal(libc::SIGTERM, handler);
+/// Makes SIGINT and SIGTERM raise the flag instead of ending the process.
+pub fn install() -> anyhow::Result<()> {
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(flag()))
+            .map_err(|e| anyhow::anyhow!("installing the Ctrl-C handler: {e}"))?;
     }
+    Ok(())
 }
 
 pub fn requested() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    flag().load(Ordering::SeqCst)
 }
 
 /// The error of an interrupted command, with what it had done by then, if anything.

@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 
 use anyhow::{bail, Result};
 
-use crate::version::UNKNOWN_VERSION;
+use super::version::UNKNOWN_VERSION;
 
 /// An RPM Version and Release.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +102,36 @@ pub fn rpm_version(
         basis,
         notes,
     })
+}
+
+/// The RPM Version/Release: the overrides where given, else derived from the Asterisk version.
+pub fn resolve_rpm_version(
+    asterisk: &str,
+    snapshot: Option<&Snapshot>,
+    dirty_stamp: Option<String>,
+    version_override: Option<&str>,
+    release_override: Option<&str>,
+) -> Result<Derived> {
+    let mut derived = match version_override {
+        Some(v) => Derived {
+            rpm: RpmVersion {
+                version: v.to_string(),
+                release: match &dirty_stamp {
+                    Some(stamp) => format!("1.dirty.{stamp}"),
+                    None => "1".into(),
+                },
+            },
+            basis: "--rpm-version".into(),
+            notes: Vec::new(),
+        },
+        None => rpm_version(asterisk, snapshot, dirty_stamp.as_deref())?,
+    };
+    if let Some(r) = release_override {
+        derived.rpm.release = r.to_string();
+    }
+    check_rpm_field("the RPM Version (--rpm-version)", &derived.rpm.version)?;
+    check_rpm_field("the RPM Release (--rpm-release)", &derived.rpm.release)?;
+    Ok(derived)
 }
 
 /// `22.10.1` -> `22.10.1`; `23.5.0-rc1` -> `23.5.0~rc1`; `22.0.0-pre1` -> `22.0.0~pre1`;
@@ -280,7 +310,7 @@ fn snapshot_version(git: &str, s: &Snapshot) -> Result<(String, String, Vec<Stri
             s.depth
         ));
     }
-    let date = crate::version::utc_stamp(s.commit_time).0;
+    let date = super::version::utc_stamp(s.commit_time).0;
     Ok((
         format!("{base}^{}.{date}.{hash}", s.depth),
         format!("{basis}; {} commits, committed {date}", s.depth),
@@ -572,6 +602,40 @@ mod tests {
         assert!(err.contains("no git history"), "{err}");
         let err = rpm_version("master", None, None).unwrap_err().to_string();
         assert!(err.contains("--rpm-version"), "{err}");
+    }
+
+    #[test]
+    fn overrides_win_and_are_checked() {
+        let got = resolve_rpm_version("22.1.0", None, None, None, None).unwrap();
+        assert_eq!(
+            (got.rpm.version.as_str(), got.rpm.release.as_str()),
+            ("22.1.0", "1")
+        );
+        let got = resolve_rpm_version(
+            "UNKNOWN__and_probably_unsupported",
+            None,
+            None,
+            Some("9.9"),
+            Some("7"),
+        )
+        .unwrap();
+        assert_eq!(
+            (got.rpm.version.as_str(), got.rpm.release.as_str()),
+            ("9.9", "7")
+        );
+        let got = resolve_rpm_version("x", None, Some("20261130000000".into()), Some("1.0"), None)
+            .unwrap();
+        assert_eq!(got.rpm.release, "1.dirty.20261130000000");
+        let err = resolve_rpm_version("22.1.0", None, None, Some("1-2"), None).unwrap_err();
+        assert!(
+            err.to_string().contains("'-'") && err.to_string().contains("--rpm-version"),
+            "{err}"
+        );
+        let err = resolve_rpm_version("22.1.0", None, None, None, Some("")).unwrap_err();
+        assert!(err.to_string().contains("is empty"), "{err}");
+        let err = resolve_rpm_version("UNKNOWN__and_probably_unsupported", None, None, None, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("--rpm-version"), "{err}");
     }
 
     #[test]

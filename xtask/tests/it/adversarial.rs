@@ -4,12 +4,10 @@
 //! any file a user put beside them are byte for byte as they were, no staging directory is
 //! left beside the output directory, and (for the engine rows) no container or volume is left.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::support::*;
 
 /// What a row runs, and what must survive it.
 struct Attempt {
@@ -270,25 +268,25 @@ fn rows() -> Vec<Row> {
             name: "an unknown command",
             setup: Box::new(|_, _| attempt(s(&["rpms"]), &[])),
             code: 2,
-            says: "unknown command 'rpms'",
+            says: "`rpms`, did you mean `rpm`?",
         },
         Row {
             name: "an unknown flag",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--bogus"]), &[&w.out])),
             code: 2,
-            says: "unknown flag '--bogus'",
+            says: "no such flag: `--bogus`",
         },
         Row {
             name: "a stray argument",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["extra"]), &[&w.out])),
             code: 2,
-            says: "unexpected argument 'extra'",
+            says: "`extra` is not expected in this context",
         },
         Row {
             name: "a flag without its value",
             setup: Box::new(|_, _| attempt(s(&["rpm", "--out"]), &[])),
             code: 2,
-            says: "--out needs a value",
+            says: "`--out` requires an argument `DIR`",
         },
         Row {
             name: "--jobs 0",
@@ -306,13 +304,13 @@ fn rows() -> Vec<Row> {
             name: "--native with --container",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--container"]), &[&w.out])),
             code: 2,
-            says: "--native and --container exclude each other",
+            says: "`--container` cannot be used at the same time as `--native`",
         },
         Row {
             name: "a flag given twice",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--native"]), &[&w.out])),
             code: 2,
-            says: "--native is given twice",
+            says: "argument `--native` cannot be used multiple times",
         },
         // --- paths -----------------------------------------------------------------------------
         Row {
@@ -781,10 +779,7 @@ fn bad_input_and_faults_lose_nothing_and_leave_nothing() {
         &dir.join("target"),
         &[],
     ));
-    let engine = engine_or_skip("the adversary's engine rows");
-    if let Some(engine) = &engine {
-        ensure_base_images(engine);
-    }
+    let engine = EngineFixture::get("the adversary's engine rows").map(|f| f.engine);
     let world = World {
         tree,
         plain,

@@ -14,7 +14,7 @@ use camino::Utf8Path;
 use flate2::{Compression, GzBuilder};
 use tar::{EntryType, Header};
 
-use crate::fileset::{Entry, EntryKind};
+use super::fileset::{Entry, EntryKind};
 
 /// What goes into the archive at one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +73,7 @@ struct Interruptible(File);
 
 impl std::io::Read for Interruptible {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if crate::interrupt::requested() {
+        if crate::exec::interrupt::requested() {
             return Err(std::io::Error::other("interrupted"));
         }
         self.0.read(buf)
@@ -92,7 +92,7 @@ pub fn write(
     let result = write_all(tree, members, top_dir, mtime, out);
     if result.is_err() {
         let _ = std::fs::remove_file(out);
-        crate::interrupt::check()?;
+        crate::exec::interrupt::check()?;
     }
     result
 }
@@ -124,7 +124,7 @@ fn write_all(
     tar.append_data(&mut top, format!("{top_dir}/"), std::io::empty())
         .context("writing the archive's top directory")?;
     for (path, member) in members {
-        crate::interrupt::check()?;
+        crate::exec::interrupt::check()?;
         let name = format!("{top_dir}/{path}");
         let result = match member {
             Member::Dir => {

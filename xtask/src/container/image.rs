@@ -1,144 +1,111 @@
-//! `cargo xtask image`: a runtime image from the RPMs of the working tree.
+//! The image stage: a runtime image installed from published RPMs, labelled from the manifest.
 //!
-//! Packs the tree as `rpm` does; when the output directory's manifest says its RPMs were built
-//! from exactly that archive, spec and version, uses them, else builds them first. Then builds
-//! `contrib/docker/Dockerfile` (the tree's own, else the one beside the xtask) with the runtime
-//! packages in its context, labelled with the manifest's versions, and records the image in the
-//! manifest.
+//! `contrib/docker/Dockerfile` (the tree's own, else the one beside the xtask) is built with the
+//! runtime packages in its context and the manifest's versions as build arguments; RPMs are
+//! reused when the manifest says they were built from exactly the packed archive and spec.
 
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::engine::{Engine, EngineKind};
-use crate::flags::ImageFlags;
-use crate::manifest::{Artifact, ImageRecord, Kind, Manifest};
-use crate::process::{self, Cmd};
-use crate::report::{human_duration, human_size, PhaseTimer};
-use crate::rpm;
-use crate::{publish, spec, version, Workspace};
+use super::engine::{Engine, EngineKind};
+use crate::build::manifest::{self, Artifact, ImageRecord, Kind, Manifest};
+use crate::build::{publish, spec, Start};
+use crate::exec::interrupt::Interrupted;
+use crate::exec::Shell;
+use crate::report::human_size;
+use crate::source::pack::Packed;
+use crate::source::tree::{Tree, TreeKind};
+use crate::source::version;
 
 pub const DOCKERFILE: &str = "contrib/docker/Dockerfile";
 pub const DEFAULT_RUNTIME_BASE: &str = "docker.io/library/almalinux:9-minimal";
 const DEFAULT_SOURCE: &str = "https://github.com/asterisk/asterisk";
 
-pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
-    process::set_dry_run(flags.rpm.dry_run);
-    process::set_verbose(flags.rpm.verbose);
-    let mut timer = PhaseTimer::default();
-    let engine = Engine::find(flags.rpm.engine.as_deref()).context(
-        "no container engine to build the image with: install docker or podman, or name one with --engine or CONTAINER_ENGINE",
-    )?;
-    engine.check()?;
-    let runtime_base = flags
-        .runtime_base
-        .clone()
-        .unwrap_or_else(|| DEFAULT_RUNTIME_BASE.to_string());
-
-    // The runtime base must be here (or pullable) and able to install RPMs.
-    if flags.rpm.dry_run && engine.image_id(&runtime_base)?.is_none() {
+/// Checks that the runtime base is here (or pullable) and can install RPMs; in a dry run, a
+/// base that is not here is only said.
+pub fn check_runtime_base(engine: &Engine, runtime_base: &str) -> Result<()> {
+    if engine.sh.dry_run && engine.image_id(runtime_base)?.is_none() {
         eprintln!("would pull {runtime_base} (not here): nothing is pulled in a dry run");
-    } else {
-        engine.image_id_or_pull(&runtime_base, "--runtime-base")?;
-        let has_installer = engine
-            .peek(
-                &runtime_base,
-                "sh",
-                &[
-                    "-c",
-                    "command -v dnf || command -v microdnf || command -v rpm",
-                ],
-            )
-            .read_optional()?;
-        if has_installer.is_none() {
-            bail!(
-                "the runtime base {runtime_base} has neither dnf, microdnf nor rpm: choose an RPM-based image with --runtime-base"
-            );
-        }
-    }
-
-    // The RPMs: the published ones if they are this tree's, else built now.
-    let packed = rpm::pack(&flags.rpm, ws, &mut timer)?;
-    if flags.rpm.dry_run {
-        eprintln!("dry run: would build the image from {}", packed.out);
         return Ok(());
     }
-    let manifest_path = packed.out.join(publish::MANIFEST);
-    let previous = read_manifest(&manifest_path);
-    let mut manifest = match previous {
-        Some(m) if packed.built(&m) && artifacts_present(&packed.out, &m) => {
-            eprintln!(
-                "rpms: {} holds the RPMs of this tree: using them",
-                packed.out
-            );
-            m
-        }
-        previous => {
-            eprintln!(
-                "rpms: {} {}: building them",
-                packed.out,
-                if previous.is_some() {
-                    "holds RPMs of another tree, spec or version"
-                } else {
-                    "holds no RPMs"
-                }
-            );
-            let place = rpm::choose_place(&flags.rpm)
-                .context("the RPMs of this tree are needed for the image")?;
-            rpm::build(&flags.rpm, ws, &packed, &place, &mut timer)?
-        }
-    };
-    // From here on an interrupt no longer leaves the outputs as they were: it says so.
-    let published = |e: anyhow::Error| match e.downcast_ref::<crate::interrupt::Interrupted>() {
-        Some(_) => anyhow::Error::from(crate::interrupt::Interrupted {
-            done: Some(format!(
-                "the RPMs in {} are this tree's; no image was built",
-                packed.out
-            )),
-        }),
-        None => e,
-    };
+    engine.image_id_or_pull(runtime_base, "--runtime-base")?;
+    let has_installer = engine
+        .peek(
+            runtime_base,
+            "sh",
+            &[
+                "-c",
+                "command -v dnf || command -v microdnf || command -v rpm",
+            ],
+        )
+        .read_optional()?;
+    if has_installer.is_none() {
+        bail!(
+            "the runtime base {runtime_base} has neither dnf, microdnf nor rpm: choose an RPM-based image with --runtime-base"
+        );
+    }
+    Ok(())
+}
 
-    // The context: the Dockerfile and the runtime packages.
-    let tree = &packed.tree;
-    let dockerfile = spec::locate_file(DOCKERFILE, None, None, &tree.root, &ws.root)?;
+/// The published manifest, when it lists this tree's RPMs and they are all there.
+pub fn reusable(out: &Utf8Path, packed: &Packed, start: &Start) -> Result<Manifest, &'static str> {
+    match read_manifest(&out.join(publish::MANIFEST)) {
+        Some(m) if manifest::describes(&m, packed, start) && artifacts_present(out, &m) => Ok(m),
+        Some(_) => Err("holds RPMs of another tree, spec or version"),
+        None => Err("holds no RPMs"),
+    }
+}
+
+/// What an image is built from.
+pub struct ImageInputs<'a> {
+    pub tree: &'a Tree,
+    pub manifest: &'a Manifest,
+    pub out: &'a Utf8Path,
+    pub runtime_base: &'a str,
+    pub tags: &'a [String],
+    pub rtp_ports: (u16, u16),
+    /// The xtask's own checkout, where the Dockerfile is when the tree has none.
+    pub xtask_root: &'a Utf8Path,
+    pub scratch: &'a Utf8Path,
+}
+
+/// Builds the runtime image from the manifest's RPMs; returns what the manifest records.
+pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
+    let dockerfile = spec::locate_file(DOCKERFILE, None, None, &i.tree.root, i.xtask_root)?;
     eprintln!(
         "dockerfile: {} ({})",
         dockerfile.path,
         dockerfile.origin.describe()
     );
-    let context = ws.target.join("xtask/image-context");
-    let rpms = runtime_rpms(&manifest.artifacts, &manifest.name);
+    let context = i.scratch.join("image-context");
+    let rpms = runtime_rpms(&i.manifest.artifacts, &i.manifest.name);
     if rpms.is_empty() {
         bail!(
-            "{} lists no runtime package of {}: run cargo xtask rpm again",
-            manifest_path,
-            manifest.name
+            "{}/{} lists no runtime package of {}: run cargo xtask rpm again",
+            i.out,
+            publish::MANIFEST,
+            i.manifest.name
         );
     }
-    fill_context(&context, &dockerfile.path, &packed.out, &rpms)?;
-    let version_release = format!("{}-{}", manifest.version, manifest.release);
-    let tags = if flags.tags.is_empty() {
-        default_tags(&version_release)
-    } else {
-        flags.tags.clone()
-    };
-    let source = source_url(tree);
+    fill_context(&context, &dockerfile.path, i.out, &rpms)?;
+    let m = i.manifest;
+    let version_release = format!("{}-{}", m.version, m.release);
     let build_args = [
-        ("BASE_IMAGE", runtime_base.clone()),
-        ("ASTERISK_VERSION", manifest.asterisk_version.clone()),
+        ("BASE_IMAGE", i.runtime_base.to_string()),
+        ("ASTERISK_VERSION", m.asterisk_version.clone()),
         ("RPM_VERSION_RELEASE", version_release.clone()),
         (
             "REVISION",
-            if manifest.revision.is_empty() {
+            if m.revision.is_empty() {
                 "unknown".to_string()
             } else {
-                manifest.revision.clone()
+                m.revision.clone()
             },
         ),
-        ("CREATED", version::rfc3339(manifest.source_date_epoch)),
-        ("SOURCE", source),
-        ("RTP_START", flags.rtp_ports.0.to_string()),
-        ("RTP_END", flags.rtp_ports.1.to_string()),
+        ("CREATED", version::rfc3339(m.source_date_epoch)),
+        ("SOURCE", source_url(i.tree)),
+        ("RTP_START", i.rtp_ports.0.to_string()),
+        ("RTP_END", i.rtp_ports.1.to_string()),
     ];
     let mut build = engine.cmd().args(["build", "--network", "host"]);
     if engine.kind == EngineKind::Podman {
@@ -148,18 +115,24 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     for (k, v) in &build_args {
         build = build.args(["--build-arg", &format!("{k}={v}")]);
     }
-    for tag in &tags {
+    for tag in i.tags {
         build = build.args(["-t", tag]);
     }
     build
         .args(["--label", "org.asterisk.xtask.image=1"])
         .args(["-f", context.join("Dockerfile").as_str(), context.as_str()])
         .run(|line| eprintln!("{line}"))
-        .map_err(published)
+        .map_err(|e| match e.downcast_ref::<Interrupted>() {
+            // The RPMs were published before: the interrupt must not say nothing was.
+            Some(_) => anyhow::Error::from(Interrupted {
+                done: Some(format!(
+                    "the RPMs in {} are this tree's; no image was built",
+                    i.out
+                )),
+            }),
+            None => e,
+        })
         .with_context(|| format!("building the image from {}", dockerfile.path))?;
-    timer.end("image");
-
-    // What was built, and what the packages added.
     let inspect = engine
         .cmd()
         .args([
@@ -167,42 +140,60 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
             "inspect",
             "--format",
             "{{.Id}} {{.Size}}",
-            &tags[0],
+            &i.tags[0],
         ])
         .read()?;
     let (id, size) = inspect
         .trim()
         .split_once(' ')
         .context("reading the image's id")?;
-    let size: u64 = size.parse().unwrap_or(0);
+    Ok(ImageRecord {
+        id: id.to_string(),
+        tags: i.tags.to_vec(),
+        size: size.parse().unwrap_or(0),
+        runtime_base: i.runtime_base.to_string(),
+    })
+}
+
+/// What the image took over its base, and what its packages take installed.
+pub fn report(
+    engine: &Engine,
+    image: &ImageRecord,
+    manifest: &Manifest,
+    out: &Utf8Path,
+) -> Result<()> {
     let base_size: u64 = engine
         .cmd()
-        .args(["image", "inspect", "--format", "{{.Size}}", &runtime_base])
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            "{{.Size}}",
+            &image.runtime_base,
+        ])
         .read()?
         .trim()
         .parse()
         .unwrap_or(0);
-    let installed = installed_size(&packed.out, &rpms)?;
-    manifest.image = Some(ImageRecord {
-        id: id.to_string(),
-        tags: tags.clone(),
-        size,
-        runtime_base: runtime_base.clone(),
-    });
-    write_manifest(&manifest_path, &manifest)?;
-    eprintln!("\nimage: {}", tags.join(", "));
-    eprintln!("  id      {id}");
+    let installed = installed_size(
+        engine.sh,
+        out,
+        &runtime_rpms(&manifest.artifacts, &manifest.name),
+    )?;
+    eprintln!("\nimage: {}", image.tags.join(", "));
+    eprintln!("  id      {}", image.id);
     eprintln!(
-        "  size    {} ({} over {runtime_base}; the packages install {})",
-        human_size(size),
-        human_size(size.saturating_sub(base_size)),
+        "  size    {} ({} over {}; the packages install {})",
+        human_size(image.size),
+        human_size(image.size.saturating_sub(base_size)),
+        image.runtime_base,
         human_size(installed)
     );
     eprintln!(
-        "  recorded in {manifest_path}; check it with: cargo xtask smoke --tag {}",
-        tags[0]
+        "  recorded in {out}/{}; check it with: cargo xtask smoke --tag {}",
+        publish::MANIFEST,
+        image.tags[0]
     );
-    eprintln!("time: total {}", human_duration(timer.total()));
     Ok(())
 }
 
@@ -268,15 +259,15 @@ pub fn source_url_of(origin: Option<&str>) -> String {
     }
 }
 
-fn source_url(tree: &crate::tree::Tree) -> String {
+fn source_url(tree: &Tree) -> String {
     let origin = match tree.kind {
-        crate::tree::TreeKind::Git => tree
+        TreeKind::Git => tree
             .git()
             .args(["remote", "get-url", "origin"])
             .read_optional()
             .ok()
             .flatten(),
-        crate::tree::TreeKind::Plain => None,
+        TreeKind::Plain => None,
     };
     source_url_of(origin.as_deref())
 }
@@ -323,20 +314,17 @@ fn fill_context(
 }
 
 /// What the packages take once installed (rpm's SIZE tag).
-fn installed_size(out: &Utf8Path, rpms: &[&Artifact]) -> Result<u64> {
+fn installed_size(sh: Shell, out: &Utf8Path, rpms: &[&Artifact]) -> Result<u64> {
     let mut total = 0;
     for a in rpms {
-        let size = Cmd::new("rpm")
-            .args(["-qp", "--nosignature", "--qf", "%{SIZE}"])
-            .arg(out.join(&a.path).as_str())
-            .read()?;
+        let size = sh.rpm_query(&out.join(&a.path), "%{SIZE}").read()?;
         total += size.trim().parse::<u64>().unwrap_or(0);
     }
     Ok(total)
 }
 
 /// Rewrites the manifest in one step.
-fn write_manifest(path: &Utf8Path, manifest: &Manifest) -> Result<()> {
+pub fn write_manifest(path: &Utf8Path, manifest: &Manifest) -> Result<()> {
     let tmp = Utf8PathBuf::from(format!("{path}.tmp-{}", std::process::id()));
     std::fs::write(&tmp, manifest.to_json()).with_context(|| format!("writing {tmp}"))?;
     std::fs::rename(&tmp, path).with_context(|| format!("replacing {path}"))?;
@@ -397,7 +385,7 @@ mod tests {
             "registry.local:5000/pbx/asterisk:22.1.0-1",
             "asterisk",
         ] {
-            crate::flags::check_tag(good).unwrap();
+            crate::cli::check_tag(good).unwrap();
         }
         for bad in [
             "Asterisk:dev",
@@ -406,7 +394,7 @@ mod tests {
             "",
             "asterisk:-x",
         ] {
-            assert!(crate::flags::check_tag(bad).is_err(), "{bad}");
+            assert!(crate::cli::check_tag(bad).is_err(), "{bad}");
         }
     }
 

@@ -2,12 +2,10 @@
 //! runtime base made without a registry (Debian minbase with rpm, dnf and a "system provides"
 //! package), through the same Dockerfile line (dnf install) that EL bases use.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::support::*;
 
 const RUNTIME_BASE: &str = "xtask-test/runtime:bookworm";
 
@@ -74,10 +72,9 @@ fn derived_image(engine: &str, dir: &Path, base: &str, tag: &str, entrypoint: &s
 
 #[test]
 fn image_from_the_sample_tree_boots_and_says_its_version() {
-    let Some(engine) = engine_or_skip("image_from_the_sample_tree") else {
+    let Some(EngineFixture { engine }) = EngineFixture::get("image_from_the_sample_tree") else {
         return;
     };
-    ensure_base_images(&engine);
     let dir = scratch("image");
     let tree = git_tree(&dir);
     sh(&tree, "echo '/* patch under test */' >> main/asterisk.c");
@@ -119,7 +116,7 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         .unwrap();
     assert_eq!(
         label(&engine, &tag, "org.opencontainers.image.created"),
-        xtask::version::rfc3339(sde)
+        xtask::source::version::rfc3339(sde)
     );
     let revision = label(&engine, &tag, "org.opencontainers.image.revision");
     let head = sh(&tree, "git rev-parse HEAD");
@@ -234,10 +231,10 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
 
 #[test]
 fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
-    let Some(engine) = engine_or_skip("image_and_smoke_refuse_bad_input") else {
+    let Some(EngineFixture { engine }) = EngineFixture::get("image_and_smoke_refuse_bad_input")
+    else {
         return;
     };
-    ensure_base_images(&engine);
     let dir = scratch("image-errors");
     let tree = plain_tree(&dir, true);
     let out = dir.join("out");

@@ -2,13 +2,11 @@
 //! these run, so they build their own base images (Debian minbase + rpm + gcc + ccache) and pass
 //! `--base-image` and `--nodeps` (Debian's rpm database does not know the BuildRequires names).
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::support::*;
 
 const BUILDER_BASE: &str = "xtask-test/builder:bookworm";
 
@@ -55,10 +53,10 @@ fn ccache_hits(run: &Run) -> u64 {
 
 #[test]
 fn container_build_matches_native_reuses_its_builder_and_hits_ccache() {
-    let Some(engine) = engine_or_skip("container_build_matches_native") else {
+    let Some(EngineFixture { engine }) = EngineFixture::get("container_build_matches_native")
+    else {
         return;
     };
-    ensure_base_images(&engine);
     let dir = scratch("container");
     let tree = git_tree(&dir);
     sh(&tree, "echo '/* local patch */' >> main/asterisk.c");
@@ -125,10 +123,10 @@ fn container_build_matches_native_reuses_its_builder_and_hits_ccache() {
 
 #[test]
 fn outputs_belong_to_the_invoking_user() {
-    let Some(engine) = engine_or_skip("outputs_belong_to_the_invoking_user") else {
+    let Some(EngineFixture { engine }) = EngineFixture::get("outputs_belong_to_the_invoking_user")
+    else {
         return;
     };
-    ensure_base_images(&engine);
     let dir = scratch("owner");
     let tree = git_tree(&dir);
     let out = dir.join("out");
@@ -145,7 +143,7 @@ fn outputs_belong_to_the_invoking_user() {
         .args(container_args(&tree, &out))
         .env("CARGO_TARGET_DIR", &target)
         .env("CONTAINER_ENGINE", &engine)
-        .env("HOME", &dir);
+        .env("HOME", &*dir);
     let result = cmd.output().unwrap();
     assert!(
         result.status.success(),
@@ -176,10 +174,9 @@ fn outputs_belong_to_the_invoking_user() {
 
 #[test]
 fn ctrl_c_removes_the_container_and_publishes_nothing() {
-    let Some(engine) = engine_or_skip("ctrl_c_removes_the_container") else {
+    let Some(EngineFixture { engine }) = EngineFixture::get("ctrl_c_removes_the_container") else {
         return;
     };
-    ensure_base_images(&engine);
     let dir = scratch("interrupt");
     let tree = git_tree(&dir);
     let out = dir.join("out");
@@ -281,16 +278,18 @@ fn engine_problems_get_one_line() {
         &target,
         &[],
     );
-    assert!(run.error().contains("exclude each other"));
+    assert!(run.error().contains("cannot be used at the same time"));
+    assert_eq!(run.code, Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn download_cache_brings_in_the_bundled_pjproject() {
-    let Some(engine) = engine_or_skip("download_cache_brings_in_the_bundled_pjproject") else {
+    let Some(EngineFixture { engine }) =
+        EngineFixture::get("download_cache_brings_in_the_bundled_pjproject")
+    else {
         return;
     };
-    ensure_base_images(&engine);
     let dir = scratch("download-cache");
     let tree = plain_tree(&dir, true);
     let target = dir.join("target");
@@ -385,10 +384,11 @@ fn download_cache_brings_in_the_bundled_pjproject() {
 
 #[test]
 fn a_remote_engine_gets_copies_not_mounts() {
-    let Some(engine) = engine_or_skip("a_remote_engine_gets_copies_not_mounts") else {
+    let Some(EngineFixture { engine }) =
+        EngineFixture::get("a_remote_engine_gets_copies_not_mounts")
+    else {
         return;
     };
-    ensure_base_images(&engine);
     if Command::new("socat").arg("-V").output().is_err() {
         let msg = "a_remote_engine_gets_copies_not_mounts: socat is not installed";
         if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::manifest::Manifest;
+use super::manifest::Manifest;
 
 pub const MANIFEST: &str = "manifest.json";
 /// The file that marks a staging directory as this tool's, so that a later run may remove it.
@@ -179,7 +179,7 @@ pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
         )
     })?;
     std::fs::remove_dir(&probe).with_context(|| format!("removing {probe}"))?;
-    remove_stale_staging(out, crate::process::alive)?;
+    remove_stale_staging(out, crate::exec::alive)?;
     Ok(())
 }
 
@@ -359,7 +359,7 @@ fn sibling(out: &Utf8Path, what: &str) -> Result<Utf8PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{Artifact, Kind};
+    use crate::build::manifest::{Artifact, Kind};
 
     struct Temp(Utf8PathBuf);
     impl Drop for Temp {

@@ -1,22 +1,17 @@
-//! NAME
-//!     smoke: `cargo xtask smoke`, proof that an image boots and is what it says.
+//! The smoke stage: proof that an image boots, is what its label says, and stops cleanly.
 //!
-//! SYNOPSIS
-//!     cargo xtask smoke [--tag T] [--timeout SECS]
-//!
-//! DESCRIPTION
-//!     Starts the image in a labelled container (removed afterwards, on failure and on Ctrl-C
-//!     too), waits for its health check, asks the running Asterisk `core show version`, and
-//!     fails unless the answer carries the version the image's org.opencontainers.image.version
-//!     label names (no manifest needed) and the process runs as a non-root user.
+//! Starts the image in a labelled container (removed afterwards with its volumes, on failure and
+//! on Ctrl-C too), waits for its health check, asks the running Asterisk `core show version`,
+//! and fails unless the answer carries the version the image's org.opencontainers.image.version
+//! label names (no manifest needed), the process runs as a non-root user, and it stops with
+//! status 0 on its stop signal.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::engine::{self, Engine, EngineKind};
-use crate::flags::SmokeFlags;
-use crate::{interrupt, Workspace};
+use super::engine::{self, Engine, EngineKind};
+use crate::exec::interrupt;
 
 pub const DEFAULT_TAG: &str = "asterisk:dev";
 const VERSION_LABEL: &str = "org.opencontainers.image.version";
@@ -69,12 +64,9 @@ impl Drop for Container<'_> {
     }
 }
 
-pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
-    let engine = Engine::find(flags.engine.as_deref()).context(
-        "no container engine: install docker or podman, or name one with --engine or CONTAINER_ENGINE",
-    )?;
-    engine.check()?;
-    let tag = flags.tag.as_deref().unwrap_or(DEFAULT_TAG);
+/// Boots `tag`, waits up to `timeout_secs` for its health check, checks its version, user and
+/// stop; the container is removed however it ends.
+pub fn check(engine: &Engine, tag: &str, timeout_secs: u64) -> Result<()> {
     let Some(image_id) = engine.image_id(tag)? else {
         bail!(
             "there is no image {tag}: build it with cargo xtask image (or name another with --tag)"
@@ -99,7 +91,7 @@ pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
     engine.remove_leftovers()?;
 
     let container = Container {
-        engine: &engine,
+        engine,
         name: format!("asterisk-xtask-smoke-{}", std::process::id()),
     };
     let started = Instant::now();
@@ -114,7 +106,7 @@ pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
         .run(|line| eprintln!("  container {line}"))
         .with_context(|| format!("starting {tag}"))?;
 
-    let timeout = Duration::from_secs(flags.timeout_secs);
+    let timeout = Duration::from_secs(timeout_secs);
     loop {
         interrupt::check()?;
         if engine.kind == EngineKind::Podman {
@@ -140,16 +132,16 @@ pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
                 std::thread::sleep(Duration::from_millis(500));
                 continue;
             }
-            Waiting::Starting => format!("is not healthy after {}s", flags.timeout_secs),
+            Waiting::Starting => format!("is not healthy after {}s", timeout_secs),
             Waiting::Exited(code) => format!("exited with status {code} before it became healthy"),
             Waiting::Unhealthy => "became unhealthy: its health check fails".to_string(),
             Waiting::NoHealthCheck => "has no HEALTHCHECK to wait for".to_string(),
         };
-        return Err(anyhow!(crate::process::Failed {
+        return Err(anyhow!(crate::exec::Failed {
             program: format!("{tag}'s container"),
             code: None,
             status: problem,
-            tail: last_logs(&engine, &container.name),
+            tail: last_logs(engine, &container.name),
         })
         .context(format!(
             "the smoke test of {tag} failed; the container was removed"
@@ -202,14 +194,14 @@ pub fn run(flags: SmokeFlags, _ws: &Workspace) -> Result<()> {
         .read()?;
     let code = code.trim();
     if code != "0" {
-        return Err(anyhow!(crate::process::Failed {
+        return Err(anyhow!(crate::exec::Failed {
             program: format!("{tag}'s container"),
             code: None,
             status: format!(
                 "did not stop cleanly: status {code} after {:.1}s (SIGKILL comes after {STOP_GRACE_SECS}s)",
                 stopping.elapsed().as_secs_f64()
             ),
-            tail: last_logs(&engine, &container.name),
+            tail: last_logs(engine, &container.name),
         })
         .context(format!("the smoke test of {tag} failed; the container was removed")));
     }

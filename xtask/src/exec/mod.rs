@@ -1,6 +1,6 @@
 //! The one place external programs run, so that none can hang the xtask or outlive a Ctrl-C.
 //!
-//! A `Cmd` is data: program, arguments, environment, directory. `run` prints it as a shell line
+//! A `Cmd` is data: program, arguments, environment, directory, and the `Shell` it came from. `run` prints it as a shell line
 //! (`$ rpmbuild -ba ...`) and streams its merged output line by line to a callback; `read`
 //! captures stdout of a query. Failure becomes an error that names the program, its exit status
 //! and the last lines it printed. With `--dry-run`, `run` prints and returns.
@@ -19,21 +19,41 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-static DRY_RUN: AtomicBool = AtomicBool::new(false);
-static VERBOSE: AtomicBool = AtomicBool::new(false);
+pub mod interrupt;
 
-/// `--dry-run`: commands that change things are printed, not run.
-pub fn set_dry_run(on: bool) {
-    DRY_RUN.store(on, Ordering::Relaxed);
+/// How commands run, decided once from the flags and handed to whoever makes commands (the
+/// idea of xshell's `Shell`): no global switch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shell {
+    /// `--dry-run`: commands that change things are printed, not run; queries still run.
+    pub dry_run: bool,
+    /// `--verbose`: queries are printed too.
+    pub verbose: bool,
 }
 
-pub fn dry_run() -> bool {
-    DRY_RUN.load(Ordering::Relaxed)
-}
+impl Shell {
+    /// A command of this shell.
+    pub fn cmd(&self, program: impl Into<String>) -> Cmd {
+        let mut cmd = Cmd::new(program);
+        cmd.shell = *self;
+        cmd
+    }
 
-/// `--verbose`: queries are printed too.
-pub fn set_verbose(on: bool) {
-    VERBOSE.store(on, Ordering::Relaxed);
+    /// git in `root`, the one way the xtask runs it: trusted even when another user owns the
+    /// tree (`safe.directory`), and without optional locks, so that a query never writes the
+    /// index of a tree it must not touch.
+    pub fn git(&self, root: &Utf8Path) -> Cmd {
+        self.cmd("git")
+            .args(["-c", &format!("safe.directory={root}"), "-C", root.as_str()])
+            .env("GIT_OPTIONAL_LOCKS", "0")
+    }
+
+    /// An `rpm` query about package files: their signatures are not this tool's business.
+    pub fn rpm_query(&self, package: &Utf8Path, format: &str) -> Cmd {
+        self.cmd("rpm")
+            .args(["-qp", "--nosignature", "--qf", format])
+            .arg(package.as_str())
+    }
 }
 
 /// How many trailing output lines an error carries.
@@ -67,6 +87,7 @@ pub struct Cmd {
     /// Overrides of the environment's query and stall limits.
     query_limit: Option<Duration>,
     stall_limit: Option<Duration>,
+    shell: Shell,
 }
 
 impl Cmd {
@@ -81,6 +102,7 @@ impl Cmd {
             cleanup_step: false,
             query_limit: None,
             stall_limit: None,
+            shell: Shell::default(),
         }
     }
 
@@ -184,7 +206,7 @@ impl Cmd {
 
     /// Like `read`, for output that may hold any bytes (file names).
     pub fn read_bytes(&self) -> Result<Vec<u8>> {
-        if VERBOSE.load(Ordering::Relaxed) {
+        if self.shell.verbose {
             eprintln!("$ {}", self.display());
         }
         let handle = self
@@ -203,9 +225,9 @@ impl Cmd {
             {
                 break output;
             }
-            if crate::interrupt::requested() && !self.cleanup_step {
+            if interrupt::requested() && !self.cleanup_step {
                 let _ = handle.kill();
-                return Err(crate::interrupt::Interrupted::default().into());
+                return Err(interrupt::Interrupted::default().into());
             }
             if started.elapsed() > timeout {
                 let _ = handle.kill();
@@ -243,7 +265,7 @@ impl Cmd {
     /// `on_line`. On failure the error carries the last lines.
     pub fn run(&self, mut on_line: impl FnMut(&str)) -> Result<()> {
         eprintln!("$ {}", self.display());
-        if dry_run() {
+        if self.shell.dry_run {
             return Ok(());
         }
         // Its own process group, so that an interrupt can end the program and its children
@@ -282,7 +304,7 @@ impl Cmd {
             // Ctrl-C or SIGTERM, or no line for too long: kill the program, run its cleanup.
             scope.spawn(|| {
                 while !finished.load(Ordering::SeqCst) {
-                    if crate::interrupt::requested() {
+                    if interrupt::requested() {
                         return stop(None);
                     }
                     let quiet = started.elapsed()
@@ -314,7 +336,7 @@ impl Cmd {
             .try_wait()
             .with_context(|| format!("waiting for {}", self.program))?
             .map(|o| o.status);
-        crate::interrupt::check()?;
+        interrupt::check()?;
         if let Some(why) = stopped.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(anyhow!(Failed {
                 program: self.program.clone(),

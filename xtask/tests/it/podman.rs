@@ -1,15 +1,15 @@
 //! The same commands with podman as the engine: the builder, the image and the smoke test.
 //! The base images come from docker (`docker save | podman load`); no registry is needed.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::support::*;
 
 #[test]
 fn podman_builds_rpms_and_an_image_that_passes_smoke() {
-    let Some(docker) = engine_or_skip("podman_builds_rpms_and_an_image") else {
+    let Some(EngineFixture { engine: docker }) =
+        EngineFixture::get("podman_builds_rpms_and_an_image")
+    else {
         return;
     };
     if Command::new("podman").arg("--version").output().is_err() {
@@ -20,7 +20,6 @@ fn podman_builds_rpms_and_an_image_that_passes_smoke() {
         eprintln!("\n!!!!!!!! SKIPPED {msg} !!!!!!!!\n");
         return;
     }
-    ensure_base_images(&docker);
     let dir = scratch("podman");
     // These machines' hard limits are below podman's defaults (`error setting rlimit`): give
     // it limits they allow. Nothing about the xtask depends on this.

@@ -13,8 +13,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::process::Cmd;
-use crate::tree::{Tree, TreeKind};
+use super::tree::{Tree, TreeKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {
@@ -49,7 +48,7 @@ pub struct FileSet {
 pub fn collect(tree: &Tree, excluded: &[Utf8PathBuf]) -> Result<FileSet> {
     let excluded = relative_exclusions(&tree.root, excluded);
     match tree.kind {
-        TreeKind::Git => collect_git(&tree.root, &excluded),
+        TreeKind::Git => collect_git(tree, &excluded),
         TreeKind::Plain => collect_plain(&tree.root, &excluded),
     }
 }
@@ -139,13 +138,9 @@ pub fn parse_status(
     Ok(summary)
 }
 
-fn collect_git(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
-    let git = |args: &[&str]| {
-        Cmd::new("git")
-            .args(["-c", &format!("safe.directory={root}"), "-C", root.as_str()])
-            .args(args.iter().copied())
-            .env("GIT_OPTIONAL_LOCKS", "0")
-    };
+fn collect_git(tree: &Tree, excluded: &[String]) -> Result<FileSet> {
+    let root = &tree.root;
+    let git = |args: &[&str]| tree.git().args(args.iter().copied());
     let listed = git(&[
         "ls-files",
         "-z",

@@ -9,9 +9,9 @@
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::process::Cmd;
-use crate::rpm_version::{Snapshot, Tag};
-use crate::version::UNKNOWN_VERSION;
+use super::rpm_version::{Snapshot, Tag};
+use super::version::UNKNOWN_VERSION;
+use crate::exec::{Cmd, Shell};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeKind {
@@ -26,11 +26,13 @@ pub struct Tree {
     /// Absolute, canonical path of the tree.
     pub root: Utf8PathBuf,
     pub kind: TreeKind,
+    /// Runs git in it.
+    sh: Shell,
 }
 
 impl Tree {
     /// Finds the tree at `source` (or the workspace root) and checks that it is Asterisk.
-    pub fn locate(source: Option<&Utf8Path>, workspace_root: &Utf8Path) -> Result<Tree> {
+    pub fn locate(sh: Shell, source: Option<&Utf8Path>, workspace_root: &Utf8Path) -> Result<Tree> {
         let given = source.unwrap_or(workspace_root);
         let root = given.canonicalize_utf8().with_context(|| {
             format!("the source tree {given} does not exist: pass --source DIR naming an Asterisk checkout")
@@ -48,12 +50,17 @@ impl Tree {
                 missing.join(", ")
             );
         }
-        let kind = if git_answers(&root) {
+        let answers = sh
+            .git(&root)
+            .args(["rev-parse", "--is-inside-work-tree"])
+            .read()
+            .is_ok_and(|s| s.trim() == "true");
+        let kind = if answers {
             TreeKind::Git
         } else {
             TreeKind::Plain
         };
-        Ok(Tree { root, kind })
+        Ok(Tree { root, kind, sh })
     }
 }
 
@@ -85,15 +92,6 @@ pub fn is_asterisk_configure_ac(text: &str) -> bool {
             })
             .unwrap_or(false)
     })
-}
-
-fn git_answers(root: &Utf8Path) -> bool {
-    Cmd::new("git")
-        .args(["-c", &format!("safe.directory={root}"), "-C", root.as_str()])
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .read()
-        .map(|s| s.trim() == "true")
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -128,18 +126,9 @@ pub struct Head {
 }
 
 impl Tree {
-    /// git in the tree, the one way the xtask runs it: trusted even when another user owns the
-    /// tree (`safe.directory`), and without optional locks, so that a query never writes the
-    /// index of a tree it must not touch.
+    /// git in the tree (see `Shell::git`: the one way the xtask runs git).
     pub fn git(&self) -> Cmd {
-        Cmd::new("git")
-            .args([
-                "-c",
-                &format!("safe.directory={}", self.root),
-                "-C",
-                self.root.as_str(),
-            ])
-            .env("GIT_OPTIONAL_LOCKS", "0")
+        self.sh.git(&self.root)
     }
 
     /// HEAD's time and depth; None for a plain tree or a repository without commits.
@@ -224,7 +213,7 @@ impl Tree {
     }
 
     /// What `build_tools/make_version` looks at. `tracked_changes` is git's dirty state.
-    pub fn version_facts(&self, tracked_changes: bool) -> Result<crate::version::TreeFacts> {
+    pub fn version_facts(&self, tracked_changes: bool) -> Result<super::version::TreeFacts> {
         let read = |name: &str| std::fs::read_to_string(self.root.join(name));
         let dot_version = match read(".version") {
             Ok(text) => Some(check_dot_version(&self.root, text)?),
@@ -232,7 +221,7 @@ impl Tree {
             Err(e) => return Err(e).with_context(|| format!("reading {}/.version", self.root)),
         };
         let git_dir = self.root.join(".git").is_dir();
-        let mut facts = crate::version::TreeFacts {
+        let mut facts = super::version::TreeFacts {
             dot_version,
             git_dir,
             mainline_env: std::env::var("MAINLINE_BRANCH").ok(),

@@ -8,7 +8,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::process::Cmd;
+use crate::exec::{Cmd, Shell};
 
 /// The label on every build container; its value is `<host>:<pid>` of the xtask that made it.
 pub const BUILD_LABEL: &str = "org.asterisk.xtask.build";
@@ -23,6 +23,8 @@ pub enum EngineKind {
 pub struct Engine {
     pub program: String,
     pub kind: EngineKind,
+    /// How its commands run (dry run, verbose).
+    pub sh: Shell,
 }
 
 /// The engine program to use, from the flag, the environment and what is installed.
@@ -93,7 +95,7 @@ pub fn leftovers<'a>(
 
 impl Engine {
     /// The engine chosen by `--engine`/`CONTAINER_ENGINE`, else the first installed.
-    pub fn find(flag: Option<&str>) -> Option<Engine> {
+    pub fn find(sh: Shell, flag: Option<&str>) -> Option<Engine> {
         let env = std::env::var("CONTAINER_ENGINE").ok();
         let program = choose_program(
             flag,
@@ -104,12 +106,13 @@ impl Engine {
         Some(Engine {
             kind: kind_of(&program),
             program,
+            sh,
         })
     }
 
     /// A command of this engine.
     pub fn cmd(&self) -> Cmd {
-        let cmd = Cmd::new(self.program.clone());
+        let cmd = self.sh.cmd(self.program.clone());
         match self.kind {
             EngineKind::Docker => cmd.env("DOCKER_BUILDKIT", "1"),
             EngineKind::Podman => cmd,
@@ -124,13 +127,13 @@ impl Engine {
         };
         match self.cmd().args(probe).read() {
             Ok(_) => Ok(()),
-            Err(e) if e.downcast_ref::<crate::process::NotInstalled>().is_some() => bail!(
+            Err(e) if e.downcast_ref::<crate::exec::NotInstalled>().is_some() => bail!(
                 "the container engine {} is not installed: install docker (with buildx) or podman, \
                  name another with --engine or CONTAINER_ENGINE, or build with --native",
                 self.program
             ),
             Err(e) => {
-                let text = match e.downcast_ref::<crate::process::Failed>() {
+                let text = match e.downcast_ref::<crate::exec::Failed>() {
                     Some(f) if f.tail.is_empty() => f.status.clone(),
                     Some(f) => f.tail.join("\n"),
                     None => format!("{e:#}"),
@@ -239,7 +242,7 @@ impl Engine {
             .filter_map(|l| l.split_once(' '))
             .map(|(id, owner)| (id.to_string(), owner.to_string()))
             .collect();
-        for id in leftovers(&labelled, &hostname(), crate::process::alive) {
+        for id in leftovers(&labelled, &hostname(), crate::exec::alive) {
             eprintln!("removing the build container {id}, left by an xtask run that was killed");
             self.remove_container(id);
         }
@@ -259,7 +262,7 @@ pub fn hostname() -> String {
 }
 
 fn first_line(e: &anyhow::Error) -> String {
-    match e.downcast_ref::<crate::process::Failed>() {
+    match e.downcast_ref::<crate::exec::Failed>() {
         Some(f) => f
             .tail
             .iter()

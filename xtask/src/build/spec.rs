@@ -8,7 +8,7 @@
 use anyhow::{bail, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::rpm_version::RpmVersion;
+use crate::source::rpm_version::RpmVersion;
 
 /// Where the spec lives, relative to a tree (or to the xtask's workspace).
 pub const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";

@@ -1,0 +1,276 @@
+//! `manifest.json`: what a build published, for CI and for `cargo xtask image`.
+//!
+//! Name, version, release, the Asterisk version, the source date, what the RPMs were built from
+//! (the spec's and the archive's sha256, the revision), every artifact with its path (relative
+//! to the output directory), kind, sha256 and size, and the image built from them.
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use super::Start;
+use crate::source::pack::Packed;
+
+/// What the manifest of a build of `packed` says before rpmbuild's packages are read: the
+/// name, version and release as given to the spec, no artifacts.
+pub fn of(packed: &Packed, start: &Start, builder: String) -> Manifest {
+    Manifest {
+        name: "asterisk".into(),
+        version: packed.rpm.version.clone(),
+        release: packed.rpm.release.clone(),
+        spec_release: packed.rpm.release.clone(),
+        asterisk_version: packed.asterisk_version.clone(),
+        source_date_epoch: packed.source_date,
+        revision: packed.revision.clone(),
+        spec: start.spec.path.to_string(),
+        spec_sha256: start.spec_sha256.clone(),
+        builder,
+        artifacts: Vec::new(),
+        image: None,
+    }
+}
+
+/// Whether the RPMs a manifest describes were built from exactly this: the same archive bytes,
+/// spec and version.
+pub fn describes(manifest: &Manifest, packed: &Packed, start: &Start) -> bool {
+    manifest.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str())
+        && manifest.spec_sha256 == start.spec_sha256
+        && manifest.version == packed.rpm.version
+        && manifest.spec_release == packed.rpm.release
+}
+
+/// The manifest's format; a manifest of another schema is not this tool's.
+pub const SCHEMA: i64 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Rpm,
+    Srpm,
+    Source,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Rpm => "rpm",
+            Kind::Srpm => "srpm",
+            Kind::Source => "source",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Kind> {
+        [Kind::Rpm, Kind::Srpm, Kind::Source]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub kind: Kind,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// The image `cargo xtask image` built from the RPMs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRecord {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub size: u64,
+    pub runtime_base: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    pub release: String,
+    /// The Release the spec was given, before `%{?dist}`.
+    pub spec_release: String,
+    pub asterisk_version: String,
+    pub source_date_epoch: i64,
+    /// The commit (with `-dirty` when the tree differs from it), or empty without git.
+    pub revision: String,
+    pub spec: String,
+    pub spec_sha256: String,
+    pub builder: String,
+    pub artifacts: Vec<Artifact>,
+    pub image: Option<ImageRecord>,
+}
+
+impl Manifest {
+    /// The source archive's artifact.
+    pub fn source(&self) -> Option<&Artifact> {
+        self.artifacts.iter().find(|a| a.kind == Kind::Source)
+    }
+
+    pub fn to_json(&self) -> String {
+        let artifacts: Vec<Value> = self
+            .artifacts
+            .iter()
+            .map(|a| {
+                json!({
+                    "path": a.path,
+                    "kind": a.kind.as_str(),
+                    "sha256": a.sha256,
+                    "size": a.size,
+                })
+            })
+            .collect();
+        let mut m = json!({
+            "schema": SCHEMA,
+            "name": self.name,
+            "version": self.version,
+            "release": self.release,
+            "spec_release": self.spec_release,
+            "asterisk_version": self.asterisk_version,
+            "source_date_epoch": self.source_date_epoch,
+            "revision": self.revision,
+            "spec": self.spec,
+            "spec_sha256": self.spec_sha256,
+            "builder": self.builder,
+            "artifacts": artifacts,
+        });
+        if let Some(image) = &self.image {
+            m["image"] = json!({
+                "id": image.id,
+                "tags": image.tags,
+                "size": image.size,
+                "runtime_base": image.runtime_base,
+            });
+        }
+        let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(text: &str) -> Result<Manifest> {
+        let v: Value = serde_json::from_str(text).context("not JSON")?;
+        match v.get("schema").and_then(Value::as_i64) {
+            Some(SCHEMA) => {}
+            Some(n) => bail!("schema {n}, not {SCHEMA}"),
+            None => bail!("no \"schema\""),
+        }
+        let artifacts = v
+            .get("artifacts")
+            .and_then(Value::as_array)
+            .context("no \"artifacts\" list")?
+            .iter()
+            .map(|a| {
+                Ok(Artifact {
+                    path: text_of(a, "path")?,
+                    kind: Kind::parse(&text_of(a, "kind")?).context("unknown artifact kind")?,
+                    sha256: text_of(a, "sha256")?,
+                    size: a
+                        .get("size")
+                        .and_then(Value::as_u64)
+                        .context("an artifact without \"size\"")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let image = match v.get("image") {
+            Some(i) => Some(ImageRecord {
+                id: text_of(i, "id")?,
+                tags: i
+                    .get("tags")
+                    .and_then(Value::as_array)
+                    .map(|tags| {
+                        tags.iter()
+                            .filter_map(|t| t.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                size: i.get("size").and_then(Value::as_u64).unwrap_or(0),
+                runtime_base: text_of(i, "runtime_base").unwrap_or_default(),
+            }),
+            None => None,
+        };
+        Ok(Manifest {
+            name: text_of(&v, "name")?,
+            version: text_of(&v, "version")?,
+            release: text_of(&v, "release")?,
+            spec_release: text_of(&v, "spec_release").unwrap_or_default(),
+            asterisk_version: text_of(&v, "asterisk_version")?,
+            source_date_epoch: v
+                .get("source_date_epoch")
+                .and_then(Value::as_i64)
+                .context("no \"source_date_epoch\"")?,
+            revision: text_of(&v, "revision").unwrap_or_default(),
+            spec: text_of(&v, "spec")?,
+            spec_sha256: text_of(&v, "spec_sha256").unwrap_or_default(),
+            builder: text_of(&v, "builder").unwrap_or_default(),
+            artifacts,
+            image,
+        })
+    }
+}
+
+/// The string field `key` of a JSON object.
+fn text_of(v: &Value, key: &str) -> Result<String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .with_context(|| format!("no \"{key}\" string"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            name: "asterisk".into(),
+            version: "22.1.0".into(),
+            release: "1".into(),
+            spec_release: "1".into(),
+            asterisk_version: "22.1.0".into(),
+            source_date_epoch: 42,
+            revision: "abc-dirty".into(),
+            spec: "contrib/rpm/asterisk.spec".into(),
+            spec_sha256: "ff".into(),
+            builder: "native".into(),
+            artifacts: vec![Artifact {
+                path: "SRPMS/a.src.rpm".into(),
+                kind: Kind::Srpm,
+                sha256: "ab".into(),
+                size: 3,
+            }],
+            image: None,
+        }
+    }
+
+    #[test]
+    fn manifest_shape() {
+        let v: Value = serde_json::from_str(&sample().to_json()).unwrap();
+        assert_eq!(v["schema"], 1);
+        assert_eq!(v["source_date_epoch"], 42);
+        assert_eq!(
+            v["artifacts"][0],
+            json!({"path": "SRPMS/a.src.rpm", "kind": "srpm", "sha256": "ab", "size": 3})
+        );
+        // Sizes past 2^53 stay exact: integers, not floats.
+        let mut big = sample();
+        big.artifacts[0].size = (1 << 60) + 1;
+        assert_eq!(Manifest::from_json(&big.to_json()).unwrap(), big);
+    }
+
+    #[test]
+    fn manifest_round_trips() {
+        let mut m = sample();
+        assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+        m.image = Some(ImageRecord {
+            id: "sha256:1".into(),
+            tags: vec!["asterisk:22.1.0-1".into(), "asterisk:dev".into()],
+            size: 9,
+            runtime_base: "almalinux:9-minimal".into(),
+        });
+        assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+        assert!(Manifest::from_json("{}").is_err());
+        let other = sample().to_json().replace("\"schema\": 1", "\"schema\": 2");
+        assert!(Manifest::from_json(&other)
+            .unwrap_err()
+            .to_string()
+            .contains("schema 2"));
+    }
+}

@@ -1,0 +1,184 @@
+//! The build stage: rpmbuild runs on the packed archive, here or in the builder, and what it made
+//! is published with its manifest.
+
+pub mod builder;
+pub mod container;
+pub mod manifest;
+pub mod outputs;
+pub mod publish;
+pub mod report;
+pub mod spec;
+
+use anyhow::{Context, Result};
+use camino::Utf8Path;
+
+use crate::exec::{interrupt, Failed};
+use crate::plan::{Output, Place, Plan};
+use crate::report::{human_duration, PhaseTimer};
+use crate::sha256;
+use crate::source::pack::Packed;
+use crate::source::tree::{Tree, TreeKind};
+use crate::Workspace;
+use manifest::Manifest;
+use report::{phase_of_line, PhaseTracker};
+use spec::SpecInputs;
+
+/// What a build starts from: the tree and the spec found and checked, the target directory's
+/// lock held and the output directory checked (unless in a dry run), rpmbuild's directories
+/// fresh.
+pub struct Start {
+    pub tree: Tree,
+    pub spec: spec::Located,
+    pub spec_sha256: String,
+    /// Held until the command ends: two builds at once would share the work directory.
+    _lock: Option<std::fs::File>,
+}
+
+/// Finds the tree and the spec, and makes ready to pack and build, before any work is done.
+pub fn start(plan: &Plan, ws: &Workspace) -> Result<Start> {
+    let tree = Tree::locate(plan.sh, plan.source.as_deref(), &ws.root)?;
+    let spec = spec::locate(plan.spec.as_deref(), &tree.root, &ws.root)?;
+    let lock = if plan.sh.dry_run {
+        None
+    } else {
+        ws.prepare_target()?;
+        let lock = ws.lock()?;
+        publish::check_out_dir(&plan.out)?;
+        reset_work_dir(&plan.work)?;
+        Some(lock)
+    };
+    eprintln!(
+        "tree: {} ({})",
+        tree.root,
+        match tree.kind {
+            TreeKind::Git => "git",
+            TreeKind::Plain => "no git",
+        }
+    );
+    eprintln!("spec: {} ({})", spec.path, spec.origin.describe());
+    Ok(Start {
+        spec_sha256: sha256::of_file(&spec.path)?,
+        tree,
+        spec,
+        _lock: lock,
+    })
+}
+
+/// Empties the work directory (the xtask's own, under the target directory) for rpmbuild.
+fn reset_work_dir(work: &Utf8Path) -> Result<()> {
+    if work.exists() {
+        std::fs::remove_dir_all(work)
+            .with_context(|| format!("removing the old work directory {work}"))?;
+    }
+    for (_, dir) in spec::rpmbuild_dirs(work) {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+    }
+    Ok(())
+}
+
+/// Runs rpmbuild where the plan says on the packed archive and publishes the outputs.
+pub fn build(
+    plan: &Plan,
+    ws: &Workspace,
+    start: &Start,
+    packed: &Packed,
+    timer: &mut PhaseTimer,
+) -> Result<Manifest> {
+    let place = plan.place()?;
+    match place {
+        Place::Native { rpmbuild, .. } => eprintln!("build: on this host ({rpmbuild})"),
+        Place::Container { engine, .. } => eprintln!("build: in a container ({})", engine.program),
+    }
+    let inputs = SpecInputs {
+        asterisk_version: packed.asterisk_version.clone(),
+        rpm: packed.rpm.clone(),
+        archive_name: packed.archive_name.clone(),
+        top_dir: packed.stem.clone(),
+        source_date_epoch: packed.source_date,
+        download_cache: plan.download_cache.clone(),
+        jobs: plan.jobs,
+    };
+    let mut phases = PhaseTracker::default();
+    let quiet = plan.output == Output::Phases;
+    let on_line = |line: &str| {
+        if let Some(next) = phase_of_line(line) {
+            if let Some((done, took)) = phases.enter(next) {
+                if quiet {
+                    eprintln!("  {done:<10} {}", human_duration(took));
+                }
+            }
+        }
+        if !quiet {
+            println!("{line}");
+        }
+    };
+    let (result, builder) = match place {
+        Place::Native {
+            rpmbuild,
+            nodeps,
+            nodeps_note,
+        } => {
+            if let Some(note) = nodeps_note {
+                eprintln!("note: {note}");
+            }
+            let cmd = report::watch_rpmbuild(plan.sh.cmd(rpmbuild.as_str()))
+                .arg("-ba")
+                .args(spec::define_args(&spec::defines(&inputs, &packed.work)))
+                .args(nodeps.then_some("--nodeps"))
+                .arg(start.spec.path.as_str())
+                .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
+            interrupt::check()?;
+            (cmd.run(on_line), None)
+        }
+        Place::Container { .. } if plan.sh.dry_run => {
+            eprintln!("would build the builder image (or reuse it) and run rpmbuild in it");
+            (Ok(()), None)
+        }
+        Place::Container { .. } => {
+            let (builder, result) =
+                container::rpmbuild(place, start, packed, &inputs, ws, timer, on_line)?;
+            (result, Some(builder))
+        }
+    };
+    let rpm_phases = phases.finish();
+    interrupt::check()?;
+    if let Err(e) = result {
+        let keep = format!("the previous outputs in {} are untouched", packed.out);
+        let missing_deps = e.downcast_ref::<Failed>().is_some_and(|f| {
+            f.tail
+                .iter()
+                .any(|l| l.contains("Failed build dependencies"))
+        });
+        return Err(match rpm_phases.last() {
+            _ if e.downcast_ref::<container::Setup>().is_some() => e.context(keep),
+            None if missing_deps => e.context(format!(
+                "rpmbuild stopped before %prep: the {} lacks BuildRequires of the spec (listed \
+                 below): install them, or pass --nodeps if it has them under other names; {keep}",
+                if builder.is_some() {
+                    "builder image"
+                } else {
+                    "build host"
+                }
+            )),
+            None => e.context(format!(
+                "rpmbuild stopped before %prep: it rejected the spec {} or its sources; {keep}",
+                start.spec.path
+            )),
+            Some((phase, _)) => e.context(format!("rpmbuild failed in {phase}; {keep}")),
+        });
+    }
+    timer.absorb(&rpm_phases);
+    if plan.sh.dry_run {
+        return Ok(manifest::of(packed, start, "dry run".into()));
+    }
+    let built_by = match &builder {
+        Some(b) => format!("container {}", b.tag),
+        None => "native".into(),
+    };
+    let manifest = outputs::publish(plan.sh, start, packed, built_by)?;
+    timer.end("publish");
+    if let Place::Container { ccache: true, .. } = place {
+        container::report_ccache(&packed.work);
+    }
+    Ok(manifest)
+}

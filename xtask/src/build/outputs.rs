@@ -1,0 +1,95 @@
+//! What rpmbuild made, found, recorded in the manifest and published in one step.
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::manifest::{Artifact, Kind, Manifest};
+use super::publish;
+use crate::exec::{interrupt, Shell};
+use crate::sha256;
+use crate::source::pack::Packed;
+
+/// Moves the RPMs, the SRPM and the archive into the output directory with manifest.json.
+pub fn publish(
+    sh: Shell,
+    start: &super::Start,
+    packed: &Packed,
+    built_by: String,
+) -> Result<Manifest> {
+    interrupt::check()?;
+    let work = &packed.work;
+    let staging = publish::staging_dir(&packed.out)?;
+    let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
+    for (dir, suffix, kind) in [
+        ("RPMS", ".rpm", Kind::Rpm),
+        ("SRPMS", ".src.rpm", Kind::Srpm),
+    ] {
+        for path in find_files(&work.join(dir), suffix)? {
+            let rel = path.strip_prefix(work).unwrap_or(&path).to_string();
+            outputs.push((path, rel, kind));
+        }
+    }
+    outputs.push((
+        packed.archive_path.clone(),
+        packed.archive_name.clone(),
+        Kind::Source,
+    ));
+    let srpm = outputs
+        .iter()
+        .find(|o| o.2 == Kind::Srpm)
+        .map(|o| o.0.clone())
+        .context("rpmbuild wrote no source RPM")?;
+    let nvr = sh
+        .rpm_query(&srpm, "%{NAME}\\t%{VERSION}\\t%{RELEASE}")
+        .read()
+        .with_context(|| format!("reading the name and version of {srpm}"))?;
+    let mut nvr = nvr.split('\t').map(str::to_string);
+    let mut artifacts = Vec::new();
+    for (path, rel, kind) in &outputs {
+        artifacts.push(Artifact {
+            path: rel.clone(),
+            kind: *kind,
+            sha256: sha256::of_file(path)?,
+            size: file_size(path)?,
+        });
+        publish::stage_file(path, &staging, rel)?;
+    }
+    let manifest = Manifest {
+        name: nvr.next().unwrap_or_default(),
+        version: nvr.next().unwrap_or_default(),
+        release: nvr.next().unwrap_or_default(),
+        artifacts,
+        ..super::manifest::of(packed, start, built_by)
+    };
+    let manifest_path = staging.path.join(publish::MANIFEST);
+    std::fs::write(&manifest_path, manifest.to_json())
+        .with_context(|| format!("writing {manifest_path}"))?;
+    interrupt::check()?;
+    publish::swap_in(staging, &packed.out)?;
+    Ok(manifest)
+}
+
+/// Files under `dir` (recursively) whose names end with `suffix`, sorted.
+fn find_files(dir: &Utf8Path, suffix: &str) -> Result<Vec<Utf8PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(d) = pending.pop() {
+        for entry in d.read_dir_utf8().with_context(|| format!("reading {d}"))? {
+            let entry = entry.with_context(|| format!("reading {d}"))?;
+            let path = entry.path().to_owned();
+            if path.is_dir() {
+                pending.push(path);
+            } else if entry.file_name().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+pub fn file_size(path: &Utf8Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading {path}"))?
+        .len())
+}

@@ -1,0 +1,508 @@
+//! Every command's flags and their help, declared once with bpaf; errors are one line.
+//!
+//! Parsing only types what was said: exclusive choices are enums here (`--native` or
+//! `--container`), and values are checked (ranges, tags, port ranges) before anything runs.
+//! What the flags mean on this machine is decided once, in `plan`.
+
+use anyhow::{bail, Result};
+use bpaf::{construct, long, short, OptionParser, ParseFailure, Parser};
+use camino::Utf8PathBuf;
+
+/// Where `--native` / `--container` say the build runs; `Auto` when neither is given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Where {
+    #[default]
+    Auto,
+    Native,
+    Container,
+}
+
+/// `rpm`'s flags; `image` takes them too.
+#[derive(Debug, Clone, Default)]
+pub struct RpmFlags {
+    pub source: Option<Utf8PathBuf>,
+    pub out: Option<Utf8PathBuf>,
+    pub place: Where,
+    pub engine: Option<String>,
+    pub base_image: Option<String>,
+    pub rebuild_builder: bool,
+    pub no_ccache: bool,
+    pub nodeps: bool,
+    pub spec: Option<Utf8PathBuf>,
+    pub rpm_version: Option<String>,
+    pub rpm_release: Option<String>,
+    pub download_cache: Option<Utf8PathBuf>,
+    pub jobs: Option<u32>,
+    pub quiet: bool,
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImageFlags {
+    pub rpm: RpmFlags,
+    pub tags: Vec<String>,
+    pub runtime_base: Option<String>,
+    /// The first and last RTP port.
+    pub rtp_ports: (u16, u16),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SmokeFlags {
+    pub tag: Option<String>,
+    pub engine: Option<String>,
+    pub timeout_secs: u64,
+    pub verbose: bool,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    /// Help or the version, to print on stdout.
+    Print(String),
+    Rpm(RpmFlags),
+    Image(ImageFlags),
+    Smoke(SmokeFlags),
+}
+
+/// A command line the xtask cannot take: `main` exits with 2 for it, as usage errors do.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// The most `--jobs` may ask for: make's jobserver hangs when the tokens do not fit its pipe.
+pub const MAX_JOBS: u32 = 1024;
+/// Fifty calls' worth of RTP: enough to try a build, small enough for `docker run -P`.
+pub const DEFAULT_RTP_PORTS: (u16, u16) = (10000, 10099);
+/// The most ports `--rtp-ports` may name: each is a line in the image's config.
+const MAX_RTP_PORTS: u32 = 10_001;
+
+pub fn parse(args: &[String]) -> Result<Command> {
+    let words: Vec<&str> = match args.len() {
+        0 => vec!["--help"],
+        _ => args.iter().map(String::as_str).collect(),
+    };
+    match options().run_inner(words.as_slice()) {
+        Ok(command) => Ok(command),
+        Err(ParseFailure::Stdout(doc, full)) => Ok(Command::Print(doc.monochrome(full))),
+        Err(ParseFailure::Completion(text)) => Ok(Command::Print(text)),
+        Err(ParseFailure::Stderr(doc)) => Err(Usage(usage_line(&doc.monochrome(false))).into()),
+    }
+}
+
+/// bpaf's message as one line (it wraps long ones), our own checks' messages as they are, and
+/// where to look.
+fn usage_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // `couldn't parse `99999`: --jobs takes ...`: our message already names the value.
+    let line = match line.split_once("`: ") {
+        Some((head, ours)) if head.starts_with("couldn't parse") && ours.starts_with("--") => {
+            ours.to_string()
+        }
+        _ => line,
+    };
+    format!("{line} (cargo xtask --help)")
+}
+
+/// The whole command line: `rpm`, `image` or `smoke`.
+pub fn options() -> OptionParser<Command> {
+    let rpm = rpm_flags()
+        .to_options()
+        .descr("Pack the working tree into a source archive and build RPMs from it with the in-tree spec")
+        .usage("Usage: cargo xtask rpm [flags]")
+        .command("rpm")
+        .help("Pack the working tree and build RPMs from it with the in-tree spec")
+        .map(Command::Rpm);
+    let image = image_flags()
+        .to_options()
+        .descr("Build a runtime image from the RPMs of the working tree (building them first when needed); takes every flag of rpm")
+        .usage("Usage: cargo xtask image [flags]")
+        .command("image")
+        .help("Build a runtime image from the RPMs of the working tree")
+        .map(Command::Image);
+    let smoke = smoke_flags()
+        .to_options()
+        .descr(
+            "Start an image, wait until it is healthy, and check that it answers with its version",
+        )
+        .usage("Usage: cargo xtask smoke [flags]")
+        .command("smoke")
+        .help("Check that an image boots, answers with its version and stops cleanly")
+        .map(Command::Smoke);
+    construct!([rpm, image, smoke])
+        .to_options()
+        .descr("Build RPMs and container images of an Asterisk working tree.")
+        .usage("Usage: cargo xtask <command> [flags]")
+        .footer("`cargo xtask <command> --help` lists a command's flags.")
+        .version(concat!("xtask ", env!("CARGO_PKG_VERSION")))
+}
+
+fn text(name: &'static str, meta: &'static str, help: &'static str) -> impl Parser<Option<String>> {
+    long(name)
+        .help(help)
+        .argument::<String>(meta)
+        .optional()
+        .map(|v| v.filter(|v| !v.is_empty()))
+}
+
+fn path(
+    name: &'static str,
+    meta: &'static str,
+    help: &'static str,
+) -> impl Parser<Option<Utf8PathBuf>> {
+    long(name)
+        .help(help)
+        .argument::<String>(meta)
+        .parse(move |v| match v.is_empty() {
+            true => Err(format!("--{name} needs a non-empty path")),
+            false => Ok(Utf8PathBuf::from(v)),
+        })
+        .optional()
+}
+
+fn engine() -> impl Parser<Option<String>> {
+    text(
+        "engine",
+        "PROG",
+        "Container engine program, a name or a path (default: $CONTAINER_ENGINE, else docker, else podman)",
+    )
+}
+
+fn verbose() -> impl Parser<bool> {
+    long("verbose")
+        .help("Also print the queries (git, rpm, the engine) the xtask runs, and the plan")
+        .switch()
+}
+
+pub fn rpm_flags() -> impl Parser<RpmFlags> {
+    let source = path(
+        "source",
+        "DIR",
+        "The Asterisk tree to package (default: the checkout the xtask lives in)",
+    );
+    let out = path(
+        "out",
+        "DIR",
+        "Where the RPMs, SRPM, source archive and manifest.json go (default: <target>/rpm)",
+    );
+    let native = long("native")
+        .help("Build with this host's rpmbuild")
+        .req_flag(Where::Native);
+    let container = long("container")
+        .help("Build in the builder container (the default when a container engine answers)")
+        .req_flag(Where::Container);
+    let place = construct!([native, container]).fallback(Where::Auto);
+    let engine = engine();
+    let base_image = text(
+        "base-image",
+        "IMG",
+        "Base of the builder image (default: docker.io/library/almalinux:9); an image that has rpmbuild is used as it is",
+    );
+    let rebuild_builder = long("rebuild-builder")
+        .help("Build the builder image even when one made of the same inputs exists")
+        .switch();
+    let no_ccache = long("no-ccache")
+        .help("Build in the container without the ccache volume")
+        .switch();
+    let nodeps = long("nodeps")
+        .help("Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)")
+        .switch();
+    let spec = path(
+        "spec",
+        "FILE",
+        "Use this spec instead of contrib/rpm/asterisk.spec from the tree or beside the xtask",
+    );
+    let rpm_version = long("rpm-version")
+        .help("RPM Version instead of the one derived from the Asterisk version")
+        .argument::<String>("V")
+        .optional();
+    let rpm_release = long("rpm-release")
+        .help(
+            "RPM Release instead of the derived one (1, or 1.dirty.<time> for uncommitted changes)",
+        )
+        .argument::<String>("R")
+        .optional();
+    let download_cache = path(
+        "download-cache",
+        "DIR",
+        "Directory with third-party tarballs (pjproject-<v>.tar.bz2) for a build without network (default: ~/.cache/asterisk-xtask/downloads when it exists)",
+    );
+    let jobs = long("jobs")
+        .help("Parallel make jobs, 1 to 1024 (default: every CPU)")
+        .argument::<String>("N")
+        .parse(|v| jobs(&v))
+        .optional();
+    let quiet = short('q')
+        .long("quiet")
+        .help("One line per rpmbuild phase instead of its whole output")
+        .switch();
+    let dry_run = long("dry-run")
+        .help("Print what would run; build and write nothing")
+        .switch();
+    let verbose = verbose();
+    construct!(RpmFlags {
+        source,
+        out,
+        place,
+        engine,
+        base_image,
+        rebuild_builder,
+        no_ccache,
+        nodeps,
+        spec,
+        rpm_version,
+        rpm_release,
+        download_cache,
+        jobs,
+        quiet,
+        dry_run,
+        verbose,
+    })
+}
+
+fn image_flags() -> impl Parser<ImageFlags> {
+    let rpm = rpm_flags();
+    let tags = long("tag")
+        .help("Tag the image T; may repeat (default: asterisk:<rpm version-release> and asterisk:dev)")
+        .argument::<String>("T")
+        .parse(|t| check_tag(&t).map(|()| t))
+        .many();
+    let runtime_base = text(
+        "runtime-base",
+        "IMG",
+        "Base of the runtime image, with dnf, microdnf or rpm (default: docker.io/library/almalinux:9-minimal)",
+    );
+    let rtp_ports = long("rtp-ports")
+        .help("The UDP range for media: written into the image's rtp.conf and EXPOSEd (default: 10000-10099)")
+        .argument::<String>("FIRST-LAST")
+        .parse(|v| rtp_ports(&v))
+        .fallback(DEFAULT_RTP_PORTS);
+    construct!(ImageFlags {
+        rpm,
+        tags,
+        runtime_base,
+        rtp_ports,
+    })
+}
+
+fn smoke_flags() -> impl Parser<SmokeFlags> {
+    let tag = text("tag", "T", "The image to check (default: asterisk:dev)");
+    let engine = engine();
+    let timeout_secs = long("timeout")
+        .help("How long the container may take to become healthy (default: 120)")
+        .argument::<String>("SECS")
+        .parse(|v| {
+            v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("--timeout takes a whole number of seconds above 0, not '{v}'")
+            })
+        })
+        .fallback(120);
+    let verbose = verbose();
+    construct!(SmokeFlags {
+        tag,
+        engine,
+        timeout_secs,
+        verbose,
+    })
+}
+
+fn jobs(v: &str) -> std::result::Result<u32, String> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_JOBS).contains(n))
+        .ok_or_else(|| format!("--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'"))
+}
+
+/// `FIRST-LAST`: at most 10,001 ports within 1024..=65535, FIRST below LAST.
+pub fn rtp_ports(v: &str) -> std::result::Result<(u16, u16), String> {
+    let parsed = v
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+    match parsed {
+        Some((first, last))
+            if first >= 1024 && first < last && u32::from(last - first) < MAX_RTP_PORTS =>
+        {
+            Ok((first, last))
+        }
+        _ => Err(format!(
+            "--rtp-ports takes FIRST-LAST, two ports from 1024 to 65535 with FIRST below LAST and \
+             at most {MAX_RTP_PORTS} ports, not '{v}'"
+        )),
+    }
+}
+
+/// A tag the engine will accept: `name[:tag]`, lower-case name.
+pub fn check_tag(tag: &str) -> std::result::Result<(), String> {
+    let (name, t) = match tag.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (tag, None),
+    };
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
+    let tag_ok = t.is_none_or(|t| {
+        !t.is_empty()
+            && t.len() <= 128
+            && !t.starts_with(['.', '-'])
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    });
+    if !name_ok || !tag_ok {
+        return Err(format!(
+            "--tag {tag} is not a valid image name: use name[:tag] with a lower-case name and a \
+             tag of letters, digits, _ . -"
+        ));
+    }
+    Ok(())
+}
+
+/// For callers that want `anyhow`: the same checks as the flags'.
+pub fn check(r: std::result::Result<(), String>) -> Result<()> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) => bail!(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    fn parsed(s: &str) -> Command {
+        parse(&args(s)).unwrap()
+    }
+
+    #[test]
+    fn rpm_flags_parse() {
+        let Command::Rpm(f) = parsed(
+            "rpm --native --source tests/fixtures/mini-asterisk -q --out=o --jobs 3 --rpm-version 1.2",
+        ) else {
+            panic!("not rpm");
+        };
+        assert_eq!(f.place, Where::Native);
+        assert!(f.quiet && !f.nodeps);
+        assert_eq!(f.source.unwrap(), "tests/fixtures/mini-asterisk");
+        assert_eq!(f.out.unwrap(), "o");
+        assert_eq!(f.jobs, Some(3));
+        assert_eq!(f.rpm_version.as_deref(), Some("1.2"));
+        let Command::Rpm(f) = parsed("rpm") else {
+            panic!("not rpm");
+        };
+        assert_eq!(f.place, Where::Auto);
+    }
+
+    #[test]
+    fn bad_command_lines_are_one_line_usage_errors() {
+        let cases = [
+            ("bogus", "bogus"),
+            ("rpm --bogus", "--bogus"),
+            ("rpm -z", "-z"),
+            ("rpm --source", "--source"),
+            ("rpm --source=", "--source needs a non-empty path"),
+            (
+                "rpm --jobs 0",
+                "--jobs takes a whole number from 1 to 1024, not '0'",
+            ),
+            ("rpm --jobs 99999", "from 1 to 1024"),
+            ("rpm --native --container", "--container"),
+            ("rpm extra", "extra"),
+            ("rpm --native --native", "--native"),
+            ("image --tag Bad:x", "not a valid image name"),
+            (
+                "image --rtp-ports 10001-10000",
+                "--rtp-ports takes FIRST-LAST",
+            ),
+            ("image --rtp-ports 100-200", "--rtp-ports takes FIRST-LAST"),
+            ("image --rtp-ports 10000-30000", "at most 10001"),
+            ("smoke --timeout 0", "--timeout takes a whole number"),
+            ("smoke --native", "--native"),
+            ("smoke --tag a --tag b", "--tag"),
+        ];
+        for (line, want) in cases {
+            let err = parse(&args(line)).unwrap_err();
+            eprintln!("{line:<40} {err}");
+            assert!(
+                err.downcast_ref::<Usage>().is_some(),
+                "{line}: not a usage error"
+            );
+            let err = err.to_string();
+            assert!(err.contains(want), "{line}: {err}");
+            assert!(!err.contains('\n'), "{line}: {err}");
+        }
+        assert_eq!(rtp_ports("10000-20000").unwrap(), (10000, 20000));
+    }
+
+    #[test]
+    fn image_and_smoke_flags_parse() {
+        let Command::Image(f) =
+            parsed("image --native --tag a:1 --tag a:dev --runtime-base base:9 --base-image b:9")
+        else {
+            panic!("not image");
+        };
+        assert_eq!(f.rpm.place, Where::Native);
+        assert_eq!(f.tags, ["a:1", "a:dev"]);
+        assert_eq!(f.runtime_base.as_deref(), Some("base:9"));
+        assert_eq!(f.rpm.base_image.as_deref(), Some("b:9"));
+        assert_eq!(f.rtp_ports, DEFAULT_RTP_PORTS);
+        let Command::Smoke(s) = parsed("smoke --tag x:1 --timeout 5") else {
+            panic!("not smoke");
+        };
+        assert_eq!((s.tag.as_deref(), s.timeout_secs), (Some("x:1"), 5));
+    }
+
+    #[test]
+    fn help_and_version_are_the_manual() {
+        for line in [
+            "",
+            "--help",
+            "rpm --help",
+            "image --help",
+            "smoke --help",
+            "--version",
+        ] {
+            assert!(matches!(parsed(line), Command::Print(_)), "{line}");
+        }
+        let Command::Print(main) = parsed("--help") else {
+            unreachable!()
+        };
+        for name in ["rpm", "image", "smoke", "Usage: cargo xtask"] {
+            assert!(main.contains(name), "{name}:\n{main}");
+        }
+        let Command::Print(rpm) = parsed("rpm --help") else {
+            unreachable!()
+        };
+        let Command::Print(image) = parsed("image --help") else {
+            unreachable!()
+        };
+        for flag in [
+            "--native",
+            "--container",
+            "--source",
+            "--out",
+            "--jobs",
+            "--dry-run",
+            "--quiet",
+        ] {
+            assert!(rpm.contains(flag) && image.contains(flag), "{flag}:\n{rpm}");
+        }
+        assert!(
+            image.contains("--runtime-base") && image.contains("--rtp-ports"),
+            "{image}"
+        );
+        let Command::Print(version) = parsed("--version") else {
+            unreachable!()
+        };
+        assert!(version.contains(env!("CARGO_PKG_VERSION")), "{version}");
+    }
+}

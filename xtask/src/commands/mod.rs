@@ -1,0 +1,5 @@
+//! The commands: each a short sequence of the stages, none a library for another.
+
+pub mod image;
+pub mod rpm;
+pub mod smoke;

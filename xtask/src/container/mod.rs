@@ -1,0 +1,5 @@
+//! The container engine and what runs on it after the build: the runtime image, the smoke test.
+
+pub mod engine;
+pub mod image;
+pub mod smoke;

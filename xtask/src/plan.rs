@@ -1,0 +1,359 @@
+//! Flags and this machine resolved, once, into the plan every stage follows.
+//!
+//! The only reader of the raw flags: where the build runs (and why), whether BuildRequires are
+//! checked, ccache, jobs, the output, work and download-cache directories, the version
+//! overrides, dry run and verbosity (as the `Shell` that makes every command). `--verbose`
+//! prints the plan. The decisions themselves are pure functions with table tests.
+
+use anyhow::{bail, Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::cli::{RpmFlags, Where};
+use crate::container::engine::Engine;
+use crate::exec::Shell;
+use crate::Workspace;
+
+/// The install hint for a missing rpmbuild, per distribution.
+pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
+    dnf install rpm-build; Debian/Ubuntu: apt-get install rpm; openSUSE: zypper install rpm-build; \
+    Arch: pacman -S rpm-tools)";
+/// The default base of the builder: see contrib/docker/Dockerfile.builder for why.
+pub const DEFAULT_BASE_IMAGE: &str = "docker.io/library/almalinux:9";
+
+/// Where rpmbuild runs, with what it needs there.
+#[derive(Debug, Clone)]
+pub enum Place {
+    Native {
+        rpmbuild: Utf8PathBuf,
+        nodeps: bool,
+        /// Said when the xtask, not the user, turned `--nodeps` on.
+        nodeps_note: Option<&'static str>,
+    },
+    Container {
+        engine: Engine,
+        base_image: String,
+        rebuild_builder: bool,
+        ccache: bool,
+        nodeps: bool,
+    },
+}
+
+/// How rpmbuild's output reaches the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Every line.
+    Stream,
+    /// One line per phase (`-q`).
+    Phases,
+}
+
+/// Everything a build does, decided.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub sh: Shell,
+    pub source: Option<Utf8PathBuf>,
+    pub spec: Option<Utf8PathBuf>,
+    pub out: Utf8PathBuf,
+    /// rpmbuild's directories: under the target directory, reset by every build.
+    pub work: Utf8PathBuf,
+    pub download_cache: Option<Utf8PathBuf>,
+    pub rpm_version: Option<String>,
+    pub rpm_release: Option<String>,
+    pub jobs: Option<u32>,
+    pub output: Output,
+    /// Where a build would run, or why none can: `image` needs it only when its RPMs are stale.
+    pub place: std::result::Result<Place, String>,
+}
+
+/// What the flags and the machine allow, in the order the README gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    Native,
+    Container,
+}
+
+/// `--native`, `--container`, or (neither) the container when an engine answers, else native
+/// when rpmbuild exists. `engine` is None when no engine is installed, else whether it answers.
+pub fn choose(
+    wanted: Where,
+    engine: Option<std::result::Result<(), String>>,
+    rpmbuild_found: bool,
+) -> std::result::Result<Choice, String> {
+    match wanted {
+        Where::Native if rpmbuild_found => Ok(Choice::Native),
+        Where::Native => Err(format!(
+            "{RPMBUILD_HINT}, or build in a container (drop --native)"
+        )),
+        Where::Container => match engine {
+            Some(Ok(())) => Ok(Choice::Container),
+            Some(Err(why)) => Err(why),
+            None => Err(
+                "no container engine: install docker or podman, name one with --engine \
+                 or CONTAINER_ENGINE, or build with --native"
+                    .into(),
+            ),
+        },
+        Where::Auto => match engine {
+            Some(Ok(())) => Ok(Choice::Container),
+            _ if rpmbuild_found => Ok(Choice::Native),
+            Some(Err(why)) => Err(format!(
+                "{why}; rpmbuild is not installed either, so --native cannot stand in"
+            )),
+            None => Err(
+                "nothing to build with: install docker or podman (cargo xtask rpm then \
+                 builds in a container) or rpmbuild (then --native; Debian/Ubuntu: apt-get \
+                 install rpm; Fedora/EL: dnf install rpm-build)"
+                    .into(),
+            ),
+        },
+    }
+}
+
+/// Whether to pass `--nodeps` to a native rpmbuild, and a note when the xtask decided it.
+pub fn decide_nodeps(flag: bool, rpmdb_knows_host: bool) -> (bool, Option<&'static str>) {
+    match (flag, rpmdb_knows_host) {
+        (true, _) => (true, None),
+        (false, true) => (false, None),
+        (false, false) => (
+            true,
+            Some(
+                "this host's packages are not in the rpm database (a Debian-family host?): \
+                 BuildRequires are not checked (--nodeps)",
+            ),
+        ),
+    }
+}
+
+impl Plan {
+    /// Resolves `rpm`'s flags (also `image`'s) on this machine.
+    pub fn resolve(flags: &RpmFlags, ws: &Workspace) -> Result<Plan> {
+        let sh = Shell {
+            dry_run: flags.dry_run,
+            verbose: flags.verbose,
+        };
+        let out = match &flags.out {
+            Some(dir) => absolute(dir)?,
+            None => ws.target.join("rpm"),
+        };
+        let plan = Plan {
+            sh,
+            source: flags.source.clone(),
+            spec: flags.spec.clone(),
+            out,
+            work: ws.target.join("xtask/rpm-work"),
+            download_cache: download_cache(flags.download_cache.as_deref())?,
+            rpm_version: flags.rpm_version.clone(),
+            rpm_release: flags.rpm_release.clone(),
+            jobs: flags.jobs,
+            output: if flags.quiet {
+                Output::Phases
+            } else {
+                Output::Stream
+            },
+            place: place(sh, flags),
+        };
+        if flags.verbose {
+            eprint!("{}", plan.describe());
+        }
+        Ok(plan)
+    }
+
+    /// The plan in a few lines, for `--verbose`.
+    pub fn describe(&self) -> String {
+        let place = match &self.place {
+            Ok(Place::Native {
+                rpmbuild, nodeps, ..
+            }) => format!("this host ({rpmbuild}), BuildRequires checked: {}", !nodeps),
+            Ok(Place::Container {
+                engine,
+                base_image,
+                rebuild_builder,
+                ccache,
+                nodeps,
+            }) => format!(
+                "a container ({}), builder from {base_image}{}, ccache: {ccache}, BuildRequires checked: {}",
+                engine.program,
+                if *rebuild_builder { " (rebuilt)" } else { "" },
+                !nodeps
+            ),
+            Err(why) => format!("nowhere: {why}"),
+        };
+        let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
+        format!(
+            "plan:\n  build in   {place}\n  outputs    {}\n  work       {}\n  downloads  {}\n  \
+             jobs       {}\n  version    {} / release {}\n  output     {:?}, dry run: {}\n",
+            self.out,
+            self.work,
+            self.download_cache
+                .as_ref()
+                .map_or("none".to_string(), |d| d.to_string()),
+            self.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
+            or_default(&self.rpm_version),
+            or_default(&self.rpm_release),
+            self.output,
+            self.sh.dry_run
+        )
+    }
+
+    /// Where the build runs, or the reason it cannot, as an error.
+    pub fn place(&self) -> Result<&Place> {
+        self.place.as_ref().map_err(|why| anyhow::anyhow!("{why}"))
+    }
+}
+
+fn place(sh: Shell, flags: &RpmFlags) -> std::result::Result<Place, String> {
+    let rpmbuild = which::which("rpmbuild")
+        .ok()
+        .and_then(|p| Utf8PathBuf::try_from(p).ok());
+    let engine = match flags.place {
+        Where::Native => None,
+        _ => Engine::find(sh, flags.engine.as_deref()),
+    };
+    let answers = engine
+        .as_ref()
+        .map(|e| e.check().map_err(|err| format!("{err:#}")));
+    let choice = choose(flags.place, answers.clone(), rpmbuild.is_some())?;
+    match (choice, engine, rpmbuild) {
+        (Choice::Container, Some(engine), _) => Ok(Place::Container {
+            engine,
+            base_image: flags
+                .base_image
+                .clone()
+                .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string()),
+            rebuild_builder: flags.rebuild_builder,
+            ccache: !flags.no_ccache,
+            nodeps: flags.nodeps,
+        }),
+        (Choice::Native, _, Some(rpmbuild)) => {
+            if let Some(Err(why)) = answers {
+                eprintln!("note: {why}; building with this host's rpmbuild");
+            }
+            let (nodeps, nodeps_note) = decide_nodeps(flags.nodeps, host_rpmdb_knows_shell(sh));
+            Ok(Place::Native {
+                rpmbuild,
+                nodeps,
+                nodeps_note,
+            })
+        }
+        _ => Err(RPMBUILD_HINT.into()),
+    }
+}
+
+/// Whether rpm's database knows what provides /bin/sh: false on hosts whose packages are not
+/// RPMs, where every BuildRequires would be reported missing.
+fn host_rpmdb_knows_shell(sh: Shell) -> bool {
+    sh.cmd("rpm")
+        .args(["-q", "--whatprovides", "/bin/sh"])
+        .read_optional()
+        .map(|answer| answer.is_some())
+        .unwrap_or(false)
+}
+
+/// `--download-cache DIR` must exist; the default is used only when it does.
+fn download_cache(given: Option<&Utf8Path>) -> Result<Option<Utf8PathBuf>> {
+    if let Some(dir) = given {
+        if !dir.is_dir() {
+            bail!("the download cache {dir} is not a directory: create it and put the third-party tarballs there");
+        }
+        return Ok(Some(absolute(dir)?));
+    }
+    let base = std::env::var("XDG_CACHE_HOME")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(Utf8PathBuf::from)
+        .or_else(|| {
+            std::env::var("HOME")
+                .ok()
+                .map(|h| Utf8PathBuf::from(h).join(".cache"))
+        });
+    Ok(base
+        .map(|b| b.join("asterisk-xtask/downloads"))
+        .filter(|d| d.is_dir()))
+}
+
+/// `path` made absolute against the current directory.
+pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    let cwd = Utf8PathBuf::try_from(cwd).context("the current directory is not UTF-8")?;
+    Ok(cwd.join(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_the_build_runs() {
+        let up = || Some(Ok(()));
+        let down = || {
+            Some(Err(
+                "the container engine docker does not answer".to_string()
+            ))
+        };
+        let ok = [
+            ((Where::Native, None, true), Choice::Native),
+            ((Where::Container, up(), false), Choice::Container),
+            ((Where::Auto, up(), true), Choice::Container),
+            ((Where::Auto, down(), true), Choice::Native),
+            ((Where::Auto, None, true), Choice::Native),
+        ];
+        for ((wanted, engine, rpmbuild), want) in ok {
+            assert_eq!(choose(wanted, engine, rpmbuild).unwrap(), want);
+        }
+        let bad = [
+            ((Where::Native, up(), false), "apt-get install rpm"),
+            ((Where::Container, down(), true), "does not answer"),
+            ((Where::Container, None, true), "no container engine"),
+            (
+                (Where::Auto, down(), false),
+                "rpmbuild is not installed either",
+            ),
+            ((Where::Auto, None, false), "install docker or podman"),
+        ];
+        for ((wanted, engine, rpmbuild), want) in bad {
+            let err = choose(wanted, engine, rpmbuild).unwrap_err();
+            assert!(err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn nodeps_decision() {
+        assert_eq!(decide_nodeps(true, true), (true, None));
+        assert_eq!(decide_nodeps(false, true), (false, None));
+        let (on, note) = decide_nodeps(false, false);
+        assert!(on && note.is_some());
+    }
+
+    #[test]
+    fn the_plan_reads_as_lines() {
+        let plan = Plan {
+            sh: Shell::default(),
+            source: None,
+            spec: None,
+            out: "/t/rpm".into(),
+            work: "/t/xtask/rpm-work".into(),
+            download_cache: None,
+            rpm_version: None,
+            rpm_release: Some("7".into()),
+            jobs: Some(2),
+            output: Output::Phases,
+            place: Ok(Place::Native {
+                rpmbuild: "/usr/bin/rpmbuild".into(),
+                nodeps: true,
+                nodeps_note: None,
+            }),
+        };
+        let text = plan.describe();
+        for want in [
+            "build in   this host (/usr/bin/rpmbuild), BuildRequires checked: false",
+            "outputs    /t/rpm",
+            "jobs       2",
+            "version    derived / release 7",
+        ] {
+            assert!(text.contains(want), "{want}:\n{text}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! What is packed and what it is called: the tree, its files, its version and date, the archive.
+
+pub mod archive;
+pub mod date;
+pub mod fileset;
+pub mod pack;
+pub mod rpm_version;
+pub mod tree;
+pub mod version;

@@ -1,0 +1,139 @@
+//! The pack stage: tree, files, version and date become the deterministic source archive.
+
+use anyhow::{bail, Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::rpm_version::{self, RpmVersion};
+use super::tree::{Tree, TreeKind};
+use super::{archive, date, fileset, version};
+use crate::exec::interrupt;
+use crate::plan::Plan;
+use crate::report::{human_size, PhaseTimer};
+use crate::{sha256, Workspace};
+
+/// The tree packed into its source archive, with what it is called and when it was made.
+pub struct Packed {
+    pub out: Utf8PathBuf,
+    pub work: Utf8PathBuf,
+    pub asterisk_version: String,
+    pub rpm: RpmVersion,
+    pub source_date: i64,
+    pub revision: String,
+    pub stem: String,
+    pub archive_name: String,
+    pub archive_path: Utf8PathBuf,
+    /// Empty in a dry run, which writes no archive.
+    pub archive_sha256: String,
+}
+
+/// Computes the tree's version and writes its archive into the plan's work directory.
+pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) -> Result<Packed> {
+    let out = plan.out.clone();
+
+    // What goes in, and what it is called.
+    let files = fileset::collect(tree, &[ws.target.clone(), out.clone()])?;
+    for warning in &files.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let head = tree.head()?;
+    let facts = tree.version_facts(files.tracked_changes)?;
+    let asterisk_version = version::asterisk_version(&facts);
+    if asterisk_version == version::UNKNOWN_VERSION && plan.rpm_version.is_none() {
+        bail!("{}", tree.why_unknown());
+    }
+    let changed: std::collections::HashSet<&str> =
+        files.changed.iter().map(String::as_str).collect();
+    let changed_mtimes: Vec<(&str, i64)> = files
+        .entries
+        .iter()
+        .filter(|e| changed.contains(e.path.as_str()))
+        .map(|e| (e.path.as_str(), e.mtime))
+        .collect();
+    let date = date::source_date(
+        std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
+        head.as_ref().map(|h| h.commit_time),
+        files.differs,
+        &changed_mtimes,
+        date::now_epoch(),
+    )?;
+    if let Some(note) = &date.note {
+        eprintln!("warning: {note}");
+    }
+    let source_date = date.epoch;
+    let dirty = tree.kind == TreeKind::Git && files.differs;
+    let snapshot = match &head {
+        Some(h) if facts.dot_version.is_none() && asterisk_version.starts_with("GIT-") => {
+            Some(tree.snapshot(h, version::mainline_branch(&facts))?)
+        }
+        _ => None,
+    };
+    let derived = rpm_version::resolve_rpm_version(
+        &asterisk_version,
+        snapshot.as_ref(),
+        dirty.then(|| version::utc_stamp(source_date).1),
+        plan.rpm_version.as_deref(),
+        plan.rpm_release.as_deref(),
+    )?;
+    let rpm = derived.rpm;
+    eprintln!(
+        "version: {asterisk_version} -> asterisk-{}-{}{}",
+        rpm.version,
+        rpm.release,
+        if dirty { " (uncommitted changes)" } else { "" }
+    );
+    if !derived.basis.is_empty() {
+        eprintln!("  based on: {}", derived.basis);
+    }
+    for note in &derived.notes {
+        eprintln!("note: {note}");
+    }
+    let revision = match &head {
+        Some(h) => format!("{}{}", h.commit, if dirty { "-dirty" } else { "" }),
+        None => String::new(),
+    };
+
+    // The archive.
+    let work = plan.work.clone();
+    let stem = version::archive_stem(&asterisk_version);
+    let archive_name = format!("{stem}.tar.gz");
+    let archive_path = work.join("SOURCES").join(&archive_name);
+    let members = archive::members(
+        &files.entries,
+        &[(".version", format!("{asterisk_version}\n").into_bytes())],
+    );
+    let mut archive_sha256 = String::new();
+    if plan.sh.dry_run {
+        eprintln!(
+            "would write {archive_path} ({} entries, mtime {source_date})",
+            members.len()
+        );
+    } else {
+        archive::write(&tree.root, &members, &stem, source_date, &archive_path)?;
+        archive_sha256 = sha256::of_file(&archive_path)?;
+        eprintln!(
+            "archive: {archive_name} ({} files, {})",
+            files.entries.len() + 1,
+            human_size(file_size(&archive_path)?)
+        );
+    }
+    timer.end("archive");
+    interrupt::check()?;
+    Ok(Packed {
+        out,
+        work,
+        asterisk_version,
+        rpm,
+        source_date,
+        revision,
+        stem,
+        archive_name,
+        archive_path,
+        archive_sha256,
+    })
+}
+
+fn file_size(path: &Utf8Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading {path}"))?
+        .len())
+}

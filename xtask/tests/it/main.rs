@@ -1,0 +1,11 @@
+//! The end-to-end tests, one binary: the real xtask, rpmbuild, container engine, git and rpm on
+//! copies of the sample tree. `support` holds what every module shares.
+
+mod adversarial;
+mod image_smoke;
+mod overlay;
+mod podman;
+mod rpm_container;
+mod rpm_errors;
+mod rpm_native;
+mod support;
