@@ -109,12 +109,22 @@ pub fn choose(
     }
 }
 
-/// Whether to pass `--nodeps` to a native rpmbuild, and a note when the xtask decided it.
-pub fn decide_nodeps(flag: bool, rpmdb_knows_host: bool) -> (bool, Option<&'static str>) {
-    match (flag, rpmdb_knows_host) {
+/// What the host's rpm database knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostRpmdb {
+    /// The host's packages are RPMs: BuildRequires can be checked.
+    KnowsHostPackages,
+    /// A Debian-family host: every BuildRequires would be reported missing.
+    Foreign,
+}
+
+/// Whether to pass `--nodeps` to a native rpmbuild (`asked`: the flag), and a note when the
+/// xtask decided it.
+pub fn decide_nodeps(asked: bool, host: HostRpmdb) -> (bool, Option<&'static str>) {
+    match (asked, host) {
         (true, _) => (true, None),
-        (false, true) => (false, None),
-        (false, false) => (
+        (false, HostRpmdb::KnowsHostPackages) => (false, None),
+        (false, HostRpmdb::Foreign) => (
             true,
             Some(
                 "this host's packages are not in the rpm database (a Debian-family host?): \
@@ -228,7 +238,7 @@ fn place(sh: Shell, flags: &RpmFlags) -> std::result::Result<Place, String> {
             if let Some(Err(why)) = answers {
                 eprintln!("note: {why}; building with this host's rpmbuild");
             }
-            let (nodeps, nodeps_note) = decide_nodeps(flags.nodeps, host_rpmdb_knows_shell(sh));
+            let (nodeps, nodeps_note) = decide_nodeps(flags.nodeps, host_rpmdb(sh));
             Ok(Place::Native {
                 rpmbuild,
                 nodeps,
@@ -239,14 +249,19 @@ fn place(sh: Shell, flags: &RpmFlags) -> std::result::Result<Place, String> {
     }
 }
 
-/// Whether rpm's database knows what provides /bin/sh: false on hosts whose packages are not
-/// RPMs, where every BuildRequires would be reported missing.
-fn host_rpmdb_knows_shell(sh: Shell) -> bool {
-    sh.cmd("rpm")
+/// Whether rpm's database knows what provides /bin/sh: it does not on hosts whose packages are
+/// not RPMs.
+fn host_rpmdb(sh: Shell) -> HostRpmdb {
+    let knows = sh
+        .cmd("rpm")
         .args(["-q", "--whatprovides", "/bin/sh"])
         .read_optional()
-        .map(|answer| answer.is_some())
-        .unwrap_or(false)
+        .is_ok_and(|answer| answer.is_some());
+    if knows {
+        HostRpmdb::KnowsHostPackages
+    } else {
+        HostRpmdb::Foreign
+    }
 }
 
 /// `--download-cache DIR` must exist; the default is used only when it does.
@@ -321,9 +336,11 @@ mod tests {
 
     #[test]
     fn nodeps_decision() {
-        assert_eq!(decide_nodeps(true, true), (true, None));
-        assert_eq!(decide_nodeps(false, true), (false, None));
-        let (on, note) = decide_nodeps(false, false);
+        use HostRpmdb::*;
+        assert_eq!(decide_nodeps(true, KnowsHostPackages), (true, None));
+        assert_eq!(decide_nodeps(true, Foreign), (true, None));
+        assert_eq!(decide_nodeps(false, KnowsHostPackages), (false, None));
+        let (on, note) = decide_nodeps(false, Foreign);
         assert!(on && note.is_some());
     }
 

@@ -47,26 +47,28 @@ pub fn builder_tag(dockerfile: &[u8], build_requires: &[String], base_id: &str) 
 
 /// The image's passwd with a line for `uid` when it has none.
 pub fn passwd_with(passwd: &str, uid: u32, gid: u32) -> String {
-    let known = passwd
-        .lines()
-        .any(|l| l.split(':').nth(2) == Some(&uid.to_string()));
-    let mut out = passwd.trim_end_matches('\n').to_string();
-    out.push('\n');
-    if !known {
-        out.push_str(&format!("xtask:x:{uid}:{gid}:cargo xtask:{HOME}:/bin/sh\n"));
-    }
-    out
+    with_entry(
+        passwd,
+        uid,
+        &format!("xtask:x:{uid}:{gid}:cargo xtask:{HOME}:/bin/sh"),
+    )
 }
 
 /// The image's group file with a line for `gid` when it has none.
 pub fn group_with(group: &str, gid: u32) -> String {
-    let known = group
+    with_entry(group, gid, &format!("xtask:x:{gid}:"))
+}
+
+/// A passwd-style file (the id in the third field) with `line` added when no line has `id`.
+fn with_entry(file: &str, id: u32, line: &str) -> String {
+    let known = file
         .lines()
-        .any(|l| l.split(':').nth(2) == Some(&gid.to_string()));
-    let mut out = group.trim_end_matches('\n').to_string();
+        .any(|l| l.split(':').nth(2) == Some(&id.to_string()));
+    let mut out = file.trim_end_matches('\n').to_string();
     out.push('\n');
     if !known {
-        out.push_str(&format!("xtask:x:{gid}:\n"));
+        out.push_str(line);
+        out.push('\n');
     }
     out
 }

@@ -3,6 +3,7 @@
 
 pub mod builder;
 pub mod container;
+pub mod earlier;
 pub mod manifest;
 pub mod outputs;
 pub mod publish;

@@ -39,13 +39,24 @@ pub struct Located {
     pub origin: Origin,
 }
 
-/// The spec to use, given which candidates exist.
-pub fn choose(given: bool, tree_has: bool, xtask_has: bool) -> Option<Origin> {
-    match (given, tree_has, xtask_has) {
-        (true, _, _) => Some(Origin::Given),
-        (false, true, _) => Some(Origin::Tree),
-        (false, false, true) => Some(Origin::Xtask),
-        (false, false, false) => None,
+/// Which candidates for a packaging file exist.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Candidates {
+    pub given: bool,
+    pub in_tree: bool,
+    pub beside_xtask: bool,
+}
+
+/// The file to use: the given one, else the tree's own, else the xtask's.
+pub fn choose(c: Candidates) -> Option<Origin> {
+    if c.given {
+        Some(Origin::Given)
+    } else if c.in_tree {
+        Some(Origin::Tree)
+    } else if c.beside_xtask {
+        Some(Origin::Xtask)
+    } else {
+        None
     }
 }
 
@@ -77,7 +88,12 @@ pub fn locate_file(
     }
     let in_tree = tree.join(rel);
     let beside = xtask_root.join(rel);
-    let (path, origin) = match choose(given.is_some(), in_tree.is_file(), beside.is_file()) {
+    let candidates = Candidates {
+        given: given.is_some(),
+        in_tree: in_tree.is_file(),
+        beside_xtask: beside.is_file(),
+    };
+    let (path, origin) = match choose(candidates) {
         Some(Origin::Given) => (
             given.map(Utf8Path::to_owned).unwrap_or_default(),
             Origin::Given,
@@ -165,7 +181,12 @@ mod tests {
             ((false, false, false), None),
         ];
         for ((given, tree, xtask), want) in cases {
-            assert_eq!(choose(given, tree, xtask), want);
+            let c = Candidates {
+                given,
+                in_tree: tree,
+                beside_xtask: xtask,
+            };
+            assert_eq!(choose(c), want);
         }
     }
 

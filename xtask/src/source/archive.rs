@@ -80,16 +80,18 @@ impl std::io::Read for Interruptible {
     }
 }
 
-/// Writes `members` of `tree` under `top_dir/` into a gzip-compressed tar at `out`; on any
-/// failure (an interrupt included) no partial archive is left.
-pub fn write(
-    tree: &Utf8Path,
-    members: &BTreeMap<String, Member>,
-    top_dir: &str,
-    mtime: i64,
-    out: &Utf8Path,
-) -> Result<()> {
-    let result = write_all(tree, members, top_dir, mtime, out);
+/// What an archive holds: `members` of `tree`, under `top_dir/`, all dated `mtime`.
+pub struct Contents<'a> {
+    pub tree: &'a Utf8Path,
+    pub members: &'a BTreeMap<String, Member>,
+    pub top_dir: &'a str,
+    pub mtime: i64,
+}
+
+/// Writes the contents into a gzip-compressed tar at `out`; on any failure (an interrupt
+/// included) no partial archive is left.
+pub fn write(contents: &Contents, out: &Utf8Path) -> Result<()> {
+    let result = write_all(contents, out);
     if result.is_err() {
         let _ = std::fs::remove_file(out);
         crate::exec::interrupt::check()?;
@@ -97,13 +99,8 @@ pub fn write(
     result
 }
 
-fn write_all(
-    tree: &Utf8Path,
-    members: &BTreeMap<String, Member>,
-    top_dir: &str,
-    mtime: i64,
-    out: &Utf8Path,
-) -> Result<()> {
+fn write_all(c: &Contents, out: &Utf8Path) -> Result<()> {
+    let (tree, members, top_dir, mtime) = (c.tree, c.members, c.top_dir, c.mtime);
     let file = File::create(out).with_context(|| format!("creating {out}"))?;
     // No file name, mtime 0, OS "unknown": the header says nothing about when or where.
     let gz = GzBuilder::new().write(BufWriter::new(file), Compression::new(6));

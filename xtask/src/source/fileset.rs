@@ -1,19 +1,18 @@
-//! NAME
-//!     fileset: which paths of the tree go into the source archive.
+//! Which paths of the tree go into the source archive, and which differ from the commit.
 //!
-//! DESCRIPTION
-//!     In a git tree: every tracked file as it is in the working tree (deleted ones left out)
-//!     plus untracked files git does not ignore. In a plain tree: every file. Never `.git`, never
-//!     the target or output directory. Symlinks stay symlinks, exec bits are kept, and a name that
-//!     is not UTF-8 is an error. Also says which files differ from the commit, for the version's
-//!     dirty mark and the source date.
+//! In a git tree: every tracked file as it is in the working tree (deleted ones left out) plus
+//! untracked files git does not ignore. In a plain tree: every file. Never `.git`, never the
+//! target or output directory. Symlinks stay symlinks, exec bits are kept, and a name that is
+//! not UTF-8 is an error.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::status::parse_status;
 use super::tree::{Tree, TreeKind};
+use super::warnings::{warn_about_contents, warn_about_links};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {
@@ -84,58 +83,6 @@ pub fn split_names(bytes: &[u8]) -> Result<Vec<String>> {
             ),
         })
         .collect()
-}
-
-/// What `git status --porcelain=v1 -z` says, reduced to what packaging needs.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct StatusSummary {
-    /// Paths (relative to the repository) with content that differs from HEAD and still exists.
-    pub changed: Vec<String>,
-    /// Any line at all: modified, added, deleted, renamed or untracked.
-    pub any: bool,
-    /// Any change to a tracked file, staged or not: what makes `git describe --dirty` mark M.
-    pub tracked: bool,
-}
-
-/// Reads `git status --porcelain=v1 -z` run in a tree at `prefix` inside its repository:
-/// paths come back relative to the tree, and those `excluded` (the target or output
-/// directory, when inside the tree) count for nothing.
-/// A change to a submodule (one of `submodules`) marks the tree's version dirty, as make_version
-/// does, but is no change to the archive, which leaves submodules out.
-pub fn parse_status(
-    bytes: &[u8],
-    prefix: &str,
-    excluded: &[String],
-    submodules: &[String],
-) -> Result<StatusSummary> {
-    let names = split_names(bytes)?;
-    let mut summary = StatusSummary::default();
-    let mut fields = names.into_iter();
-    while let Some(field) = fields.next() {
-        if field.len() < 4 {
-            bail!("unexpected `git status` line {field:?}");
-        }
-        let (code, path) = field.split_at(3);
-        // A rename or copy carries its source path as the next field.
-        if code.starts_with('R') || code.starts_with('C') {
-            fields.next();
-        }
-        let Some(path) = path.strip_prefix(prefix) else {
-            continue;
-        };
-        if is_excluded(path.trim_end_matches('/'), excluded) {
-            continue;
-        }
-        summary.tracked |= code != "?? ";
-        if submodules.iter().any(|m| m == path.trim_end_matches('/')) {
-            continue;
-        }
-        summary.any = true;
-        if !code.contains('D') {
-            summary.changed.push(path.to_string());
-        }
-    }
-    Ok(summary)
 }
 
 fn collect_git(tree: &Tree, excluded: &[String]) -> Result<FileSet> {
@@ -244,89 +191,6 @@ fn collect_plain(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
     Ok(set)
 }
 
-/// Warnings about what is packed as it is but is probably not meant: links that point out of
-/// the tree, and (among the files that differ from the commit) unfinished merges.
-fn warn_about_contents(root: &Utf8Path, set: &mut FileSet) {
-    warn_about_links(set);
-    let changed: std::collections::HashSet<&str> = set.changed.iter().map(String::as_str).collect();
-    let mut conflicted = Vec::new();
-    for entry in &set.entries {
-        if !changed.contains(entry.path.as_str()) || !matches!(entry.kind, EntryKind::File { .. }) {
-            continue;
-        }
-        let abs = root.join(&entry.path);
-        let small = std::fs::metadata(&abs)
-            .map(|m| m.len() <= 8 << 20)
-            .unwrap_or(false);
-        if let Some(line) = small
-            .then(|| std::fs::read(&abs).ok())
-            .flatten()
-            .and_then(|bytes| conflict_marker_line(&bytes))
-        {
-            conflicted.push(format!("{}:{line}", entry.path));
-        }
-    }
-    if !conflicted.is_empty() {
-        set.warnings.push(format!(
-            "merge conflict markers in {}: they are packed as they are; finish the merge first",
-            conflicted.join(", ")
-        ));
-    }
-}
-
-fn warn_about_links(set: &mut FileSet) {
-    for entry in &set.entries {
-        if let EntryKind::Symlink { target } = &entry.kind {
-            if escapes_tree(&entry.path, target) {
-                set.warnings.push(format!(
-                    "the link {} points out of the tree ({target}): the archive keeps the link, \
-                     not what it points to",
-                    entry.path
-                ));
-            }
-        }
-    }
-}
-
-/// Whether a link at `path` (relative to the tree) to `target` leads out of the tree.
-pub fn escapes_tree(path: &str, target: &str) -> bool {
-    if target.starts_with('/') {
-        return true;
-    }
-    let mut depth = path.matches('/').count() as i64;
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                depth -= 1;
-                if depth < 0 {
-                    return true;
-                }
-            }
-            _ => depth += 1,
-        }
-    }
-    false
-}
-
-/// The line (1-based) where a merge conflict starts: `<<<<<<< ` followed later by `=======`
-/// and `>>>>>>> ` at the start of lines.
-pub fn conflict_marker_line(text: &[u8]) -> Option<usize> {
-    let mut start = None;
-    let mut middle = false;
-    for (n, line) in text.split(|b| *b == b'\n').enumerate() {
-        if line.starts_with(b"<<<<<<< ") || line == b"<<<<<<<" {
-            start = Some(n + 1);
-            middle = false;
-        } else if start.is_some() && line.starts_with(b"=======") {
-            middle = true;
-        } else if middle && (line.starts_with(b">>>>>>> ") || line == b">>>>>>>") {
-            return start;
-        }
-    }
-    None
-}
-
 /// Up to three paths that show a configured or built tree.
 pub fn build_outputs<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     paths
@@ -418,103 +282,6 @@ mod tests {
         );
         let err = split_names(b"ok\0bad\xff\0").unwrap_err().to_string();
         assert!(err.contains("not UTF-8") && err.contains("bad"), "{err}");
-    }
-
-    #[test]
-    fn status_lines() {
-        let cases: [(&[u8], StatusSummary); 5] = [
-            (b"", StatusSummary::default()),
-            (
-                b" M main/a.c\0?? new file.txt\0",
-                StatusSummary {
-                    changed: vec!["main/a.c".into(), "new file.txt".into()],
-                    any: true,
-                    tracked: true,
-                },
-            ),
-            (
-                b" D gone.c\0",
-                StatusSummary {
-                    changed: vec![],
-                    any: true,
-                    tracked: true,
-                },
-            ),
-            (
-                b"R  new.c\0old.c\0A  added.h\0",
-                StatusSummary {
-                    changed: vec!["new.c".into(), "added.h".into()],
-                    any: true,
-                    tracked: true,
-                },
-            ),
-            (
-                b"?? only-untracked\0",
-                StatusSummary {
-                    changed: vec!["only-untracked".into()],
-                    any: true,
-                    tracked: false,
-                },
-            ),
-        ];
-        for (input, want) in cases {
-            assert_eq!(
-                parse_status(input, "", &[], &[]).unwrap(),
-                want,
-                "{input:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn status_of_a_tree_inside_its_repository() {
-        let input = b" M sub/tree/a.c\0?? sub/tree/target/\0?? sub/tree/new.txt\0 M other/b.c\0";
-        let got = parse_status(input, "sub/tree/", &["target".to_string()], &[]).unwrap();
-        assert_eq!(got.changed, ["a.c", "new.txt"]);
-        // Only the target directory untracked: the tree is as committed.
-        let clean = parse_status(b"?? target/\0", "", &["target".to_string()], &[]).unwrap();
-        assert_eq!(clean, StatusSummary::default());
-        // A dirty submodule: make_version's M, but nothing packed changed.
-        let sub = parse_status(
-            b" M third-party/sub\0",
-            "",
-            &[],
-            &["third-party/sub".to_string()],
-        )
-        .unwrap();
-        assert_eq!(
-            sub,
-            StatusSummary {
-                changed: vec![],
-                any: false,
-                tracked: true
-            }
-        );
-    }
-
-    #[test]
-    fn links_out_of_the_tree() {
-        let cases = [
-            ("apps/app_voicemail_imap.c", "app_voicemail.c", false),
-            ("a/b/c", "../../x", false),
-            ("a/b/c", "../../../x", true),
-            ("top", "../x", true),
-            ("top", "/etc/passwd", true),
-            ("a/b", "./c/../../d", false),
-            ("a/b", "c/../../../d", true),
-        ];
-        for (path, target, want) in cases {
-            assert_eq!(escapes_tree(path, target), want, "{path} -> {target}");
-        }
-    }
-
-    #[test]
-    fn conflict_markers() {
-        let merged = b"int a;\n<<<<<<< HEAD\nint b;\n=======\nint c;\n>>>>>>> topic\n";
-        assert_eq!(conflict_marker_line(merged), Some(2));
-        assert_eq!(conflict_marker_line(b"<<<<<<< only an opening\n"), None);
-        assert_eq!(conflict_marker_line(b"a\n=======\n>>>>>>> x\n"), None);
-        assert_eq!(conflict_marker_line(b"/* ======= */\n"), None);
     }
 
     #[test]

@@ -108,7 +108,13 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
             members.len()
         );
     } else {
-        archive::write(&tree.root, &members, &stem, source_date, &archive_path)?;
+        let contents = archive::Contents {
+            tree: &tree.root,
+            members: &members,
+            top_dir: &stem,
+            mtime: source_date,
+        };
+        archive::write(&contents, &archive_path)?;
         archive_sha256 = sha256::of_file(&archive_path)?;
         eprintln!(
             "archive: {archive_name} ({} files, {})",

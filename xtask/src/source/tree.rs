@@ -1,15 +1,13 @@
-//! NAME
-//!     tree: find and check the Asterisk tree to package.
+//! The Asterisk tree to package, found and checked, and what git knows about it.
 //!
-//! DESCRIPTION
-//!     The tree is the workspace root (the checkout the xtask lives in) unless `--source DIR`
-//!     names another. It must look like Asterisk: `configure.ac` whose `AC_INIT` names asterisk,
-//!     `build_tools/make_version` and `main/`. `kind` says whether git can list its files.
+//! The tree is the workspace root (the checkout the xtask lives in) unless `--source DIR` names
+//! another. It must look like Asterisk: `configure.ac` whose `AC_INIT` names asterisk,
+//! `build_tools/make_version` and `main/`. `kind` says whether git can list its files.
 
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::rpm_version::{Snapshot, Tag};
+use super::snapshot::{Snapshot, Tag};
 use super::version::UNKNOWN_VERSION;
 use crate::exec::{Cmd, Shell};
 

@@ -384,7 +384,8 @@ fn the_dirty_release_follows_what_is_packed() {
 
 #[test]
 fn rpm_versions_sort_under_rpm() {
-    use xtask::source::rpm_version::{rpm_version, Snapshot, Tag};
+    use xtask::source::rpm_version::rpm_version;
+    use xtask::source::snapshot::{Snapshot, Tag};
     let day = |d: i64| 1_785_000_000 + d * 86_400;
     let tags: Vec<Tag> = [
         ("20.5.0", 1),
@@ -491,8 +492,8 @@ fn rpm_versions_sort_under_rpm() {
         // The xtask's own comparison agrees with rpm's, Version first, then Release.
         let (va, ra) = pair[0].rsplit_once('-').unwrap();
         let (vb, rb) = pair[1].rsplit_once('-').unwrap();
-        let ours = xtask::source::rpm_version::rpmvercmp(va, vb)
-            .then_with(|| xtask::source::rpm_version::rpmvercmp(ra, rb));
+        let ours = xtask::source::vercmp::rpmvercmp(va, vb)
+            .then_with(|| xtask::source::vercmp::rpmvercmp(ra, rb));
         assert_eq!(ours, std::cmp::Ordering::Less, "{} < {}", pair[0], pair[1]);
     }
 }

@@ -4,7 +4,7 @@
 //! `--container`), and values are checked (ranges, tags, port ranges) before anything runs.
 //! What the flags mean on this machine is decided once, in `plan`.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use bpaf::{construct, long, short, OptionParser, ParseFailure, Parser};
 use camino::Utf8PathBuf;
 
@@ -80,8 +80,6 @@ impl std::error::Error for Usage {}
 pub const MAX_JOBS: u32 = 1024;
 /// Fifty calls' worth of RTP: enough to try a build, small enough for `docker run -P`.
 pub const DEFAULT_RTP_PORTS: (u16, u16) = (10000, 10099);
-/// The most ports `--rtp-ports` may name: each is a line in the image's config.
-const MAX_RTP_PORTS: u32 = 10_001;
 
 pub fn parse(args: &[String]) -> Result<Command> {
     let words: Vec<&str> = match args.len() {
@@ -312,197 +310,9 @@ fn smoke_flags() -> impl Parser<SmokeFlags> {
     })
 }
 
-fn jobs(v: &str) -> std::result::Result<u32, String> {
-    v.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=MAX_JOBS).contains(n))
-        .ok_or_else(|| format!("--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'"))
-}
+mod values;
 
-/// `FIRST-LAST`: at most 10,001 ports within 1024..=65535, FIRST below LAST.
-pub fn rtp_ports(v: &str) -> std::result::Result<(u16, u16), String> {
-    let parsed = v
-        .split_once('-')
-        .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
-    match parsed {
-        Some((first, last))
-            if first >= 1024 && first < last && u32::from(last - first) < MAX_RTP_PORTS =>
-        {
-            Ok((first, last))
-        }
-        _ => Err(format!(
-            "--rtp-ports takes FIRST-LAST, two ports from 1024 to 65535 with FIRST below LAST and \
-             at most {MAX_RTP_PORTS} ports, not '{v}'"
-        )),
-    }
-}
-
-/// A tag the engine will accept: `name[:tag]`, lower-case name.
-pub fn check_tag(tag: &str) -> std::result::Result<(), String> {
-    let (name, t) = match tag.rsplit_once(':') {
-        Some((n, t)) if !t.contains('/') => (n, Some(t)),
-        _ => (tag, None),
-    };
-    let name_ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
-    let tag_ok = t.is_none_or(|t| {
-        !t.is_empty()
-            && t.len() <= 128
-            && !t.starts_with(['.', '-'])
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-    });
-    if !name_ok || !tag_ok {
-        return Err(format!(
-            "--tag {tag} is not a valid image name: use name[:tag] with a lower-case name and a \
-             tag of letters, digits, _ . -"
-        ));
-    }
-    Ok(())
-}
-
-/// For callers that want `anyhow`: the same checks as the flags'.
-pub fn check(r: std::result::Result<(), String>) -> Result<()> {
-    match r {
-        Ok(()) => Ok(()),
-        Err(e) => bail!(e),
-    }
-}
+pub use values::{check_tag, jobs, rtp_ports};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_string).collect()
-    }
-
-    fn parsed(s: &str) -> Command {
-        parse(&args(s)).unwrap()
-    }
-
-    #[test]
-    fn rpm_flags_parse() {
-        let Command::Rpm(f) = parsed(
-            "rpm --native --source tests/fixtures/mini-asterisk -q --out=o --jobs 3 --rpm-version 1.2",
-        ) else {
-            panic!("not rpm");
-        };
-        assert_eq!(f.place, Where::Native);
-        assert!(f.quiet && !f.nodeps);
-        assert_eq!(f.source.unwrap(), "tests/fixtures/mini-asterisk");
-        assert_eq!(f.out.unwrap(), "o");
-        assert_eq!(f.jobs, Some(3));
-        assert_eq!(f.rpm_version.as_deref(), Some("1.2"));
-        let Command::Rpm(f) = parsed("rpm") else {
-            panic!("not rpm");
-        };
-        assert_eq!(f.place, Where::Auto);
-    }
-
-    #[test]
-    fn bad_command_lines_are_one_line_usage_errors() {
-        let cases = [
-            ("bogus", "bogus"),
-            ("rpm --bogus", "--bogus"),
-            ("rpm -z", "-z"),
-            ("rpm --source", "--source"),
-            ("rpm --source=", "--source needs a non-empty path"),
-            (
-                "rpm --jobs 0",
-                "--jobs takes a whole number from 1 to 1024, not '0'",
-            ),
-            ("rpm --jobs 99999", "from 1 to 1024"),
-            ("rpm --native --container", "--container"),
-            ("rpm extra", "extra"),
-            ("rpm --native --native", "--native"),
-            ("image --tag Bad:x", "not a valid image name"),
-            (
-                "image --rtp-ports 10001-10000",
-                "--rtp-ports takes FIRST-LAST",
-            ),
-            ("image --rtp-ports 100-200", "--rtp-ports takes FIRST-LAST"),
-            ("image --rtp-ports 10000-30000", "at most 10001"),
-            ("smoke --timeout 0", "--timeout takes a whole number"),
-            ("smoke --native", "--native"),
-            ("smoke --tag a --tag b", "--tag"),
-        ];
-        for (line, want) in cases {
-            let err = parse(&args(line)).unwrap_err();
-            eprintln!("{line:<40} {err}");
-            assert!(
-                err.downcast_ref::<Usage>().is_some(),
-                "{line}: not a usage error"
-            );
-            let err = err.to_string();
-            assert!(err.contains(want), "{line}: {err}");
-            assert!(!err.contains('\n'), "{line}: {err}");
-        }
-        assert_eq!(rtp_ports("10000-20000").unwrap(), (10000, 20000));
-    }
-
-    #[test]
-    fn image_and_smoke_flags_parse() {
-        let Command::Image(f) =
-            parsed("image --native --tag a:1 --tag a:dev --runtime-base base:9 --base-image b:9")
-        else {
-            panic!("not image");
-        };
-        assert_eq!(f.rpm.place, Where::Native);
-        assert_eq!(f.tags, ["a:1", "a:dev"]);
-        assert_eq!(f.runtime_base.as_deref(), Some("base:9"));
-        assert_eq!(f.rpm.base_image.as_deref(), Some("b:9"));
-        assert_eq!(f.rtp_ports, DEFAULT_RTP_PORTS);
-        let Command::Smoke(s) = parsed("smoke --tag x:1 --timeout 5") else {
-            panic!("not smoke");
-        };
-        assert_eq!((s.tag.as_deref(), s.timeout_secs), (Some("x:1"), 5));
-    }
-
-    #[test]
-    fn help_and_version_are_the_manual() {
-        for line in [
-            "",
-            "--help",
-            "rpm --help",
-            "image --help",
-            "smoke --help",
-            "--version",
-        ] {
-            assert!(matches!(parsed(line), Command::Print(_)), "{line}");
-        }
-        let Command::Print(main) = parsed("--help") else {
-            unreachable!()
-        };
-        for name in ["rpm", "image", "smoke", "Usage: cargo xtask"] {
-            assert!(main.contains(name), "{name}:\n{main}");
-        }
-        let Command::Print(rpm) = parsed("rpm --help") else {
-            unreachable!()
-        };
-        let Command::Print(image) = parsed("image --help") else {
-            unreachable!()
-        };
-        for flag in [
-            "--native",
-            "--container",
-            "--source",
-            "--out",
-            "--jobs",
-            "--dry-run",
-            "--quiet",
-        ] {
-            assert!(rpm.contains(flag) && image.contains(flag), "{flag}:\n{rpm}");
-        }
-        assert!(
-            image.contains("--runtime-base") && image.contains("--rtp-ports"),
-            "{image}"
-        );
-        let Command::Print(version) = parsed("--version") else {
-            unreachable!()
-        };
-        assert!(version.contains(env!("CARGO_PKG_VERSION")), "{version}");
-    }
-}
+mod tests;

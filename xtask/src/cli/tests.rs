@@ -1,0 +1,134 @@
+//! The command line as users type it, good and bad.
+
+use super::*;
+
+fn args(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+fn parsed(s: &str) -> Command {
+    parse(&args(s)).unwrap()
+}
+
+#[test]
+fn rpm_flags_parse() {
+    let Command::Rpm(f) = parsed(
+        "rpm --native --source tests/fixtures/mini-asterisk -q --out=o --jobs 3 --rpm-version 1.2",
+    ) else {
+        panic!("not rpm");
+    };
+    assert_eq!(f.place, Where::Native);
+    assert!(f.quiet && !f.nodeps);
+    assert_eq!(f.source.unwrap(), "tests/fixtures/mini-asterisk");
+    assert_eq!(f.out.unwrap(), "o");
+    assert_eq!(f.jobs, Some(3));
+    assert_eq!(f.rpm_version.as_deref(), Some("1.2"));
+    let Command::Rpm(f) = parsed("rpm") else {
+        panic!("not rpm");
+    };
+    assert_eq!(f.place, Where::Auto);
+}
+
+#[test]
+fn bad_command_lines_are_one_line_usage_errors() {
+    let cases = [
+        ("bogus", "bogus"),
+        ("rpm --bogus", "--bogus"),
+        ("rpm -z", "-z"),
+        ("rpm --source", "--source"),
+        ("rpm --source=", "--source needs a non-empty path"),
+        (
+            "rpm --jobs 0",
+            "--jobs takes a whole number from 1 to 1024, not '0'",
+        ),
+        ("rpm --jobs 99999", "from 1 to 1024"),
+        ("rpm --native --container", "--container"),
+        ("rpm extra", "extra"),
+        ("rpm --native --native", "--native"),
+        ("image --tag Bad:x", "not a valid image name"),
+        (
+            "image --rtp-ports 10001-10000",
+            "--rtp-ports takes FIRST-LAST",
+        ),
+        ("image --rtp-ports 100-200", "--rtp-ports takes FIRST-LAST"),
+        ("image --rtp-ports 10000-30000", "at most 10001"),
+        ("smoke --timeout 0", "--timeout takes a whole number"),
+        ("smoke --native", "--native"),
+        ("smoke --tag a --tag b", "--tag"),
+    ];
+    for (line, want) in cases {
+        let err = parse(&args(line)).unwrap_err();
+        eprintln!("{line:<40} {err}");
+        assert!(
+            err.downcast_ref::<Usage>().is_some(),
+            "{line}: not a usage error"
+        );
+        let err = err.to_string();
+        assert!(err.contains(want), "{line}: {err}");
+        assert!(!err.contains('\n'), "{line}: {err}");
+    }
+    assert_eq!(rtp_ports("10000-20000").unwrap(), (10000, 20000));
+}
+
+#[test]
+fn image_and_smoke_flags_parse() {
+    let Command::Image(f) =
+        parsed("image --native --tag a:1 --tag a:dev --runtime-base base:9 --base-image b:9")
+    else {
+        panic!("not image");
+    };
+    assert_eq!(f.rpm.place, Where::Native);
+    assert_eq!(f.tags, ["a:1", "a:dev"]);
+    assert_eq!(f.runtime_base.as_deref(), Some("base:9"));
+    assert_eq!(f.rpm.base_image.as_deref(), Some("b:9"));
+    assert_eq!(f.rtp_ports, DEFAULT_RTP_PORTS);
+    let Command::Smoke(s) = parsed("smoke --tag x:1 --timeout 5") else {
+        panic!("not smoke");
+    };
+    assert_eq!((s.tag.as_deref(), s.timeout_secs), (Some("x:1"), 5));
+}
+
+#[test]
+fn help_and_version_are_the_manual() {
+    for line in [
+        "",
+        "--help",
+        "rpm --help",
+        "image --help",
+        "smoke --help",
+        "--version",
+    ] {
+        assert!(matches!(parsed(line), Command::Print(_)), "{line}");
+    }
+    let Command::Print(main) = parsed("--help") else {
+        unreachable!()
+    };
+    for name in ["rpm", "image", "smoke", "Usage: cargo xtask"] {
+        assert!(main.contains(name), "{name}:\n{main}");
+    }
+    let Command::Print(rpm) = parsed("rpm --help") else {
+        unreachable!()
+    };
+    let Command::Print(image) = parsed("image --help") else {
+        unreachable!()
+    };
+    for flag in [
+        "--native",
+        "--container",
+        "--source",
+        "--out",
+        "--jobs",
+        "--dry-run",
+        "--quiet",
+    ] {
+        assert!(rpm.contains(flag) && image.contains(flag), "{flag}:\n{rpm}");
+    }
+    assert!(
+        image.contains("--runtime-base") && image.contains("--rtp-ports"),
+        "{image}"
+    );
+    let Command::Print(version) = parsed("--version") else {
+        unreachable!()
+    };
+    assert!(version.contains(env!("CARGO_PKG_VERSION")), "{version}");
+}

@@ -1,0 +1,57 @@
+//! The values flags take, checked before anything runs: one line each saying what is wrong.
+
+use super::MAX_JOBS;
+
+/// The most ports `--rtp-ports` may name: each is a line in the image's config.
+const MAX_RTP_PORTS: u32 = 10_001;
+
+pub fn jobs(v: &str) -> std::result::Result<u32, String> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_JOBS).contains(n))
+        .ok_or_else(|| format!("--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'"))
+}
+
+/// `FIRST-LAST`: at most 10,001 ports within 1024..=65535, FIRST below LAST.
+pub fn rtp_ports(v: &str) -> std::result::Result<(u16, u16), String> {
+    let parsed = v
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+    match parsed {
+        Some((first, last))
+            if first >= 1024 && first < last && u32::from(last - first) < MAX_RTP_PORTS =>
+        {
+            Ok((first, last))
+        }
+        _ => Err(format!(
+            "--rtp-ports takes FIRST-LAST, two ports from 1024 to 65535 with FIRST below LAST and \
+             at most {MAX_RTP_PORTS} ports, not '{v}'"
+        )),
+    }
+}
+
+/// A tag the engine will accept: `name[:tag]`, lower-case name.
+pub fn check_tag(tag: &str) -> std::result::Result<(), String> {
+    let (name, t) = match tag.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (tag, None),
+    };
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
+    let tag_ok = t.is_none_or(|t| {
+        !t.is_empty()
+            && t.len() <= 128
+            && !t.starts_with(['.', '-'])
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    });
+    if !name_ok || !tag_ok {
+        return Err(format!(
+            "--tag {tag} is not a valid image name: use name[:tag] with a lower-case name and a \
+             tag of letters, digits, _ . -"
+        ));
+    }
+    Ok(())
+}
