@@ -253,7 +253,7 @@ fn place(sh: Shell, flags: &RpmFlags) -> std::result::Result<Place, String> {
 /// not RPMs.
 fn host_rpmdb(sh: Shell) -> HostRpmdb {
     let knows = sh
-        .cmd("rpm")
+        .rpm()
         .args(["-q", "--whatprovides", "/bin/sh"])
         .read_optional()
         .is_ok_and(|answer| answer.is_some());

@@ -49,9 +49,14 @@ impl Shell {
             .env("GIT_OPTIONAL_LOCKS", "0")
     }
 
+    /// rpm, the one way the xtask asks it anything.
+    pub fn rpm(&self) -> Cmd {
+        self.cmd("rpm")
+    }
+
     /// An `rpm` query about package files: their signatures are not this tool's business.
     pub fn rpm_query(&self, package: &Utf8Path, format: &str) -> Cmd {
-        self.cmd("rpm")
+        self.rpm()
             .args(["-qp", "--nosignature", "--qf", format])
             .arg(package.as_str())
     }

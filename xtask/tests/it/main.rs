@@ -2,6 +2,7 @@
 //! copies of the sample tree. `support` holds what every module shares.
 
 mod adversarial;
+mod history;
 mod image_smoke;
 mod overlay;
 mod podman;
@@ -9,3 +10,4 @@ mod rpm_container;
 mod rpm_errors;
 mod rpm_native;
 mod support;
+mod versions;

@@ -242,6 +242,31 @@ fn help_is_the_manual() {
     let run = xtask(&["rpm", "--bogus"], &dir, &[]);
     assert!(one_line(&run).contains("no such flag: `--bogus`"));
     assert_eq!(run.code, Some(2), "usage errors exit with 2");
+    // --verbose prints the plan, once, and the queries.
+    let tree = plain_tree(&dir.join("v"), true);
+    let run = must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--verbose",
+            "--jobs",
+            "3",
+            "--source",
+            tree.to_str().unwrap(),
+        ],
+        &dir.join("target"),
+        &[],
+    ));
+    assert_eq!(run.stderr.matches("plan:\n").count(), 1, "{}", run.stderr);
+    for line in [
+        "  build in   this host (",
+        "  jobs       3",
+        "  version    derived / release derived",
+        " git -c safe.directory=",
+    ] {
+        assert!(run.stderr.contains(line), "{line}:\n{}", run.stderr);
+    }
     let run = must(xtask(&["--version"], &dir, &[]));
     assert!(
         run.stdout

@@ -1,0 +1,276 @@
+//! Rows of bad input: the command line, paths, and output directories that are not ours.
+
+use std::path::Path;
+
+use super::*;
+
+pub fn rows() -> Vec<Row> {
+    vec![
+        // --- the command line: usage errors exit 2 -------------------------------------------
+        Row {
+            name: "an unknown command",
+            setup: Box::new(|_, _| attempt(s(&["rpms"]), &[])),
+            code: 2,
+            says: "`rpms`, did you mean `rpm`?",
+        },
+        Row {
+            name: "an unknown flag",
+            setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--bogus"]), &[&w.out])),
+            code: 2,
+            says: "no such flag: `--bogus`",
+        },
+        Row {
+            name: "a stray argument",
+            setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["extra"]), &[&w.out])),
+            code: 2,
+            says: "`extra` is not expected in this context",
+        },
+        Row {
+            name: "a flag without its value",
+            setup: Box::new(|_, _| attempt(s(&["rpm", "--out"]), &[])),
+            code: 2,
+            says: "`--out` requires an argument `DIR`",
+        },
+        Row {
+            name: "--jobs 0",
+            setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--jobs", "0"]), &[&w.out])),
+            code: 2,
+            says: "--jobs takes a whole number from 1 to 1024",
+        },
+        Row {
+            name: "--jobs 99999 (make's jobserver would hang)",
+            setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--jobs", "99999"]), &[&w.out])),
+            code: 2,
+            says: "--jobs takes a whole number from 1 to 1024",
+        },
+        Row {
+            name: "--native with --container",
+            setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--container"]), &[&w.out])),
+            code: 2,
+            says: "`--container` cannot be used at the same time as `--native`",
+        },
+        Row {
+            name: "a flag given twice",
+            setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--native"]), &[&w.out])),
+            code: 2,
+            says: "argument `--native` cannot be used multiple times",
+        },
+        // --- paths -----------------------------------------------------------------------------
+        Row {
+            name: "--source that does not exist",
+            setup: Box::new(|w, row| {
+                attempt(
+                    rpm(Path::new("/nonexistent/asterisk"), &row.join("o"), &[]),
+                    &[&w.out],
+                )
+            }),
+            code: 1,
+            says: "the source tree /nonexistent/asterisk does not exist",
+        },
+        Row {
+            name: "--source that is not Asterisk",
+            setup: Box::new(|_, row| {
+                std::fs::write(row.join("configure.ac"), "AC_INIT([freeswitch], [1.10])\n")
+                    .unwrap();
+                attempt(rpm(row, &row.join("o"), &[]), &[row])
+            }),
+            code: 1,
+            says: "is not an Asterisk source tree",
+        },
+        Row {
+            name: "--source naming a file",
+            setup: Box::new(|w, row| {
+                attempt(
+                    rpm(&w.tree.join("README.md"), &row.join("o"), &[]),
+                    &[&w.tree],
+                )
+            }),
+            code: 1,
+            says: "is not an Asterisk source tree",
+        },
+        Row {
+            name: "--spec that does not exist",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--spec", "/nonexistent.spec"]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "/nonexistent.spec given with --spec does not exist",
+        },
+        Row {
+            name: "--spec naming a directory",
+            setup: Box::new(|w, row| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--spec", &p(row)]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "given with --spec is a directory",
+        },
+        Row {
+            name: "--spec /dev/null",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--spec", "/dev/null"]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "/dev/null given with --spec is not a regular file",
+        },
+        Row {
+            name: "--spec naming an empty file",
+            setup: Box::new(|w, row| {
+                std::fs::write(row.join("empty.spec"), "").unwrap();
+                attempt(
+                    rpm(&w.tree, &w.out, &["--spec", &p(&row.join("empty.spec"))]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "given with --spec is empty",
+        },
+        Row {
+            name: "a spec rpmbuild rejects",
+            setup: Box::new(|w, row| {
+                let spec = std::fs::read_to_string(&w.spec).unwrap();
+                let bad = row.join("bad.spec");
+                std::fs::write(&bad, spec.replace("License:", "Bogus: tag\nLicense:")).unwrap();
+                attempt(
+                    rpm(&w.tree, &w.out, &["--spec", &p(&bad)]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "it rejected the spec",
+        },
+        Row {
+            name: "--download-cache that does not exist",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--download-cache", "/nonexistent/cache"]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "the download cache /nonexistent/cache is not a directory",
+        },
+        // --- the output directory: nothing that is not ours is ever replaced ---------------
+        Row {
+            name: "--out naming a file",
+            setup: Box::new(|w, row| {
+                let file = row.join("a-file");
+                std::fs::write(&file, "mine").unwrap();
+                attempt(rpm(&w.tree, &file, &[]), &[&file])
+            }),
+            code: 1,
+            says: "is not a directory: choose a directory with --out",
+        },
+        Row {
+            name: "--out under a file",
+            setup: Box::new(|w, row| {
+                let file = row.join("a-file");
+                std::fs::write(&file, "mine").unwrap();
+                attempt(rpm(&w.tree, &file.join("rpm"), &[]), &[&file])
+            }),
+            code: 1,
+            says: "choose a writable --out",
+        },
+        Row {
+            name: "--out holding someone's files",
+            setup: Box::new(|w, row| {
+                let mine = row.join("mine");
+                std::fs::create_dir_all(&mine).unwrap();
+                std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+                attempt(rpm(&w.tree, &mine, &[]), &[&mine])
+            }),
+            code: 1,
+            says: "it has no manifest.json",
+        },
+        Row {
+            name: "--out at a git repository with a manifest.json of its own",
+            setup: Box::new(|w, row| {
+                let repo = row.join("webapp");
+                std::fs::create_dir_all(&repo).unwrap();
+                std::fs::write(
+                    repo.join("manifest.json"),
+                    r#"{"name": "webapp", "icons": []}"#,
+                )
+                .unwrap();
+                sh(&repo, "git init -q . && git add -A && git -c user.email=a@b -c user.name=n commit -qm one");
+                attempt(rpm(&w.tree, &repo, &[]), &[&repo])
+            }),
+            code: 1,
+            says: "is not one this tool wrote",
+        },
+        Row {
+            name: "--out holding earlier outputs and a user's file beside them",
+            setup: Box::new(|w, row| {
+                let out = out_copy(w, row);
+                std::fs::write(out.join("RPMS/my-notes.txt"), "keep me").unwrap();
+                attempt(rpm(&w.tree, &out, &[]), &[&out])
+            }),
+            code: 1,
+            says: "a file that no build wrote (RPMS/my-notes.txt)",
+        },
+        Row {
+            name: "--out whose manifest lists a path outside it",
+            setup: Box::new(|w, row| {
+                let out = out_copy(w, row);
+                let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+                let first = manifest_artifacts(&manifest)[0].0.clone();
+                std::fs::write(
+                    out.join("manifest.json"),
+                    manifest.replace(&first, "../../victim"),
+                )
+                .unwrap();
+                attempt(rpm(&w.tree, &out, &[]), &[&out])
+            }),
+            code: 1,
+            says: "which is outside it",
+        },
+        Row {
+            name: "--out on a read-only file system",
+            setup: Box::new(|w, row| {
+                let mount = Mount::tmpfs(&row.join("ro"), "ro")?;
+                let mut a = attempt(rpm(&w.tree, &row.join("ro/rpm"), &[]), &[&w.tree]).unwrap();
+                a._hold.push(Box::new(mount));
+                Some(a)
+            }),
+            code: 1,
+            says: "mounted read-only",
+        },
+        Row {
+            name: "a disk that fills up while publishing",
+            setup: Box::new(|w, row| {
+                // Room for the probe and the staging directory, not for the packages.
+                let mount = Mount::tmpfs(&row.join("small"), "size=24k")?;
+                let mut a = attempt(rpm(&w.tree, &row.join("small/rpm"), &[]), &[&w.tree]).unwrap();
+                a._hold.push(Box::new(mount));
+                Some(a)
+            }),
+            code: 1,
+            says: "the disk is full",
+        },
+        Row {
+            name: "another build holding the target directory",
+            setup: Box::new(|w, row| {
+                // The harness gives each row the target directory <row>/target.
+                let target = row.join("target");
+                std::fs::create_dir_all(target.join("xtask")).unwrap();
+                let held = std::fs::File::create(target.join("xtask/lock")).unwrap();
+                use std::os::unix::io::AsRawFd;
+                // SAFETY: flock(2) on a file this test owns.
+                assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
+                let mut a = attempt(rpm(&w.tree, &w.out, &[]), &[&w.tree, &w.out]).unwrap();
+                a._hold.push(Box::new(held));
+                Some(a)
+            }),
+            code: 1,
+            says: "another cargo xtask is building",
+        },
+    ]
+}

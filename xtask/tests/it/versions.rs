@@ -1,0 +1,310 @@
+//! Versions end to end: make_version's string, the NVR's order under rpm itself, and Asterisk's
+//! real branch shape (release tags on side branches), on git histories the tests build.
+
+use std::path::Path;
+
+use crate::support::*;
+
+const CLEAN_SETUP: &str = "";
+
+/// The NVR of a tree, from a dry run (which builds nothing).
+pub fn nvr(tree: &Path, target: &Path, env: &[(&str, &str)]) -> (String, String) {
+    version_line(&must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--source",
+            tree.to_str().unwrap(),
+        ],
+        target,
+        env,
+    )))
+}
+
+#[test]
+fn versions_follow_make_version_and_ascend() {
+    let dir = scratch("versions");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let make_version = |env: &str| {
+        sh(&tree, &format!("{env} build_tools/make_version ."))
+            .trim()
+            .to_string()
+    };
+
+    // Same clean commit, same NVR; the version is make_version's.
+    let (a1, clean) = nvr(&tree, &target, &[]);
+    assert_eq!(a1, make_version(CLEAN_SETUP));
+    assert_eq!(nvr(&tree, &target, &[]).1, clean);
+    // An output directory inside the tree is no change to the tree.
+    std::fs::create_dir_all(tree.join("rpms")).unwrap();
+    std::fs::write(tree.join("rpms/manifest.json"), "{}").unwrap();
+    let inside = must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--source",
+            tree.to_str().unwrap(),
+            "--out",
+            tree.join("rpms").to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    ));
+    assert_eq!(version_line(&inside).1, clean);
+    std::fs::remove_dir_all(tree.join("rpms")).unwrap();
+    assert!(clean.ends_with("-1"), "{clean}");
+
+    // An untracked file: make_version says no M, but the archive differs from the commit.
+    sh(
+        &tree,
+        "echo new > untracked.txt; touch -d @1790000000 untracked.txt",
+    );
+    let (a2, untracked) = nvr(&tree, &target, &[]);
+    assert_eq!(a2, make_version(""));
+    assert!(!a2.ends_with('M'));
+    assert_eq!(rpm_vercmp(&clean, &untracked), -1, "{clean} < {untracked}");
+
+    // Successive edits of a tracked file ascend.
+    sh(
+        &tree,
+        "echo edit >> README.md; touch -d @1790000100 README.md",
+    );
+    let (a3, edit1) = nvr(&tree, &target, &[]);
+    assert_eq!(a3, make_version(""));
+    assert!(a3.ends_with('M'));
+    sh(
+        &tree,
+        "echo edit >> README.md; touch -d @1790000200 README.md",
+    );
+    let (_, edit2) = nvr(&tree, &target, &[]);
+    assert_eq!(rpm_vercmp(&untracked, &edit1), -1, "{untracked} < {edit1}");
+    assert_eq!(rpm_vercmp(&edit1, &edit2), -1, "{edit1} < {edit2}");
+
+    // The next commit sorts above every edit before it; SOURCE_DATE_EPOCH is honoured.
+    sh(
+        &tree,
+        "git add -A; GIT_COMMITTER_DATE=2026-08-07T00:00:00Z git commit -q -m three",
+    );
+    let (_, next) = nvr(&tree, &target, &[]);
+    assert_eq!(rpm_vercmp(&edit2, &next), -1, "{edit2} < {next}");
+    sh(&tree, "echo x >> README.md");
+    let (_, stamped) = nvr(&tree, &target, &[("SOURCE_DATE_EPOCH", "1795000000")]);
+    assert!(stamped.ends_with("-1.dirty.20261118110640"), "{stamped}");
+    sh(&tree, "git checkout -q README.md");
+
+    // The mainline: development branches, .develvars, MAINLINE_BRANCH, like make_version.
+    sh(&tree, "git checkout -q -b devel/23/fix");
+    let (a4, _) = nvr(&tree, &target, &[]);
+    assert!(a4.starts_with("GIT-23-"), "{a4}");
+    assert_eq!(a4, make_version(""));
+    sh(
+        &tree,
+        "printf '[branch \"devel/23/fix\"]\\n\\tmainline-branch = 21\\n' > .develvars",
+    );
+    let (a5, _) = nvr(&tree, &target, &[]);
+    assert!(a5.starts_with("GIT-21-"), "{a5}");
+    assert_eq!(a5, make_version(""));
+    let (a6, _) = nvr(&tree, &target, &[("MAINLINE_BRANCH", "20")]);
+    assert_eq!(a6, make_version("MAINLINE_BRANCH=20"));
+    assert!(a6.starts_with("GIT-20-"));
+
+    // master heads for the next major; with no tag at all it can only say so.
+    sh(&tree, "rm .develvars; git checkout -q master");
+    let (_, master) = nvr(&tree, &target, &[]);
+    assert!(master.starts_with("23.0.0~~master^3."), "{master}");
+    sh(&tree, "git tag -d 22.0.0 >/dev/null");
+    let untagged = must(xtask(
+        &[
+            "rpm",
+            "--native",
+            "--dry-run",
+            "--source",
+            tree.to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    ));
+    let (a7, untagged_nvr) = version_line(&untagged);
+    assert_eq!(a7, make_version(""));
+    assert!(untagged_nvr.starts_with("0~~master^3."), "{untagged_nvr}");
+    assert!(
+        untagged.stderr.contains("git fetch --tags"),
+        "{}",
+        untagged.stderr
+    );
+
+    // A .version file wins over git, as in a release checkout.
+    sh(&tree, "echo 23.5.0-rc1 > .version");
+    let (a8, rc) = nvr(&tree, &target, &[]);
+    assert_eq!(a8, "23.5.0-rc1");
+    assert!(rc.starts_with("23.5.0~rc1-1.dirty."), "{rc}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_dirty_release_follows_what_is_packed() {
+    let dir = scratch("dirty-release");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    // An untracked file whose name sorts before the tracked file edited after it.
+    sh(&tree, "echo n > NOTES.txt; touch -d @1790000000 NOTES.txt");
+    let (_, notes) = nvr(&tree, &target, &[]);
+    sh(
+        &tree,
+        "echo edit >> main/asterisk.c; touch -d @1790000500 main/asterisk.c",
+    );
+    let (_, edited) = nvr(&tree, &target, &[]);
+    assert_eq!(
+        rpm_vercmp(&notes, &edited),
+        -1,
+        "{notes} < {edited}: the edit was missed"
+    );
+    sh(&tree, "git checkout -q main/asterisk.c; rm NOTES.txt");
+
+    // A submodule is not packed: its changes mark make_version's M, not the Release.
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    sh(
+        &sub,
+        "git init -q . && echo a > a && git add a && git -c user.email=a@b -c user.name=n commit -qm a",
+    );
+    sh(
+        &tree,
+        &format!(
+            "git -c protocol.file.allow=always submodule add -q {} third-party/sub
+             GIT_COMMITTER_DATE='2026-08-07T00:00:00Z' git commit -qm sub",
+            sub.display()
+        ),
+    );
+    let (clean_version, clean) = nvr(&tree, &target, &[]);
+    assert!(clean.ends_with("-1"), "{clean}");
+    sh(&tree, "echo b >> third-party/sub/a");
+    let (dirty_version, dirty) = nvr(&tree, &target, &[]);
+    assert_eq!(dirty, clean, "a submodule change moved the Release");
+    assert_eq!(dirty_version, format!("{clean_version}M"));
+    assert_eq!(
+        dirty_version,
+        sh(&tree, "build_tools/make_version .").trim(),
+        "not make_version's string"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rpm_versions_sort_under_rpm() {
+    use xtask::source::rpm_version::rpm_version;
+    use xtask::source::snapshot::{Snapshot, Tag};
+    let day = |d: i64| 1_785_000_000 + d * 86_400;
+    let tags: Vec<Tag> = [
+        ("20.5.0", 1),
+        ("22.0.0-pre1", 2),
+        ("22.10.1", 10),
+        ("certified-22.8-cert4", 5),
+        ("23.5.0-rc1", 20),
+    ]
+    .into_iter()
+    .map(|(name, d)| Tag {
+        name: name.into(),
+        commit_time: day(d),
+    })
+    .collect();
+    let snap = |mainline: &str, d: i64, depth: u64| Snapshot {
+        mainline: mainline.into(),
+        commit: format!("{depth:010x}abcdef"),
+        commit_time: day(d),
+        depth,
+        shallow: false,
+        tags: tags.clone(),
+    };
+    // (Asterisk version, snapshot, dirty stamp) in the order rpm must sort them.
+    let ascending: Vec<(&str, Option<Snapshot>, Option<&str>)> = vec![
+        ("20.5.0", None, None),
+        ("GIT-20-0123abcd", Some(snap("20", 3, 100)), None),
+        ("GIT-20-4567abcd", Some(snap("20", 4, 101)), None),
+        (
+            "GIT-20-4567abcdM",
+            Some(snap("20", 4, 101)),
+            Some("20260803000000"),
+        ),
+        ("22.0.0-pre1", None, None),
+        (
+            "GIT-22-22.0.0-pre1-5-g0123abcd",
+            Some(snap("22", 3, 200)),
+            None,
+        ),
+        ("22.8", None, None),
+        ("certified-22.8-cert4-rc1", None, None),
+        ("certified-22.8-cert4", None, None),
+        (
+            "GIT-certified/22.8-0123abcd",
+            Some(snap("certified/22.8", 6, 50)),
+            None,
+        ),
+        ("certified-22.8-cert5", None, None),
+        ("22.8.0", None, None),
+        // Branch 22 reaches only its -pre1 tag; the releases were tagged elsewhere.
+        ("22.10.1", None, None),
+        (
+            "GIT-22-22.0.0-pre1-541-g0123abcd",
+            Some(snap("22", 11, 741)),
+            None,
+        ),
+        (
+            "GIT-22-22.0.0-pre1-542-g89abcdef",
+            Some(snap("22", 12, 742)),
+            None,
+        ),
+        (
+            "GIT-22-22.0.0-pre1-542-g89abcdefM",
+            Some(snap("22", 12, 742)),
+            Some("20260901000000"),
+        ),
+        (
+            "GIT-22-22.0.0-pre1-542-g89abcdefM",
+            Some(snap("22", 12, 742)),
+            Some("20260901000100"),
+        ),
+        ("22.10.2-rc1", None, None),
+        ("22.10.2", None, None),
+        ("23.4.1", None, None),
+        ("23.5.0-rc1", None, None),
+        (
+            "GIT-23-23.0.0-pre1-9-gf1261ae41e",
+            Some(snap("23", 21, 900)),
+            None,
+        ),
+        ("23.5.0", None, None),
+        ("23.5.1-rc1", None, None),
+        // master is ahead of every release so far, and behind the next major.
+        ("GIT-master-0123abcd", Some(snap("master", 22, 1000)), None),
+        ("GIT-master-4567abcd", Some(snap("master", 23, 1001)), None),
+        ("24.0.0-pre1", None, None),
+        ("24.0.0-rc1", None, None),
+        ("24.0.0", None, None),
+    ];
+    let nvrs: Vec<String> = ascending
+        .iter()
+        .map(|(v, s, d)| {
+            let r = rpm_version(v, s.as_ref(), *d).unwrap().rpm;
+            format!("{}-{}", r.version, r.release)
+        })
+        .collect();
+    for pair in nvrs.windows(2) {
+        assert_eq!(
+            rpm_vercmp(&pair[0], &pair[1]),
+            -1,
+            "{} < {}",
+            pair[0],
+            pair[1]
+        );
+        // The xtask's own comparison agrees with rpm's, Version first, then Release.
+        let (va, ra) = pair[0].rsplit_once('-').unwrap();
+        let (vb, rb) = pair[1].rsplit_once('-').unwrap();
+        let ours = xtask::source::vercmp::rpmvercmp(va, vb)
+            .then_with(|| xtask::source::vercmp::rpmvercmp(ra, rb));
+        assert_eq!(ours, std::cmp::Ordering::Less, "{} < {}", pair[0], pair[1]);
+    }
+}
