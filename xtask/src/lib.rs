@@ -14,6 +14,7 @@ pub mod plan;
 pub mod report;
 pub mod sha256;
 pub mod source;
+pub mod thirdparty;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -135,6 +136,7 @@ pub fn run(args: &[String]) -> Result<()> {
         cli::Command::Rpm(f) => commands::rpm::run(f, &Workspace::from_env()?),
         cli::Command::Image(f) => commands::image::run(f, &Workspace::from_env()?),
         cli::Command::Smoke(f) => commands::smoke::run(f),
+        cli::Command::Fetch(f) => commands::fetch::run(f, &Workspace::from_env()?),
     }
 }
 

@@ -55,6 +55,15 @@ pub struct SmokeFlags {
     pub verbose: bool,
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct FetchFlags {
+    pub source: Option<Utf8PathBuf>,
+    pub download_cache: Option<Utf8PathBuf>,
+    pub offline: bool,
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
 #[derive(Debug)]
 pub enum Command {
     /// Help or the version, to print on stdout.
@@ -62,6 +71,7 @@ pub enum Command {
     Rpm(RpmFlags),
     Image(ImageFlags),
     Smoke(SmokeFlags),
+    Fetch(FetchFlags),
 }
 
 /// A command line the xtask cannot take: `main` exits with 2 for it, as usage errors do.
@@ -133,7 +143,14 @@ pub fn options() -> OptionParser<Command> {
         .command("smoke")
         .help("Check that an image boots, answers with its version and stops cleanly")
         .map(Command::Smoke);
-    construct!([rpm, image, smoke])
+    let fetch = fetch_flags()
+        .to_options()
+        .descr("Bring the third-party tarballs the tree bundles (pjproject) into the download cache, verified against the tree's md5")
+        .usage("Usage: cargo xtask fetch [flags]")
+        .command("fetch")
+        .help("Fetch and verify the third-party tarballs the tree bundles, for builds without network")
+        .map(Command::Fetch);
+    construct!([rpm, image, smoke, fetch])
         .to_options()
         .descr("Build RPMs and container images of an Asterisk working tree.")
         .usage("Usage: cargo xtask <command> [flags]")
@@ -286,6 +303,33 @@ fn image_flags() -> impl Parser<ImageFlags> {
         tags,
         runtime_base,
         rtp_ports,
+    })
+}
+
+fn fetch_flags() -> impl Parser<FetchFlags> {
+    let source = path(
+        "source",
+        "DIR",
+        "The Asterisk tree whose third-party/ says what to fetch (default: the checkout the xtask lives in)",
+    );
+    let download_cache = path(
+        "download-cache",
+        "DIR",
+        "Where the tarballs go (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
+    );
+    let offline = long("offline")
+        .help("Touch no network: only check that the cache holds every tarball, verified")
+        .switch();
+    let dry_run = long("dry-run")
+        .help("Say what would be fetched; fetch and write nothing")
+        .switch();
+    let verbose = verbose();
+    construct!(FetchFlags {
+        source,
+        download_cache,
+        offline,
+        dry_run,
+        verbose,
     })
 }
 

@@ -2,6 +2,7 @@
 //! copies of the sample tree. `support` holds what every module shares.
 
 mod adversarial;
+mod fetch;
 mod history;
 mod image_smoke;
 mod overlay;

@@ -392,3 +392,136 @@ impl Drop for Mount {
         let _ = Command::new("umount").arg(&self.0).status();
     }
 }
+
+/// `pjproject-2.17.tar.bz2` with a `pjproject-2.17/` top directory, made in `dir`; returns its
+/// bytes and md5.
+pub fn pjproject_tarball(dir: &Path) -> (Vec<u8>, String) {
+    let work = dir.join("pjproject-src");
+    std::fs::create_dir_all(work.join("pjproject-2.17")).unwrap();
+    std::fs::write(
+        work.join("pjproject-2.17/README"),
+        "a stand-in for pjproject\n",
+    )
+    .unwrap();
+    sh(
+        &work,
+        "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - pjproject-2.17 | bzip2 -9 > pjproject-2.17.tar.bz2",
+    );
+    let bytes = std::fs::read(work.join("pjproject-2.17.tar.bz2")).unwrap();
+    let md5 = sh(&work, "md5sum pjproject-2.17.tar.bz2 | cut -d' ' -f1");
+    (bytes, md5.trim().to_string())
+}
+
+/// Points a tree's third-party/pjproject at `base_url` and gives it `md5` for the tarball.
+pub fn point_pjproject_at(tree: &Path, base_url: &str, md5: &str) {
+    let dir = tree.join("third-party/pjproject");
+    std::fs::write(
+        dir.join("Makefile.rules"),
+        format!(
+            "PACKAGE_URL ?= {base_url}/pjproject/$(PJPROJECT_VERSION)\nTARBALL_FILE = pjproject-$(PJPROJECT_VERSION).tar.bz2\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("pjproject-2.17.tar.bz2.md5"),
+        format!("{md5}  pjproject-2.17.tar.bz2\n"),
+    )
+    .unwrap();
+}
+
+/// What the loopback server does for a path.
+#[derive(Clone)]
+pub enum Reply {
+    /// 200 with these bytes.
+    Serve(Vec<u8>),
+    /// 200 announcing these bytes, half sent, then nothing for a minute.
+    Stall(Vec<u8>),
+}
+
+/// A real HTTP server on 127.0.0.1 for the tests, serving by the end of the request path (so
+/// that it also answers as a proxy, which is asked for absolute addresses); 404 for the rest.
+/// It counts requests and stops when dropped.
+pub struct Server {
+    pub port: u16,
+    pub requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Server {
+    pub fn start(routes: Vec<(String, Reply)>) -> Server {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (count, stopping) = (requests.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let routes = routes.clone();
+                let count = count.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).is_err() {
+                        return;
+                    }
+                    loop {
+                        let mut header = String::new();
+                        match reader.read_line(&mut header) {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) if header == "\r\n" => break,
+                            Ok(_) => {}
+                        }
+                    }
+                    count.fetch_add(1, Ordering::SeqCst);
+                    let target = request.split_whitespace().nth(1).unwrap_or("");
+                    let reply = routes
+                        .iter()
+                        .find(|(path, _)| target.ends_with(path.as_str()))
+                        .map(|(_, r)| r.clone());
+                    let head = |len: usize| {
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                        )
+                    };
+                    let _ = match reply {
+                        Some(Reply::Serve(bytes)) => stream
+                            .write_all(head(bytes.len()).as_bytes())
+                            .and_then(|()| stream.write_all(&bytes)),
+                        Some(Reply::Stall(bytes)) => {
+                            let _ = stream.write_all(head(bytes.len()).as_bytes());
+                            let _ = stream.write_all(&bytes[..bytes.len() / 2]);
+                            let _ = stream.flush();
+                            std::thread::sleep(std::time::Duration::from_secs(60));
+                            Ok(())
+                        }
+                        None => stream.write_all(
+                            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        ),
+                    };
+                });
+            }
+        });
+        Server {
+            port,
+            requests,
+            stop,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+    }
+}

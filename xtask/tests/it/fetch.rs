@@ -1,0 +1,244 @@
+//! `cargo xtask fetch` against a real HTTP server on 127.0.0.1 that the tests start: what the
+//! tree asks for is fetched, verified before it gets its name, and nothing partial or wrong is
+//! ever left under a final name.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use crate::support::*;
+
+const TARBALL: &str = "pjproject-2.17.tar.bz2";
+const ROUTE: &str = "/pjproject/2.17/pjproject-2.17.tar.bz2";
+
+fn fetch_args<'a>(tree: &'a Path, cache: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "fetch",
+        "--source",
+        tree.to_str().unwrap(),
+        "--download-cache",
+        cache.to_str().unwrap(),
+    ];
+    args.extend(more);
+    args
+}
+
+/// Only the tarball, if anything: no `.part` file, nothing else.
+fn cache_listing(cache: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(cache)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn fetch_downloads_verifies_and_reuses() {
+    let dir = scratch("fetch");
+    let tree = plain_tree(&dir, true);
+    let (bytes, md5) = pjproject_tarball(&dir);
+    let server = Server::start(vec![(ROUTE.into(), Reply::Serve(bytes.clone()))]);
+    point_pjproject_at(&tree, &server.url(), &md5);
+    let cache = dir.join("cache");
+    let target = dir.join("target");
+
+    // A dry run says what it would fetch, and fetches nothing.
+    let dry = must(xtask(
+        &fetch_args(&tree, &cache, &["--dry-run"]),
+        &target,
+        &[],
+    ));
+    assert!(
+        dry.stderr
+            .contains(&format!("would download {}{ROUTE}", server.url())),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(server.requests.load(Ordering::SeqCst), 0);
+    assert!(!cache.exists());
+
+    let run = must(xtask(&fetch_args(&tree, &cache, &[]), &target, &[]));
+    assert!(run.stderr.contains("md5 ok"), "{}", run.stderr);
+    assert_eq!(std::fs::read(cache.join(TARBALL)).unwrap(), bytes);
+    assert_eq!(cache_listing(&cache), [TARBALL]);
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+
+    // There already and verified: not fetched again; --offline is content with it.
+    let again = must(xtask(&fetch_args(&tree, &cache, &[]), &target, &[]));
+    assert!(again.stderr.contains("(md5 ok)"), "{}", again.stderr);
+    must(xtask(
+        &fetch_args(&tree, &cache, &["--offline"]),
+        &target,
+        &[],
+    ));
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+
+    // Two fetches at once into an empty cache: both end well, one whole file, no parts.
+    std::fs::remove_file(cache.join(TARBALL)).unwrap();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            spawn_xtask(
+                &fetch_args(&tree, &cache, &[]),
+                &[("CARGO_TARGET_DIR", target.to_str().unwrap())],
+            )
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(std::fs::read(cache.join(TARBALL)).unwrap(), bytes);
+    assert_eq!(cache_listing(&cache), [TARBALL]);
+}
+
+#[test]
+fn fetch_through_the_environments_proxy() {
+    let dir = scratch("fetch-proxy");
+    let tree = plain_tree(&dir, true);
+    let (bytes, md5) = pjproject_tarball(&dir);
+    let proxy = Server::start(vec![(ROUTE.into(), Reply::Serve(bytes.clone()))]);
+    // A host nobody can resolve: only the proxy can answer for it.
+    point_pjproject_at(&tree, "http://third-party.invalid", &md5);
+    let cache = dir.join("cache");
+    must(xtask(
+        &fetch_args(&tree, &cache, &[]),
+        &dir.join("target"),
+        &[("http_proxy", &proxy.url())],
+    ));
+    assert_eq!(std::fs::read(cache.join(TARBALL)).unwrap(), bytes);
+}
+
+#[test]
+fn fetch_refuses_what_it_cannot_trust_and_leaves_nothing() {
+    let dir = scratch("fetch-bad");
+    let tree = plain_tree(&dir, true);
+    let (bytes, md5) = pjproject_tarball(&dir);
+    let target = dir.join("target");
+    let one_line = |run: &Run| {
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        let error = run.error();
+        assert_eq!(error.lines().count(), 1, "{error}");
+        error
+    };
+
+    // The wrong bytes: rejected, nothing cached.
+    let wrong = Server::start(vec![(
+        ROUTE.into(),
+        Reply::Serve(b"not pjproject".to_vec()),
+    )]);
+    point_pjproject_at(&tree, &wrong.url(), &md5);
+    let cache = dir.join("cache");
+    let line = one_line(&xtask(&fetch_args(&tree, &cache, &[]), &target, &[]));
+    assert!(
+        line.contains("does not match the md5") && line.contains("nothing was cached"),
+        "{line}"
+    );
+    assert!(
+        cache_listing(&cache).is_empty(),
+        "{:?}",
+        cache_listing(&cache)
+    );
+
+    // 404: the address and what to do.
+    let empty = Server::start(vec![]);
+    point_pjproject_at(&tree, &empty.url(), &md5);
+    let line = one_line(&xtask(&fetch_args(&tree, &cache, &[]), &target, &[]));
+    assert!(
+        line.contains(&format!("could not download {}{ROUTE}", empty.url()))
+            && line.contains("404"),
+        "{line}"
+    );
+    assert!(line.contains("download cache by hand"), "{line}");
+    assert!(cache_listing(&cache).is_empty());
+
+    // Nobody listening.
+    let port = {
+        let gone = Server::start(vec![]);
+        gone.port
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    point_pjproject_at(&tree, &format!("http://127.0.0.1:{port}"), &md5);
+    let line = one_line(&xtask(&fetch_args(&tree, &cache, &[]), &target, &[]));
+    assert!(
+        line.contains("could not download") && line.contains(&format!("127.0.0.1:{port}")),
+        "{line}"
+    );
+
+    // --offline with an empty cache: each file, its address, and the fix.
+    let line = one_line(&xtask(
+        &fetch_args(&tree, &cache, &["--offline"]),
+        &target,
+        &[],
+    ));
+    assert!(
+        line.contains(TARBALL) && line.contains(&format!("127.0.0.1:{port}")),
+        "{line}"
+    );
+    assert!(line.contains("cargo xtask fetch"), "{line}");
+
+    // A file already there that does not match: refused, and kept for the user to look at.
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join(TARBALL), "mine").unwrap();
+    let line = one_line(&xtask(
+        &fetch_args(&tree, &cache, &["--offline"]),
+        &target,
+        &[],
+    ));
+    assert!(
+        line.contains("remove it and run cargo xtask fetch again"),
+        "{line}"
+    );
+    assert_eq!(std::fs::read(cache.join(TARBALL)).unwrap(), b"mine");
+    drop(bytes);
+}
+
+#[test]
+fn an_interrupted_fetch_leaves_no_partial_file() {
+    let dir = scratch("fetch-interrupt");
+    let tree = plain_tree(&dir, true);
+    let (_, md5) = pjproject_tarball(&dir);
+    let big = vec![7u8; 4 << 20];
+    let server = Server::start(vec![(ROUTE.into(), Reply::Stall(big))]);
+    point_pjproject_at(&tree, &server.url(), &md5);
+    let cache = dir.join("cache");
+    let mut child = spawn_xtask(
+        &fetch_args(&tree, &cache, &[]),
+        &[("CARGO_TARGET_DIR", dir.join("target").to_str().unwrap())],
+    );
+    // Wait until half the file is written, then Ctrl-C.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let part_size: u64 = std::fs::read_dir(&cache)
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        if part_size >= 2 << 20 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    sh(&dir, &format!("kill -INT {}", child.id()));
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        cache_listing(&cache).is_empty(),
+        "{:?}",
+        cache_listing(&cache)
+    );
+}
