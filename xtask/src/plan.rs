@@ -5,12 +5,14 @@
 //! overrides, dry run and verbosity (as the `Shell` that makes every command). `--verbose`
 //! prints the plan. The decisions themselves are pure functions with table tests.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::cli::{RpmFlags, Where};
 use crate::container::engine::Engine;
 use crate::exec::Shell;
+use crate::thirdparty::cache::{self, Network};
+use crate::thirdparty::BUNDLED;
 use crate::Workspace;
 
 /// The install hint for a missing rpmbuild, per distribution.
@@ -56,7 +58,11 @@ pub struct Plan {
     pub out: Utf8PathBuf,
     /// rpmbuild's directories: under the target directory, reset by every build.
     pub work: Utf8PathBuf,
-    pub download_cache: Option<Utf8PathBuf>,
+    /// Where third-party tarballs are fetched to and taken from.
+    pub download_cache: Utf8PathBuf,
+    /// The third-party packages the build bundles (none with `--without-pjproject`).
+    pub bundled: Vec<&'static str>,
+    pub network: Network,
     pub rpm_version: Option<String>,
     pub rpm_release: Option<String>,
     pub jobs: Option<u32>,
@@ -152,6 +158,16 @@ impl Plan {
             out,
             work: ws.target.join("xtask/rpm-work"),
             download_cache: download_cache(flags.download_cache.as_deref())?,
+            bundled: if flags.without_pjproject {
+                Vec::new()
+            } else {
+                BUNDLED.to_vec()
+            },
+            network: if flags.offline {
+                Network::Off
+            } else {
+                Network::Allowed
+            },
             rpm_version: flags.rpm_version.clone(),
             rpm_release: flags.rpm_release.clone(),
             jobs: flags.jobs,
@@ -189,14 +205,18 @@ impl Plan {
             Err(why) => format!("nowhere: {why}"),
         };
         let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
+        let bundled = if self.bundled.is_empty() {
+            "nothing bundled".to_string()
+        } else {
+            self.bundled.join(", ")
+        };
+        let downloads = format!("{} ({bundled}; {:?})", self.download_cache, self.network);
         format!(
             "plan:\n  build in   {place}\n  outputs    {}\n  work       {}\n  downloads  {}\n  \
              jobs       {}\n  version    {} / release {}\n  output     {:?}, dry run: {}\n",
             self.out,
             self.work,
-            self.download_cache
-                .as_ref()
-                .map_or("none".to_string(), |d| d.to_string()),
+            downloads,
             self.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
             or_default(&self.rpm_version),
             or_default(&self.rpm_release),
@@ -264,26 +284,16 @@ fn host_rpmdb(sh: Shell) -> HostRpmdb {
     }
 }
 
-/// `--download-cache DIR` must exist; the default is used only when it does.
-fn download_cache(given: Option<&Utf8Path>) -> Result<Option<Utf8PathBuf>> {
-    if let Some(dir) = given {
-        if !dir.is_dir() {
-            bail!("the download cache {dir} is not a directory: create it and put the third-party tarballs there");
-        }
-        return Ok(Some(absolute(dir)?));
+/// `--download-cache DIR`, else the default under the user's cache directory.
+fn download_cache(given: Option<&Utf8Path>) -> Result<Utf8PathBuf> {
+    match given {
+        Some(dir) => absolute(dir),
+        None => cache::default_dir(
+            std::env::var("XDG_CACHE_HOME").ok().as_deref(),
+            std::env::var("HOME").ok().as_deref(),
+        )
+        .context("no download cache: set HOME or XDG_CACHE_HOME, or pass --download-cache DIR"),
     }
-    let base = std::env::var("XDG_CACHE_HOME")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(Utf8PathBuf::from)
-        .or_else(|| {
-            std::env::var("HOME")
-                .ok()
-                .map(|h| Utf8PathBuf::from(h).join(".cache"))
-        });
-    Ok(base
-        .map(|b| b.join("asterisk-xtask/downloads"))
-        .filter(|d| d.is_dir()))
 }
 
 /// `path` made absolute against the current directory.
@@ -352,7 +362,9 @@ mod tests {
             spec: None,
             out: "/t/rpm".into(),
             work: "/t/xtask/rpm-work".into(),
-            download_cache: None,
+            download_cache: "/t/downloads".into(),
+            bundled: vec!["pjproject"],
+            network: Network::Off,
             rpm_version: None,
             rpm_release: Some("7".into()),
             jobs: Some(2),

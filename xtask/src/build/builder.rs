@@ -14,9 +14,8 @@ use crate::sha256;
 
 /// Where the builder's Dockerfile lives, relative to a tree.
 pub const DOCKERFILE: &str = "contrib/docker/Dockerfile.builder";
-/// Inside the container: the work directory, and where the download cache is mounted.
+/// Inside the container: the work directory.
 pub const WORK: &str = "/xtask";
-pub const DOWNLOADS: &str = "/xtask-downloads";
 /// The invoking user's HOME in the build container.
 pub const HOME: &str = "/home/xtask";
 
@@ -73,10 +72,13 @@ fn with_entry(file: &str, id: u32, line: &str) -> String {
     out
 }
 
-/// ccache's statistics (`--print-stats`, or `-s` of older versions) as (hits, misses).
+/// ccache's statistics as (hits, misses): `--show-log-stats` or `-s` of ccache 4
+/// (`Hits: 5 / 7`), `--print-stats` (`direct_cache_hit\t5`), or `-s` of ccache 3
+/// (`cache hit (direct)   12`).
 pub fn ccache_hits(stats: &str) -> Option<(u64, u64)> {
     let mut hits = None::<u64>;
     let mut misses = None::<u64>;
+    let mut seen_v4 = (false, false);
     let add = |slot: &mut Option<u64>, n: u64| *slot = Some(slot.unwrap_or(0) + n);
     for line in stats.lines() {
         let mut words = line.split_whitespace();
@@ -85,6 +87,19 @@ pub fn ccache_hits(stats: &str) -> Option<(u64, u64)> {
         };
         let number = |s: Option<&&str>| s.and_then(|w| w.parse::<u64>().ok());
         match first {
+            // ccache 4: the first `Hits:` and `Misses:` are the calls' (storage repeats them).
+            "Hits:" if !seen_v4.0 => {
+                if let Some(n) = number(rest.first()) {
+                    add(&mut hits, n);
+                    seen_v4.0 = true;
+                }
+            }
+            "Misses:" if !seen_v4.1 => {
+                if let Some(n) = number(rest.first()) {
+                    add(&mut misses, n);
+                    seen_v4.1 = true;
+                }
+            }
             // --print-stats: `key<TAB>value`
             "direct_cache_hit" | "preprocessed_cache_hit" => {
                 if let Some(n) = number(rest.first()) {
@@ -258,5 +273,7 @@ mod tests {
         let v3 = "cache directory /ccache\ncache hit (direct)    7\ncache hit (preprocessed)  2\ncache miss   1\n";
         assert_eq!(ccache_hits(v3), Some((9, 1)));
         assert_eq!(ccache_hits("ccache: command not found"), None);
+        let log = "Cacheable calls:  7 / 7 (100.0%)\n  Hits:           5 / 7 (71.43%)\n    Direct:       5 / 5\n  Misses:         2 / 7 (28.57%)\nLocal storage:\n  Hits:           5 / 7\n  Misses:         2 / 7\n";
+        assert_eq!(ccache_hits(log), Some((5, 2)));
     }
 }

@@ -8,7 +8,7 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::builder::{self, Builder, BuilderInputs, DOWNLOADS, WORK};
+use super::builder::{self, Builder, BuilderInputs, WORK};
 use super::report;
 use super::spec::{self, SpecInputs};
 use crate::container::engine::{self, Engine, EngineKind};
@@ -25,7 +25,6 @@ pub struct RunInputs<'a> {
     pub work: &'a Utf8Path,
     pub passwd: Utf8PathBuf,
     pub group: Utf8PathBuf,
-    pub download_cache: Option<Utf8PathBuf>,
     pub ccache: bool,
     pub uid: u32,
     pub gid: u32,
@@ -122,9 +121,6 @@ fn copy_and_run(
     into(&run.group, "/etc/group")?;
     into(&run.work.join("SOURCES"), &format!("{WORK}/SOURCES"))?;
     into(&run.work.join("SPECS"), &format!("{WORK}/SPECS"))?;
-    if let Some(cache) = &run.download_cache {
-        into(cache, DOWNLOADS)?;
-    }
     interrupt::check()?;
     report::watch_rpmbuild(engine.cmd())
         .args(["start", "-a", name])
@@ -203,9 +199,6 @@ fn container_args(
             "-v",
             &bind(&run.work.join("SPECS"), &format!("{WORK}/SPECS"), "ro,"),
         ]);
-        if let Some(cache) = &run.download_cache {
-            add(&["-v", &bind(cache, DOWNLOADS, "ro,")]);
-        }
     }
     let script = if run.ccache {
         add(&["-v", &format!("{}:{CCACHE_DIR}", builder.ccache_volume)]);
@@ -225,10 +218,12 @@ fn container_args(
             "-e",
             "PATH=/usr/lib64/ccache:/usr/lib/ccache:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]);
-        // Zero the statistics, build, keep the statistics for the summary.
+        // This build's own statistics (a log in its work directory: builds that share the
+        // volume at the same time do not disturb them), kept for the summary.
+        add(&["-e", &format!("CCACHE_STATSLOG={WORK}/ccache-stats.log")]);
         format!(
-            "ccache -z >/dev/null 2>&1; rpmbuild \"$@\"; rc=$?; \
-             ccache --print-stats > {WORK}/ccache-stats 2>/dev/null || ccache -s > {WORK}/ccache-stats 2>&1; \
+            "rpmbuild \"$@\"; rc=$?; \
+             ccache --show-log-stats > {WORK}/ccache-stats 2>/dev/null || ccache -s > {WORK}/ccache-stats 2>&1; \
              exit $rc"
         )
     } else {
@@ -293,14 +288,7 @@ pub fn rpmbuild(
         },
     )?;
     timer.end("builder");
-    let job = job(
-        &builder,
-        inputs,
-        &packed.work,
-        &start.spec.path,
-        *ccache,
-        *nodeps,
-    )?;
+    let job = job(&builder, inputs, &packed.work, *ccache, *nodeps);
     let transfer = transfer_for(engine.endpoint().as_deref());
     if transfer == Transfer::Copy {
         eprintln!(
@@ -312,26 +300,18 @@ pub fn rpmbuild(
     Ok((builder, result))
 }
 
-/// rpmbuild in the builder: the spec copied next to the archive, container paths throughout.
+/// rpmbuild in the builder: the rendered spec beside the archive, container paths throughout.
 fn job<'a>(
     builder: &Builder,
     inputs: &SpecInputs,
     work: &'a Utf8Path,
-    spec: &Utf8Path,
     ccache: bool,
     nodeps: bool,
-) -> Result<RunInputs<'a>> {
+) -> RunInputs<'a> {
     let inside = Utf8Path::new(WORK);
     let spec_inside = inside.join("SPECS/asterisk.spec");
-    std::fs::copy(spec, work.join("SPECS/asterisk.spec"))
-        .with_context(|| format!("copying {spec} into {work}/SPECS"))?;
-    let mut container_inputs = inputs.clone();
-    container_inputs.download_cache = inputs
-        .download_cache
-        .as_ref()
-        .map(|_| Utf8PathBuf::from(DOWNLOADS));
     let mut args = vec!["-ba".to_string()];
-    args.extend(spec::define_args(&spec::defines(&container_inputs, inside)));
+    args.extend(spec::define_args(&spec::defines(inputs, inside)));
     // The container's id would be recorded as the build host.
     args.extend([
         "--define".into(),
@@ -342,17 +322,16 @@ fn job<'a>(
     }
     args.push(spec_inside.to_string());
     let (uid, gid) = invoking_ids();
-    Ok(RunInputs {
+    RunInputs {
         work,
         passwd: builder.passwd.clone(),
         group: builder.group.clone(),
-        download_cache: inputs.download_cache.clone(),
         ccache,
         uid,
         gid,
         source_date_epoch: inputs.source_date_epoch,
         rpmbuild_args: args,
-    })
+    }
 }
 
 /// What ccache says it did in the build that just ran.

@@ -25,6 +25,22 @@ pub fn of(packed: &Packed, start: &Start, builder: String) -> Manifest {
         spec_sha256: start.spec_sha256.clone(),
         builder,
         artifacts: Vec::new(),
+        bundled: start
+            .bundled
+            .iter()
+            .map(|f| Bundled {
+                name: f.tarball.name.clone(),
+                version: f.tarball.version.clone(),
+                url: f.tarball.url.clone(),
+                md5: f.tarball.md5.clone(),
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
+        bundled_note: if start.bundled.is_empty() {
+            WITHOUT_PJPROJECT.into()
+        } else {
+            String::new()
+        },
         image: None,
     }
 }
@@ -32,7 +48,18 @@ pub fn of(packed: &Packed, start: &Start, builder: String) -> Manifest {
 /// Whether the RPMs a manifest describes were built from exactly this: the same archive bytes,
 /// spec and version.
 pub fn describes(manifest: &Manifest, packed: &Packed, start: &Start) -> bool {
-    manifest.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str())
+    let bundled: Vec<(&str, &str)> = start
+        .bundled
+        .iter()
+        .map(|f| (f.tarball.name.as_str(), f.sha256.as_str()))
+        .collect();
+    let recorded: Vec<(&str, &str)> = manifest
+        .bundled
+        .iter()
+        .map(|b| (b.name.as_str(), b.sha256.as_str()))
+        .collect();
+    bundled == recorded
+        && manifest.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str())
         && manifest.spec_sha256 == start.spec_sha256
         && manifest.version == packed.rpm.version
         && manifest.spec_release == packed.rpm.release
@@ -72,6 +99,20 @@ pub struct Artifact {
     pub size: u64,
 }
 
+/// A third-party source the packages bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundled {
+    pub name: String,
+    pub version: String,
+    pub url: String,
+    pub md5: String,
+    pub sha256: String,
+}
+
+/// Why `bundled` is empty, when it is.
+pub const WITHOUT_PJPROJECT: &str =
+    "built --without-pjproject: no res_pjsip modules, no chan_pjsip";
+
 /// The image `cargo xtask image` built from the RPMs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRecord {
@@ -96,6 +137,10 @@ pub struct Manifest {
     pub spec_sha256: String,
     pub builder: String,
     pub artifacts: Vec<Artifact>,
+    /// The third-party sources inside the packages (pjproject); empty with `bundled_note` saying
+    /// why.
+    pub bundled: Vec<Bundled>,
+    pub bundled_note: String,
     pub image: Option<ImageRecord>,
 }
 
@@ -131,7 +176,17 @@ impl Manifest {
             "spec_sha256": self.spec_sha256,
             "builder": self.builder,
             "artifacts": artifacts,
+            "bundled": self.bundled.iter().map(|b| json!({
+                "name": b.name,
+                "version": b.version,
+                "url": b.url,
+                "md5": b.md5,
+                "sha256": b.sha256,
+            })).collect::<Vec<Value>>(),
         });
+        if !self.bundled_note.is_empty() {
+            m["bundled_note"] = json!(self.bundled_note);
+        }
         if let Some(image) = &self.image {
             m["image"] = json!({
                 "id": image.id,
@@ -169,6 +224,21 @@ impl Manifest {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let bundled = match v.get("bundled").and_then(Value::as_array) {
+            Some(list) => list
+                .iter()
+                .map(|b| {
+                    Ok(Bundled {
+                        name: text_of(b, "name")?,
+                        version: text_of(b, "version")?,
+                        url: text_of(b, "url").unwrap_or_default(),
+                        md5: text_of(b, "md5")?,
+                        sha256: text_of(b, "sha256")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
         let image = match v.get("image") {
             Some(i) => Some(ImageRecord {
                 id: text_of(i, "id")?,
@@ -201,6 +271,8 @@ impl Manifest {
             spec_sha256: text_of(&v, "spec_sha256").unwrap_or_default(),
             builder: text_of(&v, "builder").unwrap_or_default(),
             artifacts,
+            bundled,
+            bundled_note: text_of(&v, "bundled_note").unwrap_or_default(),
             image,
         })
     }
@@ -236,6 +308,14 @@ mod tests {
                 sha256: "ab".into(),
                 size: 3,
             }],
+            bundled: vec![Bundled {
+                name: "pjproject".into(),
+                version: "2.17".into(),
+                url: "https://example.org/pjproject-2.17.tar.bz2".into(),
+                md5: "baacc87418a95107657039269bc71538".into(),
+                sha256: "cd".into(),
+            }],
+            bundled_note: String::new(),
             image: None,
         }
     }

@@ -19,6 +19,7 @@ use crate::report::{human_duration, PhaseTimer};
 use crate::sha256;
 use crate::source::pack::Packed;
 use crate::source::tree::{Tree, TreeKind};
+use crate::thirdparty::{self, Fetched};
 use crate::Workspace;
 use manifest::Manifest;
 use report::{phase_of_line, PhaseTracker};
@@ -31,6 +32,8 @@ pub struct Start {
     pub tree: Tree,
     pub spec: spec::Located,
     pub spec_sha256: String,
+    /// The third-party tarballs the build bundles, fetched and verified.
+    pub bundled: Vec<Fetched>,
     /// Held until the command ends: two builds at once would share the work directory.
     _lock: Option<std::fs::File>,
 }
@@ -57,7 +60,18 @@ pub fn start(plan: &Plan, ws: &Workspace) -> Result<Start> {
         }
     );
     eprintln!("spec: {} ({})", spec.path, spec.origin.describe());
+    let bundled = thirdparty::prepare(
+        plan.sh,
+        &plan.bundled,
+        &tree.root,
+        &plan.download_cache,
+        plan.network,
+    )?;
+    if bundled.is_empty() {
+        eprintln!("bundled: nothing (--without-pjproject: no res_pjsip modules, no chan_pjsip)");
+    }
     Ok(Start {
+        bundled,
         spec_sha256: sha256::of_file(&spec.path)?,
         tree,
         spec,
@@ -96,9 +110,29 @@ pub fn build(
         archive_name: packed.archive_name.clone(),
         top_dir: packed.stem.clone(),
         source_date_epoch: packed.source_date,
-        download_cache: plan.download_cache.clone(),
+        bundled: start
+            .bundled
+            .iter()
+            .map(|f| spec::BundledSource {
+                name: f.tarball.name.clone(),
+                version: f.tarball.version.clone(),
+            })
+            .collect(),
         jobs: plan.jobs,
     };
+    // The spec rpmbuild reads, and the SRPM carries: this build's values in front.
+    let rendered = packed.work.join("SPECS/asterisk.spec");
+    if !plan.sh.dry_run {
+        let text = std::fs::read_to_string(&start.spec.path)
+            .with_context(|| format!("reading {}", start.spec.path))?;
+        std::fs::write(&rendered, spec::render(&text, &inputs))
+            .with_context(|| format!("writing {rendered}"))?;
+        for f in &start.bundled {
+            let dest = packed.work.join("SOURCES").join(&f.tarball.file);
+            std::fs::copy(&f.path, &dest)
+                .with_context(|| format!("copying {} to {dest}", f.path))?;
+        }
+    }
     let mut phases = PhaseTracker::default();
     let quiet = plan.output == Output::Phases;
     let on_line = |line: &str| {
@@ -126,7 +160,7 @@ pub fn build(
                 .arg("-ba")
                 .args(spec::define_args(&spec::defines(&inputs, &packed.work)))
                 .args(nodeps.then_some("--nodeps"))
-                .arg(start.spec.path.as_str())
+                .arg(rendered.as_str())
                 .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
             interrupt::check()?;
             (cmd.run(on_line), None)

@@ -257,6 +257,8 @@ mod tests {
                 sha256: String::new(),
                 size: 3,
             }],
+            bundled: vec![],
+            bundled_note: String::new(),
             image: None,
         };
         std::fs::write(out.join(MANIFEST), manifest.to_json()).unwrap();

@@ -74,6 +74,19 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
         eprintln!("  {:<72} {:>9}", a.path, human_size(a.size));
     }
     eprintln!("  {:<72}", publish::MANIFEST);
+    match manifest.bundled.as_slice() {
+        [] => eprintln!("bundled: nothing ({})", manifest.bundled_note),
+        list => {
+            let names: Vec<String> = list
+                .iter()
+                .map(|b| format!("{} {}", b.name, b.version))
+                .collect();
+            eprintln!(
+                "bundled: {} (in the packages, and a Source of the SRPM)",
+                names.join(", ")
+            );
+        }
+    }
     eprintln!("{}", timer.line());
 }
 

@@ -109,6 +109,14 @@ pub fn locate_file(
     Ok(Located { path, origin })
 }
 
+/// A third-party tarball the spec takes as a Source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundledSource {
+    /// `pjproject`
+    pub name: String,
+    pub version: String,
+}
+
 /// What the build is, as the spec sees it.
 #[derive(Debug, Clone)]
 pub struct SpecInputs {
@@ -117,8 +125,45 @@ pub struct SpecInputs {
     pub archive_name: String,
     pub top_dir: String,
     pub source_date_epoch: i64,
-    pub download_cache: Option<Utf8PathBuf>,
+    /// Empty: built without the bundled third-party libraries.
+    pub bundled: Vec<BundledSource>,
     pub jobs: Option<u32>,
+}
+
+/// The values that make the spec this build's, as `%global` lines: written into the copy of the
+/// spec that rpmbuild reads and that goes into the SRPM, so that `rpmbuild --rebuild` (mock,
+/// koji, copr, another machine) needs no `--define`.
+pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
+    let mut out = vec![
+        (
+            "asterisk_version".to_string(),
+            inputs.asterisk_version.clone(),
+        ),
+        ("asterisk_rpm_version".into(), inputs.rpm.version.clone()),
+        ("asterisk_rpm_release".into(), inputs.rpm.release.clone()),
+        ("asterisk_source".into(), inputs.archive_name.clone()),
+        ("asterisk_topdir".into(), inputs.top_dir.clone()),
+    ];
+    for b in &inputs.bundled {
+        out.push((format!("asterisk_{}_version", b.name), b.version.clone()));
+    }
+    // Reproducible packages: build time and file times from the source date.
+    out.push(("use_source_date_epoch_as_buildtime".into(), "1".into()));
+    out.push(("clamp_mtime_to_source_epoch".into(), "1".into()));
+    out
+}
+
+/// The spec with this build's values in front.
+pub fn render(spec: &str, inputs: &SpecInputs) -> String {
+    let mut out = String::from(
+        "# Written by cargo xtask rpm for this build: the values it derived from the tree.\n",
+    );
+    for (k, v) in globals(inputs) {
+        out.push_str(&format!("%global {k} {v}\n"));
+    }
+    out.push('\n');
+    out.push_str(spec);
+    out
 }
 
 /// rpmbuild's directories, all under one work directory.
@@ -135,27 +180,16 @@ pub fn rpmbuild_dirs(work: &Utf8Path) -> Vec<(&'static str, Utf8PathBuf)> {
     ]
 }
 
-/// Every `--define` for rpmbuild, in order.
+/// The `--define`s of this machine's build, in order: rpmbuild's directories and the jobs.
+/// (What the package is goes into the spec itself: `render`.)
 pub fn defines(inputs: &SpecInputs, work: &Utf8Path) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = rpmbuild_dirs(work)
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.into_string()))
         .collect();
-    let mut add = |k: &str, v: String| out.push((k.to_string(), v));
-    add("asterisk_version", inputs.asterisk_version.clone());
-    add("asterisk_rpm_version", inputs.rpm.version.clone());
-    add("asterisk_rpm_release", inputs.rpm.release.clone());
-    add("asterisk_source", inputs.archive_name.clone());
-    add("asterisk_topdir", inputs.top_dir.clone());
-    if let Some(dir) = &inputs.download_cache {
-        add("asterisk_download_cache", dir.to_string());
-    }
     if let Some(jobs) = inputs.jobs {
-        add("asterisk_jobs", jobs.to_string());
+        out.push(("asterisk_jobs".into(), jobs.to_string()));
     }
-    // Reproducible packages: build time and file times from the source date.
-    add("use_source_date_epoch_as_buildtime", "1".into());
-    add("clamp_mtime_to_source_epoch", "1".into());
     out
 }
 
@@ -201,18 +235,38 @@ mod tests {
             archive_name: "asterisk-GIT-master-abc1234M.tar.gz".into(),
             top_dir: "asterisk-GIT-master-abc1234M".into(),
             source_date_epoch: 1,
-            download_cache: None,
+            bundled: vec![BundledSource {
+                name: "pjproject".into(),
+                version: "2.17".into(),
+            }],
             jobs: Some(2),
         };
         let d = defines(&inputs, Utf8Path::new("/t/w"));
         let get = |k: &str| d.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         assert_eq!(get("_topdir"), Some("/t/w"));
         assert_eq!(get("_sourcedir"), Some("/t/w/SOURCES"));
-        assert_eq!(get("asterisk_rpm_version"), Some("0^5.20260806.abc1234"));
-        assert_eq!(get("asterisk_rpm_release"), Some("1.dirty.20261130083000"));
         assert_eq!(get("asterisk_jobs"), Some("2"));
-        assert_eq!(get("asterisk_download_cache"), None);
+        // What the package is travels in the spec, not on the command line.
+        assert_eq!(get("asterisk_rpm_version"), None);
         let args = define_args(&d[..1]);
         assert_eq!(args, ["--define", "_topdir /t/w"]);
+        let spec = render("Name: asterisk\n", &inputs);
+        for line in [
+            "%global asterisk_rpm_version 0^5.20260806.abc1234\n",
+            "%global asterisk_rpm_release 1.dirty.20261130083000\n",
+            "%global asterisk_pjproject_version 2.17\n",
+            "%global asterisk_source asterisk-GIT-master-abc1234M.tar.gz\n",
+        ] {
+            assert!(spec.contains(line), "{line}: {spec}");
+        }
+        assert!(spec.ends_with("\nName: asterisk\n"), "{spec}");
+        let without = render(
+            "",
+            &SpecInputs {
+                bundled: vec![],
+                ..inputs
+            },
+        );
+        assert!(!without.contains("pjproject"), "{without}");
     }
 }

@@ -32,6 +32,8 @@ pub struct RpmFlags {
     pub rpm_version: Option<String>,
     pub rpm_release: Option<String>,
     pub download_cache: Option<Utf8PathBuf>,
+    pub without_pjproject: bool,
+    pub offline: bool,
     pub jobs: Option<u32>,
     pub quiet: bool,
     pub dry_run: bool,
@@ -246,8 +248,14 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
     let download_cache = path(
         "download-cache",
         "DIR",
-        "Directory with third-party tarballs (pjproject-<v>.tar.bz2) for a build without network (default: ~/.cache/asterisk-xtask/downloads when it exists)",
+        "Where the third-party tarballs the tree bundles are fetched to and taken from (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
     );
+    let without_pjproject = long("without-pjproject")
+        .help("Build without the bundled pjproject: no res_pjsip modules, no chan_pjsip (said in the summary and the manifest)")
+        .switch();
+    let offline = long("offline")
+        .help("Touch no network: the download cache must hold every tarball (cargo xtask fetch fills it)")
+        .switch();
     let jobs = long("jobs")
         .help("Parallel make jobs, 1 to 1024 (default: every CPU)")
         .argument::<String>("N")
@@ -274,6 +282,8 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         rpm_version,
         rpm_release,
         download_cache,
+        without_pjproject,
+        offline,
         jobs,
         quiet,
         dry_run,

@@ -7,9 +7,8 @@ use crate::cli::FetchFlags;
 use crate::exec::Shell;
 use crate::plan::absolute;
 use crate::source::tree::Tree;
-use crate::thirdparty::bundle;
 use crate::thirdparty::cache::{self, Network};
-use crate::thirdparty::BUNDLED;
+use crate::thirdparty::{self, BUNDLED};
 use crate::Workspace;
 
 pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
@@ -26,16 +25,12 @@ pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
         )
         .context("no download cache: set HOME or XDG_CACHE_HOME, or pass --download-cache DIR")?,
     };
-    let tarballs = BUNDLED
-        .iter()
-        .map(|package| bundle::tarball(&tree.root, package))
-        .collect::<Result<Vec<_>>>()?;
     let network = if flags.offline {
         Network::Off
     } else {
         Network::Allowed
     };
-    cache::ensure(sh, &tarballs, &dir, network)?;
+    thirdparty::prepare(sh, BUNDLED, &tree.root, &dir, network)?;
     if !sh.dry_run {
         eprintln!(
             "fetch: the download cache {dir} holds everything {} bundles",

@@ -15,6 +15,7 @@ const OVERLAY: &[&str] = &[
     "contrib/docker/Dockerfile.builder",
     "contrib/docker/Dockerfile",
     "tests/fixtures/mini-asterisk/",
+    "tests/fixtures/downloads/",
 ];
 
 /// This repository's own files, which an Asterisk checkout has its own of.

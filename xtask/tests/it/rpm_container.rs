@@ -143,6 +143,7 @@ fn outputs_belong_to_the_invoking_user() {
         .args(container_args(&tree, &out))
         .env("CARGO_TARGET_DIR", &target)
         .env("CONTAINER_ENGINE", &engine)
+        .env("XDG_CACHE_HOME", test_cache_home())
         .env("HOME", &*dir);
     let result = cmd.output().unwrap();
     assert!(
@@ -284,102 +285,130 @@ fn engine_problems_get_one_line() {
 }
 
 #[test]
-fn download_cache_brings_in_the_bundled_pjproject() {
+fn the_sip_stack_is_bundled_and_the_srpm_rebuilds_offline() {
     let Some(EngineFixture { engine }) =
-        EngineFixture::get("download_cache_brings_in_the_bundled_pjproject")
+        EngineFixture::get("the_sip_stack_is_bundled_and_the_srpm_rebuilds_offline")
     else {
         return;
     };
-    let dir = scratch("download-cache");
+    let dir = scratch("bundled");
     let tree = plain_tree(&dir, true);
     let target = dir.join("target");
-    let cache = dir.join("cache");
-    let empty_home = dir.join("home");
-    std::fs::create_dir_all(&cache).unwrap();
-    std::fs::create_dir_all(&empty_home).unwrap();
-    let env = [
-        ("CONTAINER_ENGINE", engine.as_str()),
-        ("XDG_CACHE_HOME", empty_home.to_str().unwrap()),
-    ];
-    let args = |out: &Path| -> Vec<String> {
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    let args = |out: &Path, more: &[&str]| -> Vec<String> {
         let mut a: Vec<String> = container_args(&tree, out)
             .iter()
             .map(|s| s.to_string())
             .collect();
         a.retain(|s| s != "-q");
+        a.extend(more.iter().map(|s| s.to_string()));
         a
     };
-    let pjsip = |out: &Path| {
+    let run_with = |a: Vec<String>, env: &[(&str, &str)]| {
+        xtask(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            &target,
+            env,
+        )
+    };
+    let pjsip = |rpm_dir: &Path| {
         sh(
-            out,
-            "rpm -qpl --nosignature RPMS/x86_64/asterisk-[0-9]*.rpm",
+            rpm_dir,
+            "rpm -qpl --nosignature $(ls RPMS/x86_64/asterisk-[0-9]*.rpm)",
         )
         .contains("res_pjsip_mini.so")
     };
 
-    // No cache: built without the bundled pjproject, and the build log says so.
-    let out = dir.join("without");
-    let a = args(&out);
-    let run = must(xtask(
-        &a.iter().map(String::as_str).collect::<Vec<_>>(),
-        &target,
-        &env,
-    ));
+    // By default the tree's pjproject is bundled: from the download cache, into the SRPM.
+    let out = dir.join("with");
+    let run = must(run_with(args(&out, &[]), &env));
     assert!(
-        run.stdout.contains("xtask: no download cache"),
+        run.stdout
+            .contains("building the bundled pjproject 2.17 from Source1"),
         "{}",
         run.stdout
     );
-    assert!(!pjsip(&out));
-
-    // A cache without the tarball: the same, said differently.
-    let out = dir.join("empty-cache");
-    let mut a = args(&out);
-    a.extend(["--download-cache".into(), cache.to_str().unwrap().into()]);
-    let run = must(xtask(
-        &a.iter().map(String::as_str).collect::<Vec<_>>(),
-        &target,
-        &env,
-    ));
     assert!(
-        run.stdout.contains("is not in /xtask-downloads"),
+        run.stderr.contains("bundled: pjproject 2.17"),
         "{}",
-        run.stdout
-    );
-    assert!(!pjsip(&out));
-
-    // With the tarball the bundled pjproject is built, with no network.
-    std::fs::write(cache.join("pjproject-2.17.tar.bz2"), "not really bzip2").unwrap();
-    let out = dir.join("with-cache");
-    let mut a = args(&out);
-    a.extend(["--download-cache".into(), cache.to_str().unwrap().into()]);
-    let run = must(xtask(
-        &a.iter().map(String::as_str).collect::<Vec<_>>(),
-        &target,
-        &env,
-    ));
-    assert!(
-        run.stdout
-            .contains("building the bundled pjproject from /xtask-downloads"),
-        "{}",
-        run.stdout
+        run.stderr
     );
     assert!(pjsip(&out));
-
-    let run = xtask(
-        &[
-            "rpm",
-            "--container",
-            "--source",
-            tree.to_str().unwrap(),
-            "--download-cache",
-            "/nonexistent/cache",
-        ],
-        &target,
-        &env,
+    let srpm = sh(&out, "ls SRPMS/*.src.rpm");
+    let srpm = srpm.trim();
+    let sources = sh(&out, &format!("rpm -qpl --nosignature {srpm}"));
+    assert!(sources.contains("pjproject-2.17.tar.bz2"), "{sources}");
+    let provides = sh(
+        &out,
+        "rpm -qp --provides --nosignature $(ls RPMS/x86_64/asterisk-[0-9]*.rpm)",
     );
-    assert!(run.error().contains("is not a directory"), "{}", run.stderr);
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(provides.contains("bundled(pjproject) = 2.17"), "{provides}");
+    let manifest = manifest_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap());
+    assert_eq!(manifest["bundled"][0]["name"], "pjproject");
+    assert_eq!(manifest["bundled"][0]["version"], "2.17");
+    assert_eq!(
+        manifest["bundled"][0]["md5"],
+        "3545c58cae4a3c9231eb3c87a2876e37"
+    );
+
+    // The SRPM rebuilds in the builder with no network and no --define: SIP included.
+    let rebuild = dir.join("rebuild");
+    std::fs::create_dir_all(&rebuild).unwrap();
+    std::fs::copy(out.join(srpm), rebuild.join("asterisk.src.rpm")).unwrap();
+    let builder = manifest["builder"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("container ")
+        .to_string();
+    sh(
+        &dir,
+        &format!(
+            "{engine} run --rm --network none -v {}:/r:z {builder} rpmbuild --rebuild --nodeps \
+             --define '_topdir /r/top' /r/asterisk.src.rpm",
+            rebuild.display()
+        ),
+    );
+    assert!(
+        pjsip(&rebuild.join("top")),
+        "the offline rebuild lost the SIP modules"
+    );
+
+    // --without-pjproject: an explicit choice, said, and recorded with its reason.
+    let out = dir.join("without");
+    let run = must(run_with(args(&out, &["--without-pjproject"]), &env));
+    assert!(
+        run.stderr
+            .contains("bundled: nothing (built --without-pjproject"),
+        "{}",
+        run.stderr
+    );
+    assert!(!pjsip(&out));
+    let manifest = manifest_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap());
+    assert_eq!(manifest["bundled"], serde_json::json!([]));
+    assert!(manifest["bundled_note"]
+        .as_str()
+        .unwrap()
+        .contains("--without-pjproject"));
+
+    // --offline with an empty cache: one line naming the file, its address and the fix.
+    let empty = dir.join("empty-home");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = run_with(
+        args(&dir.join("offline"), &["--offline"]),
+        &[
+            ("CONTAINER_ENGINE", engine.as_str()),
+            ("XDG_CACHE_HOME", empty.to_str().unwrap()),
+        ],
+    );
+    assert!(!run.ok);
+    let line = run.error();
+    assert!(
+        line.contains("--offline")
+            && line.contains("pjproject-2.17.tar.bz2 from https://")
+            && line.contains("cargo xtask fetch"),
+        "{line}"
+    );
+    assert!(!dir.join("offline").exists());
 }
 
 #[test]

@@ -329,3 +329,32 @@ fn ctrl_c_stops_rpmbuild_and_its_children_and_publishes_nothing() {
     assert_eq!(left.trim(), "", "processes of the build survived");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_srpm_rebuilds_with_no_network_and_no_defines() {
+    let dir = scratch("srpm-offline");
+    let tree = git_tree(&dir);
+    let out = dir.join("out");
+    must(xtask(
+        &native_rpm_args(&tree, &out),
+        &dir.join("target"),
+        &[],
+    ));
+    let srpm = sh(&out, "ls SRPMS/*.src.rpm");
+    // A network namespace of its own, with no interface up: nothing can be downloaded.
+    let top = dir.join("rebuild");
+    sh(
+        &dir,
+        &format!(
+            "unshare --map-root-user --net sh -c 'ip link set lo down 2>/dev/null; rpmbuild --rebuild --nodeps \
+             --define \"_topdir {}\" {}' >/dev/null",
+            top.display(),
+            out.join(srpm.trim()).display()
+        ),
+    );
+    let files = sh(
+        &top,
+        "rpm -qpl --nosignature $(ls RPMS/x86_64/asterisk-[0-9]*.rpm)",
+    );
+    assert!(files.contains("res_pjsip_mini.so"), "{files}");
+}

@@ -122,11 +122,31 @@ impl Run {
     }
 }
 
-/// Runs the real xtask binary with its target directory in `target`.
+/// `XDG_CACHE_HOME` for the tests: a download cache that holds the sample tree's pjproject
+/// tarball (a stand-in, `tests/fixtures/downloads/`), so that builds bundle it with no network.
+/// Made once per test process.
+pub fn test_cache_home() -> &'static Path {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = std::env::temp_dir().join(format!("xtask-test-cache-{}", std::process::id()));
+        let downloads = home.join("asterisk-xtask/downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
+        std::fs::copy(
+            fixture().join("../downloads/pjproject-2.17.tar.bz2"),
+            downloads.join("pjproject-2.17.tar.bz2"),
+        )
+        .unwrap();
+        home
+    })
+}
+
+/// Runs the real xtask binary with its target directory in `target` (and the tests' download
+/// cache, unless `env` names another).
 pub fn xtask(args: &[&str], target: &Path, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(args)
         .env("CARGO_TARGET_DIR", target)
+        .env("XDG_CACHE_HOME", test_cache_home())
         .env_remove("SOURCE_DATE_EPOCH");
     for (k, v) in env {
         cmd.env(k, v);
@@ -312,6 +332,7 @@ pub fn hostname() -> String {
 pub fn spawn_xtask(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.args(args)
+        .env("XDG_CACHE_HOME", test_cache_home())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     for (k, v) in env {
@@ -351,7 +372,8 @@ pub fn native_rpm_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
     ]
 }
 
-/// Anonymous volumes no container uses: what a removed container would leave behind.
+/// Volumes no container uses, but the ccache volumes the builds keep on purpose: what a removed
+/// container would leave behind.
 pub fn dangling_volumes(engine: &str) -> std::collections::BTreeSet<String> {
     let out = Command::new(engine)
         .args(["volume", "ls", "-q", "--filter", "dangling=true"])
@@ -359,6 +381,7 @@ pub fn dangling_volumes(engine: &str) -> std::collections::BTreeSet<String> {
         .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
+        .filter(|v| !v.starts_with("asterisk-xtask-ccache-"))
         .map(str::to_string)
         .collect()
 }

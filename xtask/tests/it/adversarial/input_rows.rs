@@ -148,17 +148,44 @@ pub fn rows() -> Vec<Row> {
             says: "it rejected the spec",
         },
         Row {
-            name: "--download-cache that does not exist",
-            setup: Box::new(|w, _| {
+            name: "--download-cache naming a file",
+            setup: Box::new(|w, row| {
+                let file = row.join("cache-file");
+                std::fs::write(&file, "mine").unwrap();
                 attempt(
-                    rpm(&w.tree, &w.out, &["--download-cache", "/nonexistent/cache"]),
+                    rpm(&w.tree, &w.out, &["--download-cache", &p(&file)]),
+                    &[&w.tree, &w.out, &file],
+                )
+            }),
+            code: 1,
+            says: "creating the download cache",
+        },
+        Row {
+            name: "--offline with an empty download cache",
+            setup: Box::new(|w, row| {
+                attempt(
+                    rpm(
+                        &w.tree,
+                        &w.out,
+                        &["--offline", "--download-cache", &p(&row.join("empty"))],
+                    ),
                     &[&w.tree, &w.out],
                 )
             }),
             code: 1,
-            says: "the download cache /nonexistent/cache is not a directory",
+            says: "--offline, and the download cache",
         },
-        // --- the output directory: nothing that is not ours is ever replaced ---------------
+        Row {
+            name: "a tree whose pjproject checksum file is gone",
+            setup: Box::new(|w, row| {
+                let tree = copy_of(&w.tree, row);
+                std::fs::remove_file(tree.join("third-party/pjproject/pjproject-2.17.tar.bz2.md5"))
+                    .unwrap();
+                attempt(rpm(&tree, &row.join("o"), &[]), &[&tree])
+            }),
+            code: 1,
+            says: "the tree does not say how to fetch pjproject",
+        },
         Row {
             name: "--out naming a file",
             setup: Box::new(|w, row| {
