@@ -131,7 +131,7 @@ mod tests {
 
     fn vars() -> BTreeMap<String, String> {
         parse_versions(
-            "# This file is also 'sourced' by the\n# configure script\nJANSSON_VERSION=2.15.1\nPJPROJECT_VERSION=2.17\n\nLIBJWT_VERSION=1.15.3\n",
+            "# This file is also 'sourced' by the\n# configure script\nJANSSON_VERSION=2.15.1\nPJPROJECT_VERSION=2.17\n\nLIBJWT_VERSION = 1.15.3\n",
         )
     }
 
@@ -139,6 +139,7 @@ mod tests {
     fn versions_are_read_like_make_and_sh() {
         let v = vars();
         assert_eq!(v["PJPROJECT_VERSION"], "2.17");
+        // Older trees (20.5.0) put spaces around `=`.
         assert_eq!(v["LIBJWT_VERSION"], "1.15.3");
         assert_eq!(v.len(), 3);
     }

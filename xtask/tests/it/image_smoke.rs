@@ -168,10 +168,7 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     // The smoke test passes, says what it checked, and leaves no volume behind.
     let volumes = dangling_volumes(&engine);
     let smoke = must(xtask(&["smoke", "--tag", &tag], &target, &env));
-    let left: Vec<String> = dangling_volumes(&engine)
-        .difference(&volumes)
-        .cloned()
-        .collect();
+    let left = volumes_left(&engine, &volumes);
     assert!(left.is_empty(), "smoke left volumes: {left:?}");
     assert!(
         smoke.stderr.contains(&format!(

@@ -386,6 +386,19 @@ pub fn dangling_volumes(engine: &str) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
+/// The dangling volumes that were not in `before` and are still there a moment later (another
+/// test's container being removed leaves its volumes dangling for an instant).
+pub fn volumes_left(engine: &str, before: &std::collections::BTreeSet<String>) -> Vec<String> {
+    let new = |now: std::collections::BTreeSet<String>| -> Vec<String> {
+        now.difference(before).cloned().collect()
+    };
+    if new(dangling_volumes(engine)).is_empty() {
+        return Vec::new();
+    }
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    new(dangling_volumes(engine))
+}
+
 /// A tmpfs mounted at `dir` (root only: None, said, elsewhere), unmounted when dropped.
 pub struct Mount(pub PathBuf);
 
