@@ -11,7 +11,7 @@ pub mod report;
 pub mod spec;
 
 use anyhow::{Context, Result};
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::exec::{interrupt, Failed};
 use crate::plan::{Output, Place, Plan};
@@ -91,6 +91,29 @@ fn reset_work_dir(work: &Utf8Path) -> Result<()> {
     Ok(())
 }
 
+/// Puts beside the archive what rpmbuild reads besides it: the spec with this build's values in
+/// front (the one the SRPM carries) and the bundled tarballs. Returns the spec's path.
+fn stage_inputs(
+    plan: &Plan,
+    start: &Start,
+    packed: &Packed,
+    inputs: &SpecInputs,
+) -> Result<Utf8PathBuf> {
+    let rendered = packed.work.join("SPECS/asterisk.spec");
+    if plan.sh.dry_run {
+        return Ok(rendered);
+    }
+    let text = std::fs::read_to_string(&start.spec.path)
+        .with_context(|| format!("reading {}", start.spec.path))?;
+    std::fs::write(&rendered, spec::render(&text, inputs))
+        .with_context(|| format!("writing {rendered}"))?;
+    for f in &start.bundled {
+        let dest = packed.work.join("SOURCES").join(&f.tarball.file);
+        std::fs::copy(&f.path, &dest).with_context(|| format!("copying {} to {dest}", f.path))?;
+    }
+    Ok(rendered)
+}
+
 /// Runs rpmbuild where the plan says on the packed archive and publishes the outputs.
 pub fn build(
     plan: &Plan,
@@ -120,19 +143,7 @@ pub fn build(
             .collect(),
         jobs: plan.jobs,
     };
-    // The spec rpmbuild reads, and the SRPM carries: this build's values in front.
-    let rendered = packed.work.join("SPECS/asterisk.spec");
-    if !plan.sh.dry_run {
-        let text = std::fs::read_to_string(&start.spec.path)
-            .with_context(|| format!("reading {}", start.spec.path))?;
-        std::fs::write(&rendered, spec::render(&text, &inputs))
-            .with_context(|| format!("writing {rendered}"))?;
-        for f in &start.bundled {
-            let dest = packed.work.join("SOURCES").join(&f.tarball.file);
-            std::fs::copy(&f.path, &dest)
-                .with_context(|| format!("copying {} to {dest}", f.path))?;
-        }
-    }
+    let rendered = stage_inputs(plan, start, packed, &inputs)?;
     let mut phases = PhaseTracker::default();
     let quiet = plan.output == Output::Phases;
     let on_line = |line: &str| {
