@@ -147,17 +147,7 @@ fn versions_sort_on_asterisks_real_history() {
             shallow.display()
         ),
     );
-    let run = must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "--dry-run",
-            "--source",
-            shallow.to_str().unwrap(),
-        ],
-        &target,
-        &[],
-    ));
+    let run = must(xtask(&dry_run_args(&shallow), &target, &[]));
     assert!(
         run.stderr.contains("shallow clone") && run.stderr.contains("--unshallow"),
         "{}",
@@ -170,17 +160,7 @@ fn versions_sort_on_asterisks_real_history() {
         &tree,
         &format!("git worktree add -q --detach {} 22", worktree.display()),
     );
-    let run = xtask(
-        &[
-            "rpm",
-            "--native",
-            "--dry-run",
-            "--source",
-            worktree.to_str().unwrap(),
-        ],
-        &target,
-        &[],
-    );
+    let run = xtask(&dry_run_args(&worktree), &target, &[]);
     assert!(!run.ok);
     let error = run.error();
     assert!(

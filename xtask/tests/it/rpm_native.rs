@@ -35,15 +35,7 @@ fn working_tree_becomes_rpms() {
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(home.join(".asterisk.makeopts"), "res_mini=no\n").unwrap();
     let run = must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "--source",
-            tree.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
+        &native_rpm_args(&tree, &out),
         &target,
         &[("HOME", home.to_str().unwrap())],
     ));
@@ -176,19 +168,7 @@ fn working_tree_becomes_rpms() {
 
     // Packing the same tree again gives the same bytes.
     let first = sh(&out, &format!("sha256sum < '{archive}'"));
-    must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "--source",
-            tree.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &target,
-        &[],
-    ));
+    must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
     let second = sh(&out, &format!("sha256sum < '{archive}'"));
     assert_eq!(first, second, "two runs gave different archives");
     std::fs::remove_dir_all(&dir).unwrap();
@@ -204,19 +184,7 @@ fn plain_tree_is_packed_whole_and_warns_when_built_in_place() {
     );
     let target = dir.join("target");
     let out = dir.join("out");
-    let run = must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "--source",
-            tree.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &target,
-        &[],
-    ));
+    let run = must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
     assert!(run.stderr.contains("(no git)"), "{}", run.stderr);
     assert!(
         run.stderr.contains("configured or built in place"),
@@ -233,17 +201,7 @@ fn plain_tree_is_packed_whole_and_warns_when_built_in_place() {
 
     // Without .version a plain tree has no version: make_version's UNKNOWN, and a clear error.
     std::fs::remove_file(tree.join(".version")).unwrap();
-    let run = xtask(
-        &[
-            "rpm",
-            "--native",
-            "--dry-run",
-            "--source",
-            tree.to_str().unwrap(),
-        ],
-        &target,
-        &[],
-    );
+    let run = xtask(&dry_run_args(&tree), &target, &[]);
     assert!(!run.ok);
     assert!(
         run.error().contains("UNKNOWN__and_probably_unsupported")

@@ -359,6 +359,17 @@ pub fn wait_for_container(engine: &str, child: &mut std::process::Child, what: &
     owner
 }
 
+/// `rpm --native --dry-run --source TREE`: the version and plan of a tree, nothing built.
+pub fn dry_run_args(tree: &Path) -> Vec<&str> {
+    vec![
+        "rpm",
+        "--native",
+        "--dry-run",
+        "--source",
+        tree.to_str().unwrap(),
+    ]
+}
+
 /// `rpm --native -q --source TREE --out OUT`, the usual native build of a test.
 pub fn native_rpm_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
     vec![

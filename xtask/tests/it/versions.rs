@@ -9,17 +9,7 @@ const CLEAN_SETUP: &str = "";
 
 /// The NVR of a tree, from a dry run (which builds nothing).
 pub fn nvr(tree: &Path, target: &Path, env: &[(&str, &str)]) -> (String, String) {
-    version_line(&must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "--dry-run",
-            "--source",
-            tree.to_str().unwrap(),
-        ],
-        target,
-        env,
-    )))
+    version_line(&must(xtask(&dry_run_args(tree), target, env)))
 }
 
 #[test]
@@ -116,17 +106,7 @@ fn versions_follow_make_version_and_ascend() {
     let (_, master) = nvr(&tree, &target, &[]);
     assert!(master.starts_with("23.0.0~~master^3."), "{master}");
     sh(&tree, "git tag -d 22.0.0 >/dev/null");
-    let untagged = must(xtask(
-        &[
-            "rpm",
-            "--native",
-            "--dry-run",
-            "--source",
-            tree.to_str().unwrap(),
-        ],
-        &target,
-        &[],
-    ));
+    let untagged = must(xtask(&dry_run_args(&tree), &target, &[]));
     let (a7, untagged_nvr) = version_line(&untagged);
     assert_eq!(a7, make_version(""));
     assert!(untagged_nvr.starts_with("0~~master^3."), "{untagged_nvr}");
