@@ -224,6 +224,8 @@ impl Cmd {
             .map_err(|e| self.spawn_error(e))?;
         let started = Instant::now();
         let timeout = self.query_limit.unwrap_or_else(|| limit(QUERY_SECS));
+        // Most queries end within milliseconds: look often at first, then every 50 ms.
+        let mut pause = Duration::from_millis(1);
         let output = loop {
             if let Some(output) = handle
                 .try_wait()
@@ -249,7 +251,8 @@ impl Cmd {
                     tail: Vec::new(),
                 }));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(50));
         };
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
