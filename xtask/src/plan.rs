@@ -63,6 +63,8 @@ pub struct Plan {
     /// The third-party packages the build bundles (none with `--without-pjproject`).
     pub bundled: Vec<&'static str>,
     pub network: Network,
+    /// Sound sets to package (menuselect names); none by default.
+    pub sounds: Vec<String>,
     pub rpm_version: Option<String>,
     pub rpm_release: Option<String>,
     pub jobs: Option<u32>,
@@ -168,6 +170,7 @@ impl Plan {
             } else {
                 Network::Allowed
             },
+            sounds: flags.sounds.clone(),
             rpm_version: flags.rpm_version.clone(),
             rpm_release: flags.rpm_release.clone(),
             jobs: flags.jobs,
@@ -365,6 +368,7 @@ mod tests {
             download_cache: "/t/downloads".into(),
             bundled: vec!["pjproject"],
             network: Network::Off,
+            sounds: vec![],
             rpm_version: None,
             rpm_release: Some("7".into()),
             jobs: Some(2),

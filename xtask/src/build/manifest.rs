@@ -41,6 +41,11 @@ pub fn of(packed: &Packed, start: &Start, builder: String) -> Manifest {
         } else {
             String::new()
         },
+        sounds: start
+            .sounds
+            .iter()
+            .map(|s| (s.name.clone(), s.version.clone(), s.package.clone()))
+            .collect(),
         image: None,
     }
 }
@@ -141,6 +146,8 @@ pub struct Manifest {
     /// why.
     pub bundled: Vec<Bundled>,
     pub bundled_note: String,
+    /// The sound sets packaged: (menuselect name, version, subpackage).
+    pub sounds: Vec<(String, String, String)>,
     pub image: Option<ImageRecord>,
 }
 
@@ -184,6 +191,12 @@ impl Manifest {
                 "sha256": b.sha256,
             })).collect::<Vec<Value>>(),
         });
+        m["sounds"] = self
+            .sounds
+            .iter()
+            .map(|(name, version, package)| json!({"name": name, "version": version, "package": package}))
+            .collect::<Vec<Value>>()
+            .into();
         if !self.bundled_note.is_empty() {
             m["bundled_note"] = json!(self.bundled_note);
         }
@@ -273,6 +286,21 @@ impl Manifest {
             artifacts,
             bundled,
             bundled_note: text_of(&v, "bundled_note").unwrap_or_default(),
+            sounds: v
+                .get("sounds")
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|s| {
+                            Some((
+                                text_of(s, "name").ok()?,
+                                text_of(s, "version").ok()?,
+                                text_of(s, "package").ok()?,
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             image,
         })
     }
@@ -316,6 +344,11 @@ mod tests {
                 sha256: "cd".into(),
             }],
             bundled_note: String::new(),
+            sounds: vec![(
+                "MOH-OPSOUND-WAV".into(),
+                "2.03".into(),
+                "asterisk-moh-opsound-wav".into(),
+            )],
             image: None,
         }
     }

@@ -19,7 +19,8 @@ use crate::report::{human_duration, PhaseTimer};
 use crate::sha256;
 use crate::source::pack::Packed;
 use crate::source::tree::{Tree, TreeKind};
-use crate::thirdparty::{self, Fetched};
+use crate::thirdparty::sounds::{self, SoundSet};
+use crate::thirdparty::{self, cache, Fetched};
 use crate::Workspace;
 use manifest::Manifest;
 use report::{phase_of_line, PhaseTracker};
@@ -34,6 +35,8 @@ pub struct Start {
     pub spec_sha256: String,
     /// The third-party tarballs the build bundles, fetched and verified.
     pub bundled: Vec<Fetched>,
+    /// The sound sets it packages, fetched and verified (with their `.sha1`).
+    pub sounds: Vec<SoundSet>,
     /// Held until the command ends: two builds at once would share the work directory.
     _lock: Option<std::fs::File>,
 }
@@ -70,8 +73,11 @@ pub fn start(plan: &Plan, ws: &Workspace) -> Result<Start> {
     if bundled.is_empty() {
         eprintln!("bundled: nothing (--without-pjproject: no res_pjsip modules, no chan_pjsip)");
     }
+    let sounds = sounds::selected(&tree.root, &plan.sounds)?;
+    cache::ensure_sounds(plan.sh, &sounds, &plan.download_cache, plan.network)?;
     Ok(Start {
         bundled,
+        sounds,
         spec_sha256: sha256::of_file(&spec.path)?,
         tree,
         spec,
@@ -107,9 +113,18 @@ fn stage_inputs(
         .with_context(|| format!("reading {}", start.spec.path))?;
     std::fs::write(&rendered, spec::render(&text, inputs))
         .with_context(|| format!("writing {rendered}"))?;
-    for f in &start.bundled {
-        let dest = packed.work.join("SOURCES").join(&f.tarball.file);
-        std::fs::copy(&f.path, &dest).with_context(|| format!("copying {} to {dest}", f.path))?;
+    let sources = start.bundled.iter().map(|f| f.tarball.file.clone()).chain(
+        start
+            .sounds
+            .iter()
+            .flat_map(|s| [s.file.clone(), format!("{}.sha1", s.file)]),
+    );
+    for file in sources {
+        let (from, to) = (
+            plan.download_cache.join(&file),
+            packed.work.join("SOURCES").join(&file),
+        );
+        std::fs::copy(&from, &to).with_context(|| format!("copying {from} to {to}"))?;
     }
     Ok(rendered)
 }
@@ -141,6 +156,7 @@ pub fn build(
                 version: f.tarball.version.clone(),
             })
             .collect(),
+        sounds: start.sounds.clone(),
         jobs: plan.jobs,
     };
     let rendered = stage_inputs(plan, start, packed, &inputs)?;

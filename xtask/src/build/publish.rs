@@ -259,6 +259,7 @@ mod tests {
             }],
             bundled: vec![],
             bundled_note: String::new(),
+            sounds: vec![],
             image: None,
         };
         std::fs::write(out.join(MANIFEST), manifest.to_json()).unwrap();

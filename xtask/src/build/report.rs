@@ -87,6 +87,18 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
             );
         }
     }
+    match manifest.sounds.as_slice() {
+        [] => eprintln!(
+            "sounds: none (--sounds CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV,... packages sets)"
+        ),
+        sets => {
+            let names: Vec<String> = sets
+                .iter()
+                .map(|(name, version, package)| format!("{name} {version} ({package})"))
+                .collect();
+            eprintln!("sounds: {}", names.join(", "));
+        }
+    }
     eprintln!("{}", timer.line());
 }
 

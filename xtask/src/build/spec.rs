@@ -9,6 +9,7 @@ use anyhow::{bail, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::source::rpm_version::RpmVersion;
+use crate::thirdparty::sounds::SoundSet;
 
 /// Where the spec lives, relative to a tree (or to the xtask's workspace).
 pub const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";
@@ -127,6 +128,8 @@ pub struct SpecInputs {
     pub source_date_epoch: i64,
     /// Empty: built without the bundled third-party libraries.
     pub bundled: Vec<BundledSource>,
+    /// Sound sets, a subpackage each; none by default.
+    pub sounds: Vec<SoundSet>,
     pub jobs: Option<u32>,
 }
 
@@ -147,13 +150,28 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
     for b in &inputs.bundled {
         out.push((format!("asterisk_{}_version", b.name), b.version.clone()));
     }
+    if !inputs.sounds.is_empty() {
+        let sets: Vec<String> = inputs
+            .sounds
+            .iter()
+            .map(|s| format!("{}:{}:{}", s.package, s.file, s.dir))
+            .collect();
+        out.push(("asterisk_sound_sets".into(), sets.join(" ")));
+        let enable: Vec<String> = inputs
+            .sounds
+            .iter()
+            .map(|s| format!("--enable {}", s.name))
+            .collect();
+        out.push(("asterisk_sounds_enable".into(), enable.join(" ")));
+    }
     // Reproducible packages: build time and file times from the source date.
     out.push(("use_source_date_epoch_as_buildtime".into(), "1".into()));
     out.push(("clamp_mtime_to_source_epoch".into(), "1".into()));
     out
 }
 
-/// The spec with this build's values in front.
+/// The spec with this build's values in front, and, for each sound set, its tarball and `.sha1`
+/// as Sources (after `Source0:`) and a subpackage (at the end).
 pub fn render(spec: &str, inputs: &SpecInputs) -> String {
     let mut out = String::from(
         "# Written by cargo xtask rpm for this build: the values it derived from the tree.\n",
@@ -162,7 +180,40 @@ pub fn render(spec: &str, inputs: &SpecInputs) -> String {
         out.push_str(&format!("%global {k} {v}\n"));
     }
     out.push('\n');
-    out.push_str(spec);
+    let sources: String = inputs
+        .sounds
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "Source{}:      {}\nSource{}:      {}.sha1\n",
+                100 + 2 * i,
+                s.file,
+                101 + 2 * i,
+                s.file
+            )
+        })
+        .collect();
+    let mut inserted = sources.is_empty();
+    for line in spec.split_inclusive('\n') {
+        out.push_str(line);
+        if !inserted && line.starts_with("Source0:") {
+            out.push_str(&sources);
+            inserted = true;
+        }
+    }
+    for s in &inputs.sounds {
+        out.push_str(&format!(
+            "\n%package -n {p}\nSummary:        Asterisk sounds: {n} {v}\n\
+             Requires:       %{{name}} = %{{version}}-%{{release}}\n\n\
+             %description -n {p}\nThe {n} sound set ({f}) for Asterisk %{{asterisk_version}}.\n\n\
+             %files -n {p} -f xtask-{p}.files\n",
+            p = s.package,
+            n = s.name,
+            v = s.version,
+            f = s.file
+        ));
+    }
     out
 }
 
@@ -239,6 +290,14 @@ mod tests {
                 name: "pjproject".into(),
                 version: "2.17".into(),
             }],
+            sounds: vec![SoundSet {
+                name: "MOH-OPSOUND-WAV".into(),
+                package: "asterisk-moh-opsound-wav".into(),
+                version: "2.03".into(),
+                file: "asterisk-moh-opsound-wav-2.03.tar.gz".into(),
+                url: "https://x/asterisk-moh-opsound-wav-2.03.tar.gz".into(),
+                dir: "moh".into(),
+            }],
             jobs: Some(2),
         };
         let d = defines(&inputs, Utf8Path::new("/t/w"));
@@ -250,7 +309,7 @@ mod tests {
         assert_eq!(get("asterisk_rpm_version"), None);
         let args = define_args(&d[..1]);
         assert_eq!(args, ["--define", "_topdir /t/w"]);
-        let spec = render("Name: asterisk\n", &inputs);
+        let spec = render("Name: asterisk\nSource0: a.tar.gz\n%files\n", &inputs);
         for line in [
             "%global asterisk_rpm_version 0^5.20260806.abc1234\n",
             "%global asterisk_rpm_release 1.dirty.20261130083000\n",
@@ -259,14 +318,33 @@ mod tests {
         ] {
             assert!(spec.contains(line), "{line}: {spec}");
         }
-        assert!(spec.ends_with("\nName: asterisk\n"), "{spec}");
+        assert!(
+            spec.contains("Source0: a.tar.gz\nSource100:      asterisk-moh-opsound-wav-2.03.tar.gz\nSource101:      asterisk-moh-opsound-wav-2.03.tar.gz.sha1\n"),
+            "{spec}"
+        );
+        assert!(spec.contains("%global asterisk_sound_sets asterisk-moh-opsound-wav:asterisk-moh-opsound-wav-2.03.tar.gz:moh\n"), "{spec}");
+        assert!(
+            spec.contains("%global asterisk_sounds_enable --enable MOH-OPSOUND-WAV\n"),
+            "{spec}"
+        );
+        assert!(
+            spec.contains(
+                "%files -n asterisk-moh-opsound-wav -f xtask-asterisk-moh-opsound-wav.files\n"
+            ),
+            "{spec}"
+        );
         let without = render(
-            "",
+            "Name: asterisk\n",
             &SpecInputs {
                 bundled: vec![],
+                sounds: vec![],
                 ..inputs
             },
         );
-        assert!(!without.contains("pjproject"), "{without}");
+        assert!(
+            !without.contains("pjproject") && !without.contains("sound"),
+            "{without}"
+        );
+        assert!(without.ends_with("\n\nName: asterisk\n"), "{without}");
     }
 }

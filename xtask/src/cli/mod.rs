@@ -34,6 +34,8 @@ pub struct RpmFlags {
     pub download_cache: Option<Utf8PathBuf>,
     pub without_pjproject: bool,
     pub offline: bool,
+    /// Sound sets to package, as menuselect names them.
+    pub sounds: Vec<String>,
     pub jobs: Option<u32>,
     pub quiet: bool,
     pub dry_run: bool,
@@ -61,6 +63,7 @@ pub struct SmokeFlags {
 pub struct FetchFlags {
     pub source: Option<Utf8PathBuf>,
     pub download_cache: Option<Utf8PathBuf>,
+    pub sounds: Vec<String>,
     pub offline: bool,
     pub dry_run: bool,
     pub verbose: bool,
@@ -191,6 +194,22 @@ fn engine() -> impl Parser<Option<String>> {
     )
 }
 
+fn sounds() -> impl Parser<Vec<String>> {
+    long("sounds")
+        .help("Sound sets to fetch and package, a subpackage each, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)")
+        .argument::<String>("NAME[,NAME...]")
+        .many()
+        .map(|lists| {
+            lists
+                .iter()
+                .flat_map(|l| l.split(','))
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+}
+
 fn verbose() -> impl Parser<bool> {
     long("verbose")
         .help("Also print the queries (git, rpm, the engine) the xtask runs, and the plan")
@@ -256,6 +275,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
     let offline = long("offline")
         .help("Touch no network: the download cache must hold every tarball (cargo xtask fetch fills it)")
         .switch();
+    let sounds = sounds();
     let jobs = long("jobs")
         .help("Parallel make jobs, 1 to 1024 (default: every CPU)")
         .argument::<String>("N")
@@ -284,6 +304,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         download_cache,
         without_pjproject,
         offline,
+        sounds,
         jobs,
         quiet,
         dry_run,
@@ -327,6 +348,7 @@ fn fetch_flags() -> impl Parser<FetchFlags> {
         "DIR",
         "Where the tarballs go (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
     );
+    let sounds = sounds();
     let offline = long("offline")
         .help("Touch no network: only check that the cache holds every tarball, verified")
         .switch();
@@ -337,6 +359,7 @@ fn fetch_flags() -> impl Parser<FetchFlags> {
     construct!(FetchFlags {
         source,
         download_cache,
+        sounds,
         offline,
         dry_run,
         verbose,

@@ -8,7 +8,7 @@ use crate::exec::Shell;
 use crate::plan::absolute;
 use crate::source::tree::Tree;
 use crate::thirdparty::cache::{self, Network};
-use crate::thirdparty::{self, BUNDLED};
+use crate::thirdparty::{self, sounds, BUNDLED};
 use crate::Workspace;
 
 pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
@@ -31,6 +31,8 @@ pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
         Network::Allowed
     };
     thirdparty::prepare(sh, BUNDLED, &tree.root, &dir, network)?;
+    let sets = sounds::selected(&tree.root, &flags.sounds)?;
+    cache::ensure_sounds(sh, &sets, &dir, network)?;
     if !sh.dry_run {
         eprintln!(
             "fetch: the download cache {dir} holds everything {} bundles",

@@ -351,6 +351,7 @@ mod tests {
             rpm("RPMS/x86_64/asterisk-devel-22.1.0-1.x86_64.rpm"),
             rpm("RPMS/x86_64/asterisk-debuginfo-22.1.0-1.x86_64.rpm"),
             rpm("RPMS/x86_64/asterisk-pjsip-22.1.0-1.x86_64.rpm"),
+            rpm("RPMS/x86_64/asterisk-core-sounds-en-gsm-22.1.0-1.x86_64.rpm"),
             Artifact {
                 kind: Kind::Srpm,
                 ..rpm("SRPMS/asterisk-22.1.0-1.src.rpm")
@@ -364,7 +365,8 @@ mod tests {
             got,
             [
                 "RPMS/x86_64/asterisk-22.1.0-1.x86_64.rpm",
-                "RPMS/x86_64/asterisk-pjsip-22.1.0-1.x86_64.rpm"
+                "RPMS/x86_64/asterisk-pjsip-22.1.0-1.x86_64.rpm",
+                "RPMS/x86_64/asterisk-core-sounds-en-gsm-22.1.0-1.x86_64.rpm"
             ]
         );
     }

@@ -11,8 +11,10 @@ use std::io::Read;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use md5::{Digest, Md5};
+use sha1::Sha1;
 
 use super::bundle::Tarball;
+use super::sounds::SoundSet;
 use crate::exec::{interrupt, Failed, Shell};
 use crate::report::human_size;
 
@@ -39,8 +41,17 @@ pub fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<U
 
 /// The md5 of a file, in hex.
 pub fn md5_of_file(path: &Utf8Path) -> Result<String> {
+    digest_of_file::<Md5>(path)
+}
+
+/// The sha1 of a file, in hex.
+pub fn sha1_of_file(path: &Utf8Path) -> Result<String> {
+    digest_of_file::<Sha1>(path)
+}
+
+fn digest_of_file<D: Digest>(path: &Utf8Path) -> Result<String> {
     let mut file = std::fs::File::open(path).with_context(|| format!("reading {path}"))?;
-    let mut hasher = Md5::new();
+    let mut hasher = D::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = file
@@ -56,6 +67,98 @@ pub fn md5_of_file(path: &Utf8Path) -> Result<String> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
+}
+
+/// Brings every sound set and its `.sha1` into `cache`, the tarball checked against it.
+pub fn ensure_sounds(
+    sh: Shell,
+    sets: &[SoundSet],
+    cache: &Utf8Path,
+    network: Network,
+) -> Result<()> {
+    if !sh.dry_run && !sets.is_empty() {
+        std::fs::create_dir_all(cache)
+            .with_context(|| format!("creating the download cache {cache}"))?;
+    }
+    for set in sets {
+        let sha1_file = format!("{}.sha1", set.file);
+        let sha1_url = format!("{}.sha1", set.url);
+        let path = cache.join(&set.file);
+        let sha1_path = cache.join(&sha1_file);
+        if sh.dry_run {
+            if !path.is_file() || !sha1_path.is_file() {
+                eprintln!(
+                    "fetch: would download {} and {sha1_url} to {cache}",
+                    set.url
+                );
+            }
+            continue;
+        }
+        for (file, url) in [(&sha1_file, &sha1_url), (&set.file, &set.url)] {
+            if !cache.join(file).is_file() && network == Network::Off {
+                bail!(
+                    "--offline, and the download cache {cache} lacks {file} from {url}: run \
+                     cargo xtask fetch --sounds {} on a machine with network and copy {cache} here, \
+                     or drop --offline",
+                    set.name
+                );
+            }
+        }
+        if !sha1_path.is_file() {
+            download(
+                sh,
+                &set.name,
+                &set.version,
+                &sha1_url,
+                &sha1_file,
+                cache,
+                None,
+            )?;
+        }
+        let text =
+            std::fs::read_to_string(&sha1_path).with_context(|| format!("reading {sha1_path}"))?;
+        let sha1 = super::sounds::sha1_in(&text)
+            .with_context(|| format!("{sha1_path} holds no sha1: remove it and fetch again"))?;
+        if path.is_file() {
+            let found = sha1_of_file(&path)?;
+            if found != sha1 {
+                bail!(
+                    "{path} does not match {sha1_file} ({found}, not {sha1}): remove both and run \
+                     cargo xtask fetch again"
+                );
+            }
+            eprintln!(
+                "fetch: {} {} is in {cache} (sha1 ok)",
+                set.name, set.version
+            );
+            continue;
+        }
+        let check = Check {
+            kind: "sha1",
+            want: &sha1,
+            of: sha1_of_file,
+            source: &sha1_file,
+        };
+        download(
+            sh,
+            &set.name,
+            &set.version,
+            &set.url,
+            &set.file,
+            cache,
+            Some(check),
+        )?;
+    }
+    Ok(())
+}
+
+/// What a downloaded file must match before it gets its name.
+struct Check<'a> {
+    kind: &'static str,
+    want: &'a str,
+    of: fn(&Utf8Path) -> Result<String>,
+    /// Where the expected value came from, for the error.
+    source: &'a str,
 }
 
 /// Brings every tarball into `cache`, verified. In a dry run, says what it would fetch.
@@ -83,7 +186,16 @@ pub fn ensure(sh: Shell, tarballs: &[Tarball], cache: &Utf8Path, network: Networ
         match (network, sh.dry_run) {
             (_, true) => eprintln!("fetch: would download {} to {path} (md5 {})", t.url, t.md5),
             (Network::Off, false) => missing.push(t),
-            (Network::Allowed, false) => download(sh, t, cache)?,
+            (Network::Allowed, false) => {
+                let source = format!("the tree's third-party/{}/{}.md5", t.name, t.file);
+                let check = Check {
+                    kind: "md5",
+                    want: &t.md5,
+                    of: md5_of_file,
+                    source: &source,
+                };
+                download(sh, &t.name, &t.version, &t.url, &t.file, cache, Some(check))?
+            }
         }
     }
     if !missing.is_empty() {
@@ -100,21 +212,37 @@ pub fn ensure(sh: Shell, tarballs: &[Tarball], cache: &Utf8Path, network: Networ
     Ok(())
 }
 
-fn download(sh: Shell, t: &Tarball, cache: &Utf8Path) -> Result<()> {
-    let part = cache.join(format!(".{}.part-{}", t.file, std::process::id()));
-    let result = fetch_to(sh, t, &part);
+fn download(
+    sh: Shell,
+    name: &str,
+    version: &str,
+    url: &str,
+    file: &str,
+    cache: &Utf8Path,
+    check: Option<Check>,
+) -> Result<()> {
+    let part = cache.join(format!(".{file}.part-{}", std::process::id()));
+    let result = fetch_to(sh, name, version, url, file, &part, check);
     if result.is_err() {
         let _ = std::fs::remove_file(&part);
         interrupt::check()?;
         return result;
     }
-    let dest = cache.join(&t.file);
+    let dest = cache.join(file);
     std::fs::rename(&part, &dest).with_context(|| format!("renaming {part} to {dest}"))?;
     Ok(())
 }
 
-fn fetch_to(sh: Shell, t: &Tarball, part: &Utf8Path) -> Result<()> {
-    eprintln!("fetch: {} {} from {}", t.name, t.version, t.url);
+fn fetch_to(
+    sh: Shell,
+    name: &str,
+    version: &str,
+    url: &str,
+    file: &str,
+    part: &Utf8Path,
+    check: Option<Check>,
+) -> Result<()> {
+    eprintln!("fetch: {name} {version} from {url}");
     sh.cmd("curl")
         .args(["--fail", "--location", "--silent", "--show-error"])
         .args([
@@ -125,7 +253,7 @@ fn fetch_to(sh: Shell, t: &Tarball, part: &Utf8Path) -> Result<()> {
             "--retry",
             "2",
         ])
-        .args(["--output", part.as_str(), t.url.as_str()])
+        .args(["--output", part.as_str(), url])
         .run(|_| {})
         .map_err(|e| {
             let why = match e.downcast_ref::<Failed>() {
@@ -133,27 +261,26 @@ fn fetch_to(sh: Shell, t: &Tarball, part: &Utf8Path) -> Result<()> {
                 None => format!("{e:#}"),
             };
             anyhow::anyhow!(
-                "could not download {} ({}): check the network and the proxy (https_proxy), or \
-                 put {} into the download cache by hand",
-                t.url,
-                why.trim(),
-                t.file
+                "could not download {url} ({}): check the network and the proxy (https_proxy), or \
+                 put {file} into the download cache by hand",
+                why.trim()
             )
         })?;
-    let md5 = md5_of_file(part)?;
-    if md5 != t.md5 {
-        bail!(
-            "{} from {} does not match the md5 the tree gives ({md5}, not {}): nothing was cached; \
-             the address may serve another file, or the tree's third-party/{}/{}.md5 is out of date",
-            t.file,
-            t.url,
-            t.md5,
-            t.name,
-            t.file
-        );
+    if let Some(check) = check {
+        let found = (check.of)(part)?;
+        if found != check.want {
+            bail!(
+                "{file} from {url} does not match the {} in {} ({found}, not {}): nothing was \
+                 cached; the address may serve another file, or {} is out of date",
+                check.kind,
+                check.source,
+                check.want,
+                check.source
+            );
+        }
+        let size = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
+        eprintln!("fetch: {file} ({}, {} ok)", human_size(size), check.kind);
     }
-    let size = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
-    eprintln!("fetch: {} ({}, md5 ok)", t.file, human_size(size));
     Ok(())
 }
 

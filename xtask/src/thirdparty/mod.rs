@@ -2,6 +2,7 @@
 
 pub mod bundle;
 pub mod cache;
+pub mod sounds;
 
 /// The packages a build bundles: pjproject (Asterisk's SIP stack), unless the user builds
 /// without it. jansson and libjwt come from the system (the spec does not bundle them).

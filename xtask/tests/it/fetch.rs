@@ -247,3 +247,147 @@ fn an_interrupted_fetch_leaves_no_partial_file() {
         cache_listing(&cache)
     );
 }
+
+/// A sound tarball (`name.tar.gz` with a `digits/` file and a top-level one) and its `.sha1`.
+fn sound_tarball(dir: &Path, file: &str, ext: &str) -> (Vec<u8>, Vec<u8>) {
+    let work = dir.join(format!("src-{file}"));
+    std::fs::create_dir_all(work.join("digits")).unwrap();
+    std::fs::write(work.join(format!("digits/1.{ext}")), "one").unwrap();
+    std::fs::write(work.join(format!("hello-world.{ext}")), "hello").unwrap();
+    sh(
+        &work,
+        &format!("tar --sort=name -czf ../{file} digits hello-world.{ext} && cd .. && sha1sum {file} > {file}.sha1"),
+    );
+    (
+        std::fs::read(dir.join(file)).unwrap(),
+        std::fs::read(dir.join(format!("{file}.sha1"))).unwrap(),
+    )
+}
+
+#[test]
+fn sounds_are_fetched_verified_and_packaged_a_subpackage_each() {
+    let dir = scratch("sounds");
+    let tree = git_tree(&dir);
+    let core = "asterisk-core-sounds-en-gsm-1.6.1.tar.gz";
+    let moh = "asterisk-moh-opsound-wav-2.03.tar.gz";
+    let (core_bytes, core_sha1) = sound_tarball(&dir, core, "gsm");
+    let (moh_bytes, moh_sha1) = sound_tarball(&dir, moh, "wav");
+    let server = Server::start(vec![
+        (format!("/{core}"), Reply::Serve(core_bytes)),
+        (format!("/{core}.sha1"), Reply::Serve(core_sha1)),
+        (format!("/{moh}"), Reply::Serve(moh_bytes)),
+        (format!("/{moh}.sha1"), Reply::Serve(moh_sha1)),
+    ]);
+    sh(
+        &tree,
+        &format!(
+            "sed -i 's|^SOUNDS_URL:=.*|SOUNDS_URL:={}|' sounds/Makefile && git commit -qam 'sounds here'",
+            server.url()
+        ),
+    );
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let mut args = native_rpm_args(&tree, &out);
+    args.extend(["--sounds", "CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV"]);
+    let run = must(xtask(&args, &target, &[]));
+    assert!(
+        run.stderr.contains(
+            "sounds: CORE-SOUNDS-EN-GSM 1.6.1 (asterisk-core-sounds-en-gsm), MOH-OPSOUND-WAV 2.03"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A subpackage each, with the set's files and the marker; the main package has none of them.
+    let list = |glob: &str| {
+        sh(
+            &out,
+            &format!("rpm -qpl --nosignature $(ls RPMS/x86_64/{glob})"),
+        )
+    };
+    let core_files = list("asterisk-core-sounds-en-gsm-[0-9]*.rpm");
+    for f in [
+        "/var/lib/asterisk/sounds/en/digits/1.gsm",
+        "/var/lib/asterisk/sounds/en/hello-world.gsm",
+        "/var/lib/asterisk/sounds/en/.asterisk-core-sounds-en-gsm-1.6.1",
+    ] {
+        assert!(
+            core_files.lines().any(|l| l == f),
+            "{f} not in:\n{core_files}"
+        );
+    }
+    let moh_files = list("asterisk-moh-opsound-wav-[0-9]*.rpm");
+    assert!(
+        moh_files.contains("/var/lib/asterisk/moh/hello-world.wav"),
+        "{moh_files}"
+    );
+    let main = list("asterisk-[0-9]*.rpm");
+    assert!(
+        !main.contains(".gsm") && !main.contains("/moh/hello"),
+        "{main}"
+    );
+    // The SRPM carries them, with their checksums; the manifest says what was packaged.
+    let srpm = sh(&out, "rpm -qpl --nosignature SRPMS/*.src.rpm");
+    for f in [core, &format!("{core}.sha1"), moh, &format!("{moh}.sha1")] {
+        assert!(srpm.lines().any(|l| l == f), "{f} not in the SRPM:\n{srpm}");
+    }
+    let manifest = manifest_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap());
+    assert_eq!(manifest["sounds"][1]["package"], "asterisk-moh-opsound-wav");
+
+    // Without --sounds: none, and said.
+    let plain = dir.join("plain");
+    let run = must(xtask(&native_rpm_args(&tree, &plain), &target, &[]));
+    assert!(run.stderr.contains("sounds: none"), "{}", run.stderr);
+
+    // A name the tree does not know, and a tarball that does not match its .sha1.
+    let mut args = native_rpm_args(&tree, &plain);
+    args.extend(["--sounds", "CORE-SOUNDS-XX-GSM"]);
+    let run = xtask(&args, &target, &[]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.error()
+            .contains("--sounds CORE-SOUNDS-XX-GSM is not a sound set of this tree"),
+        "{}",
+        run.error()
+    );
+    let bad = Server::start(vec![
+        (format!("/{moh}"), Reply::Serve(b"not sounds".to_vec())),
+        (
+            format!("/{moh}.sha1"),
+            Reply::Serve(sound_tarball(&dir.join("b"), moh, "wav").1),
+        ),
+    ]);
+    sh(
+        &tree,
+        &format!(
+            "sed -i 's|^SOUNDS_URL:=.*|SOUNDS_URL:={}|' sounds/Makefile",
+            bad.url()
+        ),
+    );
+    let cache = dir.join("bad-cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::copy(
+        fixture().join("../downloads").join(TARBALL),
+        cache.join(TARBALL),
+    )
+    .unwrap();
+    let run = xtask(
+        &[
+            "fetch",
+            "--source",
+            tree.to_str().unwrap(),
+            "--download-cache",
+            cache.to_str().unwrap(),
+            "--sounds",
+            "MOH-OPSOUND-WAV",
+        ],
+        &target,
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error().contains("does not match the sha1"),
+        "{}",
+        run.error()
+    );
+    assert!(!cache.join(moh).exists());
+}

@@ -176,6 +176,41 @@ pub fn rows() -> Vec<Row> {
             says: "--offline, and the download cache",
         },
         Row {
+            name: "--offline with sounds the cache does not hold",
+            setup: Box::new(|w, row| {
+                // A cache of its own, with pjproject in it and no sounds.
+                let cache = row.join("cache");
+                std::fs::create_dir_all(&cache).unwrap();
+                std::fs::copy(
+                    fixture().join("../downloads/pjproject-2.17.tar.bz2"),
+                    cache.join("pjproject-2.17.tar.bz2"),
+                )
+                .unwrap();
+                let cache = p(&cache);
+                let more = [
+                    "--offline",
+                    "--sounds",
+                    "MOH-OPSOUND-WAV",
+                    "--download-cache",
+                    &cache,
+                ];
+                attempt(rpm(&w.tree, &w.out, &more), &[&w.tree, &w.out])
+            }),
+            code: 1,
+            says: "lacks asterisk-moh-opsound-wav-2.03.tar.gz.sha1 from https://sounds.invalid/",
+        },
+        Row {
+            name: "--sounds naming a set the tree does not know",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--sounds", "CORE-SOUNDS-KLINGON-GSM"]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "--sounds CORE-SOUNDS-KLINGON-GSM is not a sound set of this tree",
+        },
+        Row {
             name: "a tree whose pjproject checksum file is gone",
             setup: Box::new(|w, row| {
                 let tree = copy_of(&w.tree, row);
