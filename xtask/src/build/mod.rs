@@ -113,17 +113,20 @@ fn stage_inputs(
         .with_context(|| format!("reading {}", start.spec.path))?;
     std::fs::write(&rendered, spec::render(&text, inputs))
         .with_context(|| format!("writing {rendered}"))?;
-    let sources = start.bundled.iter().map(|f| f.tarball.file.clone()).chain(
-        start
-            .sounds
-            .iter()
-            .flat_map(|s| [s.file.clone(), format!("{}.sha1", s.file)]),
-    );
-    for file in sources {
-        let (from, to) = (
-            plan.download_cache.join(&file),
-            packed.work.join("SOURCES").join(&file),
-        );
+    // The bundled tarballs where fetching left them; each sound set's tarball and .sha1 beside.
+    let bundled = start.bundled.iter().map(|f| f.path.clone());
+    let sounds = start.sounds.iter().flat_map(|s| {
+        let tarball = plan.download_cache.join(&s.file);
+        [
+            tarball.clone(),
+            Utf8PathBuf::from(format!("{tarball}.sha1")),
+        ]
+    });
+    for from in bundled.chain(sounds) {
+        let to = packed
+            .work
+            .join("SOURCES")
+            .join(from.file_name().unwrap_or_default());
         std::fs::copy(&from, &to).with_context(|| format!("copying {from} to {to}"))?;
     }
     Ok(rendered)
