@@ -8,7 +8,8 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::cli::{RpmFlags, Where};
+use crate::build::options::{self, Wanted};
+use crate::cli::{RpmFlags, Usage, Where};
 use crate::container::engine::Engine;
 use crate::exec::Shell;
 use crate::thirdparty::cache::{self, Network};
@@ -65,6 +66,8 @@ pub struct Plan {
     pub network: Network,
     /// Sound sets to package (menuselect names); none by default.
     pub sounds: Vec<String>,
+    /// Menuselect and configure choices, dev mode: the environment's, then the flags'.
+    pub options: Wanted,
     pub rpm_version: Option<String>,
     pub rpm_release: Option<String>,
     pub jobs: Option<u32>,
@@ -171,6 +174,7 @@ impl Plan {
                 Network::Allowed
             },
             sounds: flags.sounds.clone(),
+            options: wanted(flags, std::env::var(options::ENV).ok().as_deref())?,
             rpm_version: flags.rpm_version.clone(),
             rpm_release: flags.rpm_release.clone(),
             jobs: flags.jobs,
@@ -214,9 +218,32 @@ impl Plan {
             self.bundled.join(", ")
         };
         let downloads = format!("{} ({bundled}; {:?})", self.download_cache, self.network);
+        let o = &self.options;
+        let choices: Vec<String> = o
+            .choices
+            .iter()
+            .map(|c| format!("{} {}", c.flag(), c.name()))
+            .collect();
+        let options = format!(
+            "dev: {}; menuselect: {}; file: {}; configure: {}",
+            o.dev,
+            if choices.is_empty() {
+                "the spec's".to_string()
+            } else {
+                choices.join(" ")
+            },
+            o.menuselect_file
+                .as_ref()
+                .map_or("none".to_string(), |f| f.to_string()),
+            if o.configure_args.is_empty() {
+                "the spec's".to_string()
+            } else {
+                o.configure_args.join(" ")
+            },
+        );
         format!(
             "plan:\n  build in   {place}\n  outputs    {}\n  work       {}\n  downloads  {}\n  \
-             jobs       {}\n  version    {} / release {}\n  output     {:?}, dry run: {}\n",
+             options    {options}\n  jobs       {}\n  version    {} / release {}\n  output     {:?}, dry run: {}\n",
             self.out,
             self.work,
             downloads,
@@ -232,6 +259,23 @@ impl Plan {
     pub fn place(&self) -> Result<&Place> {
         self.place.as_ref().map_err(|why| anyhow::anyhow!("{why}"))
     }
+}
+
+/// The choices: the environment's words first, then the flags', in order. A bad word in the
+/// environment is a usage error, as a bad flag is.
+pub fn wanted(flags: &RpmFlags, env: Option<&str>) -> Result<Wanted> {
+    let mut choices = options::parse_words(env.unwrap_or("")).map_err(Usage)?;
+    choices.extend(flags.choices.iter().cloned());
+    let menuselect_file = match &flags.menuselect {
+        Some(path) => Some(absolute(path)?),
+        None => None,
+    };
+    Ok(Wanted {
+        choices,
+        menuselect_file,
+        configure_args: flags.configure_args.clone(),
+        dev: flags.dev,
+    })
 }
 
 fn place(sh: Shell, flags: &RpmFlags) -> std::result::Result<Place, String> {
@@ -369,6 +413,11 @@ mod tests {
             bundled: vec!["pjproject"],
             network: Network::Off,
             sounds: vec![],
+            options: Wanted {
+                dev: true,
+                choices: vec![options::Choice::Enable("app_skel".into())],
+                ..Wanted::default()
+            },
             rpm_version: None,
             rpm_release: Some("7".into()),
             jobs: Some(2),
@@ -385,6 +434,7 @@ mod tests {
             "outputs    /t/rpm",
             "jobs       2",
             "version    derived / release 7",
+            "options    dev: true; menuselect: --enable app_skel; file: none; configure: the spec's",
         ] {
             assert!(text.contains(want), "{want}:\n{text}");
         }

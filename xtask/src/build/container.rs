@@ -126,6 +126,14 @@ fn copy_and_run(
         .args(["start", "-a", name])
         .on_interrupt(engine.remove_cmd(name))
         .run(on_line)?;
+    // The spec's record of the build: a tree's older spec may write none.
+    let _ = quiet(
+        engine
+            .cmd()
+            .arg("cp")
+            .arg(format!("{name}:{WORK}/{}/.", spec::INFO_DIR))
+            .arg(run.work.join(spec::INFO_DIR).as_str()),
+    );
     for dir in ["RPMS", "SRPMS"] {
         quiet(
             engine

@@ -7,6 +7,7 @@
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
+use super::options::Options;
 use super::Start;
 use crate::source::pack::Packed;
 
@@ -46,7 +47,84 @@ pub fn of(packed: &Packed, start: &Start, builder: String) -> Manifest {
             .iter()
             .map(|s| (s.name.clone(), s.version.clone(), s.package.clone()))
             .collect(),
+        options: OptionsRecord::of(&start.options),
+        modules: Vec::new(),
+        left_out: Vec::new(),
         image: None,
+    }
+}
+
+/// The choices a build was made with, as the manifest keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionsRecord {
+    pub dev: bool,
+    /// `--enable app_skel`, ..., after the spec's own choices.
+    pub menuselect: Vec<String>,
+    pub menuselect_file_sha256: Option<String>,
+    pub configure_args: Vec<String>,
+    /// The optional libraries configure went without.
+    pub libraries_left_out: Vec<String>,
+    /// Libraries built with because a selected module needs them.
+    pub libraries_named: Vec<String>,
+    /// The sha256 of the choices: what a reuse compares.
+    pub digest: String,
+    /// The sha256 of the effective menuselect.makeopts and configure arguments (the image's
+    /// org.asterisk.build.options label).
+    pub effective_sha256: String,
+}
+
+impl OptionsRecord {
+    pub fn of(o: &Options) -> OptionsRecord {
+        OptionsRecord {
+            dev: o.dev,
+            menuselect: o
+                .choices
+                .iter()
+                .map(|c| format!("{} {}", c.flag(), c.name()))
+                .collect(),
+            menuselect_file_sha256: o.menuselect_file.as_ref().map(|(_, sha)| sha.clone()),
+            configure_args: o.configure_args.clone(),
+            libraries_left_out: o.left_out.iter().map(|l| l.var.clone()).collect(),
+            libraries_named: o.named_libraries.clone(),
+            digest: o.digest(),
+            effective_sha256: String::new(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "dev": self.dev,
+            "menuselect": self.menuselect,
+            "menuselect_file_sha256": self.menuselect_file_sha256,
+            "configure_args": self.configure_args,
+            "libraries_left_out": self.libraries_left_out,
+            "libraries_named": self.libraries_named,
+            "digest": self.digest,
+            "effective_sha256": self.effective_sha256,
+        })
+    }
+
+    fn from_json(v: &Value) -> OptionsRecord {
+        let list = |key: &str| -> Vec<String> {
+            v.get(key)
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        OptionsRecord {
+            dev: v.get("dev").and_then(Value::as_bool).unwrap_or(false),
+            menuselect: list("menuselect"),
+            menuselect_file_sha256: text_of(v, "menuselect_file_sha256").ok(),
+            configure_args: list("configure_args"),
+            libraries_left_out: list("libraries_left_out"),
+            libraries_named: list("libraries_named"),
+            digest: text_of(v, "digest").unwrap_or_default(),
+            effective_sha256: text_of(v, "effective_sha256").unwrap_or_default(),
+        }
     }
 }
 
@@ -68,6 +146,7 @@ pub fn describes(manifest: &Manifest, packed: &Packed, start: &Start) -> bool {
         && manifest.spec_sha256 == start.spec_sha256
         && manifest.version == packed.rpm.version
         && manifest.spec_release == packed.rpm.release
+        && manifest.options.digest == start.options.digest()
 }
 
 /// The manifest's format; a manifest of another schema is not this tool's.
@@ -78,6 +157,11 @@ pub enum Kind {
     Rpm,
     Srpm,
     Source,
+    /// The build's record: the effective menuselect.makeopts, configure arguments, modules
+    /// left out.
+    BuildInfo,
+    /// Unit test results (JUnit XML) that `smoke --unit-tests` wrote.
+    UnitTests,
 }
 
 impl Kind {
@@ -86,13 +170,21 @@ impl Kind {
             Kind::Rpm => "rpm",
             Kind::Srpm => "srpm",
             Kind::Source => "source",
+            Kind::BuildInfo => "build-info",
+            Kind::UnitTests => "unit-tests",
         }
     }
 
     fn parse(s: &str) -> Option<Kind> {
-        [Kind::Rpm, Kind::Srpm, Kind::Source]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Kind::Rpm,
+            Kind::Srpm,
+            Kind::Source,
+            Kind::BuildInfo,
+            Kind::UnitTests,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -148,6 +240,11 @@ pub struct Manifest {
     pub bundled_note: String,
     /// The sound sets packaged: (menuselect name, version, subpackage).
     pub sounds: Vec<(String, String, String)>,
+    pub options: OptionsRecord,
+    /// The modules in the main package.
+    pub modules: Vec<String>,
+    /// (module, why) for each module the build left out.
+    pub left_out: Vec<(String, String)>,
     pub image: Option<ImageRecord>,
 }
 
@@ -155,6 +252,14 @@ impl Manifest {
     /// The source archive's artifact.
     pub fn source(&self) -> Option<&Artifact> {
         self.artifacts.iter().find(|a| a.kind == Kind::Source)
+    }
+
+    /// Writes the manifest to `path` in one step (a temporary file renamed over it).
+    pub fn write(&self, path: &camino::Utf8Path) -> Result<()> {
+        let tmp = camino::Utf8PathBuf::from(format!("{path}.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, self.to_json()).with_context(|| format!("writing {tmp}"))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("replacing {path}"))?;
+        Ok(())
     }
 
     pub fn to_json(&self) -> String {
@@ -200,6 +305,14 @@ impl Manifest {
         if !self.bundled_note.is_empty() {
             m["bundled_note"] = json!(self.bundled_note);
         }
+        m["options"] = self.options.to_json();
+        m["modules"] = json!(self.modules);
+        m["left_out"] = self
+            .left_out
+            .iter()
+            .map(|(name, why)| json!({"name": name, "why": why}))
+            .collect::<Vec<Value>>()
+            .into();
         if let Some(image) = &self.image {
             m["image"] = json!({
                 "id": image.id,
@@ -301,6 +414,33 @@ impl Manifest {
                         .collect()
                 })
                 .unwrap_or_default(),
+            options: v
+                .get("options")
+                .map(OptionsRecord::from_json)
+                .unwrap_or_default(),
+            modules: v
+                .get("modules")
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            left_out: v
+                .get("left_out")
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| {
+                            Some((
+                                text_of(x, "name").ok()?,
+                                text_of(x, "why").unwrap_or_default(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             image,
         })
     }
@@ -348,6 +488,21 @@ mod tests {
                 "MOH-OPSOUND-WAV".into(),
                 "2.03".into(),
                 "asterisk-moh-opsound-wav".into(),
+            )],
+            options: OptionsRecord {
+                dev: true,
+                menuselect: vec!["--enable app_skel".into()],
+                menuselect_file_sha256: Some("ee".into()),
+                configure_args: vec!["--with-x=a b".into()],
+                libraries_left_out: vec!["PGSQL".into()],
+                libraries_named: vec![],
+                digest: "dd".into(),
+                effective_sha256: "ef".into(),
+            },
+            modules: vec!["app_skel".into(), "res_mini".into()],
+            left_out: vec![(
+                "cdr_pgsql".into(),
+                "pgsql (a library this spec does not build with)".into(),
             )],
             image: None,
         }

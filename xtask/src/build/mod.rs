@@ -5,10 +5,13 @@ pub mod builder;
 pub mod container;
 pub mod earlier;
 pub mod manifest;
+pub mod options;
 pub mod outputs;
 pub mod publish;
+pub mod record;
 pub mod report;
 pub mod spec;
+pub mod unit_tests;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -37,6 +40,8 @@ pub struct Start {
     pub bundled: Vec<Fetched>,
     /// The sound sets it packages, fetched and verified (with their `.sha1`).
     pub sounds: Vec<SoundSet>,
+    /// The menuselect and configure choices, resolved against the tree and the spec.
+    pub options: options::Options,
     /// Held until the command ends: two builds at once would share the work directory.
     _lock: Option<std::fs::File>,
 }
@@ -75,9 +80,14 @@ pub fn start(plan: &Plan, ws: &Workspace) -> Result<Start> {
     }
     let sounds = sounds::selected(&tree.root, &plan.sounds)?;
     cache::ensure_sounds(plan.sh, &sounds, &plan.download_cache, plan.network)?;
+    let spec_text =
+        std::fs::read_to_string(&spec.path).with_context(|| format!("reading {}", spec.path))?;
+    let options = options::resolve(&plan.options, &tree.root, &spec_text, !bundled.is_empty())?;
+    report::options(&options);
     Ok(Start {
         bundled,
         sounds,
+        options,
         spec_sha256: sha256::of_file(&spec.path)?,
         tree,
         spec,
@@ -129,6 +139,11 @@ fn stage_inputs(
             .join(from.file_name().unwrap_or_default());
         std::fs::copy(&from, &to).with_context(|| format!("copying {from} to {to}"))?;
     }
+    // The menuselect file to start from, as Source2: the SRPM carries it.
+    if let Some((from, _)) = &start.options.menuselect_file {
+        let to = packed.work.join("SOURCES").join(options::MENUSELECT_SOURCE);
+        std::fs::copy(from, &to).with_context(|| format!("copying {from} to {to}"))?;
+    }
     Ok(rendered)
 }
 
@@ -160,6 +175,7 @@ pub fn build(
             })
             .collect(),
         sounds: start.sounds.clone(),
+        options: start.options.clone(),
         jobs: plan.jobs,
     };
     let rendered = stage_inputs(plan, start, packed, &inputs)?;
@@ -214,8 +230,19 @@ pub fn build(
                 .iter()
                 .any(|l| l.contains("Failed build dependencies"))
         });
+        // The spec says why it stopped in one line of its own: that line leads the error.
+        let said = e.downcast_ref::<Failed>().and_then(|f| {
+            f.tail.iter().find_map(|l| {
+                l.split_once("xtask error: ")
+                    .map(|(_, why)| why.trim().to_string())
+            })
+        });
         return Err(match rpm_phases.last() {
             _ if e.downcast_ref::<container::Setup>().is_some() => e.context(keep),
+            Some((phase, _)) if said.is_some() => e.context(format!(
+                "the build stopped in {phase}: {}; {keep}",
+                said.unwrap_or_default()
+            )),
             None if missing_deps => e.context(format!(
                 "rpmbuild stopped before %prep: the {} lacks BuildRequires of the spec (listed \
                  below): install them, or pass --nodeps if it has them under other names; {keep}",

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::manifest::{Artifact, Kind, Manifest};
-use super::publish;
+use super::{publish, record, spec};
 use crate::exec::{interrupt, Shell};
 use crate::sha256;
 use crate::source::pack::Packed;
@@ -44,6 +44,37 @@ pub fn publish(
         .read()
         .with_context(|| format!("reading the name and version of {srpm}"))?;
     let mut nvr = nvr.split('\t').map(str::to_string);
+    // The modules in the main package (the one named as the SRPM, not -devel or sounds).
+    let main_rpm = outputs
+        .iter()
+        .filter(|o| o.2 == Kind::Rpm)
+        .find(|o| {
+            let file = o.0.file_name().unwrap_or_default();
+            file.starts_with("asterisk-")
+                && !file.contains("-devel-")
+                && !file.contains("-debug")
+                && !file.contains("sounds-")
+        })
+        .map(|o| o.0.clone());
+    let modules = match &main_rpm {
+        Some(rpm) => record::modules_of(
+            &sh.rpm()
+                .args(["-qlp", "--nosignature", rpm.as_str()])
+                .read()
+                .with_context(|| format!("listing the files of {rpm}"))?,
+        ),
+        None => Vec::new(),
+    };
+    // The spec's record of the build, published under build/.
+    let record = record::read(&work.join(spec::INFO_DIR))?;
+    for path in &record.files {
+        let rel = format!(
+            "{}/{}",
+            record::PUBLISHED_DIR,
+            path.file_name().unwrap_or_default()
+        );
+        outputs.push((path.clone(), rel, Kind::BuildInfo));
+    }
     let mut artifacts = Vec::new();
     for (path, rel, kind) in &outputs {
         artifacts.push(Artifact {
@@ -59,7 +90,16 @@ pub fn publish(
         version: nvr.next().unwrap_or_default(),
         release: nvr.next().unwrap_or_default(),
         artifacts,
+        modules,
+        left_out: record.left_out,
         ..super::manifest::of(packed, start, built_by)
+    };
+    let manifest = Manifest {
+        options: super::manifest::OptionsRecord {
+            effective_sha256: record.effective_sha256,
+            ..manifest.options
+        },
+        ..manifest
     };
     let manifest_path = staging.path.join(publish::MANIFEST);
     std::fs::write(&manifest_path, manifest.to_json())

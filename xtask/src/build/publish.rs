@@ -260,6 +260,9 @@ mod tests {
             bundled: vec![],
             bundled_note: String::new(),
             sounds: vec![],
+            options: Default::default(),
+            modules: vec![],
+            left_out: vec![],
             image: None,
         };
         std::fs::write(out.join(MANIFEST), manifest.to_json()).unwrap();

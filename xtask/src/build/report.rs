@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use camino::Utf8Path;
 
 use super::manifest::Manifest;
+use super::options::{self, Options};
 use super::publish;
+use super::record;
 use crate::exec::Cmd;
 use crate::report::{human_size, PhaseTimer};
 
@@ -68,6 +70,69 @@ impl PhaseTracker {
     }
 }
 
+/// The build's choices, said before it starts.
+pub fn options(o: &Options) {
+    let mut said = Vec::new();
+    if o.dev {
+        said.push(format!("--dev ({})", options::DEV_MENUSELECT));
+    }
+    said.extend(
+        o.choices
+            .iter()
+            .map(|c| format!("{} {}", c.flag(), c.name())),
+    );
+    if let Some((path, _)) = &o.menuselect_file {
+        said.push(format!("starting from {path}"));
+    }
+    said.extend(o.configure_args.iter().map(|a| format!("configure {a}")));
+    if !said.is_empty() {
+        eprintln!("options: {}", said.join(", "));
+    }
+    if !o.named_libraries.is_empty() {
+        eprintln!(
+            "libraries: also built with {} (the modules you selected need them)",
+            o.named_libraries.join(", ")
+        );
+    }
+    if !o.left_out.is_empty() {
+        let names: Vec<&str> = o.left_out.iter().map(|l| l.option.as_str()).collect();
+        eprintln!(
+            "libraries: configure goes without {} optional libraries the spec does not build with ({}{})",
+            names.len(),
+            names.iter().take(8).copied().collect::<Vec<_>>().join(", "),
+            if names.len() > 8 { ", ..." } else { "" }
+        );
+    }
+}
+
+/// The modules built and left out, by reason, in a few lines.
+pub fn modules(manifest: &Manifest) {
+    if manifest.modules.is_empty() && manifest.left_out.is_empty() {
+        return;
+    }
+    eprintln!(
+        "modules: {} built, {} left out (manifest.json \"modules\" and \"left_out\", build/modules-left-out)",
+        manifest.modules.len(),
+        manifest.left_out.len()
+    );
+    let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (name, why) in &manifest.left_out {
+        let kind = record::reason_kind(why);
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, names)) => names.push(name),
+            None => kinds.push((kind, vec![name])),
+        }
+    }
+    for (kind, names) in kinds {
+        eprintln!(
+            "  {} {kind}: {}{}",
+            names.len(),
+            names.iter().take(6).copied().collect::<Vec<_>>().join(" "),
+            if names.len() > 6 { " ..." } else { "" }
+        );
+    }
+}
+
 pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
     eprintln!("\npublished to {out}:");
     for a in &manifest.artifacts {
@@ -99,6 +164,7 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
             eprintln!("sounds: {}", names.join(", "));
         }
     }
+    modules(manifest);
     eprintln!("{}", timer.line());
 }
 

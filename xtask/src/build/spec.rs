@@ -8,6 +8,7 @@
 use anyhow::{bail, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::options::{Options, MENUSELECT_SOURCE};
 use crate::source::rpm_version::RpmVersion;
 use crate::thirdparty::sounds::SoundSet;
 
@@ -130,6 +131,8 @@ pub struct SpecInputs {
     pub bundled: Vec<BundledSource>,
     /// Sound sets, a subpackage each; none by default.
     pub sounds: Vec<SoundSet>,
+    /// Menuselect and configure choices, dev mode.
+    pub options: Options,
     pub jobs: Option<u32>,
 }
 
@@ -163,6 +166,29 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
             .map(|s| format!("--enable {}", s.name))
             .collect();
         out.push(("asterisk_sounds_enable".into(), enable.join(" ")));
+    }
+    let o = &inputs.options;
+    let mut optional = |name: &str, value: String| {
+        if !value.is_empty() {
+            out.push((name.to_string(), value));
+        }
+    };
+    optional("asterisk_menuselect", o.menuselect_words());
+    if o.menuselect_file.is_some() {
+        optional("asterisk_menuselect_file", MENUSELECT_SOURCE.to_string());
+    }
+    optional("asterisk_configure_args", o.configure_words());
+    optional("asterisk_configure_without", o.without_words());
+    optional(
+        "asterisk_libraries_left_out",
+        o.left_out
+            .iter()
+            .map(|l| l.var.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    if o.dev {
+        optional("asterisk_dev", "1".into());
     }
     // Reproducible packages: build time and file times from the source date.
     out.push(("use_source_date_epoch_as_buildtime".into(), "1".into()));
@@ -241,8 +267,17 @@ pub fn defines(inputs: &SpecInputs, work: &Utf8Path) -> Vec<(String, String)> {
     if let Some(jobs) = inputs.jobs {
         out.push(("asterisk_jobs".into(), jobs.to_string()));
     }
+    // Where the spec leaves the build's record (menuselect file, configure arguments, modules
+    // left out) for the xtask to read; not a %global: another rebuild has no use for it.
+    out.push((
+        "asterisk_xtask_info".into(),
+        work.join(INFO_DIR).into_string(),
+    ));
     out
 }
+
+/// Beside rpmbuild's directories: the build's record, written by the spec.
+pub const INFO_DIR: &str = "xtask-build-info";
 
 /// rpmbuild's `--define` arguments for `defines`.
 pub fn define_args(defines: &[(String, String)]) -> Vec<String> {
@@ -298,6 +333,17 @@ mod tests {
                 url: "https://x/asterisk-moh-opsound-wav-2.03.tar.gz".into(),
                 dir: "moh".into(),
             }],
+            options: Options {
+                choices: vec![super::super::options::Choice::Disable("chan_iax2".into())],
+                menuselect_file: Some(("/home/u/ast/menuselect.makeopts".into(), "aa".into())),
+                configure_args: vec!["--with-x=a b".into()],
+                dev: true,
+                left_out: vec![super::super::options::OptionalLibrary {
+                    var: "PGSQL".into(),
+                    option: "postgres".into(),
+                }],
+                named_libraries: vec![],
+            },
             jobs: Some(2),
         };
         let d = defines(&inputs, Utf8Path::new("/t/w"));
@@ -305,6 +351,7 @@ mod tests {
         assert_eq!(get("_topdir"), Some("/t/w"));
         assert_eq!(get("_sourcedir"), Some("/t/w/SOURCES"));
         assert_eq!(get("asterisk_jobs"), Some("2"));
+        assert_eq!(get("asterisk_xtask_info"), Some("/t/w/xtask-build-info"));
         // What the package is travels in the spec, not on the command line.
         assert_eq!(get("asterisk_rpm_version"), None);
         let args = define_args(&d[..1]);
@@ -315,6 +362,12 @@ mod tests {
             "%global asterisk_rpm_release 1.dirty.20261130083000\n",
             "%global asterisk_pjproject_version 2.17\n",
             "%global asterisk_source asterisk-GIT-master-abc1234M.tar.gz\n",
+            "%global asterisk_menuselect --disable chan_iax2\n",
+            "%global asterisk_menuselect_file xtask-menuselect.makeopts\n",
+            "%global asterisk_configure_args '--with-x=a b'\n",
+            "%global asterisk_configure_without --without-postgres\n",
+            "%global asterisk_libraries_left_out PGSQL\n",
+            "%global asterisk_dev 1\n",
         ] {
             assert!(spec.contains(line), "{line}: {spec}");
         }

@@ -8,6 +8,8 @@ use anyhow::Result;
 use bpaf::{construct, long, short, OptionParser, ParseFailure, Parser};
 use camino::Utf8PathBuf;
 
+use crate::build::options::Choice;
+
 /// Where `--native` / `--container` say the build runs; `Auto` when neither is given.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Where {
@@ -36,6 +38,11 @@ pub struct RpmFlags {
     pub offline: bool,
     /// Sound sets to package, as menuselect names them.
     pub sounds: Vec<String>,
+    /// `--enable`, `--disable`, `--enable-category`, `--disable-category`, in order.
+    pub choices: Vec<Choice>,
+    pub menuselect: Option<Utf8PathBuf>,
+    pub configure_args: Vec<String>,
+    pub dev: bool,
     pub jobs: Option<u32>,
     pub quiet: bool,
     pub dry_run: bool,
@@ -56,6 +63,9 @@ pub struct SmokeFlags {
     pub tag: Option<String>,
     pub engine: Option<String>,
     pub timeout_secs: u64,
+    /// `--unit-tests [CATEGORY]`: Some("") for all.
+    pub unit_tests: Option<String>,
+    pub out: Option<Utf8PathBuf>,
     pub verbose: bool,
 }
 
@@ -101,6 +111,8 @@ pub fn parse(args: &[String]) -> Result<Command> {
         0 => vec!["--help"],
         _ => args.iter().map(String::as_str).collect(),
     };
+    let words = join_configure_args(&words);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     match options().run_inner(words.as_slice()) {
         Ok(command) => Ok(command),
         Err(ParseFailure::Stdout(doc, full)) => Ok(Command::Print(doc.monochrome(full))),
@@ -276,6 +288,16 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         .help("Touch no network: the download cache must hold every tarball (cargo xtask fetch fills it)")
         .switch();
     let sounds = sounds();
+    let choices = choices();
+    let menuselect = path(
+        "menuselect",
+        "FILE",
+        "A menuselect.makeopts to start from (the one `make menuselect` left in your tree, which is never packed)",
+    );
+    let configure_args = configure_args();
+    let dev = long("dev")
+        .help("Dev mode: --enable-dev-mode, TEST_FRAMEWORK with the unit tests, DONT_OPTIMIZE, BETTER_BACKTRACES; the Release says dev")
+        .switch();
     let jobs = long("jobs")
         .help("Parallel make jobs, 1 to 1024 (default: every CPU)")
         .argument::<String>("N")
@@ -305,11 +327,75 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         without_pjproject,
         offline,
         sounds,
+        choices,
+        menuselect,
+        configure_args,
+        dev,
         jobs,
         quiet,
         dry_run,
         verbose,
     })
+}
+
+/// `--configure-arg ARG`, repeatable.
+fn configure_args() -> impl Parser<Vec<String>> {
+    long("configure-arg")
+        .help("An argument for configure, after the spec's own (--configure-arg --with-foo); may repeat")
+        .argument::<String>("ARG")
+        .parse(|a| match a.is_empty() || a.contains('\n') {
+            true => Err("--configure-arg takes one non-empty line".to_string()),
+            false => Ok(a),
+        })
+        .many()
+}
+
+/// `--configure-arg --with-foo` as `--configure-arg=--with-foo`: configure's arguments start
+/// with `--`, which bpaf takes for a flag after a space.
+pub fn join_configure_args(words: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
+        match (*word, words.as_slice().first()) {
+            ("--configure-arg", Some(next)) => {
+                out.push(format!("--configure-arg={next}"));
+                words.next();
+            }
+            _ => out.push(word.to_string()),
+        }
+    }
+    out
+}
+
+/// The menuselect choices, in the order given (also after ASTERISK_XTASK_MENUSELECT's).
+fn choices() -> impl Parser<Vec<Choice>> {
+    let one = |flag: &'static str, meta: &'static str, help: &'static str| {
+        long(&flag[2..])
+            .help(help)
+            .argument::<String>(meta)
+            .parse(move |name| Choice::new(flag, &name))
+    };
+    let enable = one(
+        "--enable",
+        "NAME",
+        "Select a module or option in menuselect (app_skel, DONT_OPTIMIZE); its library must be there, or the build fails naming it; may repeat",
+    );
+    let disable = one(
+        "--disable",
+        "NAME",
+        "Leave a module or option out (chan_iax2); may repeat",
+    );
+    let enable_category = one(
+        "--enable-category",
+        "CAT",
+        "Select every module of a menuselect category (MENUSELECT_TESTS); may repeat",
+    );
+    let disable_category = one(
+        "--disable-category",
+        "CAT",
+        "Leave out every module of a category; may repeat. Also ASTERISK_XTASK_MENUSELECT=\"--enable X ...\", applied first",
+    );
+    construct!([enable, disable, enable_category, disable_category]).many()
 }
 
 fn image_flags() -> impl Parser<ImageFlags> {
@@ -378,11 +464,23 @@ fn smoke_flags() -> impl Parser<SmokeFlags> {
             })
         })
         .fallback(120);
+    let with_category = long("unit-tests")
+        .help("On a --dev image: run Asterisk's unit tests (`test execute`) of CATEGORY, or all, in the booted container; JUnit XML into the out dir")
+        .argument::<String>("CATEGORY");
+    let all = long("unit-tests").req_flag(String::new()).hide();
+    let unit_tests = construct!([with_category, all]).optional();
+    let out = path(
+        "out",
+        "DIR",
+        "Where --unit-tests writes unit-tests.xml (default: <target>/rpm, recorded in its manifest)",
+    );
     let verbose = verbose();
     construct!(SmokeFlags {
         tag,
         engine,
         timeout_secs,
+        unit_tests,
+        out,
         verbose,
     })
 }

@@ -2,12 +2,13 @@
 
 use anyhow::{Context, Result};
 
+use crate::build::unit_tests;
 use crate::cli::SmokeFlags;
 use crate::container::engine::Engine;
-use crate::container::smoke::{self, DEFAULT_TAG};
+use crate::container::smoke::{self, UnitTests, DEFAULT_TAG};
 use crate::exec::Shell;
 
-pub fn run(flags: SmokeFlags) -> Result<()> {
+pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     let sh = Shell {
         dry_run: false,
         verbose: flags.verbose,
@@ -16,9 +17,27 @@ pub fn run(flags: SmokeFlags) -> Result<()> {
         "no container engine: install docker or podman, or name one with --engine or CONTAINER_ENGINE",
     )?;
     engine.check()?;
-    smoke::check(
+    let tag = flags.tag.as_deref().unwrap_or(DEFAULT_TAG);
+    let Some(category) = &flags.unit_tests else {
+        return smoke::check(&engine, tag, flags.timeout_secs, None);
+    };
+    let out = match &flags.out {
+        Some(dir) => crate::plan::absolute(dir)?,
+        None => ws.target.join("rpm"),
+    };
+    let results = unit_tests::prepare(&out)?;
+    let checked = smoke::check(
         &engine,
-        flags.tag.as_deref().unwrap_or(DEFAULT_TAG),
+        tag,
         flags.timeout_secs,
-    )
+        Some(UnitTests {
+            category,
+            results: &results,
+        }),
+    );
+    // Failed tests leave their results too: recorded, so the directory stays ours.
+    if results.exists() {
+        unit_tests::record(&out, &results)?;
+    }
+    checked
 }

@@ -5,11 +5,11 @@
 //! reused when the manifest says they were built from exactly the packed archive and spec.
 
 use anyhow::{bail, Context, Result};
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 
 use super::engine::{Engine, EngineKind};
 use crate::build::manifest::{self, Artifact, ImageRecord, Kind, Manifest};
-use crate::build::{publish, spec, Start};
+use crate::build::{publish, record, spec, Start};
 use crate::exec::interrupt::Interrupted;
 use crate::exec::Shell;
 use crate::report::human_size;
@@ -51,7 +51,7 @@ pub fn check_runtime_base(engine: &Engine, runtime_base: &str) -> Result<()> {
 pub fn reusable(out: &Utf8Path, packed: &Packed, start: &Start) -> Result<Manifest, &'static str> {
     match read_manifest(&out.join(publish::MANIFEST)) {
         Some(m) if manifest::describes(&m, packed, start) && artifacts_present(out, &m) => Ok(m),
-        Some(_) => Err("holds RPMs of another tree, spec or version"),
+        Some(_) => Err("holds RPMs of another tree, spec, version or options"),
         None => Err("holds no RPMs"),
     }
 }
@@ -87,7 +87,13 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
             i.manifest.name
         );
     }
-    fill_context(&context, &dockerfile.path, i.out, &rpms)?;
+    let record: Vec<&Artifact> = i
+        .manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == Kind::BuildInfo)
+        .collect();
+    fill_context(&context, &dockerfile.path, i.out, &rpms, &record)?;
     let m = i.manifest;
     let version_release = format!("{}-{}", m.version, m.release);
     let build_args = [
@@ -106,6 +112,8 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         ("SOURCE", source_url(i.tree)),
         ("RTP_START", i.rtp_ports.0.to_string()),
         ("RTP_END", i.rtp_ports.1.to_string()),
+        ("OPTIONS_SHA256", m.options.effective_sha256.clone()),
+        ("DEV", if m.options.dev { "yes" } else { "no" }.to_string()),
     ];
     let mut build = engine.cmd().args(["build", "--network", "host"]);
     if engine.kind == EngineKind::Podman {
@@ -295,12 +303,23 @@ fn fill_context(
     dockerfile: &Utf8Path,
     out: &Utf8Path,
     rpms: &[&Artifact],
+    record: &[&Artifact],
 ) -> Result<()> {
     if context.exists() {
         std::fs::remove_dir_all(context).with_context(|| format!("removing {context}"))?;
     }
     let rpm_dir = context.join("rpms");
     std::fs::create_dir_all(&rpm_dir).with_context(|| format!("creating {rpm_dir}"))?;
+    // The build's record (menuselect file, configure arguments, modules left out), copied to
+    // /usr/share/doc/asterisk/build/: the packages' copy is documentation, which the runtime
+    // installs without.
+    let record_dir = context.join(record::PUBLISHED_DIR);
+    std::fs::create_dir_all(&record_dir).with_context(|| format!("creating {record_dir}"))?;
+    for a in record {
+        let src = out.join(&a.path);
+        let dest = record_dir.join(src.file_name().unwrap_or("record"));
+        std::fs::copy(&src, &dest).with_context(|| format!("copying {src} into {record_dir}"))?;
+    }
     std::fs::copy(dockerfile, context.join("Dockerfile"))
         .with_context(|| format!("copying {dockerfile} into {context}"))?;
     for a in rpms {
@@ -325,10 +344,7 @@ fn installed_size(sh: Shell, out: &Utf8Path, rpms: &[&Artifact]) -> Result<u64> 
 
 /// Rewrites the manifest in one step.
 pub fn write_manifest(path: &Utf8Path, manifest: &Manifest) -> Result<()> {
-    let tmp = Utf8PathBuf::from(format!("{path}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, manifest.to_json()).with_context(|| format!("writing {tmp}"))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {path}"))?;
-    Ok(())
+    manifest.write(path)
 }
 
 #[cfg(test)]

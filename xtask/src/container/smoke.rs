@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use camino::Utf8Path;
+
+use super::checks;
 use super::engine::{self, Engine, EngineKind};
 use crate::exec::interrupt;
 
@@ -64,28 +67,54 @@ impl Drop for Container<'_> {
     }
 }
 
-/// Boots `tag`, waits up to `timeout_secs` for its health check, checks its version, user and
-/// stop; the container is removed however it ends.
-pub fn check(engine: &Engine, tag: &str, timeout_secs: u64) -> Result<()> {
-    let Some(image_id) = engine.image_id(tag)? else {
-        bail!(
-            "there is no image {tag}: build it with cargo xtask image (or name another with --tag)"
-        );
-    };
-    let want = engine
+/// The label that says an image was built with `--dev`.
+const DEV_LABEL: &str = "org.asterisk.build.dev";
+
+/// `--unit-tests`: the category (empty for all) and where the JUnit XML goes.
+pub struct UnitTests<'a> {
+    pub category: &'a str,
+    pub results: &'a Utf8Path,
+}
+
+fn label(engine: &Engine, tag: &str, name: &str) -> Result<String> {
+    let value = engine
         .cmd()
         .args([
             "image",
             "inspect",
             "--format",
-            &format!("{{{{index .Config.Labels \"{VERSION_LABEL}\"}}}}"),
+            &format!("{{{{index .Config.Labels \"{name}\"}}}}"),
             tag,
         ])
-        .read()?
-        .trim()
-        .to_string();
-    if want.is_empty() || want == "<no value>" {
+        .read()?;
+    Ok(match value.trim() {
+        "<no value>" => String::new(),
+        v => v.to_string(),
+    })
+}
+
+/// Boots `tag`, waits up to `timeout_secs` for its health check, checks its version, user,
+/// modules (and unit tests when asked) and stop; the container is removed however it ends.
+pub fn check(
+    engine: &Engine,
+    tag: &str,
+    timeout_secs: u64,
+    unit_tests: Option<UnitTests>,
+) -> Result<()> {
+    let Some(image_id) = engine.image_id(tag)? else {
+        bail!(
+            "there is no image {tag}: build it with cargo xtask image (or name another with --tag)"
+        );
+    };
+    let want = label(engine, tag, VERSION_LABEL)?;
+    if want.is_empty() {
         bail!("the image {tag} has no {VERSION_LABEL} label: build it with cargo xtask image");
+    }
+    if unit_tests.is_some() && label(engine, tag, DEV_LABEL)? != "yes" {
+        bail!(
+            "the image {tag} was not built with --dev, so it has no test framework and no unit \
+             tests: build it with cargo xtask image --dev"
+        );
     }
     eprintln!("smoke: {tag} ({image_id}), expecting Asterisk {want}");
     engine.remove_leftovers()?;
@@ -174,6 +203,10 @@ pub fn check(engine: &Engine, tag: &str, timeout_secs: u64) -> Result<()> {
         bail!("the container runs as root: the image must set a non-root USER");
     }
     eprintln!("  runs as uid {uid} ({}), not root", user.trim());
+    checks::modules(engine, &container.name, tag)?;
+    if let Some(u) = &unit_tests {
+        checks::unit_tests(engine, &container.name, tag, u.category, u.results)?;
+    }
 
     // `docker stop` sends the image's STOPSIGNAL, then SIGKILL after the grace period: a clean
     // stop ends before that, with status 0.

@@ -74,7 +74,10 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
         plan.rpm_version.as_deref(),
         plan.rpm_release.as_deref(),
     )?;
-    let rpm = derived.rpm;
+    let mut rpm = derived.rpm;
+    if plan.options.dev {
+        rpm.release = crate::build::options::dev_release(&rpm.release);
+    }
     eprintln!(
         "version: {asterisk_version} -> asterisk-{}-{}{}",
         rpm.version,

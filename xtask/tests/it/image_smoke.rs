@@ -414,3 +414,123 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
     remove_image(&engine, &tag);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The smoke test checks every shipped module and, on a --dev image, runs Asterisk's unit
+/// tests; a module that cannot load for a missing library fails it, naming both.
+#[test]
+fn smoke_checks_modules_and_runs_unit_tests() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("smoke_checks_modules") else {
+        return;
+    };
+    let dir = scratch("smoke-modules");
+    let tree = git_tree(&dir);
+    let out = dir.join("out");
+    let target = dir.join("target");
+    let tag = format!("xtask-test/asterisk-dev:{}", std::process::id());
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    let smoke_unit = |tag: &str| {
+        xtask(
+            &[
+                "smoke",
+                "--tag",
+                tag,
+                "--unit-tests",
+                "/main/strings/",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &target,
+            &env,
+        )
+    };
+
+    // A dev image, with the test module; the smoke test sees every module load, then runs the
+    // unit tests and leaves Asterisk's JUnit XML in the out dir, recorded in the manifest.
+    let mut args = image_args(&tree, &out, &tag);
+    args.push("--dev");
+    must(xtask(&args, &target, &env));
+    assert_eq!(label(&engine, &tag, "org.asterisk.build.dev"), "yes");
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let effective = manifest_json(&manifest)["options"]["effective_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        label(&engine, &tag, "org.asterisk.build.options"),
+        effective
+    );
+    let inside = sh(&dir, &format!("{engine} run --rm --entrypoint cat {tag} /usr/share/doc/asterisk/build/menuselect.makeopts"));
+    assert!(inside.contains("TEST_FRAMEWORK"), "{inside}");
+    let run = must(smoke_unit(&tag));
+    assert!(
+        run.stderr
+            .contains("modules: 5 shipped, 5 loaded, 0 not loaded"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("1 Test(s) Executed  1 Passed  0 Failed"),
+        "{}",
+        run.stderr
+    );
+    let xml = std::fs::read_to_string(out.join("unit-tests.xml")).unwrap();
+    assert!(
+        xml.contains("<testcase time=\"0.0\" classname=\"main/strings/\" name=\"join\"/>"),
+        "{xml}"
+    );
+    let artifacts =
+        manifest_artifacts(&std::fs::read_to_string(out.join("manifest.json")).unwrap());
+    assert!(
+        artifacts
+            .iter()
+            .any(|a| a.0 == "unit-tests.xml" && a.1 == "unit-tests"),
+        "{artifacts:?}"
+    );
+    assert!(containers_of(&engine, &run).is_empty());
+
+    // A failing unit test fails the smoke test, named.
+    sh(&tree, "touch tests/fail-a-test");
+    must(xtask(&args, &target, &env));
+    let run = smoke_unit(&tag);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let error = run.error();
+    assert!(
+        error.starts_with("error: 1 of 2 unit tests failed in ")
+            && error.contains("/main/strings/ - fails_on_purpose"),
+        "{error}"
+    );
+    assert!(std::fs::read_to_string(out.join("unit-tests.xml"))
+        .unwrap()
+        .contains("<failure>"));
+    sh(&tree, "rm tests/fail-a-test");
+
+    // A module whose library the image lacks: the smoke test names both.
+    let mut args = image_args(&tree, &out, &tag);
+    args.extend(["--enable", "res_mini_private"]);
+    must(xtask(&args, &target, &env));
+    assert_eq!(label(&engine, &tag, "org.asterisk.build.dev"), "no");
+    let run = xtask(&["smoke", "--tag", &tag], &target, &env);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let error = run.error();
+    assert!(
+        error.starts_with("error: the smoke test of ")
+            && error
+                .contains("res_mini_private cannot load: libminiprivate.so.1 is not in the image"),
+        "{error}"
+    );
+    assert!(containers_of(&engine, &run).is_empty());
+
+    // --unit-tests on an image built without --dev: one line, before anything starts.
+    let run = smoke_unit(&tag);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error().starts_with(&format!(
+            "error: the image {tag} was not built with --dev, so it has no test framework"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("healthy after"), "{}", run.stderr);
+    remove_image(&engine, &tag);
+}

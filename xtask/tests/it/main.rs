@@ -5,6 +5,7 @@ mod adversarial;
 mod fetch;
 mod history;
 mod image_smoke;
+mod options;
 mod overlay;
 mod podman;
 mod rpm_container;

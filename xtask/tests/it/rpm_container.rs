@@ -461,6 +461,20 @@ fn a_remote_engine_gets_copies_not_mounts() {
     let native_out = dir.join("native");
     must(xtask(&native_rpm_args(&tree, &native_out), &target, &[]));
     assert_eq!(packages(&out), packages(&native_out));
+    // The spec's record of the build came back too, and the container built the same modules
+    // as this host did: the module set follows the spec, not the build root.
+    for file in ["build/menuselect.makeopts", "build/modules-left-out"] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(file)).unwrap(),
+            std::fs::read_to_string(native_out.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let modules = |dir: &Path| {
+        manifest_json(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())["modules"]
+            .clone()
+    };
+    assert_eq!(modules(&out), modules(&native_out));
     assert!(containers_of(&engine, &run).is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -33,7 +33,7 @@ fn working_tree_becomes_rpms() {
     // The build host's menuselect choices must not reach the package.
     let home = dir.join("home");
     std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(home.join(".asterisk.makeopts"), "res_mini=no\n").unwrap();
+    std::fs::write(home.join(".asterisk.makeopts"), "MENUSELECT_RES=res_mini\n").unwrap();
     let run = must(xtask(
         &native_rpm_args(&tree, &out),
         &target,
@@ -63,7 +63,19 @@ fn working_tree_becomes_rpms() {
     );
     let artifacts = manifest_artifacts(&manifest);
     let kinds: Vec<&str> = artifacts.iter().map(|a| a.1.as_str()).collect();
-    assert_eq!(kinds, ["rpm", "rpm", "srpm", "source"], "{manifest}");
+    assert_eq!(
+        kinds,
+        [
+            "rpm",
+            "rpm",
+            "srpm",
+            "source",
+            "build-info",
+            "build-info",
+            "build-info"
+        ],
+        "{manifest}"
+    );
     for (path, _, sha) in &artifacts {
         let got = sh(&out, &format!("sha256sum '{path}'"));
         assert!(got.starts_with(sha.as_str()), "{path}: {got} vs {sha}");

@@ -55,6 +55,118 @@ pub fn rows() -> Vec<Row> {
             code: 2,
             says: "argument `--native` cannot be used multiple times",
         },
+        // --- menuselect and configure choices (issue 10) --------------------------------------
+        Row {
+            name: "--enable a name menuselect does not know",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--enable", "app_nope"]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "menuselect has no module or option named 'app_nope' (--enable app_nope)",
+        },
+        Row {
+            name: "--disable-category a category menuselect does not know",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--disable-category", "MENUSELECT_NOPE"]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "menuselect has no category named 'MENUSELECT_NOPE'",
+        },
+        Row {
+            name: "--enable a module whose library no machine has",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--enable", "res_mini_nosuch"]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "res_mini_nosuch cannot be built: it needs nosuchlib (configure did not find it)",
+        },
+        Row {
+            name: "ASTERISK_XTASK_MENUSELECT names an unknown module",
+            setup: Box::new(|w, _| {
+                with_env(
+                    attempt(rpm(&w.tree, &w.out, &[]), &[&w.tree, &w.out]),
+                    &[("ASTERISK_XTASK_MENUSELECT", "--disable chan_nope")],
+                )
+            }),
+            code: 1,
+            says: "menuselect has no module or option named 'chan_nope'",
+        },
+        Row {
+            name: "ASTERISK_XTASK_MENUSELECT with a word menuselect does not take",
+            setup: Box::new(|w, _| {
+                with_env(
+                    attempt(rpm(&w.tree, &w.out, &[]), &[&w.out]),
+                    &[("ASTERISK_XTASK_MENUSELECT", "--enable-all x")],
+                )
+            }),
+            code: 2,
+            says: "ASTERISK_XTASK_MENUSELECT: '--enable-all' is not a menuselect choice",
+        },
+        Row {
+            name: "--enable with shell in the name",
+            setup: Box::new(|w, _| {
+                attempt(rpm(&w.tree, &w.out, &["--enable", "x;reboot"]), &[&w.out])
+            }),
+            code: 2,
+            says: "--enable takes a module, option or category name as menuselect spells it",
+        },
+        Row {
+            name: "--configure-arg with nothing after it",
+            setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--configure-arg"]), &[&w.out])),
+            code: 2,
+            says: "`--configure-arg` requires an argument `ARG`",
+        },
+        Row {
+            name: "--menuselect a file that is not a menuselect.makeopts",
+            setup: Box::new(|w, row| {
+                let file = row.join("asterisk.conf");
+                std::fs::write(&file, "[options]\nverbose = 3\n").unwrap();
+                attempt(
+                    rpm(&w.tree, &w.out, &["--menuselect", &p(&file)]),
+                    &[&w.tree, &w.out, &file],
+                )
+            }),
+            code: 1,
+            says:
+                "is not a menuselect.makeopts: line 1: '[options]' is no MENUSELECT_<NAME>=... line",
+        },
+        Row {
+            name: "--menuselect a directory",
+            setup: Box::new(|w, row| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--menuselect", &p(row)]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "given with --menuselect is a directory",
+        },
+        Row {
+            name: "--menuselect a file that selects a module whose library no machine has",
+            setup: Box::new(|w, row| {
+                let file = row.join("menuselect.makeopts");
+                std::fs::write(
+                    &file,
+                    "MENUSELECT_RES=res_mini_private\nMENUSELECT_CFLAGS=\n",
+                )
+                .unwrap();
+                attempt(
+                    rpm(&w.tree, &w.out, &["--menuselect", &p(&file)]),
+                    &[&w.tree, &w.out, &file],
+                )
+            }),
+            code: 1,
+            says: "menuselect.makeopts selects modules whose dependencies this build lacks",
+        },
         // --- paths -----------------------------------------------------------------------------
         Row {
             name: "--source that does not exist",

@@ -1,0 +1,242 @@
+use super::*;
+
+#[test]
+fn names_menuselect_takes() {
+    for good in [
+        "app_skel",
+        "DONT_OPTIMIZE",
+        "MENUSELECT_TESTS",
+        "CORE-SOUNDS-EN-GSM",
+        "res_pjsip.x+1",
+    ] {
+        assert!(check_name("--enable", good).is_ok(), "{good}");
+    }
+    for bad in ["", "-x", "--enable", "a b", "a;rm", "$(x)", "a'b", "ä"] {
+        let err = check_name("--enable", bad).unwrap_err();
+        assert!(err.starts_with("--enable takes a module"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn words_from_the_environment() {
+    let cases: [(&str, Result<Vec<Choice>, &str>); 6] = [
+        ("", Ok(vec![])),
+        (
+            "--enable DONT_OPTIMIZE  --disable-category MENUSELECT_TESTS",
+            Ok(vec![
+                Choice::Enable("DONT_OPTIMIZE".into()),
+                Choice::DisableCategory("MENUSELECT_TESTS".into()),
+            ]),
+        ),
+        (
+            "--enable",
+            Err("ASTERISK_XTASK_MENUSELECT: --enable needs a name after it"),
+        ),
+        (
+            "app_skel --enable",
+            Err("ASTERISK_XTASK_MENUSELECT: 'app_skel' is not a menuselect choice"),
+        ),
+        (
+            "--enable-all x",
+            Err("ASTERISK_XTASK_MENUSELECT: '--enable-all' is not a menuselect choice"),
+        ),
+        (
+            "--disable $(reboot)",
+            Err("ASTERISK_XTASK_MENUSELECT: --disable takes a module"),
+        ),
+    ];
+    for (text, want) in cases {
+        match (parse_words(text), want) {
+            (Ok(got), Ok(want)) => assert_eq!(got, want, "{text}"),
+            (Err(got), Err(want)) => assert!(got.starts_with(want), "{text}: {got}"),
+            (got, want) => panic!("{text}: {got:?} vs {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn what_a_menuselect_file_looks_like() {
+    let real = "MENUSELECT_ADDONS=chan_mobile chan_ooh323\nMENUSELECT_CFLAGS=LOADABLE_MODULES OPTIONAL_API\n\nMENUSELECT_OPTS_app_voicemail=FILE_STORAGE\nMENUSELECT_DEPSFAILED=MENUSELECT_CDR=cdr_pgsql\n";
+    assert_eq!(check_makeopts(real), Ok(()));
+    let cases = [
+        ("", "it is empty"),
+        ("\n\n", "it is empty"),
+        (
+            "res_mini=no\n",
+            "line 1: 'res_mini=no' is no MENUSELECT_<NAME>=... line",
+        ),
+        ("MENUSELECT_APPS=x\n[general]\n", "line 2: '[general]'"),
+        ("MENUSELECT_=x\n", "line 1"),
+        ("#!/bin/sh\n", "line 1"),
+    ];
+    for (text, want) in cases {
+        let got = check_makeopts(text).unwrap_err();
+        assert!(got.starts_with(want), "{text:?}: {got}");
+    }
+}
+
+#[test]
+fn optional_libraries_from_configure_ac() {
+    let configure_ac = "AC_INIT([asterisk], [master])\n\
+        AST_EXT_LIB_SETUP([CRYPTO], [OpenSSL Cryptography], [crypto])\n\
+        AST_EXT_LIB_SETUP_OPTIONAL([OPENSSL_BIO_METHOD], [OpenSSL BIO Method Support], [CRYPTO], [crypto])\n\
+        AST_EXT_LIB_SETUP([PGSQL], [PostgreSQL], [postgres])\n\
+        AST_EXT_LIB_SETUP([SDL_IMAGE], [Sdl Image, with a comma], [SDL_image])\n\
+        AST_EXT_LIB_SETUP([SPEEX], [Speex], [speex])\n\
+        AST_EXT_LIB_SETUP([SPEEX_PREPROCESS], [Speex preprocess routines], [speex])\n\
+        AST_EXT_LIB_SETUP([BROKEN], [no option])\n\
+        dnl AST_EXT_LIB_SETUP([X], [commented], [x])\n";
+    let got: Vec<(String, String)> = optional_libraries(configure_ac)
+        .into_iter()
+        .map(|l| (l.var, l.option))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("CRYPTO", "crypto"),
+        ("PGSQL", "postgres"),
+        ("SDL_IMAGE", "SDL_image"),
+        ("SPEEX", "speex"),
+        ("SPEEX_PREPROCESS", "speex"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want);
+
+    let allowed: BTreeSet<String> = ["CRYPTO", "SPEEX_PREPROCESS"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let left: Vec<String> = libraries_left_out(&optional_libraries(configure_ac), &allowed)
+        .into_iter()
+        .map(|l| l.var)
+        .collect();
+    // speex stays: SPEEX_PREPROCESS shares its option.
+    assert_eq!(left, ["PGSQL", "SDL_IMAGE"]);
+}
+
+#[test]
+fn the_spec_names_its_libraries() {
+    let cases = [
+        (
+            "%global asterisk_build_libraries JANSSON libedit\n",
+            Some(vec!["JANSSON", "LIBEDIT"]),
+        ),
+        (
+            "%global  asterisk_build_libraries\tZLIB\n",
+            Some(vec!["ZLIB"]),
+        ),
+        ("%global asterisk_build_libraries_extra X\n", None),
+        ("# %global asterisk_build_libraries X\n", None),
+        ("Name: asterisk\n", None),
+    ];
+    for (spec, want) in cases {
+        let want = want.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(spec_libraries(spec), want, "{spec:?}");
+    }
+}
+
+#[test]
+fn moduleinfo_blocks() {
+    let cdr_pgsql = "/*\n * license\n */\n\n/*** MODULEINFO\n\t<depend>pgsql</depend>\n\t<support_level>extended</support_level>\n ***/\n#include \"asterisk.h\"\n<depend>not_in_the_block</depend>\n";
+    assert_eq!(
+        moduleinfo_depends(cdr_pgsql),
+        Some(vec!["pgsql".to_string()])
+    );
+    let several = "/*** MODULEINFO\n<depend type=\"module\">res_pjsip</depend>\n<depend>pjproject</depend>\n<depend>openssl,crypto</depend>\n<use type=\"external\">srtp</use>\n***/";
+    assert_eq!(
+        moduleinfo_depends(several),
+        Some(
+            ["res_pjsip", "pjproject", "openssl", "crypto"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        )
+    );
+    assert_eq!(
+        moduleinfo_depends("/*** MODULEINFO\n<support_level>core</support_level>\n***/"),
+        Some(vec![])
+    );
+    assert_eq!(moduleinfo_depends("int main(void) { return 0; }"), None);
+}
+
+#[test]
+fn what_a_file_leaves_on() {
+    let module = |name: &str, category: &str| Module {
+        name: name.into(),
+        category: category.into(),
+        depends: vec![],
+    };
+    let modules = [
+        module("app_skel", "MENUSELECT_APPS"),
+        module("app_voicemail", "MENUSELECT_APPS"),
+        module("cdr_pgsql", "MENUSELECT_CDR"),
+        module("test_strings", "MENUSELECT_TESTS"),
+    ];
+    let file = "MENUSELECT_APPS=app_skel\nMENUSELECT_CDR=\nMENUSELECT_CFLAGS=DONT_OPTIMIZE\n";
+    let on: Vec<&str> = left_on_by_file(file, &modules)
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    // A category the file does not mention is not the file's choice.
+    assert_eq!(on, ["app_voicemail", "cdr_pgsql"]);
+}
+
+#[test]
+fn configure_arguments_are_single_words() {
+    let options = Options {
+        configure_args: vec![
+            "--with-x=a b".into(),
+            "CFLAGS=-DX='1'".into(),
+            "--x=100%".into(),
+        ],
+        ..Options::default()
+    };
+    assert_eq!(
+        options.configure_words(),
+        r#"'--with-x=a b' 'CFLAGS=-DX='\''1'\''' '--x=100%%'"#
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "printf '%s|' {}",
+            options.configure_words().replace("%%", "%")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "--with-x=a b|CFLAGS=-DX='1'|--x=100%|"
+    );
+}
+
+#[test]
+fn digests_follow_the_choices() {
+    let base = Options::default();
+    let mut dev = base.clone();
+    dev.dev = true;
+    let mut enable = base.clone();
+    enable.choices.push(Choice::Enable("app_skel".into()));
+    let mut file_a = base.clone();
+    file_a.menuselect_file = Some(("/a/menuselect.makeopts".into(), "aa".into()));
+    let mut file_b = file_a.clone();
+    file_b.menuselect_file = Some(("/b/elsewhere".into(), "aa".into()));
+    let digests: BTreeSet<String> = [&base, &dev, &enable, &file_a]
+        .iter()
+        .map(|o| o.digest())
+        .collect();
+    assert_eq!(digests.len(), 4);
+    // The same file's bytes from another place are the same choice.
+    assert_eq!(file_a.digest(), file_b.digest());
+}
+
+#[test]
+fn dev_releases_say_so() {
+    for (release, want) in [
+        ("1", "1.dev"),
+        ("1.dirty.20261130T101010Z", "1.dirty.20261130T101010Z.dev"),
+        ("3.dev", "3.dev"),
+        ("1.devel", "1.devel.dev"),
+    ] {
+        assert_eq!(dev_release(release), want);
+    }
+}

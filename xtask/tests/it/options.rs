@@ -1,0 +1,225 @@
+//! Your build, your way: menuselect choices and configure arguments as flags (and one
+//! environment variable), a menuselect file to start from, the module set following the spec
+//! and the user rather than the build host, dev builds, and the record of it all in the package,
+//! beside the RPMs and in the manifest.
+
+use std::path::Path;
+
+use crate::support::*;
+
+fn left_out(manifest: &serde_json::Value) -> Vec<(String, String)> {
+    manifest["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_string(),
+                m["why"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn modules(manifest: &serde_json::Value) -> Vec<String> {
+    manifest["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_module_set_is_the_specs_and_yours() {
+    let dir = scratch("options-modules");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let before = tree_checksums(&tree);
+
+    // By default: the sample tree's func_mini_math needs the C math library, which every host
+    // has but the spec does not name: configure is told --without-mathlib.
+    let run = must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+    assert!(run.stderr.contains("configure goes without 2 optional libraries the spec does not build with (mathlib, nosuchlib)"), "{}", run.stderr);
+    let manifest = manifest_json(&read(&out.join("manifest.json")));
+    assert_eq!(
+        modules(&manifest),
+        [
+            "app_hello",
+            "app_hello_compat",
+            "res_mini",
+            "res_pjsip_mini"
+        ]
+    );
+    let why = left_out(&manifest);
+    assert!(
+        why.contains(&(
+            "func_mini_math".into(),
+            "mathlib (a library this spec does not build with)".into()
+        )),
+        "{why:?}"
+    );
+    assert!(
+        why.contains(&("test_mini".into(), "TEST_FRAMEWORK (off)".into())),
+        "{why:?}"
+    );
+    assert!(
+        run.stderr.contains("modules: 4 built, 4 left out"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        manifest["options"]["libraries_left_out"],
+        serde_json::json!(["MATHLIB", "NOSUCHLIB"])
+    );
+    assert!(read(&out.join("build/configure-args")).contains("--without-mathlib\n"));
+
+    // Your choices, the environment's first: --enable brings the library in, --disable drops a
+    // default module, and configure takes one more argument, spaces and all.
+    let run = must(xtask(
+        &[
+            native_rpm_args(&tree, &out),
+            vec![
+                "--enable",
+                "func_mini_math",
+                "--disable",
+                "app_hello",
+                "--configure-arg",
+                "--with-note=a b",
+            ],
+        ]
+        .concat(),
+        &target,
+        &[(
+            "ASTERISK_XTASK_MENUSELECT",
+            "--disable res_mini --enable DONT_OPTIMIZE",
+        )],
+    ));
+    assert!(
+        run.stderr.contains("libraries: also built with MATHLIB"),
+        "{}",
+        run.stderr
+    );
+    let manifest = manifest_json(&read(&out.join("manifest.json")));
+    assert_eq!(modules(&manifest), ["func_mini_math", "res_pjsip_mini"]);
+    assert_eq!(
+        manifest["options"]["menuselect"],
+        serde_json::json!([
+            "--disable res_mini",
+            "--enable DONT_OPTIMIZE",
+            "--enable func_mini_math",
+            "--disable app_hello"
+        ])
+    );
+    let makeopts = read(&out.join("build/menuselect.makeopts"));
+    assert!(
+        makeopts.contains("MENUSELECT_CFLAGS=DONT_OPTIMIZE\n"),
+        "{makeopts}"
+    );
+    assert!(
+        makeopts.contains("MENUSELECT_APPS=app_hello\n"),
+        "{makeopts}"
+    );
+    assert!(
+        read(&out.join("build/configure-args")).ends_with("--without-nosuchlib\n--with-note=a b\n")
+    );
+    // The package carries the same record.
+    let rpm = manifest_artifacts(&read(&out.join("manifest.json")))
+        .into_iter()
+        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
+        .unwrap()
+        .0;
+    let files = sh(&out, &format!("rpm -qlp --nosignature '{rpm}'"));
+    for f in [
+        "build/menuselect.makeopts",
+        "build/configure-args",
+        "build/modules-left-out",
+    ] {
+        assert!(
+            files
+                .lines()
+                .any(|l| l.starts_with("/usr/share/doc/asterisk") && l.ends_with(f)),
+            "{f}:\n{files}"
+        );
+    }
+    let shipped = sh(
+        &out,
+        &format!("rpm2cpio '{rpm}' | cpio -i --quiet --to-stdout '*/build/menuselect.makeopts'"),
+    );
+    assert_eq!(shipped, makeopts);
+    assert_eq!(tree_checksums(&tree), before, "the tree was touched");
+}
+
+#[test]
+fn a_menuselect_file_to_start_from_and_a_dev_build() {
+    let dir = scratch("options-file");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+
+    // What `make menuselect` would have left in a tree where func_mini_math is on and res_mini
+    // off: the file is never packed (git ignores it), so it is given with --menuselect.
+    let file = dir.join("my.makeopts");
+    std::fs::write(&file, "MENUSELECT_APPS=\nMENUSELECT_FUNCS=\nMENUSELECT_RES=res_mini res_mini_nosuch res_mini_private\nMENUSELECT_TESTS=test_mini\n").unwrap();
+    must(xtask(
+        &[
+            native_rpm_args(&tree, &out),
+            vec!["--menuselect", file.to_str().unwrap(), "--dev"],
+        ]
+        .concat(),
+        &target,
+        &[],
+    ));
+    let text = read(&out.join("manifest.json"));
+    let manifest = manifest_json(&text);
+    // The file leaves func_mini_math on: its library is the user's choice, so it is built.
+    assert_eq!(
+        manifest["options"]["libraries_named"],
+        serde_json::json!(["MATHLIB"])
+    );
+    assert_eq!(
+        modules(&manifest),
+        [
+            "app_hello",
+            "app_hello_compat",
+            "func_mini_math",
+            "res_pjsip_mini",
+            "test_mini"
+        ]
+    );
+    // --dev: the Release says so, and the test framework with the test modules is in.
+    let release = manifest_field(&text, "release");
+    assert!(release.ends_with(".dev"), "{release}");
+    assert!(
+        manifest_artifacts(&text)
+            .iter()
+            .all(|a| a.1 != "rpm" || a.0.contains(".dev.")),
+        "{text}"
+    );
+    assert_eq!(manifest["options"]["dev"], true);
+    let makeopts = read(&out.join("build/menuselect.makeopts"));
+    assert!(
+        makeopts.contains("MENUSELECT_CFLAGS=DONT_OPTIMIZE BETTER_BACKTRACES TEST_FRAMEWORK\n"),
+        "{makeopts}"
+    );
+    // The SRPM carries the file (Source2) and rebuilds without it on the command line.
+    let srpm = manifest_artifacts(&text)
+        .into_iter()
+        .find(|a| a.1 == "srpm")
+        .unwrap()
+        .0;
+    let sources = sh(&out, &format!("rpm -qlp --nosignature '{srpm}'"));
+    assert!(sources.contains("xtask-menuselect.makeopts"), "{sources}");
+
+    // A build with other options is not up to date for `image`'s reuse: the digest differs.
+    let digest = manifest["options"]["digest"].as_str().unwrap().to_string();
+    must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+    let again = manifest_json(&read(&out.join("manifest.json")));
+    assert_ne!(again["options"]["digest"].as_str().unwrap(), digest);
+    assert!(!manifest_field(&read(&out.join("manifest.json")), "release").ends_with(".dev"));
+}
