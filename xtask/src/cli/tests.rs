@@ -132,3 +132,46 @@ fn help_and_version_are_the_manual() {
     };
     assert!(version.contains(env!("CARGO_PKG_VERSION")), "{version}");
 }
+
+#[test]
+fn menuselect_and_configure_choices_keep_their_order() {
+    let Command::Image(f) = parsed(
+        "image --enable app_skel --disable-category MENUSELECT_TESTS --disable chan_iax2 \
+         --configure-arg --with-foo --configure-arg=CFLAGS=-g --dev --menuselect m.makeopts",
+    ) else {
+        panic!("not image");
+    };
+    use crate::build::options::Choice;
+    assert_eq!(
+        f.rpm.choices,
+        [
+            Choice::Enable("app_skel".into()),
+            Choice::DisableCategory("MENUSELECT_TESTS".into()),
+            Choice::Disable("chan_iax2".into()),
+        ]
+    );
+    assert_eq!(f.rpm.configure_args, ["--with-foo", "CFLAGS=-g"]);
+    assert!(f.rpm.dev);
+    assert_eq!(f.rpm.menuselect.unwrap(), "m.makeopts");
+    // A flag-like value after --configure-arg is its value; a last --configure-arg has none.
+    assert_eq!(
+        join_configure_args(&["rpm", "--configure-arg", "--dev", "--configure-arg"]),
+        ["rpm", "--configure-arg=--dev", "--configure-arg"]
+    );
+}
+
+#[test]
+fn unit_tests_take_a_category_or_none() {
+    let cases = [
+        ("smoke", None),
+        ("smoke --unit-tests", Some("")),
+        ("smoke --unit-tests /main/strings/", Some("/main/strings/")),
+        ("smoke --unit-tests --tag t", Some("")),
+    ];
+    for (line, want) in cases {
+        let Command::Smoke(f) = parsed(line) else {
+            panic!("not smoke");
+        };
+        assert_eq!(f.unit_tests.as_deref(), want, "{line}");
+    }
+}
