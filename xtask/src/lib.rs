@@ -8,7 +8,9 @@
 pub mod build;
 pub mod cli;
 pub mod commands;
+
 pub mod container;
+pub mod doctor;
 pub mod exec;
 pub mod plan;
 pub mod report;
@@ -137,6 +139,7 @@ pub fn run(args: &[String]) -> Result<()> {
         cli::Command::Image(f) => commands::image::run(f, &Workspace::from_env()?),
         cli::Command::Smoke(f) => commands::smoke::run(f, &Workspace::from_env()?),
         cli::Command::Fetch(f) => commands::fetch::run(f, &Workspace::from_env()?),
+        cli::Command::Doctor(f) => commands::doctor::run(f, &Workspace::from_env()?),
     }
 }
 

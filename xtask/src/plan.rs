@@ -19,7 +19,7 @@ use crate::Workspace;
 /// The install hint for a missing rpmbuild, per distribution.
 pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
     dnf install rpm-build; Debian/Ubuntu: apt-get install rpm; openSUSE: zypper install rpm-build; \
-    Arch: pacman -S rpm-tools)";
+    Arch: pacman -S rpm-tools; cargo xtask doctor checks the rest)";
 /// The default base of the builder: see contrib/docker/Dockerfile.builder for why.
 pub const DEFAULT_BASE_IMAGE: &str = "docker.io/library/almalinux:9";
 
@@ -100,7 +100,7 @@ pub fn choose(
             Some(Err(why)) => Err(why),
             None => Err(
                 "no container engine: install docker or podman, name one with --engine \
-                 or CONTAINER_ENGINE, or build with --native"
+                 or CONTAINER_ENGINE, or build with --native (cargo xtask doctor)"
                     .into(),
             ),
         },
@@ -108,12 +108,14 @@ pub fn choose(
             Some(Ok(())) => Ok(Choice::Container),
             _ if rpmbuild_found => Ok(Choice::Native),
             Some(Err(why)) => Err(format!(
-                "{why}; rpmbuild is not installed either, so --native cannot stand in"
+                "{why}; rpmbuild is not installed either, so --native cannot stand in \
+                 (cargo xtask doctor)"
             )),
             None => Err(
                 "nothing to build with: install docker or podman (cargo xtask rpm then \
                  builds in a container) or rpmbuild (then --native; Debian/Ubuntu: apt-get \
-                 install rpm; Fedora/EL: dnf install rpm-build)"
+                 install rpm; Fedora/EL: dnf install rpm-build); cargo xtask doctor says \
+                 what this machine has"
                     .into(),
             ),
         },
@@ -286,9 +288,11 @@ fn place(sh: Shell, flags: &RpmFlags) -> std::result::Result<Place, String> {
         Where::Native => None,
         _ => Engine::find(sh, flags.engine.as_deref()),
     };
-    let answers = engine
-        .as_ref()
-        .map(|e| e.check().map_err(|err| format!("{err:#}")));
+    let answers = engine.as_ref().map(|e| {
+        e.check()
+            .and_then(|()| e.check_buildkit())
+            .map_err(|err| format!("{err:#}"))
+    });
     let choice = choose(flags.place, answers.clone(), rpmbuild.is_some())?;
     match (choice, engine, rpmbuild) {
         (Choice::Container, Some(engine), _) => Ok(Place::Container {

@@ -79,6 +79,12 @@ pub struct FetchFlags {
     pub verbose: bool,
 }
 
+#[derive(Debug, Clone, Default)]
+pub struct DoctorFlags {
+    pub engine: Option<String>,
+    pub verbose: bool,
+}
+
 #[derive(Debug)]
 pub enum Command {
     /// Help or the version, to print on stdout.
@@ -87,6 +93,7 @@ pub enum Command {
     Image(ImageFlags),
     Smoke(SmokeFlags),
     Fetch(FetchFlags),
+    Doctor(DoctorFlags),
 }
 
 /// A command line the xtask cannot take: `main` exits with 2 for it, as usage errors do.
@@ -167,7 +174,14 @@ pub fn options() -> OptionParser<Command> {
         .command("fetch")
         .help("Fetch and verify the third-party tarballs the tree bundles, for builds without network")
         .map(Command::Fetch);
-    construct!([rpm, image, smoke, fetch])
+    let doctor = doctor_flags()
+        .to_options()
+        .descr("Check what each command needs on this machine (rpmbuild, the engine and BuildKit, podman's catatonit, disk space, SELinux, network) and print the fix for what is missing")
+        .usage("Usage: cargo xtask doctor [flags]")
+        .command("doctor")
+        .help("Check this machine for what each command needs, and say how to fix what is missing")
+        .map(Command::Doctor);
+    construct!([rpm, image, smoke, fetch, doctor])
         .to_options()
         .descr("Build RPMs and container images of an Asterisk working tree.")
         .usage("Usage: cargo xtask <command> [flags]")
@@ -450,6 +464,12 @@ fn fetch_flags() -> impl Parser<FetchFlags> {
         dry_run,
         verbose,
     })
+}
+
+fn doctor_flags() -> impl Parser<DoctorFlags> {
+    let engine = engine();
+    let verbose = verbose();
+    construct!(DoctorFlags { engine, verbose })
 }
 
 fn smoke_flags() -> impl Parser<SmokeFlags> {

@@ -18,9 +18,10 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     let plan = Plan::resolve(&flags.rpm, ws)?;
     let engine = Engine::find(plan.sh, flags.rpm.engine.as_deref()).context(
-        "no container engine to build the image with: install docker or podman, or name one with --engine or CONTAINER_ENGINE",
+        "no container engine to build the image with: install docker or podman, or name one with --engine or CONTAINER_ENGINE (cargo xtask doctor)",
     )?;
     engine.check()?;
+    engine.check_buildkit()?;
     let runtime_base = flags
         .runtime_base
         .clone()

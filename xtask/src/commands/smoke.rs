@@ -14,7 +14,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
         verbose: flags.verbose,
     };
     let engine = Engine::find(sh, flags.engine.as_deref()).context(
-        "no container engine: install docker or podman, or name one with --engine or CONTAINER_ENGINE",
+        "no container engine: install docker or podman, or name one with --engine or CONTAINER_ENGINE (cargo xtask doctor)",
     )?;
     engine.check()?;
     let tag = flags.tag.as_deref().unwrap_or(DEFAULT_TAG);

@@ -54,6 +54,30 @@ pub fn kind_of(program: &str) -> EngineKind {
 }
 
 /// One line about an engine that did not answer, with what to do.
+/// Whether a docker client of `version` builds with BuildKit, given whether `docker buildx`
+/// answers: from docker 23 on, BuildKit is the buildx component, which some installs lack.
+pub fn buildkit(program: &str, version: &str, buildx: bool) -> std::result::Result<(), String> {
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.trim_start_matches('v').parse::<u32>().ok());
+    match (buildx, major) {
+        (true, _) => Ok(()),
+        (false, Some(m)) if m < 23 => Ok(()),
+        _ => Err(format!(
+            "the docker CLI {program} (version {}) cannot build with BuildKit: its buildx \
+             component is missing. Install it (Debian/Ubuntu: apt-get install docker-buildx; \
+             Fedora/EL: dnf install docker-buildx-plugin), or point CONTAINER_ENGINE (or --engine) \
+             at a docker that has it or at podman; cargo xtask doctor checks this",
+            if version.is_empty() {
+                "unknown"
+            } else {
+                version
+            }
+        )),
+    }
+}
+
 pub fn explain_engine_failure(program: &str, stderr: &str) -> String {
     let said = stderr
         .lines()
@@ -129,7 +153,8 @@ impl Engine {
             Ok(_) => Ok(()),
             Err(e) if e.downcast_ref::<crate::exec::NotInstalled>().is_some() => bail!(
                 "the container engine {} is not installed: install docker (with buildx) or podman, \
-                 name another with --engine or CONTAINER_ENGINE, or build with --native",
+                 name another with --engine or CONTAINER_ENGINE, or build with --native \
+                 (cargo xtask doctor checks what this machine has)",
                 self.program
             ),
             Err(e) => {
@@ -141,6 +166,21 @@ impl Engine {
                 bail!(explain_engine_failure(&self.program, &text))
             }
         }
+    }
+
+    /// That this engine builds with BuildKit (the runtime Dockerfile's `RUN --mount` needs it):
+    /// docker 23 and later only through the buildx component; earlier ones and podman have it.
+    pub fn check_buildkit(&self) -> Result<()> {
+        if self.kind == EngineKind::Podman {
+            return Ok(());
+        }
+        let client = self
+            .cmd()
+            .args(["version", "--format", "{{.Client.Version}}"])
+            .read()
+            .unwrap_or_default();
+        let buildx = self.cmd().args(["buildx", "version"]).read().is_ok();
+        buildkit(&self.program, client.trim(), buildx).map_err(|why| anyhow::anyhow!(why))
     }
 
     /// The image's id, or None when the engine does not have it.
@@ -277,6 +317,29 @@ fn first_line(e: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buildkit_by_version_and_buildx() {
+        let cases = [
+            ("20.10.24+dfsg1", false, true),
+            ("22.06.0", false, true),
+            ("28.2.2", false, false),
+            ("23.0.0", false, false),
+            ("28.2.2", true, true),
+            ("", false, false),
+            ("", true, true),
+        ];
+        for (version, buildx, ok) in cases {
+            let got = buildkit("/usr/local/bin/docker", version, buildx);
+            assert_eq!(got.is_ok(), ok, "{version} {buildx}: {got:?}");
+            if let Err(why) = got {
+                assert!(
+                    why.contains("buildx component is missing") && why.contains("CONTAINER_ENGINE"),
+                    "{why}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn engine_program_choice() {

@@ -12,7 +12,7 @@ impl std::fmt::Display for NotInstalled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} is not installed (running `{}`)",
+            "{} is not installed (running `{}`): cargo xtask doctor says what to install",
             self.program, self.line
         )
     }

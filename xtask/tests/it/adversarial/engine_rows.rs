@@ -44,6 +44,29 @@ pub fn rows() -> Vec<Row> {
             says: "has neither dnf, microdnf nor rpm",
         },
         Row {
+            name: "image: a docker CLI without BuildKit (no buildx component)",
+            setup: Box::new(|w, row| {
+                // A docker 28 client without buildx, in front of the real engine.
+                let bin = row.join("bin");
+                std::fs::create_dir_all(&bin).unwrap();
+                let docker = bin.join("docker");
+                std::fs::write(
+                    &docker,
+                    format!(
+                        "#!/bin/sh\ncase \"$1 $2\" in\n  'buildx version') echo \"docker: unknown command: docker buildx\" >&2; exit 1 ;;\n  'version --format') case \"$3\" in *Client*) echo 28.2.2; exit 0 ;; esac ;;\n  build*) echo 'ERROR: BuildKit is enabled but the buildx component is missing or broken.' >&2; exit 1 ;;\nesac\nexec {} \"$@\"\n",
+                        w.engine.clone().unwrap()
+                    ),
+                )
+                .unwrap();
+                sh(&bin, "chmod +x docker");
+                let mut a = image(w, row, &[])?;
+                a.env = vec![("CONTAINER_ENGINE".to_string(), p(&docker))];
+                Some(a)
+            }),
+            code: 1,
+            says: "(version 28.2.2) cannot build with BuildKit: its buildx component is missing",
+        },
+        Row {
             name: "image: an invalid tag",
             setup: Box::new(|w, row| image(w, row, &["--tag", "Asterisk:dev"])),
             code: 2,

@@ -1,0 +1,32 @@
+//! `cargo xtask doctor`: what each command needs on this machine, ok or the fix.
+
+use anyhow::{bail, Result};
+
+use crate::cli::DoctorFlags;
+use crate::doctor;
+use crate::exec::Shell;
+use crate::Workspace;
+
+pub fn run(flags: DoctorFlags, ws: &Workspace) -> Result<()> {
+    let sh = Shell {
+        dry_run: false,
+        verbose: flags.verbose,
+    };
+    let facts = doctor::probe(sh, flags.engine.as_deref(), &ws.target);
+    let found = doctor::findings(&facts);
+    for f in &found {
+        println!("{:<8} {:<10} {}", f.state, f.item, f.text);
+    }
+    let missing: Vec<&str> = found
+        .iter()
+        .filter(|f| f.state == "MISSING")
+        .map(|f| f.item)
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "this machine lacks what some commands need: {} (the fixes are above)",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
