@@ -68,6 +68,8 @@ pub struct Plan {
     pub sounds: Vec<String>,
     /// Menuselect and configure choices, dev mode: the environment's, then the flags'.
     pub options: Wanted,
+    /// The gpg key to sign the packages with.
+    pub sign: Option<String>,
     pub rpm_version: Option<String>,
     pub rpm_release: Option<String>,
     pub jobs: Option<u32>,
@@ -177,6 +179,7 @@ impl Plan {
             },
             sounds: flags.sounds.clone(),
             options: wanted(flags, std::env::var(options::ENV).ok().as_deref())?,
+            sign: flags.sign.clone(),
             rpm_version: flags.rpm_version.clone(),
             rpm_release: flags.rpm_release.clone(),
             jobs: flags.jobs,
@@ -422,6 +425,7 @@ mod tests {
                 choices: vec![options::Choice::Enable("app_skel".into())],
                 ..Wanted::default()
             },
+            sign: None,
             rpm_version: None,
             rpm_release: Some("7".into()),
             jobs: Some(2),

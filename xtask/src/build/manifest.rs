@@ -48,6 +48,10 @@ pub fn of(packed: &Packed, start: &Start, builder: String) -> Manifest {
             .map(|s| (s.name.clone(), s.version.clone(), s.package.clone()))
             .collect(),
         options: OptionsRecord::of(&start.options),
+        signed_by: start
+            .signer
+            .as_ref()
+            .map(|s| (s.key.clone(), s.fingerprint.clone())),
         modules: Vec::new(),
         left_out: Vec::new(),
         image: None,
@@ -147,6 +151,8 @@ pub fn describes(manifest: &Manifest, packed: &Packed, start: &Start) -> bool {
         && manifest.version == packed.rpm.version
         && manifest.spec_release == packed.rpm.release
         && manifest.options.digest == start.options.digest()
+        && manifest.signed_by.as_ref().map(|(k, _)| k.as_str())
+            == start.signer.as_ref().map(|s| s.key.as_str())
 }
 
 /// The manifest's format; a manifest of another schema is not this tool's.
@@ -241,6 +247,8 @@ pub struct Manifest {
     /// The sound sets packaged: (menuselect name, version, subpackage).
     pub sounds: Vec<(String, String, String)>,
     pub options: OptionsRecord,
+    /// (key id as given, fingerprint) when the packages were signed (`--sign`).
+    pub signed_by: Option<(String, String)>,
     /// The modules in the main package.
     pub modules: Vec<String>,
     /// (module, why) for each module the build left out.
@@ -306,6 +314,9 @@ impl Manifest {
             m["bundled_note"] = json!(self.bundled_note);
         }
         m["options"] = self.options.to_json();
+        if let Some((key, fingerprint)) = &self.signed_by {
+            m["signed_by"] = json!({"key": key, "fingerprint": fingerprint});
+        }
         m["modules"] = json!(self.modules);
         m["left_out"] = self
             .left_out
@@ -418,6 +429,9 @@ impl Manifest {
                 .get("options")
                 .map(OptionsRecord::from_json)
                 .unwrap_or_default(),
+            signed_by: v
+                .get("signed_by")
+                .and_then(|s| Some((text_of(s, "key").ok()?, text_of(s, "fingerprint").ok()?))),
             modules: v
                 .get("modules")
                 .and_then(Value::as_array)
@@ -499,6 +513,7 @@ mod tests {
                 digest: "dd".into(),
                 effective_sha256: "ef".into(),
             },
+            signed_by: Some(("t@x".into(), "AB12".into())),
             modules: vec!["app_skel".into(), "res_mini".into()],
             left_out: vec![(
                 "cdr_pgsql".into(),

@@ -10,6 +10,7 @@ pub mod outputs;
 pub mod publish;
 pub mod record;
 pub mod report;
+pub mod sign;
 pub mod spec;
 pub mod unit_tests;
 
@@ -42,6 +43,8 @@ pub struct Start {
     pub sounds: Vec<SoundSet>,
     /// The menuselect and configure choices, resolved against the tree and the spec.
     pub options: options::Options,
+    /// The key to sign with, checked (`--sign`).
+    pub signer: Option<sign::Signer>,
     /// Held until the command ends: two builds at once would share the work directory.
     _lock: Option<std::fs::File>,
 }
@@ -84,10 +87,19 @@ pub fn start(plan: &Plan, ws: &Workspace) -> Result<Start> {
         std::fs::read_to_string(&spec.path).with_context(|| format!("reading {}", spec.path))?;
     let options = options::resolve(&plan.options, &tree.root, &spec_text, !bundled.is_empty())?;
     report::options(&options);
+    let signer = match &plan.sign {
+        Some(key) if !plan.sh.dry_run => {
+            let signer = sign::prepare(plan.sh, key, &spec.path)?;
+            eprintln!("sign: with {} ({})", signer.key, signer.fingerprint);
+            Some(signer)
+        }
+        _ => None,
+    };
     Ok(Start {
         bundled,
         sounds,
         options,
+        signer,
         spec_sha256: sha256::of_file(&spec.path)?,
         tree,
         spec,
@@ -262,6 +274,10 @@ pub fn build(
     timer.absorb(&rpm_phases);
     if plan.sh.dry_run {
         return Ok(manifest::of(packed, start, "dry run".into()));
+    }
+    if let Some(signer) = &start.signer {
+        sign::sign(plan.sh, signer, &sign::packages_in(&packed.work))?;
+        timer.end("sign");
     }
     let built_by = match &builder {
         Some(b) => format!("container {}", b.tag),

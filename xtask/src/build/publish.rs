@@ -261,6 +261,7 @@ mod tests {
             bundled_note: String::new(),
             sounds: vec![],
             options: Default::default(),
+            signed_by: None,
             modules: vec![],
             left_out: vec![],
             image: None,

@@ -43,6 +43,8 @@ pub struct RpmFlags {
     pub menuselect: Option<Utf8PathBuf>,
     pub configure_args: Vec<String>,
     pub dev: bool,
+    /// `--sign KEYID`: sign the packages with this gpg key.
+    pub sign: Option<String>,
     pub jobs: Option<u32>,
     pub quiet: bool,
     pub dry_run: bool,
@@ -312,6 +314,11 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
     let dev = long("dev")
         .help("Dev mode: --enable-dev-mode, TEST_FRAMEWORK with the unit tests, DONT_OPTIMIZE, BETTER_BACKTRACES; the Release says dev")
         .switch();
+    let sign = text(
+        "sign",
+        "KEYID",
+        "Sign the RPMs and the SRPM with this gpg key (rpmsign --addsign; GNUPGHOME honoured; a key that needs a passphrase is refused before the build)",
+    );
     let jobs = long("jobs")
         .help("Parallel make jobs, 1 to 1024 (default: every CPU)")
         .argument::<String>("N")
@@ -345,6 +352,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         menuselect,
         configure_args,
         dev,
+        sign,
         jobs,
         quiet,
         dry_run,

@@ -12,5 +12,6 @@ mod podman;
 mod rpm_container;
 mod rpm_errors;
 mod rpm_native;
+mod signing;
 mod support;
 mod versions;
