@@ -168,6 +168,8 @@ pub enum Kind {
     BuildInfo,
     /// Unit test results (JUnit XML) that `smoke --unit-tests` wrote.
     UnitTests,
+    /// The SPDX 2.3 document of the build.
+    Sbom,
 }
 
 impl Kind {
@@ -178,6 +180,7 @@ impl Kind {
             Kind::Source => "source",
             Kind::BuildInfo => "build-info",
             Kind::UnitTests => "unit-tests",
+            Kind::Sbom => "sbom",
         }
     }
 
@@ -188,6 +191,7 @@ impl Kind {
             Kind::Source,
             Kind::BuildInfo,
             Kind::UnitTests,
+            Kind::Sbom,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

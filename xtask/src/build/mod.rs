@@ -10,6 +10,7 @@ pub mod outputs;
 pub mod publish;
 pub mod record;
 pub mod report;
+pub mod sbom;
 pub mod sign;
 pub mod spec;
 pub mod unit_tests;

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::manifest::{Artifact, Kind, Manifest};
-use super::{publish, record, spec};
+use super::{publish, record, sbom, spec};
 use crate::exec::{interrupt, Shell};
 use crate::sha256;
 use crate::source::pack::Packed;
@@ -85,6 +85,44 @@ pub fn publish(
         });
         publish::stage_file(path, &staging, rel)?;
     }
+    // The SBOM of what was just staged.
+    interrupt::check()?;
+    let built: Vec<(Utf8PathBuf, String, bool)> = artifacts
+        .iter()
+        .filter(|a| matches!(a.kind, Kind::Rpm | Kind::Srpm))
+        .map(|a| {
+            (
+                staging.path.join(&a.path),
+                a.sha256.clone(),
+                a.kind == Kind::Srpm,
+            )
+        })
+        .collect();
+    let packages = sbom::read_packages(sh, &built, &work.join("sbom"))?;
+    let version_release = packages
+        .iter()
+        .find(|p| p.source)
+        .map(|p| p.version.clone())
+        .unwrap_or_default();
+    let name = sbom::file_name(&start_name(&packages), &version_release);
+    let document = sbom::document(&sbom::Inputs {
+        name: &start_name(&packages),
+        version_release: &version_release,
+        source_date_epoch: packed.source_date,
+        archive_sha256: &packed.archive_sha256,
+        packages: &packages,
+        bundled: &super::manifest::of(packed, start, String::new()).bundled,
+    });
+    let sbom_path = staging.path.join(&name);
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    std::fs::write(&sbom_path, &text).with_context(|| format!("writing {sbom_path}"))?;
+    artifacts.push(Artifact {
+        path: name,
+        kind: Kind::Sbom,
+        sha256: sha256::of_file(&sbom_path)?,
+        size: file_size(&sbom_path)?,
+    });
     let manifest = Manifest {
         name: nvr.next().unwrap_or_default(),
         version: nvr.next().unwrap_or_default(),
@@ -107,6 +145,15 @@ pub fn publish(
     interrupt::check()?;
     publish::swap_in(staging, &packed.out)?;
     Ok(manifest)
+}
+
+/// The source package's name (the SBOM is named after it).
+fn start_name(packages: &[sbom::BuiltPackage]) -> String {
+    packages
+        .iter()
+        .find(|p| p.source)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| "asterisk".into())
 }
 
 /// Files under `dir` (recursively) whose names end with `suffix`, sorted.

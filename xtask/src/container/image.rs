@@ -91,8 +91,14 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         .manifest
         .artifacts
         .iter()
-        .filter(|a| a.kind == Kind::BuildInfo)
+        .filter(|a| matches!(a.kind, Kind::BuildInfo | Kind::Sbom))
         .collect();
+    let sbom_sha256 = i
+        .manifest
+        .artifacts
+        .iter()
+        .find(|a| a.kind == Kind::Sbom)
+        .map_or_else(|| "none".to_string(), |a| a.sha256.clone());
     fill_context(&context, &dockerfile.path, i.out, &rpms, &record)?;
     let m = i.manifest;
     let version_release = format!("{}-{}", m.version, m.release);
@@ -114,6 +120,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         ("RTP_END", i.rtp_ports.1.to_string()),
         ("OPTIONS_SHA256", m.options.effective_sha256.clone()),
         ("DEV", if m.options.dev { "yes" } else { "no" }.to_string()),
+        ("SBOM_SHA256", sbom_sha256),
     ];
     let mut build = engine.cmd().args(["build", "--network", "host"]);
     if engine.kind == EngineKind::Podman {

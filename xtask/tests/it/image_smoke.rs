@@ -461,6 +461,19 @@ fn smoke_checks_modules_and_runs_unit_tests() {
     );
     let inside = sh(&dir, &format!("{engine} run --rm --entrypoint cat {tag} /usr/share/doc/asterisk/build/menuselect.makeopts"));
     assert!(inside.contains("TEST_FRAMEWORK"), "{inside}");
+    // The SBOM: in the image, and its digest in a label.
+    let (sbom, _, sbom_sha) = manifest_artifacts(&manifest)
+        .into_iter()
+        .find(|a| a.1 == "sbom")
+        .unwrap();
+    assert_eq!(label(&engine, &tag, "org.asterisk.sbom.sha256"), sbom_sha);
+    let inside = sh(
+        &dir,
+        &format!(
+            "{engine} run --rm --entrypoint sha256sum {tag} /usr/share/doc/asterisk/build/{sbom}"
+        ),
+    );
+    assert!(inside.starts_with(&sbom_sha), "{inside}");
     let run = must(smoke_unit(&tag));
     assert!(
         run.stderr

@@ -12,6 +12,7 @@ mod podman;
 mod rpm_container;
 mod rpm_errors;
 mod rpm_native;
+mod sbom;
 mod signing;
 mod support;
 mod versions;

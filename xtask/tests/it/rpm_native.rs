@@ -72,7 +72,8 @@ fn working_tree_becomes_rpms() {
             "source",
             "build-info",
             "build-info",
-            "build-info"
+            "build-info",
+            "sbom"
         ],
         "{manifest}"
     );
