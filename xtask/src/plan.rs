@@ -70,6 +70,8 @@ pub struct Plan {
     pub options: Wanted,
     /// The gpg key to sign the packages with.
     pub sign: Option<String>,
+    /// Build twice and compare the packages.
+    pub check_reproducible: bool,
     pub rpm_version: Option<String>,
     pub rpm_release: Option<String>,
     pub jobs: Option<u32>,
@@ -180,6 +182,7 @@ impl Plan {
             sounds: flags.sounds.clone(),
             options: wanted(flags, std::env::var(options::ENV).ok().as_deref())?,
             sign: flags.sign.clone(),
+            check_reproducible: flags.check_reproducible,
             rpm_version: flags.rpm_version.clone(),
             rpm_release: flags.rpm_release.clone(),
             jobs: flags.jobs,
@@ -426,6 +429,7 @@ mod tests {
                 ..Wanted::default()
             },
             sign: None,
+            check_reproducible: false,
             rpm_version: None,
             rpm_release: Some("7".into()),
             jobs: Some(2),

@@ -15,8 +15,6 @@ use crate::container::engine::{self, Engine, EngineKind};
 use crate::exec::{interrupt, Cmd};
 use crate::plan::Place;
 use crate::report::PhaseTimer;
-use crate::source::pack::Packed;
-use crate::Workspace;
 
 const CCACHE_DIR: &str = "/ccache";
 use super::builder::HOME;
@@ -31,7 +29,12 @@ pub struct RunInputs<'a> {
     pub source_date_epoch: i64,
     /// rpmbuild's arguments, with container paths.
     pub rpmbuild_args: Vec<String>,
+    /// The container's host name (what `uname -n` says in the build).
+    pub hostname: String,
 }
+
+/// The build container's host name: a fixed one, not the container's id.
+pub const HOSTNAME: &str = "asterisk-xtask-builder";
 
 /// A failure around rpmbuild (creating the container, copying), not of rpmbuild itself.
 #[derive(Debug)]
@@ -175,7 +178,7 @@ fn container_args(
     ]);
     add(&["--network", "none"]);
     // Asterisk's build.h records the build host: a fixed name, not the container's id.
-    add(&["--hostname", "asterisk-xtask-builder"]);
+    add(&["--hostname", &run.hostname]);
     add(&["--user", &format!("{}:{}", run.uid, run.gid)]);
     if engine.kind == EngineKind::Podman && run.uid != 0 {
         add(&["--userns=keep-id"]);
@@ -256,14 +259,19 @@ pub fn invoking_ids() -> (u32, u32) {
 /// Builds (or reuses) the builder and runs rpmbuild in it; its lines go to `on_line`. Returns
 /// the builder with rpmbuild's result, so that a failure can say where it happened.
 pub fn rpmbuild(
-    place: &Place,
-    start: &super::Start,
-    packed: &Packed,
-    inputs: &SpecInputs,
-    ws: &Workspace,
+    run: &super::Run,
+    hostname: &str,
     timer: &mut PhaseTimer,
     on_line: impl FnMut(&str),
 ) -> Result<(Builder, Result<()>)> {
+    let super::Run {
+        start,
+        packed,
+        inputs,
+        ws,
+        ..
+    } = *run;
+    let place = run.plan.place()?;
     let Place::Container {
         engine,
         base_image,
@@ -296,7 +304,8 @@ pub fn rpmbuild(
         },
     )?;
     timer.end("builder");
-    let job = job(&builder, inputs, &packed.work, *ccache, *nodeps);
+    let mut job = job(&builder, inputs, &packed.work, *ccache, *nodeps);
+    job.hostname = hostname.to_string();
     let transfer = transfer_for(engine.endpoint().as_deref());
     if transfer == Transfer::Copy {
         eprintln!(
@@ -320,11 +329,6 @@ fn job<'a>(
     let spec_inside = inside.join("SPECS/asterisk.spec");
     let mut args = vec!["-ba".to_string()];
     args.extend(spec::define_args(&spec::defines(inputs, inside)));
-    // The container's id would be recorded as the build host.
-    args.extend([
-        "--define".into(),
-        "_buildhost asterisk-xtask-builder".into(),
-    ]);
     if nodeps {
         args.push("--nodeps".into());
     }
@@ -339,6 +343,7 @@ fn job<'a>(
         gid,
         source_date_epoch: inputs.source_date_epoch,
         rpmbuild_args: args,
+        hostname: HOSTNAME.to_string(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod outputs;
 pub mod publish;
 pub mod record;
 pub mod report;
+pub mod reproducible;
 pub mod sbom;
 pub mod sign;
 pub mod spec;
@@ -157,6 +158,21 @@ fn stage_inputs(
         let to = packed.work.join("SOURCES").join(options::MENUSELECT_SOURCE);
         std::fs::copy(from, &to).with_context(|| format!("copying {from} to {to}"))?;
     }
+    // The SRPM records its files' times: the source date, not when they were copied here.
+    let when = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(packed.source_date).unwrap_or(0));
+    let sources = packed.work.join("SOURCES");
+    let staged = sources
+        .read_dir_utf8()
+        .with_context(|| format!("reading {sources}"))?
+        .filter_map(|e| e.ok().map(|e| e.path().to_owned()));
+    for path in staged.chain([rendered.clone()]) {
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(when))
+            .with_context(|| format!("dating {path}"))?;
+    }
     Ok(rendered)
 }
 
@@ -192,87 +208,18 @@ pub fn build(
         jobs: plan.jobs,
     };
     let rendered = stage_inputs(plan, start, packed, &inputs)?;
-    let mut phases = PhaseTracker::default();
-    let quiet = plan.output == Output::Phases;
-    let on_line = |line: &str| {
-        if let Some(next) = phase_of_line(line) {
-            if let Some((done, took)) = phases.enter(next) {
-                if quiet {
-                    eprintln!("  {done:<10} {}", human_duration(took));
-                }
-            }
-        }
-        if !quiet {
-            println!("{line}");
-        }
+    let run = Run {
+        plan,
+        ws,
+        start,
+        packed,
+        inputs: &inputs,
+        rendered: &rendered,
     };
-    let (result, builder) = match place {
-        Place::Native {
-            rpmbuild,
-            nodeps,
-            nodeps_note,
-        } => {
-            if let Some(note) = nodeps_note {
-                eprintln!("note: {note}");
-            }
-            let cmd = report::watch_rpmbuild(plan.sh.cmd(rpmbuild.as_str()))
-                .arg("-ba")
-                .args(spec::define_args(&spec::defines(&inputs, &packed.work)))
-                .args(nodeps.then_some("--nodeps"))
-                .arg(rendered.as_str())
-                .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
-            interrupt::check()?;
-            (cmd.run(on_line), None)
-        }
-        Place::Container { .. } if plan.sh.dry_run => {
-            eprintln!("would build the builder image (or reuse it) and run rpmbuild in it");
-            (Ok(()), None)
-        }
-        Place::Container { .. } => {
-            let (builder, result) =
-                container::rpmbuild(place, start, packed, &inputs, ws, timer, on_line)?;
-            (result, Some(builder))
-        }
-    };
-    let rpm_phases = phases.finish();
-    interrupt::check()?;
-    if let Err(e) = result {
-        let keep = format!("the previous outputs in {} are untouched", packed.out);
-        let missing_deps = e.downcast_ref::<Failed>().is_some_and(|f| {
-            f.tail
-                .iter()
-                .any(|l| l.contains("Failed build dependencies"))
-        });
-        // The spec says why it stopped in one line of its own: that line leads the error.
-        let said = e.downcast_ref::<Failed>().and_then(|f| {
-            f.tail.iter().find_map(|l| {
-                l.split_once("xtask error: ")
-                    .map(|(_, why)| why.trim().to_string())
-            })
-        });
-        return Err(match rpm_phases.last() {
-            _ if e.downcast_ref::<container::Setup>().is_some() => e.context(keep),
-            Some((phase, _)) if said.is_some() => e.context(format!(
-                "the build stopped in {phase}: {}; {keep}",
-                said.unwrap_or_default()
-            )),
-            None if missing_deps => e.context(format!(
-                "rpmbuild stopped before %prep: the {} lacks BuildRequires of the spec (listed \
-                 below): install them, or pass --nodeps if it has them under other names; {keep}",
-                if builder.is_some() {
-                    "builder image"
-                } else {
-                    "build host"
-                }
-            )),
-            None => e.context(format!(
-                "rpmbuild stopped before %prep: it rejected the spec {} or its sources; {keep}",
-                start.spec.path
-            )),
-            Some((phase, _)) => e.context(format!("rpmbuild failed in {phase}; {keep}")),
-        });
+    let builder = run.rpmbuild(container::HOSTNAME, timer)?;
+    if plan.check_reproducible && !plan.sh.dry_run {
+        reproducible::check(&run, timer)?;
     }
-    timer.absorb(&rpm_phases);
     if plan.sh.dry_run {
         return Ok(manifest::of(packed, start, "dry run".into()));
     }
@@ -290,4 +237,113 @@ pub fn build(
         container::report_ccache(&packed.work);
     }
     Ok(manifest)
+}
+
+/// One rpmbuild of the staged inputs: what `build` runs, and `--check-reproducible` again.
+pub struct Run<'a> {
+    pub plan: &'a Plan,
+    pub ws: &'a Workspace,
+    pub start: &'a Start,
+    pub packed: &'a Packed,
+    pub inputs: &'a SpecInputs,
+    pub rendered: &'a Utf8Path,
+}
+
+impl Run<'_> {
+    /// Runs rpmbuild where the plan says (a container gets `hostname`); its failure in words.
+    pub fn rpmbuild(
+        &self,
+        hostname: &str,
+        timer: &mut PhaseTimer,
+    ) -> Result<Option<builder::Builder>> {
+        let Run {
+            plan,
+            start,
+            packed,
+            inputs,
+            ..
+        } = *self;
+        let place = plan.place()?;
+        let mut phases = PhaseTracker::default();
+        let quiet = plan.output == Output::Phases;
+        let on_line = |line: &str| {
+            if let Some(next) = phase_of_line(line) {
+                if let Some((done, took)) = phases.enter(next) {
+                    if quiet {
+                        eprintln!("  {done:<10} {}", human_duration(took));
+                    }
+                }
+            }
+            if !quiet {
+                println!("{line}");
+            }
+        };
+        let (result, builder) = match place {
+            Place::Native {
+                rpmbuild,
+                nodeps,
+                nodeps_note,
+            } => {
+                if let Some(note) = nodeps_note {
+                    eprintln!("note: {note}");
+                }
+                let cmd = report::watch_rpmbuild(plan.sh.cmd(rpmbuild.as_str()))
+                    .arg("-ba")
+                    .args(spec::define_args(&spec::defines(inputs, &packed.work)))
+                    .args(nodeps.then_some("--nodeps"))
+                    .arg(self.rendered.as_str())
+                    .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
+                interrupt::check()?;
+                (cmd.run(on_line), None)
+            }
+            Place::Container { .. } if plan.sh.dry_run => {
+                eprintln!("would build the builder image (or reuse it) and run rpmbuild in it");
+                (Ok(()), None)
+            }
+            Place::Container { .. } => {
+                let (builder, result) = container::rpmbuild(self, hostname, timer, on_line)?;
+                (result, Some(builder))
+            }
+        };
+        let rpm_phases = phases.finish();
+        interrupt::check()?;
+        if let Err(e) = result {
+            let keep = format!("the previous outputs in {} are untouched", packed.out);
+            let missing_deps = e.downcast_ref::<Failed>().is_some_and(|f| {
+                f.tail
+                    .iter()
+                    .any(|l| l.contains("Failed build dependencies"))
+            });
+            // The spec says why it stopped in one line of its own: that line leads the error.
+            let said = e.downcast_ref::<Failed>().and_then(|f| {
+                f.tail.iter().find_map(|l| {
+                    l.split_once("xtask error: ")
+                        .map(|(_, why)| why.trim().to_string())
+                })
+            });
+            return Err(match rpm_phases.last() {
+                _ if e.downcast_ref::<container::Setup>().is_some() => e.context(keep),
+                Some((phase, _)) if said.is_some() => e.context(format!(
+                    "the build stopped in {phase}: {}; {keep}",
+                    said.unwrap_or_default()
+                )),
+                None if missing_deps => e.context(format!(
+                    "rpmbuild stopped before %prep: the {} lacks BuildRequires of the spec (listed \
+                     below): install them, or pass --nodeps if it has them under other names; {keep}",
+                    if builder.is_some() {
+                        "builder image"
+                    } else {
+                        "build host"
+                    }
+                )),
+                None => e.context(format!(
+                    "rpmbuild stopped before %prep: it rejected the spec {} or its sources; {keep}",
+                    start.spec.path
+                )),
+                Some((phase, _)) => e.context(format!("rpmbuild failed in {phase}; {keep}")),
+            });
+        }
+        timer.absorb(&rpm_phases);
+        Ok(builder)
+    }
 }

@@ -192,7 +192,7 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
     }
     // Reproducible packages: build time and file times from the source date.
     out.push(("use_source_date_epoch_as_buildtime".into(), "1".into()));
-    out.push(("clamp_mtime_to_source_epoch".into(), "1".into()));
+    out.push(("clamp_mtime_to_source_date_epoch".into(), "1".into()));
     out
 }
 
@@ -273,8 +273,13 @@ pub fn defines(inputs: &SpecInputs, work: &Utf8Path) -> Vec<(String, String)> {
         "asterisk_xtask_info".into(),
         work.join(INFO_DIR).into_string(),
     ));
+    // The build host rpm records: fixed, so that the same tree gives the same packages anywhere.
+    out.push(("_buildhost".into(), BUILD_HOST.into()));
     out
 }
+
+/// The build host the packages name (rpm's BUILDHOST), wherever they were built.
+pub const BUILD_HOST: &str = "asterisk-xtask-build";
 
 /// Beside rpmbuild's directories: the build's record, written by the spec.
 pub const INFO_DIR: &str = "xtask-build-info";

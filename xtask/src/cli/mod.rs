@@ -45,6 +45,8 @@ pub struct RpmFlags {
     pub dev: bool,
     /// `--sign KEYID`: sign the packages with this gpg key.
     pub sign: Option<String>,
+    /// `--check-reproducible`: build twice and compare.
+    pub check_reproducible: bool,
     pub jobs: Option<u32>,
     pub quiet: bool,
     pub dry_run: bool,
@@ -319,6 +321,9 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         "KEYID",
         "Sign the RPMs and the SRPM with this gpg key (rpmsign --addsign; GNUPGHOME honoured; a key that needs a passphrase is refused before the build)",
     );
+    let check_reproducible = long("check-reproducible")
+        .help("Build a second time (later; in a container under another host name) and fail, naming the differing files, unless the packages are the same byte for byte")
+        .switch();
     let jobs = long("jobs")
         .help("Parallel make jobs, 1 to 1024 (default: every CPU)")
         .argument::<String>("N")
@@ -353,6 +358,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         configure_args,
         dev,
         sign,
+        check_reproducible,
         jobs,
         quiet,
         dry_run,

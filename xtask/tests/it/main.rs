@@ -9,6 +9,7 @@ mod image_smoke;
 mod options;
 mod overlay;
 mod podman;
+mod reproducible;
 mod rpm_container;
 mod rpm_errors;
 mod rpm_native;
