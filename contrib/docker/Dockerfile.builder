@@ -11,14 +11,21 @@ FROM ${BASE_IMAGE}
 
 COPY asterisk.spec /usr/share/asterisk-xtask/asterisk.spec
 
-# EL9 keeps most -devel packages in CRB and ccache in EPEL. Versions follow the base image's
-# repositories, whose id is part of the tag.
-# hadolint ignore=DL3041
+# EL keeps most -devel packages in CRB (EL8: PowerTools) and ccache in EPEL; Fedora has them
+# all. Versions follow the base image's repositories, whose id is part of the tag.
+# hadolint ignore=DL3041,SC1091
 RUN if command -v rpmbuild >/dev/null 2>&1; then \
         echo "rpmbuild is in the base image: installing nothing"; \
     else \
-        dnf -y install dnf-plugins-core epel-release \
-        && dnf config-manager --set-enabled crb \
+        . /etc/os-release \
+        && case "$ID" in \
+            fedora) dnf -y install dnf-plugins-core ;; \
+            *) dnf -y install dnf-plugins-core epel-release \
+               && case "${VERSION_ID%%.*}" in \
+                   8) dnf config-manager --set-enabled powertools ;; \
+                   *) dnf config-manager --set-enabled crb ;; \
+               esac ;; \
+        esac \
         && dnf -y install rpm-build ccache \
         && dnf -y builddep --define 'asterisk_rpm_version 0' /usr/share/asterisk-xtask/asterisk.spec \
         && dnf clean all \

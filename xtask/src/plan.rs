@@ -37,6 +37,8 @@ pub enum Place {
         base_image: String,
         rebuild_builder: bool,
         ccache: bool,
+        /// ccache in this host directory instead of the builder's volume.
+        ccache_dir: Option<Utf8PathBuf>,
         nodeps: bool,
     },
 }
@@ -210,11 +212,17 @@ impl Plan {
                 base_image,
                 rebuild_builder,
                 ccache,
+                ccache_dir,
                 nodeps,
             }) => format!(
-                "a container ({}), builder from {base_image}{}, ccache: {ccache}, BuildRequires checked: {}",
+                "a container ({}), builder from {base_image}{}, ccache: {}, BuildRequires checked: {}",
                 engine.program,
                 if *rebuild_builder { " (rebuilt)" } else { "" },
+                match (ccache, ccache_dir) {
+                    (false, _) => "off".to_string(),
+                    (true, Some(dir)) => format!("in {dir}"),
+                    (true, None) => "in a volume".to_string(),
+                },
                 !nodeps
             ),
             Err(why) => format!("nowhere: {why}"),
@@ -309,6 +317,15 @@ fn place(sh: Shell, flags: &RpmFlags) -> std::result::Result<Place, String> {
                 .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string()),
             rebuild_builder: flags.rebuild_builder,
             ccache: !flags.no_ccache,
+            ccache_dir: match &flags.ccache_dir {
+                Some(dir) if flags.no_ccache => {
+                    return Err(format!(
+                        "--ccache-dir {dir} and --no-ccache ask for opposite things: drop one"
+                    ))
+                }
+                Some(dir) => Some(absolute(dir).map_err(|e| format!("{e:#}"))?),
+                None => None,
+            },
             nodeps: flags.nodeps,
         }),
         (Choice::Native, _, Some(rpmbuild)) => {

@@ -24,6 +24,8 @@ pub struct RunInputs<'a> {
     pub passwd: Utf8PathBuf,
     pub group: Utf8PathBuf,
     pub ccache: bool,
+    /// A host directory for ccache instead of the builder's volume.
+    pub ccache_dir: Option<Utf8PathBuf>,
     pub uid: u32,
     pub gid: u32,
     pub source_date_epoch: i64,
@@ -212,7 +214,10 @@ fn container_args(
         ]);
     }
     let script = if run.ccache {
-        add(&["-v", &format!("{}:{CCACHE_DIR}", builder.ccache_volume)]);
+        match &run.ccache_dir {
+            Some(dir) => add(&["-v", &format!("{dir}:{CCACHE_DIR}:z")]),
+            None => add(&["-v", &format!("{}:{CCACHE_DIR}", builder.ccache_volume)]),
+        }
         add(&["-e", &format!("CCACHE_DIR={CCACHE_DIR}")]);
         // The build directory is named after the version, which changes with every edit
         // (GIT-...M): hash paths relative to it, and not the directory itself, so that a
@@ -277,6 +282,7 @@ pub fn rpmbuild(
         base_image,
         rebuild_builder,
         ccache,
+        ccache_dir,
         nodeps,
     } = place
     else {
@@ -307,6 +313,18 @@ pub fn rpmbuild(
     let mut job = job(&builder, inputs, &packed.work, *ccache, *nodeps);
     job.hostname = hostname.to_string();
     let transfer = transfer_for(engine.endpoint().as_deref());
+    if let Some(dir) = ccache_dir.as_ref().filter(|_| *ccache) {
+        if transfer == Transfer::Copy {
+            anyhow::bail!(
+                "--ccache-dir {dir} needs an engine on this machine, which can mount it; this one \
+                 is elsewhere ({}): drop --ccache-dir to keep ccache in a volume there",
+                engine.endpoint().unwrap_or_default()
+            );
+        }
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the ccache directory {dir} (--ccache-dir)"))?;
+        job.ccache_dir = Some(dir.clone());
+    }
     if transfer == Transfer::Copy {
         eprintln!(
             "note: the engine is not on this machine: inputs and outputs are copied, not mounted"
@@ -344,6 +362,7 @@ fn job<'a>(
         source_date_epoch: inputs.source_date_epoch,
         rpmbuild_args: args,
         hostname: HOSTNAME.to_string(),
+        ccache_dir: None,
     }
 }
 

@@ -29,6 +29,8 @@ pub struct RpmFlags {
     pub base_image: Option<String>,
     pub rebuild_builder: bool,
     pub no_ccache: bool,
+    /// `--ccache-dir DIR`: ccache in a host directory instead of a volume.
+    pub ccache_dir: Option<Utf8PathBuf>,
     pub nodeps: bool,
     pub spec: Option<Utf8PathBuf>,
     pub rpm_version: Option<String>,
@@ -276,6 +278,11 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
     let no_ccache = long("no-ccache")
         .help("Build in the container without the ccache volume")
         .switch();
+    let ccache_dir = path(
+        "ccache-dir",
+        "DIR",
+        "Keep the container build's ccache in this host directory instead of a volume (a CI cache, e.g. actions/cache); made if missing",
+    );
     let nodeps = long("nodeps")
         .help("Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)")
         .switch();
@@ -345,6 +352,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         base_image,
         rebuild_builder,
         no_ccache,
+        ccache_dir,
         nodeps,
         spec,
         rpm_version,

@@ -16,6 +16,7 @@ const OVERLAY: &[&str] = &[
     "contrib/docker/Dockerfile",
     "tests/fixtures/mini-asterisk/",
     "tests/fixtures/downloads/",
+    ".github/workflows/xtask-packages.yml",
 ];
 
 /// This repository's own files, which an Asterisk checkout has its own of.
@@ -28,7 +29,14 @@ const ASTERISK_PATHS: &[&str] = &[
     "Makefile",
     "configure",
     "configure.ac",
-    ".github/",
+    ".github/ISSUE_TEMPLATE/",
+    ".github/workflows/CreateDocs.yml",
+    ".github/workflows/IssueOpened.yml",
+    ".github/workflows/NightlyAdmin.yml",
+    ".github/workflows/NightlyTests.yml",
+    ".github/workflows/OnPRAction.yml",
+    ".github/workflows/Releaser.yml",
+    ".github/workflows/WeeklyTests.yml",
     "contrib/docker/Dockerfile.asterisk",
     "contrib/docker/Dockerfile.packager",
     "contrib/docker/README.md",

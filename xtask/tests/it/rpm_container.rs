@@ -478,3 +478,140 @@ fn a_remote_engine_gets_copies_not_mounts() {
     assert!(containers_of(&engine, &run).is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--ccache-dir DIR`: the cache in a host directory (what a CI cache keeps between runs), made
+/// if missing, hit by the next build; not with --no-ccache.
+#[test]
+fn ccache_in_a_host_directory() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("ccache_in_a_host_directory") else {
+        return;
+    };
+    let dir = scratch("ccache-dir");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let cache = dir.join("ci-cache/ccache");
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    let run = |out: &str| {
+        let out = dir.join(out);
+        let mut args = container_args(&tree, &out);
+        args.extend(["--ccache-dir", cache.to_str().unwrap(), "--verbose"]);
+        must(xtask(&args, &target, &env))
+    };
+    let first = run("one");
+    assert!(
+        first
+            .stderr
+            .contains(&format!("ccache: in {}", cache.display())),
+        "{}",
+        first.stderr
+    );
+    assert!(
+        first
+            .stderr
+            .contains(&format!("{}:/ccache:z", cache.display())),
+        "{}",
+        first.stderr
+    );
+    let files = sh(&cache, "find . -type f | wc -l")
+        .trim()
+        .parse::<u32>()
+        .unwrap();
+    assert!(files > 0, "nothing was cached in {}", cache.display());
+    // Another tree's build hits it (the cache outlives the work directory).
+    sh(&tree, "echo '/* another edit */' >> README.md");
+    let second = run("two");
+    assert!(ccache_hits(&second) > 0, "{}", second.stderr);
+
+    let third = dir.join("three");
+    let mut args = container_args(&tree, &third);
+    args.extend(["--ccache-dir", cache.to_str().unwrap(), "--no-ccache"]);
+    let clash = xtask(&args, &target, &env);
+    assert_eq!(clash.code, Some(1), "{}", clash.stderr);
+    assert!(
+        clash
+            .error()
+            .contains("--no-ccache ask for opposite things"),
+        "{}",
+        clash.stderr
+    );
+}
+
+/// The builder Dockerfile on EL9, EL8 and Fedora bases (the workflow's matrix): each enables
+/// its own repositories (CRB, PowerTools, none) before installing rpm-build, ccache and the
+/// BuildRequires. No EL or Fedora image can be had here: stand-ins with their os-release and a
+/// dnf that writes down what it is asked.
+#[test]
+fn the_builder_enables_each_distributions_repositories() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("builder_repositories") else {
+        return;
+    };
+    let dir = scratch("builder-repos");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (id, version, wants) in [
+        ("almalinux", "9.6", "config-manager --set-enabled crb"),
+        (
+            "almalinux",
+            "8.10",
+            "config-manager --set-enabled powertools",
+        ),
+        ("fedora", "41", ""),
+    ] {
+        let base = format!(
+            "xtask-test/fake-{id}-{}:{}",
+            version.replace('.', "-"),
+            std::process::id()
+        );
+        let stand_in = dir.join(format!("base-{id}-{version}"));
+        std::fs::create_dir_all(&stand_in).unwrap();
+        std::fs::write(
+            stand_in.join("Dockerfile"),
+            format!(
+                "FROM xtask-test/minbase:bookworm\n\
+                 RUN printf 'ID=\"{id}\"\\nVERSION_ID=\"{version}\"\\n' > /etc/os-release \
+                  && printf '#!/bin/sh\\necho \"$*\" >> /dnf.log\\n' > /usr/local/bin/dnf && chmod +x /usr/local/bin/dnf\n"
+            ),
+        )
+        .unwrap();
+        sh(
+            &stand_in,
+            &format!("DOCKER_BUILDKIT=1 {engine} build -q -t {base} . >/dev/null"),
+        );
+        let context = dir.join(format!("builder-{id}-{version}"));
+        std::fs::create_dir_all(&context).unwrap();
+        std::fs::copy(
+            root.join("contrib/docker/Dockerfile.builder"),
+            context.join("Dockerfile"),
+        )
+        .unwrap();
+        std::fs::copy(
+            root.join("contrib/rpm/asterisk.spec"),
+            context.join("asterisk.spec"),
+        )
+        .unwrap();
+        let tag = format!("{base}-builder");
+        sh(&context, &format!("DOCKER_BUILDKIT=1 {engine} build -q --build-arg BASE_IMAGE={base} -t {tag} . >/dev/null"));
+        let log = sh(
+            &dir,
+            &format!("{engine} run --rm --entrypoint cat {tag} /dnf.log"),
+        );
+        let lines: Vec<&str> = log.lines().collect();
+        match wants {
+            "" => assert!(
+                !log.contains("config-manager") && !log.contains("epel-release"),
+                "{id}: {log}"
+            ),
+            enable => assert!(
+                lines.contains(&enable) && log.contains("install dnf-plugins-core epel-release"),
+                "{id} {version}: {log}"
+            ),
+        }
+        assert!(
+            lines.contains(&"-y install rpm-build ccache"),
+            "{id}: {log}"
+        );
+        assert!(log.contains("-y builddep --define asterisk_rpm_version 0 /usr/share/asterisk-xtask/asterisk.spec"), "{id}: {log}");
+        let _ = std::process::Command::new(&engine)
+            .args(["rmi", "-f", &tag, &base])
+            .output();
+    }
+}
