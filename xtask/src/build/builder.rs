@@ -149,6 +149,21 @@ pub struct BuilderInputs<'a> {
     pub gid: u32,
 }
 
+/// The tag the builder of these inputs has, without building it; None when the base image is
+/// not on this machine (its id, part of the tag, is not known until it is pulled).
+pub fn expected_tag(
+    engine: &Engine,
+    dockerfile: &Utf8Path,
+    spec: &Utf8Path,
+    base_image: &str,
+) -> Result<Option<String>> {
+    let bytes = std::fs::read(dockerfile).with_context(|| format!("reading {dockerfile}"))?;
+    let spec = std::fs::read_to_string(spec).with_context(|| format!("reading {spec}"))?;
+    Ok(engine
+        .image_id(base_image)?
+        .map(|base_id| builder_tag(&bytes, &build_requires(&spec), &base_id)))
+}
+
 /// Builds the builder image, or reuses it when its tag exists.
 pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
     let dockerfile = std::fs::read(inputs.dockerfile)

@@ -132,9 +132,9 @@ impl OptionsRecord {
     }
 }
 
-/// Whether the RPMs a manifest describes were built from exactly this: the same archive bytes,
-/// spec and version.
-pub fn describes(manifest: &Manifest, packed: &Packed, start: &Start) -> bool {
+/// What differs between the build a manifest records and this one: the bundled sources, the
+/// archive's bytes, the spec, the version, the options, the signing key. Empty: the same.
+pub fn differences(manifest: &Manifest, packed: &Packed, start: &Start) -> Vec<&'static str> {
     let bundled: Vec<(&str, &str)> = start
         .bundled
         .iter()
@@ -145,14 +145,33 @@ pub fn describes(manifest: &Manifest, packed: &Packed, start: &Start) -> bool {
         .iter()
         .map(|b| (b.name.as_str(), b.sha256.as_str()))
         .collect();
-    bundled == recorded
-        && manifest.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str())
-        && manifest.spec_sha256 == start.spec_sha256
-        && manifest.version == packed.rpm.version
-        && manifest.spec_release == packed.rpm.release
-        && manifest.options.digest == start.options.digest()
-        && manifest.signed_by.as_ref().map(|(k, _)| k.as_str())
-            == start.signer.as_ref().map(|s| s.key.as_str())
+    let mut out = Vec::new();
+    if manifest.source().map(|a| a.sha256.as_str()) != Some(packed.archive_sha256.as_str()) {
+        out.push("source archive");
+    }
+    if bundled != recorded {
+        out.push("bundled sources");
+    }
+    if manifest.spec_sha256 != start.spec_sha256 {
+        out.push("spec");
+    }
+    if manifest.version != packed.rpm.version || manifest.spec_release != packed.rpm.release {
+        out.push("version");
+    }
+    if manifest.options.digest != start.options.digest() {
+        out.push("options");
+    }
+    if manifest.signed_by.as_ref().map(|(k, _)| k.as_str())
+        != start.signer.as_ref().map(|s| s.key.as_str())
+    {
+        out.push("signing key");
+    }
+    out
+}
+
+/// Whether the RPMs a manifest describes were built from exactly this.
+pub fn describes(manifest: &Manifest, packed: &Packed, start: &Start) -> bool {
+    differences(manifest, packed, start).is_empty()
 }
 
 /// The manifest's format; a manifest of another schema is not this tool's.

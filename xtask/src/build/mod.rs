@@ -15,6 +15,7 @@ pub mod sbom;
 pub mod sign;
 pub mod spec;
 pub mod unit_tests;
+pub mod uptodate;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};

@@ -49,6 +49,8 @@ pub struct RpmFlags {
     pub sign: Option<String>,
     /// `--check-reproducible`: build twice and compare.
     pub check_reproducible: bool,
+    /// `--force`: build even when the published outputs are this build's.
+    pub force: bool,
     pub jobs: Option<u32>,
     pub quiet: bool,
     pub dry_run: bool,
@@ -328,6 +330,9 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         "KEYID",
         "Sign the RPMs and the SRPM with this gpg key (rpmsign --addsign; GNUPGHOME honoured; a key that needs a passphrase is refused before the build)",
     );
+    let force = long("force")
+        .help("Build even when the output directory already holds this build's packages (same archive bytes, spec, options, builder)")
+        .switch();
     let check_reproducible = long("check-reproducible")
         .help("Build a second time (later; in a container under another host name) and fail, naming the differing files, unless the packages are the same byte for byte")
         .switch();
@@ -367,6 +372,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         dev,
         sign,
         check_reproducible,
+        force,
         jobs,
         quiet,
         dry_run,

@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result};
 
-use crate::build::{self, publish};
+use crate::build::{self, publish, uptodate};
 use crate::cli::ImageFlags;
 use crate::container::engine::Engine;
 use crate::container::image::{self, ImageInputs, DEFAULT_RUNTIME_BASE};
@@ -34,7 +34,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         eprintln!("dry run: would build the image from {}", plan.out);
         return Ok(());
     }
-    let mut manifest = match image::reusable(&plan.out, &packed, &start) {
+    let mut manifest = match uptodate::check(&plan.out, &packed, &start, None) {
         Ok(m) => {
             eprintln!("rpms: {} holds the RPMs of this tree: using them", plan.out);
             m

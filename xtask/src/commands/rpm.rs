@@ -1,11 +1,11 @@
 //! `cargo xtask rpm`: the working tree becomes RPMs.
 //!
-//! plan -> start (tree, spec, lock, output check) -> pack (archive) -> build (rpmbuild here or
-//! in the builder, publish) -> summary.
+//! plan -> start (tree, spec, lock, output check) -> pack (archive) -> up to date? -> build
+//! (rpmbuild here or in the builder, publish) -> summary.
 
 use anyhow::Result;
 
-use crate::build::{self, report};
+use crate::build::{self, report, uptodate};
 use crate::cli::RpmFlags;
 use crate::plan::Plan;
 use crate::report::PhaseTimer;
@@ -18,6 +18,22 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     plan.place()?;
     let start = build::start(&plan, ws)?;
     let packed = pack::pack(&plan, ws, &start.tree, &mut timer)?;
+    if !flags.force && !plan.check_reproducible && !plan.sh.dry_run {
+        let builder = uptodate::builder_now(&plan, ws, &start);
+        match uptodate::check(&plan.out, &packed, &start, builder.as_deref()) {
+            Ok(manifest) => {
+                eprintln!(
+                    "up to date: {} holds this build's packages (compared: {}); nothing was \
+                     built (--force builds anyway)",
+                    plan.out,
+                    uptodate::COMPARED
+                );
+                report::summary(&plan.out, &manifest, &timer);
+                return Ok(());
+            }
+            Err(why) => eprintln!("build: {} {why}", plan.out),
+        }
+    }
     let manifest = build::build(&plan, ws, &start, &packed, &mut timer)?;
     if plan.sh.dry_run {
         eprintln!("dry run: nothing was built or written");

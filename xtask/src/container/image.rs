@@ -8,12 +8,11 @@ use anyhow::{bail, Context, Result};
 use camino::Utf8Path;
 
 use super::engine::{Engine, EngineKind};
-use crate::build::manifest::{self, Artifact, ImageRecord, Kind, Manifest};
-use crate::build::{publish, record, spec, Start};
+use crate::build::manifest::{Artifact, ImageRecord, Kind, Manifest};
+use crate::build::{publish, record, spec};
 use crate::exec::interrupt::Interrupted;
 use crate::exec::Shell;
 use crate::report::human_size;
-use crate::source::pack::Packed;
 use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
 
@@ -45,15 +44,6 @@ pub fn check_runtime_base(engine: &Engine, runtime_base: &str) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The published manifest, when it lists this tree's RPMs and they are all there.
-pub fn reusable(out: &Utf8Path, packed: &Packed, start: &Start) -> Result<Manifest, &'static str> {
-    match read_manifest(&out.join(publish::MANIFEST)) {
-        Some(m) if manifest::describes(&m, packed, start) && artifacts_present(out, &m) => Ok(m),
-        Some(_) => Err("holds RPMs of another tree, spec, version or options"),
-        None => Err("holds no RPMs"),
-    }
 }
 
 /// What an image is built from.
@@ -285,24 +275,6 @@ fn source_url(tree: &Tree) -> String {
         TreeKind::Plain => None,
     };
     source_url_of(origin.as_deref())
-}
-
-fn read_manifest(path: &Utf8Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(path).ok()?;
-    match Manifest::from_json(&text) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            eprintln!("note: {path} cannot be read ({e:#}): the RPMs will be built again");
-            None
-        }
-    }
-}
-
-fn artifacts_present(out: &Utf8Path, manifest: &Manifest) -> bool {
-    manifest
-        .artifacts
-        .iter()
-        .all(|a| out.join(&a.path).is_file())
 }
 
 fn fill_context(

@@ -217,7 +217,9 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     sh(&tree, "echo '/* another */' >> main/asterisk.c");
     let third = must(xtask(&image_args(&tree, &out, &tag), &target, &env));
     assert!(
-        third.stderr.contains("holds RPMs of another tree"),
+        third
+            .stderr
+            .contains("holds other outputs (different: source archive)"),
         "{}",
         third.stderr
     );

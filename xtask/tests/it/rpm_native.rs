@@ -329,3 +329,73 @@ fn the_srpm_rebuilds_with_no_network_and_no_defines() {
     );
     assert!(files.contains("res_pjsip_mini.so"), "{files}");
 }
+
+/// An unchanged tree with the same options is up to date: nothing is built, and it says what it
+/// compared; a change, other options, a missing output or --force build again.
+#[test]
+fn an_unchanged_tree_is_up_to_date() {
+    let dir = scratch("up-to-date");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+
+    let again = must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+    assert!(again.stderr.contains(&format!("up to date: {} holds this build's packages (compared: source archive bytes, bundled sources, spec, version, options, signing key and builder)", out.display())), "{}", again.stderr);
+    assert!(
+        !again.stderr.contains("%build"),
+        "it built: {}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        manifest
+    );
+
+    let mut args = native_rpm_args(&tree, &out);
+    args.extend(["--disable", "app_hello"]);
+    let other = must(xtask(&args, &target, &[]));
+    assert!(
+        other
+            .stderr
+            .contains("holds other outputs (different: options)"),
+        "{}",
+        other.stderr
+    );
+    must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+
+    let rpm = manifest_artifacts(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
+        .into_iter()
+        .find(|a| a.1 == "srpm")
+        .unwrap()
+        .0;
+    std::fs::remove_file(out.join(&rpm)).unwrap();
+    let missing = xtask(&native_rpm_args(&tree, &out), &target, &[]);
+    // An output directory that lacks a file it lists is not up to date, and not quite ours
+    // either: the build says so rather than replacing it.
+    assert!(
+        missing
+            .stderr
+            .contains("lacks or has changed 1 of its outputs")
+            || missing.stderr.contains("not an earlier output"),
+        "{}",
+        missing.stderr
+    );
+
+    let fresh = dir.join("out2");
+    must(xtask(&native_rpm_args(&tree, &fresh), &target, &[]));
+    let mut args = native_rpm_args(&tree, &fresh);
+    args.push("--force");
+    let forced = must(xtask(&args, &target, &[]));
+    assert!(!forced.stderr.contains("up to date"), "{}", forced.stderr);
+    sh(&tree, "echo '/* edit */' >> main/asterisk.c");
+    let changed = must(xtask(&native_rpm_args(&tree, &fresh), &target, &[]));
+    assert!(
+        changed
+            .stderr
+            .contains("holds other outputs (different: source archive, version)"),
+        "{}",
+        changed.stderr
+    );
+}
