@@ -88,6 +88,12 @@ pub fn options(o: &Options) {
     if !said.is_empty() {
         eprintln!("options: {}", said.join(", "));
     }
+    if super::spec::fast_packaging(o) {
+        eprintln!(
+            "packaging: fast, for trying (no debuginfo, no stripping, zstd or gzip level 1); \
+             release builds keep the distribution's defaults"
+        );
+    }
     if !o.named_libraries.is_empty() {
         eprintln!(
             "libraries: also built with {} (the modules you selected need them)",

@@ -136,6 +136,12 @@ pub struct SpecInputs {
     pub jobs: Option<u32>,
 }
 
+/// Whether the packages are for trying rather than shipping: dev builds. They skip debuginfo
+/// and compress fast; release builds keep the distribution's defaults.
+pub fn fast_packaging(o: &Options) -> bool {
+    o.dev
+}
+
 /// The values that make the spec this build's, as `%global` lines: written into the copy of the
 /// spec that rpmbuild reads and that goes into the SRPM, so that `rpmbuild --rebuild` (mock,
 /// koji, copr, another machine) needs no `--define`.
@@ -189,6 +195,9 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
     );
     if o.dev {
         optional("asterisk_dev", "1".into());
+    }
+    if fast_packaging(o) {
+        optional("asterisk_fast_packaging", "1".into());
     }
     // Reproducible packages: build time and file times from the source date.
     out.push(("use_source_date_epoch_as_buildtime".into(), "1".into()));

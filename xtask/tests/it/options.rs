@@ -207,6 +207,17 @@ fn a_menuselect_file_to_start_from_and_a_dev_build() {
         makeopts.contains("MENUSELECT_CFLAGS=DONT_OPTIMIZE BETTER_BACKTRACES TEST_FRAMEWORK\n"),
         "{makeopts}"
     );
+    // Dev packages are for trying: compressed fast (zstd or gzip at level 1), no debuginfo.
+    let rpm = manifest_artifacts(&text)
+        .into_iter()
+        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
+        .unwrap()
+        .0;
+    let payload = sh(
+        &out,
+        &format!("rpm -qp --nosignature --qf '%{{PAYLOADCOMPRESSOR}} %{{PAYLOADFLAGS}}' '{rpm}'"),
+    );
+    assert!(payload == "zstd 1" || payload == "gzip 1", "{payload}");
     // The SRPM carries the file (Source2) and rebuilds without it on the command line.
     let srpm = manifest_artifacts(&text)
         .into_iter()
@@ -221,5 +232,16 @@ fn a_menuselect_file_to_start_from_and_a_dev_build() {
     must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
     let again = manifest_json(&read(&out.join("manifest.json")));
     assert_ne!(again["options"]["digest"].as_str().unwrap(), digest);
+    // A normal build keeps the distribution's packaging.
+    let rpm = manifest_artifacts(&read(&out.join("manifest.json")))
+        .into_iter()
+        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
+        .unwrap()
+        .0;
+    let payload = sh(
+        &out,
+        &format!("rpm -qp --nosignature --qf '%{{PAYLOADFLAGS}}' '{rpm}'"),
+    );
+    assert_ne!(payload, "1", "a normal build was packed for trying");
     assert!(!manifest_field(&read(&out.join("manifest.json")), "release").ends_with(".dev"));
 }
