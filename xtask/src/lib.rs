@@ -5,6 +5,7 @@
 //! rpmbuild here or in the builder, outputs, publish, manifest), `container/` (engine, image,
 //! smoke). `exec/` is the one place programs run. See the README's contributor section.
 
+pub mod bench;
 pub mod build;
 pub mod cli;
 pub mod commands;
@@ -140,6 +141,7 @@ pub fn run(args: &[String]) -> Result<()> {
         cli::Command::Smoke(f) => commands::smoke::run(f, &Workspace::from_env()?),
         cli::Command::Fetch(f) => commands::fetch::run(f, &Workspace::from_env()?),
         cli::Command::Doctor(f) => commands::doctor::run(f, &Workspace::from_env()?),
+        cli::Command::Bench(f) => commands::bench::run(f, &Workspace::from_env()?),
     }
 }
 

@@ -88,6 +88,19 @@ pub struct FetchFlags {
 }
 
 #[derive(Debug, Clone, Default)]
+pub struct BenchFlags {
+    pub source: Option<Utf8PathBuf>,
+    pub out: Option<Utf8PathBuf>,
+    pub runs: usize,
+    pub place: Where,
+    pub base_image: Option<String>,
+    pub nodeps: bool,
+    pub without_pjproject: bool,
+    pub download_cache: Option<Utf8PathBuf>,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct DoctorFlags {
     pub engine: Option<String>,
     pub verbose: bool,
@@ -102,6 +115,7 @@ pub enum Command {
     Smoke(SmokeFlags),
     Fetch(FetchFlags),
     Doctor(DoctorFlags),
+    Bench(BenchFlags),
 }
 
 /// A command line the xtask cannot take: `main` exits with 2 for it, as usage errors do.
@@ -189,7 +203,14 @@ pub fn options() -> OptionParser<Command> {
         .command("doctor")
         .help("Check this machine for what each command needs, and say how to fix what is missing")
         .map(Command::Doctor);
-    construct!([rpm, image, smoke, fetch, doctor])
+    let bench = bench_flags()
+        .to_options()
+        .descr("Measure the contributor's loop on a scratch copy of the tree: a clean build, a no-op, a one-line patch, and the source archive against git archive; medians and ratios, bench.json and bench.svg")
+        .usage("Usage: cargo xtask bench [flags]")
+        .command("bench")
+        .help("Measure clean build, no-op, patch loop and archive side by side")
+        .map(Command::Bench);
+    construct!([rpm, image, smoke, fetch, doctor, bench])
         .to_options()
         .descr("Build RPMs and container images of an Asterisk working tree.")
         .usage("Usage: cargo xtask <command> [flags]")
@@ -490,6 +511,56 @@ fn fetch_flags() -> impl Parser<FetchFlags> {
         sounds,
         offline,
         dry_run,
+        verbose,
+    })
+}
+
+fn bench_flags() -> impl Parser<BenchFlags> {
+    let source = path(
+        "source",
+        "DIR",
+        "The Asterisk tree to measure (a scratch copy of it; default: the checkout the xtask lives in)",
+    );
+    let out = path(
+        "out",
+        "DIR",
+        "Where bench.json and bench.svg go (default: <target>/bench)",
+    );
+    let runs = long("runs")
+        .help("Rounds of each step, interleaved (default: 3)")
+        .argument::<String>("N")
+        .parse(|v| {
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| format!("--runs takes a whole number from 1 to 100, not '{v}'"))
+        })
+        .fallback(3);
+    let native = long("native")
+        .help("Build with this host's rpmbuild")
+        .req_flag(Where::Native);
+    let container = long("container")
+        .help("Build in the builder container")
+        .req_flag(Where::Container);
+    let place = construct!([native, container]).fallback(Where::Auto);
+    let base_image = text(
+        "base-image",
+        "IMG",
+        "Base of the builder image (as rpm takes it)",
+    );
+    let nodeps = long("nodeps").help("Passed to rpm").switch();
+    let without_pjproject = long("without-pjproject").help("Passed to rpm").switch();
+    let download_cache = path("download-cache", "DIR", "Passed to rpm");
+    let verbose = verbose();
+    construct!(BenchFlags {
+        source,
+        out,
+        runs,
+        place,
+        base_image,
+        nodeps,
+        without_pjproject,
+        download_cache,
         verbose,
     })
 }

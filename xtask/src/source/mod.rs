@@ -4,6 +4,7 @@ pub mod archive;
 pub mod date;
 pub mod fileset;
 pub mod pack;
+pub mod pgzip;
 pub mod rpm_version;
 pub mod snapshot;
 pub mod status;

@@ -2,6 +2,7 @@
 //! copies of the sample tree. `support` holds what every module shares.
 
 mod adversarial;
+mod bench;
 mod doctor;
 mod fetch;
 mod history;

@@ -1,0 +1,99 @@
+//! `cargo xtask bench`: clean build, no-op, patch loop and archive, measured on a scratch copy.
+
+use anyhow::{Context, Result};
+use camino::Utf8PathBuf;
+
+use crate::bench::{self, Bench};
+use crate::cli::{BenchFlags, Where};
+use crate::exec::Shell;
+use crate::source::{fileset, tree::Tree};
+use crate::Workspace;
+
+pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
+    let sh = Shell {
+        dry_run: false,
+        verbose: flags.verbose,
+    };
+    let tree = Tree::locate(sh, flags.source.as_deref(), &ws.root)?;
+    let work = ws.target.join("xtask/bench");
+    ws.prepare_target()?;
+    if work.exists() {
+        std::fs::remove_dir_all(&work).with_context(|| format!("removing {work}"))?;
+    }
+    // The scratch copy: what rpm would pack, and the history (for the version).
+    let copy = work.join("tree");
+    let files = fileset::collect(&tree, std::slice::from_ref(&ws.target))?;
+    for entry in &files.entries {
+        let (from, to) = (tree.root.join(&entry.path), copy.join(&entry.path));
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+        }
+        match &entry.kind {
+            fileset::EntryKind::Symlink { target } => std::os::unix::fs::symlink(target, &to),
+            _ => std::fs::copy(&from, &to).map(|_| ()),
+        }
+        .with_context(|| format!("copying {from} to {to}"))?;
+    }
+    if tree.root.join(".git").exists() {
+        sh.cmd("cp")
+            .args([
+                "-a",
+                tree.root.join(".git").as_str(),
+                copy.join(".git").as_str(),
+            ])
+            .read()
+            .context("copying the tree's history into the scratch copy")?;
+    }
+    eprintln!(
+        "bench: a scratch copy of {} in {copy} ({} files)",
+        tree.root,
+        files.entries.len()
+    );
+    let mut rpm_args: Vec<String> = Vec::new();
+    match flags.place {
+        Where::Native => rpm_args.push("--native".into()),
+        Where::Container => rpm_args.push("--container".into()),
+        Where::Auto => {}
+    }
+    if let Some(base) = &flags.base_image {
+        rpm_args.extend(["--base-image".into(), base.clone()]);
+    }
+    if flags.nodeps {
+        rpm_args.push("--nodeps".into());
+    }
+    if flags.without_pjproject {
+        rpm_args.push("--without-pjproject".into());
+    }
+    if let Some(dir) = &flags.download_cache {
+        rpm_args.extend([
+            "--download-cache".into(),
+            crate::plan::absolute(dir)?.to_string(),
+        ]);
+    }
+    let xtask = Utf8PathBuf::try_from(std::env::current_exe().context("finding the xtask")?)
+        .context("the xtask's path is not UTF-8")?;
+    let steps = Bench {
+        sh,
+        xtask,
+        tree: copy,
+        work: &work,
+        rpm_args,
+    }
+    .run(flags.runs)?;
+    let out = match &flags.out {
+        Some(dir) => crate::plan::absolute(dir)?,
+        None => ws.target.join("bench"),
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {out}"))?;
+    let mut json =
+        serde_json::to_string_pretty(&bench::report_json(&steps, &tree.root, flags.runs))?;
+    json.push('\n');
+    std::fs::write(out.join("bench.json"), json)
+        .with_context(|| format!("writing {out}/bench.json"))?;
+    std::fs::write(out.join("bench.svg"), bench::svg(&steps))
+        .with_context(|| format!("writing {out}/bench.svg"))?;
+    println!("{}", bench::table(&steps));
+    eprintln!("bench: {out}/bench.json and {out}/bench.svg");
+    std::fs::remove_dir_all(&work).with_context(|| format!("removing {work}"))?;
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! `cargo xtask bench` runs on the sample tree (only that it runs and reports: no timing is
+//! asserted), on a scratch copy: the tree itself is not touched.
+
+use crate::support::*;
+
+#[test]
+fn bench_runs_on_a_scratch_copy_and_reports() {
+    let dir = scratch("bench");
+    let tree = git_tree(&dir);
+    sh(&tree, "echo '/* uncommitted */' >> main/asterisk.c");
+    let before = (tree_checksums(&tree), sh(&tree, "git status --porcelain"));
+    let target = dir.join("target");
+    let out = dir.join("bench-out");
+    let run = must(xtask(
+        &[
+            "bench",
+            "--source",
+            tree.to_str().unwrap(),
+            "--runs",
+            "1",
+            "--native",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    ));
+    for step in [
+        "clean build (rpm --force)",
+        "no-op (rpm, unchanged tree)",
+        "patch loop (one line in a .c file)",
+        "source archive (rpm's packing)",
+        "git archive --format=tar.gz HEAD",
+    ] {
+        assert!(run.stdout.contains(step), "{step}:\n{}", run.stdout);
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 5);
+    assert!(steps
+        .iter()
+        .all(|s| s["seconds"].as_array().unwrap().len() == 1));
+    assert_eq!(steps[1]["to"], "clean build (rpm --force)");
+    assert!(std::fs::read_to_string(out.join("bench.svg"))
+        .unwrap()
+        .starts_with("<svg"));
+    // The no-op was up to date, the patch was built: the uncommitted edit travelled with the copy.
+    assert_eq!(
+        (tree_checksums(&tree), sh(&tree, "git status --porcelain")),
+        before
+    );
+    assert!(
+        !target.join("xtask/bench").exists(),
+        "the scratch copy was left behind"
+    );
+}
