@@ -74,6 +74,8 @@ pub struct Plan {
     pub sign: Option<String>,
     /// Build twice and compare the packages.
     pub check_reproducible: bool,
+    /// `--incremental`, `--clean`, or neither (decided per tree in the build).
+    pub incremental: crate::build::incremental::Asked,
     pub rpm_version: Option<String>,
     pub rpm_release: Option<String>,
     pub jobs: Option<u32>,
@@ -185,6 +187,7 @@ impl Plan {
             options: wanted(flags, std::env::var(options::ENV).ok().as_deref())?,
             sign: flags.sign.clone(),
             check_reproducible: flags.check_reproducible,
+            incremental: flags.incremental,
             rpm_version: flags.rpm_version.clone(),
             rpm_release: flags.rpm_release.clone(),
             jobs: flags.jobs,
@@ -447,6 +450,7 @@ mod tests {
             },
             sign: None,
             check_reproducible: false,
+            incremental: Default::default(),
             rpm_version: None,
             rpm_release: Some("7".into()),
             jobs: Some(2),

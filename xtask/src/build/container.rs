@@ -26,6 +26,8 @@ pub struct RunInputs<'a> {
     pub ccache: bool,
     /// A host directory for ccache instead of the builder's volume.
     pub ccache_dir: Option<Utf8PathBuf>,
+    /// An incremental build's kept directory, mounted at KEPT.
+    pub kept: Option<Utf8PathBuf>,
     pub uid: u32,
     pub gid: u32,
     pub source_date_epoch: i64,
@@ -34,6 +36,9 @@ pub struct RunInputs<'a> {
     /// The container's host name (what `uname -n` says in the build).
     pub hostname: String,
 }
+
+/// Inside the container: an incremental build's kept directory.
+pub const KEPT: &str = "/xtask-kept";
 
 /// The build container's host name: a fixed one, not the container's id.
 pub const HOSTNAME: &str = "asterisk-xtask-builder";
@@ -204,6 +209,9 @@ fn container_args(
         add(&["-v", &bind(&run.passwd, "/etc/passwd", "ro,")]);
         add(&["-v", &bind(&run.group, "/etc/group", "ro,")]);
         add(&["-v", &bind(run.work, WORK, "")]);
+        if let Some(kept) = &run.kept {
+            add(&["-v", &bind(kept, KEPT, "")]);
+        }
         add(&[
             "-v",
             &bind(&run.work.join("SOURCES"), &format!("{WORK}/SOURCES"), "ro,"),
@@ -346,7 +354,8 @@ fn job<'a>(
     let inside = Utf8Path::new(WORK);
     let spec_inside = inside.join("SPECS/asterisk.spec");
     let mut args = vec!["-ba".to_string()];
-    args.extend(spec::define_args(&spec::defines(inputs, inside)));
+    let kept = inputs.incremental.as_ref().map(|_| Utf8Path::new(KEPT));
+    args.extend(spec::define_args(&spec::defines(inputs, inside, kept)));
     if nodeps {
         args.push("--nodeps".into());
     }
@@ -363,6 +372,7 @@ fn job<'a>(
         rpmbuild_args: args,
         hostname: HOSTNAME.to_string(),
         ccache_dir: None,
+        kept: inputs.incremental.clone(),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod builder;
 pub mod container;
 pub mod earlier;
+pub mod incremental;
 pub mod manifest;
 pub mod options;
 pub mod outputs;
@@ -110,6 +111,74 @@ pub fn start(plan: &Plan, ws: &Workspace) -> Result<Start> {
     })
 }
 
+/// Decides whether the build is incremental and, when it is, lays the tree over its kept
+/// directory; says what it decided and did.
+fn incremental_dir(
+    plan: &Plan,
+    ws: &Workspace,
+    start: &Start,
+    packed: &Packed,
+    place: &Place,
+) -> Result<Option<incremental::Kept>> {
+    let (mounts, where_) = match place {
+        Place::Native { .. } => (true, "native".to_string()),
+        Place::Container {
+            engine, base_image, ..
+        } => (
+            container::transfer_for(engine.endpoint().as_deref()) == container::Transfer::Mounts,
+            format!("container {base_image}"),
+        ),
+    };
+    let (on, why) = incremental::decide(
+        plan.incremental,
+        packed.dirty,
+        incremental::is_release(&packed.asterisk_version),
+        mounts,
+    );
+    if plan.sh.dry_run || plan.check_reproducible || !on {
+        if plan.incremental != incremental::Asked::Auto || on {
+            let why = if plan.check_reproducible {
+                "--check-reproducible compares clean builds"
+            } else {
+                why
+            };
+            eprintln!("incremental: no ({why})");
+        }
+        return Ok(None);
+    }
+    let key = incremental::key(
+        &start.tree.root,
+        &start.spec_sha256,
+        &start.options.digest(),
+        &where_,
+    );
+    let kept = incremental::Kept {
+        dir: ws.target.join("xtask/incremental").join(key),
+    };
+    let synced = kept.sync(&start.tree.root, &packed.members)?;
+    eprintln!(
+        "incremental: yes ({why}); {} in {}: {}",
+        if synced.fresh {
+            "a new build directory"
+        } else {
+            "the kept build directory"
+        },
+        kept.dir,
+        if synced.fresh {
+            format!("{} files laid", synced.written)
+        } else {
+            format!(
+                "{} files changed, {} removed, {} unchanged (make rebuilds what depends on them)",
+                synced.written, synced.removed, synced.unchanged
+            )
+        }
+    );
+    eprintln!(
+        "packaging: fast, for trying (an incremental build: no debuginfo, zstd or gzip level 1)"
+    );
+    Ok(Some(kept))
+}
+
 /// Empties the work directory (the xtask's own, under the target directory) for rpmbuild.
 fn reset_work_dir(work: &Utf8Path) -> Result<()> {
     if work.exists() {
@@ -207,6 +276,12 @@ pub fn build(
         sounds: start.sounds.clone(),
         options: start.options.clone(),
         jobs: plan.jobs,
+        incremental: None,
+    };
+    let kept = incremental_dir(plan, ws, start, packed, place)?;
+    let inputs = SpecInputs {
+        incremental: kept.as_ref().map(|k| k.dir.clone()),
+        ..inputs
     };
     let rendered = stage_inputs(plan, start, packed, &inputs)?;
     let run = Run {
@@ -218,6 +293,9 @@ pub fn build(
         rendered: &rendered,
     };
     let builder = run.rpmbuild(container::HOSTNAME, timer)?;
+    if let Some(kept) = &kept {
+        kept.done()?;
+    }
     if plan.check_reproducible && !plan.sh.dry_run {
         reproducible::check(&run, timer)?;
     }
@@ -290,7 +368,11 @@ impl Run<'_> {
                 }
                 let cmd = report::watch_rpmbuild(plan.sh.cmd(rpmbuild.as_str()))
                     .arg("-ba")
-                    .args(spec::define_args(&spec::defines(inputs, &packed.work)))
+                    .args(spec::define_args(&spec::defines(
+                        inputs,
+                        &packed.work,
+                        inputs.incremental.as_deref(),
+                    )))
                     .args(nodeps.then_some("--nodeps"))
                     .arg(self.rendered.as_str())
                     .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());

@@ -90,7 +90,7 @@ pub fn options(o: &Options) {
     }
     if super::spec::fast_packaging(o) {
         eprintln!(
-            "packaging: fast, for trying (no debuginfo, no stripping, zstd or gzip level 1); \
+            "packaging: fast, for trying (no debuginfo, zstd or gzip level 1); \
              release builds keep the distribution's defaults"
         );
     }

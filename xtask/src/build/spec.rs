@@ -134,6 +134,8 @@ pub struct SpecInputs {
     /// Menuselect and configure choices, dev mode.
     pub options: Options,
     pub jobs: Option<u32>,
+    /// The kept build directory of an incremental build (on this host).
+    pub incremental: Option<Utf8PathBuf>,
 }
 
 /// Whether the packages are for trying rather than shipping: dev builds. They skip debuginfo
@@ -268,11 +270,24 @@ pub fn rpmbuild_dirs(work: &Utf8Path) -> Vec<(&'static str, Utf8PathBuf)> {
 
 /// The `--define`s of this machine's build, in order: rpmbuild's directories and the jobs.
 /// (What the package is goes into the spec itself: `render`.)
-pub fn defines(inputs: &SpecInputs, work: &Utf8Path) -> Vec<(String, String)> {
+/// `kept`: where an incremental build's kept directory is, as rpmbuild sees it.
+pub fn defines(
+    inputs: &SpecInputs,
+    work: &Utf8Path,
+    kept: Option<&Utf8Path>,
+) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = rpmbuild_dirs(work)
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.into_string()))
         .collect();
+    if let Some(kept) = kept {
+        out.push((
+            "asterisk_incremental_dir".into(),
+            kept.join("src").into_string(),
+        ));
+        // Packages for trying: made fast (see the spec).
+        out.push(("asterisk_fast_packaging".into(), "1".into()));
+    }
     if let Some(jobs) = inputs.jobs {
         out.push(("asterisk_jobs".into(), jobs.to_string()));
     }
@@ -359,8 +374,9 @@ mod tests {
                 named_libraries: vec![],
             },
             jobs: Some(2),
+            incremental: None,
         };
-        let d = defines(&inputs, Utf8Path::new("/t/w"));
+        let d = defines(&inputs, Utf8Path::new("/t/w"), None);
         let get = |k: &str| d.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         assert_eq!(get("_topdir"), Some("/t/w"));
         assert_eq!(get("_sourcedir"), Some("/t/w/SOURCES"));

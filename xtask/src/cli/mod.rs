@@ -51,6 +51,8 @@ pub struct RpmFlags {
     pub check_reproducible: bool,
     /// `--force`: build even when the published outputs are this build's.
     pub force: bool,
+    /// `--incremental` / `--clean`.
+    pub incremental: crate::build::incremental::Asked,
     pub jobs: Option<u32>,
     pub quiet: bool,
     pub dry_run: bool,
@@ -351,6 +353,16 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         "KEYID",
         "Sign the RPMs and the SRPM with this gpg key (rpmsign --addsign; GNUPGHOME honoured; a key that needs a passphrase is refused before the build)",
     );
+    let incremental = {
+        use crate::build::incremental::Asked;
+        let on = long("incremental")
+            .help("Keep the build directory between runs and rebuild only what changed (the default for trees with uncommitted changes; never for releases)")
+            .req_flag(Asked::On);
+        let off = long("clean")
+            .help("Build in a fresh directory, not incrementally")
+            .req_flag(Asked::Off);
+        construct!([on, off]).fallback(Asked::Auto)
+    };
     let force = long("force")
         .help("Build even when the output directory already holds this build's packages (same archive bytes, spec, options, builder)")
         .switch();
@@ -394,6 +406,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         sign,
         check_reproducible,
         force,
+        incremental,
         jobs,
         quiet,
         dry_run,

@@ -24,6 +24,10 @@ pub struct Packed {
     pub archive_path: Utf8PathBuf,
     /// Empty in a dry run, which writes no archive.
     pub archive_sha256: String,
+    /// What the archive holds, by path (for an incremental build's kept directory).
+    pub members: std::collections::BTreeMap<String, archive::Member>,
+    /// The tree has uncommitted changes.
+    pub dirty: bool,
 }
 
 /// Computes the tree's version and writes its archive into the plan's work directory.
@@ -138,6 +142,8 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
         archive_name,
         archive_path,
         archive_sha256,
+        members,
+        dirty,
     })
 }
 

@@ -7,6 +7,7 @@ mod doctor;
 mod fetch;
 mod history;
 mod image_smoke;
+mod incremental;
 mod options;
 mod overlay;
 mod podman;
