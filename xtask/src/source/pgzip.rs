@@ -1,5 +1,5 @@
 //! gzip on every core, with the same bytes whatever the number of cores: the input is cut into
-//! fixed 1 MiB blocks, each compressed on its own (raw deflate, level 6, ended with a sync flush
+//! fixed 1 MiB blocks, each compressed on its own (raw deflate, level 5, ended with a sync flush
 //! so that the blocks join into one stream; the last one ends the stream), in batches across
 //! threads, written in order behind one gzip header, with the CRC-32 and size of the whole
 //! input at the end (pigz's independent-blocks mode, with flate2's deflate).
@@ -11,7 +11,9 @@ use flate2::{Compress, Compression, FlushCompress};
 /// The size of the blocks compressed on their own: fixed, so the output does not depend on the
 /// machine.
 pub const BLOCK: usize = 1 << 20;
-const LEVEL: u32 = 6;
+/// Level 5: on a real Asterisk tree (45 MB of tar) half the time of level 6 with miniz_oxide, for
+/// 1.7 % more bytes (8.70 MB, against 8.56).
+const LEVEL: u32 = 5;
 
 /// A gzip writer that compresses blocks in parallel.
 pub struct ParGz<W: Write> {
