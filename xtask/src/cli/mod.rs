@@ -298,7 +298,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         "Base of the builder image (default: docker.io/library/almalinux:9); an image that has rpmbuild is used as it is",
     );
     let rebuild_builder = long("rebuild-builder")
-        .help("Build the builder image even when one made of the same inputs exists")
+        .help("Build the builder image even when one made of the same inputs exists (and the packages, even when up to date)")
         .switch();
     let no_ccache = long("no-ccache")
         .help("Build in the container without the ccache volume")

@@ -18,7 +18,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     plan.place()?;
     let start = build::start(&plan, ws)?;
     let packed = pack::pack(&plan, ws, &start.tree, &mut timer)?;
-    if !flags.force && !plan.check_reproducible && !plan.sh.dry_run {
+    if !flags.force && !flags.rebuild_builder && !plan.check_reproducible && !plan.sh.dry_run {
         let builder = uptodate::builder_now(&plan, ws, &start);
         match uptodate::check(&plan.out, &packed, &start, builder.as_deref()) {
             Ok(manifest) => {

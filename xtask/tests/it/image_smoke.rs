@@ -219,7 +219,7 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     assert!(
         third
             .stderr
-            .contains("holds other outputs (different: source archive)"),
+            .contains("holds other outputs (different: source archive"),
         "{}",
         third.stderr
     );

@@ -615,3 +615,49 @@ fn the_builder_enables_each_distributions_repositories() {
             .output();
     }
 }
+
+/// An incremental build in the container: the kept directory is mounted, only the change is
+/// laid over it, configure is reused, and the packages match a clean build's.
+#[test]
+fn incremental_builds_in_the_container() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("incremental_in_the_container") else {
+        return;
+    };
+    let dir = scratch("container-incremental");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    sh(&tree, "echo '/* edit one */' >> main/asterisk.c");
+    let first = must(xtask(&container_args(&tree, &out), &target, &env));
+    assert!(
+        first.stderr.contains("incremental: yes"),
+        "{}",
+        first.stderr
+    );
+    sh(&tree, "echo '/* edit two */' >> res/res_mini.c");
+    let mut args = container_args(&tree, &out);
+    args.retain(|a| *a != "-q");
+    let second = must(xtask(&args, &target, &env));
+    assert!(
+        second.stderr.contains("1 files changed, 0 removed"),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        second.stdout.contains("xtask: configure: reused"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stderr.contains("-v ") && second.stderr.contains(":/xtask-kept:"),
+        "{}",
+        second.stderr
+    );
+    let clean_out = dir.join("clean");
+    let mut args = container_args(&tree, &clean_out);
+    args.push("--clean");
+    must(xtask(&args, &target, &env));
+    assert_eq!(packages(&out), packages(&clean_out));
+    assert!(containers_of(&engine, &second).is_empty());
+}

@@ -259,7 +259,7 @@ fn ctrl_c_stops_rpmbuild_and_its_children_and_publishes_nothing() {
     while sh(
         &dir,
         &format!(
-            "find '{}' -name libasteriskssl.so.1 | head -n 1",
+            "find -L '{}' -name libasteriskssl.so.1 | head -n 1",
             work.display()
         ),
     )
@@ -298,6 +298,16 @@ fn ctrl_c_stops_rpmbuild_and_its_children_and_publishes_nothing() {
     let pattern = format!("[{}]", &target.to_str().unwrap()[..1]) + &target.to_str().unwrap()[1..];
     let left = sh(&dir, &format!("pgrep -af '{pattern}' || true"));
     assert_eq!(left.trim(), "", "processes of the build survived");
+    // The tree had uncommitted changes, so the build was incremental: its kept directory is
+    // marked as unfinished, and the next run builds it afresh, and well.
+    assert!(stderr.contains("incremental: yes"), "{stderr}");
+    sh(&tree, "rm .slow-build && echo '/* resumed */' >> README.md");
+    let again = must(xtask(&args, &target, &[]));
+    assert!(
+        again.stderr.contains("did not finish: building it afresh"),
+        "{}",
+        again.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
