@@ -359,6 +359,20 @@ pub fn wait_for_container(engine: &str, child: &mut std::process::Child, what: &
     owner
 }
 
+/// An incremental build after one file changed: that file laid, configure reused.
+pub fn assert_one_change_reused(run: &Run) {
+    assert!(
+        run.stderr.contains("1 files changed, 0 removed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("xtask: configure: reused"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// `rpm --native --dry-run --source TREE`: the version and plan of a tree, nothing built.
 pub fn dry_run_args(tree: &Path) -> Vec<&str> {
     vec![
