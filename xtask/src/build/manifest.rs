@@ -155,6 +155,19 @@ pub fn differences(manifest: &Manifest, packed: &Packed, start: &Start) -> Vec<&
     if manifest.spec_sha256 != start.spec_sha256 {
         out.push("spec");
     }
+    let sounds: Vec<(&str, &str)> = start
+        .sounds
+        .iter()
+        .map(|s| (s.name.as_str(), s.version.as_str()))
+        .collect();
+    let recorded_sounds: Vec<(&str, &str)> = manifest
+        .sounds
+        .iter()
+        .map(|(name, version, _)| (name.as_str(), version.as_str()))
+        .collect();
+    if sounds != recorded_sounds {
+        out.push("sound sets");
+    }
     if manifest.version != packed.rpm.version || manifest.spec_release != packed.rpm.release {
         out.push("version");
     }

@@ -1,5 +1,5 @@
 //! Whether the published outputs are already this build's: the manifest records the same source
-//! archive bytes, bundled sources, spec, version, options and signing key, the same builder
+//! archive bytes, bundled sources, spec, sound sets, version, options and signing key, the same builder
 //! (this host, or the builder image of the same inputs), and every artifact it lists is there
 //! with its size. `rpm` then builds nothing and says what it compared; `image` uses the RPMs.
 
@@ -14,7 +14,7 @@ use crate::Workspace;
 
 /// What `rpm` and `image` compared, for the line that says the outputs are up to date.
 pub const COMPARED: &str =
-    "source archive bytes, bundled sources, spec, version, options, signing key and builder";
+    "source archive bytes, bundled sources, spec, sound sets, version, options, signing key and builder";
 
 /// The builder a manifest names: `native` or `container <tag>`.
 pub fn same_builder(recorded: &str, now: Option<&str>) -> bool {
