@@ -43,6 +43,12 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
             ])
             .read()
             .context("copying the tree's history into the scratch copy")?;
+        // The copied index names other inodes and times: refresh it once, as a checkout in use
+        // is, or every `git status` of the copy would read and hash the whole tree again.
+        let _ = sh
+            .git(&copy)
+            .args(["update-index", "-q", "--refresh"])
+            .read();
     }
     eprintln!(
         "bench: a scratch copy of {} in {copy} ({} files)",
