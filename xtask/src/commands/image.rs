@@ -67,7 +67,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     )?;
     timer.end("image");
     manifest.image = Some(record.clone());
-    image::write_manifest(&plan.out.join(publish::MANIFEST), &manifest)?;
+    manifest.write(&plan.out.join(publish::MANIFEST))?;
     image::report(&engine, &record, &manifest, &plan.out)?;
     eprintln!("{}", timer.line());
     Ok(())

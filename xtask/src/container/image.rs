@@ -321,11 +321,6 @@ fn installed_size(sh: Shell, out: &Utf8Path, rpms: &[&Artifact]) -> Result<u64> 
     Ok(total)
 }
 
-/// Rewrites the manifest in one step.
-pub fn write_manifest(path: &Utf8Path, manifest: &Manifest) -> Result<()> {
-    manifest.write(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,11 +129,7 @@ fn the_module_set_is_the_specs_and_yours() {
         read(&out.join("build/configure-args")).ends_with("--without-nosuchlib\n--with-note=a b\n")
     );
     // The package carries the same record.
-    let rpm = manifest_artifacts(&read(&out.join("manifest.json")))
-        .into_iter()
-        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
-        .unwrap()
-        .0;
+    let rpm = main_rpm(&read(&out.join("manifest.json")));
     let files = sh(&out, &format!("rpm -qlp --nosignature '{rpm}'"));
     for f in [
         "build/menuselect.makeopts",
@@ -208,11 +204,7 @@ fn a_menuselect_file_to_start_from_and_a_dev_build() {
         "{makeopts}"
     );
     // Dev packages are for trying: compressed fast (zstd or gzip at level 1), no debuginfo.
-    let rpm = manifest_artifacts(&text)
-        .into_iter()
-        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
-        .unwrap()
-        .0;
+    let rpm = main_rpm(&text);
     let payload = sh(
         &out,
         &format!("rpm -qp --nosignature --qf '%{{PAYLOADCOMPRESSOR}} %{{PAYLOADFLAGS}}' '{rpm}'"),
@@ -233,11 +225,7 @@ fn a_menuselect_file_to_start_from_and_a_dev_build() {
     let again = manifest_json(&read(&out.join("manifest.json")));
     assert_ne!(again["options"]["digest"].as_str().unwrap(), digest);
     // A normal build keeps the distribution's packaging.
-    let rpm = manifest_artifacts(&read(&out.join("manifest.json")))
-        .into_iter()
-        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
-        .unwrap()
-        .0;
+    let rpm = main_rpm(&read(&out.join("manifest.json")));
     let payload = sh(
         &out,
         &format!("rpm -qp --nosignature --qf '%{{PAYLOADFLAGS}}' '{rpm}'"),

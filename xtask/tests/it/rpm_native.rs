@@ -81,11 +81,7 @@ fn working_tree_becomes_rpms() {
         let got = sh(&out, &format!("sha256sum '{path}'"));
         assert!(got.starts_with(sha.as_str()), "{path}: {got} vs {sha}");
     }
-    let rpm_path = artifacts
-        .iter()
-        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
-        .map(|a| a.0.clone())
-        .unwrap();
+    let rpm_path = main_rpm(&manifest);
 
     // rpm's reading of the package.
     let nvr = sh(

@@ -55,12 +55,7 @@ fn every_build_has_a_valid_spdx_document_of_what_it_made() {
         assert_eq!(p["versionInfo"], version);
     }
     // Every file, hashed from the package's real contents.
-    let rpm = artifacts
-        .iter()
-        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
-        .unwrap()
-        .0
-        .clone();
+    let rpm = main_rpm(&text);
     let unpacked = dir.join("unpacked");
     std::fs::create_dir_all(&unpacked).unwrap();
     sh(

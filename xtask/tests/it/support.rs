@@ -359,6 +359,15 @@ pub fn wait_for_container(engine: &str, child: &mut std::process::Child, what: &
     owner
 }
 
+/// The main binary package's path in a manifest (not -devel, not the SRPM).
+pub fn main_rpm(manifest: &str) -> String {
+    manifest_artifacts(manifest)
+        .into_iter()
+        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
+        .expect("the manifest lists no main package")
+        .0
+}
+
 /// An incremental build after one file changed: that file laid, configure reused.
 pub fn assert_one_change_reused(run: &Run) {
     assert!(
