@@ -13,7 +13,10 @@ use crate::exec::Shell;
 /// The distribution families whose install commands differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
+    /// Debian 13 and later, Ubuntu: docker-buildx is a package.
     Debian,
+    /// Debian 12 and earlier: no docker-buildx package; its docker.io (20.10) has BuildKit.
+    Debian12,
     Fedora,
     Suse,
     Arch,
@@ -32,7 +35,16 @@ pub fn family(os_release: &str) -> Family {
         }
     }
     let has = |names: &[&str]| ids.iter().any(|i| names.contains(&i.as_str()));
-    if has(&["debian", "ubuntu"]) {
+    let debian_release = os_release
+        .lines()
+        .find_map(|l| l.strip_prefix("VERSION_ID="))
+        .and_then(|v| v.trim_matches('"').split('.').next()?.parse::<u32>().ok());
+    let plain_debian = os_release
+        .lines()
+        .any(|l| l.trim_matches('"') == "ID=debian" || l == "ID=\"debian\"");
+    if plain_debian && debian_release.is_some_and(|v| v <= 12) {
+        Family::Debian12
+    } else if has(&["debian", "ubuntu"]) {
         Family::Debian
     } else if has(&["fedora", "rhel", "centos", "rocky", "almalinux"]) {
         Family::Fedora
@@ -50,22 +62,38 @@ pub fn install(family: Family, what: Need) -> String {
     use Family::*;
     use Need::*;
     let packages: &str = match (family, what) {
-        (Debian, Rpmbuild) => "rpm",
+        (Debian12, Buildx) => {
+            return "Debian 12 has no docker-buildx package, but its own docker.io (20.10) \
+                    builds with BuildKit: apt-get install docker.io and use /usr/bin/docker \
+                    (CONTAINER_ENGINE=/usr/bin/docker), or podman"
+                .into()
+        }
+        (Debian | Debian12, Rpmbuild) => "rpm",
         (Fedora | Suse, Rpmbuild) => "rpm-build",
         (Arch, Rpmbuild) => "rpm-tools",
-        (Debian | Fedora | Suse | Arch, Git) => "git",
-        (Debian | Fedora | Suse | Arch, Curl) => "curl",
+        (Debian | Debian12 | Fedora | Suse | Arch, Git) => "git",
+        (Debian | Debian12 | Fedora | Suse | Arch, Curl) => "curl",
+        (Debian | Debian12 | Fedora | Suse | Arch, Cpio) => "cpio",
+        (Debian | Debian12, Rpm2cpio) => "rpm2cpio",
+        (Fedora | Suse, Rpm2cpio) => "rpm",
+        (Arch, Rpm2cpio) => "rpm-tools",
+        (Debian | Debian12 | Arch, Gpg) => "gnupg",
+        (Fedora, Gpg) => "gnupg2",
+        (Suse, Gpg) => "gpg2",
+        (Debian | Debian12, Sipp) => "sip-tester",
+        (Fedora | Suse | Arch, Sipp) => "sipp",
         (Debian, Engine) => "docker.io docker-buildx (or podman catatonit)",
+        (Debian12, Engine) => "docker.io (its /usr/bin/docker has BuildKit; or podman catatonit)",
         (Fedora, Engine) => "podman (or docker-ce with docker-buildx-plugin)",
         (Suse | Arch, Engine) => "docker docker-buildx (or podman)",
         (Debian, Buildx) => "docker-buildx",
         (Fedora, Buildx) => "docker-buildx-plugin",
         (Suse | Arch, Buildx) => "docker-buildx",
-        (Debian | Fedora | Suse | Arch, Catatonit) => "catatonit",
+        (Debian | Debian12 | Fedora | Suse | Arch, Catatonit) => "catatonit",
         (Other, _) => return format!("install {} with this system's package manager", what.name()),
     };
     let tool = match family {
-        Debian => "apt-get install",
+        Debian | Debian12 => "apt-get install",
         Fedora => "dnf install",
         Suse => "zypper install",
         Arch => "pacman -S",
@@ -83,6 +111,10 @@ pub enum Need {
     Engine,
     Buildx,
     Catatonit,
+    Gpg,
+    Rpm2cpio,
+    Cpio,
+    Sipp,
 }
 
 impl Need {
@@ -94,6 +126,10 @@ impl Need {
             Need::Engine => "docker or podman",
             Need::Buildx => "docker's buildx component",
             Need::Catatonit => "catatonit",
+            Need::Gpg => "gpg",
+            Need::Rpm2cpio => "rpm2cpio",
+            Need::Cpio => "cpio",
+            Need::Sipp => "sipp",
         }
     }
 }
@@ -106,6 +142,9 @@ pub struct Facts {
     pub rpm: Option<String>,
     pub git: Option<String>,
     pub curl: Option<String>,
+    pub rpm2cpio: Option<String>,
+    pub cpio: Option<String>,
+    pub gpg: Option<String>,
     /// The engine program found, and its kind.
     pub engine: Option<(String, EngineKind)>,
     /// Whether the engine answered, or what it said.
@@ -177,6 +216,30 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
         Need::Curl,
         "cargo xtask fetch, and builds that fetch",
     ));
+    out.push(program(
+        "rpm2cpio",
+        &f.rpm2cpio,
+        Need::Rpm2cpio,
+        "every build (the SBOM lists the packages' files)",
+    ));
+    out.push(program(
+        "cpio",
+        &f.cpio,
+        Need::Cpio,
+        "every build (the SBOM lists the packages' files)",
+    ));
+    out.push(match &f.gpg {
+        Some(path) => Finding {
+            item: "gpg",
+            state: "ok",
+            text: path.clone(),
+        },
+        None => Finding {
+            item: "gpg",
+            state: "note",
+            text: format!("{}; needed by rpm --sign", install(fam, Need::Gpg)),
+        },
+    });
     let mut add = |item, state, text: String| out.push(Finding { item, state, text });
     match (&f.engine, &f.engine_answers) {
         (None, _) => add(
@@ -279,6 +342,9 @@ pub fn probe(sh: Shell, engine_program: Option<&str>, target: &Utf8Path) -> Fact
         rpm: found("rpm"),
         git: found("git"),
         curl: found("curl"),
+        rpm2cpio: found("rpm2cpio"),
+        cpio: found("cpio"),
+        gpg: found("gpg").or_else(|| found("gpg2")),
         selinux_enforcing: std::fs::read_to_string("/sys/fs/selinux/enforce")
             .map(|s| s.trim() == "1")
             .unwrap_or(false),

@@ -125,9 +125,10 @@ pub fn explain(e: &anyhow::Error) -> String {
 }
 
 const DISK_FULL: &str = "the disk is full: free some space there (df -h shows how much is left), \
-    or point --out and CARGO_TARGET_DIR at a disk with room";
+    or point --out, --download-cache or CARGO_TARGET_DIR (whichever it was) at a disk with room";
 const NOT_ALLOWED: &str = "writing there is not allowed: check the owner and permissions \
-    (or whether it is mounted read-only), or point --out and CARGO_TARGET_DIR at a directory you own";
+    (or whether it is mounted read-only), or point --out, --download-cache or CARGO_TARGET_DIR \
+    (whichever it was) at a directory you own";
 
 /// Runs the command line (without the program name).
 pub fn run(args: &[String]) -> Result<()> {

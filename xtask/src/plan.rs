@@ -5,7 +5,7 @@
 //! overrides, dry run and verbosity (as the `Shell` that makes every command). `--verbose`
 //! prints the plan. The decisions themselves are pure functions with table tests.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::build::options::{self, Wanted};
@@ -163,9 +163,18 @@ impl Plan {
             verbose: flags.verbose,
         };
         let out = match &flags.out {
-            Some(dir) => absolute(dir)?,
+            Some(dir) => {
+                check_apart(dir, "--out", Near::InsideOrHolding, ws)?;
+                absolute(dir)?
+            }
             None => ws.target.join("rpm"),
         };
+        if let Some(dir) = &flags.download_cache {
+            check_apart(dir, "--download-cache", Near::Inside, ws)?;
+        }
+        if let Some(dir) = &flags.ccache_dir {
+            check_apart(dir, "--ccache-dir", Near::Inside, ws)?;
+        }
         let plan = Plan {
             sh,
             source: flags.source.clone(),
@@ -373,6 +382,71 @@ fn download_cache(given: Option<&Utf8Path>) -> Result<Utf8PathBuf> {
     }
 }
 
+/// How a directory the user names may stand to the xtask's own work directory
+/// (`<target>/xtask`), whose directories every build empties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Near {
+    /// Inside it is refused (an output, a cache): the next build would empty it.
+    Inside,
+    /// Inside it or holding it is refused (an output directory, which a build replaces).
+    InsideOrHolding,
+}
+
+/// Refuses a directory given with `flag` that lies inside the xtask's work directory (or, for
+/// `Near::InsideOrHolding`, holds it): one line, before anything is done.
+pub fn check_apart(path: &Utf8Path, flag: &str, near: Near, ws: &Workspace) -> Result<()> {
+    let ours = resolved(&ws.target.join("xtask"));
+    let given = resolved(&absolute(path)?);
+    if given.starts_with(&ours) {
+        bail!(
+            "{flag} {path} is inside {ours}, the xtask's own work directory, which every build \
+             empties: choose a directory outside it"
+        );
+    }
+    if near == Near::InsideOrHolding && ours.starts_with(&given) {
+        bail!(
+            "{flag} {path} holds {ours}, the xtask's own work directory (and the target \
+             directory {}): choose a directory of its own (the default is {}/rpm)",
+            ws.target,
+            ws.target
+        );
+    }
+    Ok(())
+}
+
+/// `path` with `.` and `..` worked out and its deepest existing part's links resolved, so that
+/// two names of one place compare equal.
+pub fn resolved(path: &Utf8Path) -> Utf8PathBuf {
+    let mut lexical = Utf8PathBuf::new();
+    for part in path.components() {
+        match part {
+            camino::Utf8Component::ParentDir => {
+                lexical.pop();
+            }
+            camino::Utf8Component::CurDir => {}
+            other => lexical.push(other.as_str()),
+        }
+    }
+    let mut existing = lexical.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize_utf8() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (existing.file_name().map(str::to_string), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_owned();
+            }
+            _ => return lexical,
+        }
+    }
+}
+
 /// `path` made absolute against the current directory.
 pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
     if path.is_absolute() {
@@ -419,6 +493,51 @@ mod tests {
             let err = choose(wanted, engine, rpmbuild).unwrap_err();
             assert!(err.contains(want), "{err}");
         }
+    }
+
+    #[test]
+    fn directories_apart_from_the_work_directory() {
+        let base = Utf8PathBuf::try_from(std::env::temp_dir())
+            .unwrap()
+            .join(format!("xtask-apart-{}", std::process::id()));
+        let ws = Workspace {
+            root: base.join("root"),
+            target: base.join("root/target"),
+        };
+        std::fs::create_dir_all(ws.target.join("xtask/rpm-work")).unwrap();
+        let t = ws.target.as_str();
+        let cases = [
+            (format!("{t}/rpm"), Near::InsideOrHolding, None),
+            (format!("{base}/elsewhere/out"), Near::InsideOrHolding, None),
+            (
+                format!("{t}/xtask/rpm-work/out"),
+                Near::InsideOrHolding,
+                Some("is inside"),
+            ),
+            (
+                format!("{t}/rpm/../xtask/new"),
+                Near::Inside,
+                Some("is inside"),
+            ),
+            (format!("{t}/xtask"), Near::Inside, Some("is inside")),
+            (t.to_string(), Near::InsideOrHolding, Some("holds")),
+            ("/".to_string(), Near::InsideOrHolding, Some("holds")),
+            ("/".to_string(), Near::Inside, None),
+        ];
+        for (path, near, want) in cases {
+            let got = check_apart(Utf8Path::new(&path), "--out", near, &ws);
+            match want {
+                None => assert!(got.is_ok(), "{path}: {got:?}"),
+                Some(w) => {
+                    let e = got.unwrap_err().to_string();
+                    assert!(e.contains(w) && !e.contains('\n'), "{path}: {e}");
+                }
+            }
+        }
+        // Through a link to the work directory, too.
+        std::os::unix::fs::symlink(ws.target.join("xtask"), base.join("link")).unwrap();
+        assert!(check_apart(&base.join("link/out"), "--out", Near::Inside, &ws).is_err());
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

@@ -104,8 +104,14 @@ pub fn list(dir: &Utf8Path) -> Result<Listing> {
 /// The files an earlier output in `dir` consists of (its manifest's artifacts, then the
 /// manifest), or why `dir` is not an earlier output.
 pub fn earlier_output(dir: &Utf8Path) -> Result<Vec<String>, String> {
-    let listing = list(dir).map_err(|e| format!("{e:#}"))?;
-    if listing.files.is_empty() && listing.dirs.is_empty() && listing.others.is_empty() {
+    // An empty directory may be used; any other needs this tool's manifest, which is looked at
+    // before anything is listed (a directory such as / is refused at once, not walked).
+    let empty = dir
+        .read_dir_utf8()
+        .map_err(|e| format!("it cannot be read ({e})"))?
+        .next()
+        .is_none();
+    if empty {
         return Ok(Vec::new());
     }
     let text = match std::fs::read_to_string(dir.join(MANIFEST)) {
@@ -124,6 +130,7 @@ pub fn earlier_output(dir: &Utf8Path) -> Result<Vec<String>, String> {
             "its {MANIFEST} lists {bad}, which is outside it: this tool writes no such manifest"
         ));
     }
+    let listing = list(dir).map_err(|e| format!("{e:#}"))?;
     let strangers = foreign(&listing, &listed);
     if !strangers.is_empty() {
         let shown: Vec<&str> = strangers.iter().take(3).map(String::as_str).collect();

@@ -22,6 +22,8 @@ pub fn of(packed: &Packed, start: &Start, builder: String) -> Manifest {
         asterisk_version: packed.asterisk_version.clone(),
         source_date_epoch: packed.source_date,
         revision: packed.revision.clone(),
+        tree_digest: packed.tree_digest.clone(),
+        dirty_time: packed.dirty_time,
         spec: start.spec.path.to_string(),
         spec_sha256: start.spec_sha256.clone(),
         builder,
@@ -272,6 +274,10 @@ pub struct Manifest {
     pub source_date_epoch: i64,
     /// The commit (with `-dirty` when the tree differs from it), or empty without git.
     pub revision: String,
+    /// What was packed, summed up (empty for a tree without git).
+    pub tree_digest: String,
+    /// A dirty tree's Release time (`1.dirty.<this>`).
+    pub dirty_time: Option<i64>,
     pub spec: String,
     pub spec_sha256: String,
     pub builder: String,
@@ -328,6 +334,8 @@ impl Manifest {
             "asterisk_version": self.asterisk_version,
             "source_date_epoch": self.source_date_epoch,
             "revision": self.revision,
+            "tree_digest": self.tree_digest,
+            "dirty_time": self.dirty_time,
             "spec": self.spec,
             "spec_sha256": self.spec_sha256,
             "builder": self.builder,
@@ -440,6 +448,8 @@ impl Manifest {
                 .and_then(Value::as_i64)
                 .context("no \"source_date_epoch\"")?,
             revision: text_of(&v, "revision").unwrap_or_default(),
+            tree_digest: text_of(&v, "tree_digest").unwrap_or_default(),
+            dirty_time: v.get("dirty_time").and_then(Value::as_i64),
             spec: text_of(&v, "spec")?,
             spec_sha256: text_of(&v, "spec_sha256").unwrap_or_default(),
             builder: text_of(&v, "builder").unwrap_or_default(),
@@ -517,6 +527,8 @@ mod tests {
             asterisk_version: "22.1.0".into(),
             source_date_epoch: 42,
             revision: "abc-dirty".into(),
+            tree_digest: "ab".repeat(32),
+            dirty_time: Some(1_790_000_000),
             spec: "contrib/rpm/asterisk.spec".into(),
             spec_sha256: "ff".into(),
             builder: "native".into(),

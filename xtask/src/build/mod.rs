@@ -156,23 +156,18 @@ fn incremental_dir(
         dir: ws.target.join("xtask/incremental").join(key),
     };
     let synced = kept.sync(&start.tree.root, &packed.members)?;
-    eprintln!(
-        "incremental: yes ({why}); {} in {}: {}",
-        if synced.fresh {
-            "a new build directory"
-        } else {
-            "the kept build directory"
-        },
-        kept.dir,
-        if synced.fresh {
-            format!("{} files laid", synced.written)
-        } else {
-            format!(
-                "{} files changed, {} removed, {} unchanged (make rebuilds what depends on them)",
-                synced.written, synced.removed, synced.unchanged
-            )
-        }
-    );
+    let laid = match &synced.fresh {
+        Some(why) => format!(
+            "a fresh build directory in {} ({why}): {} files laid",
+            kept.dir, synced.written
+        ),
+        None => format!(
+            "the kept build directory in {}: {} files changed, {} removed, {} unchanged (make \
+             rebuilds what depends on them)",
+            kept.dir, synced.written, synced.removed, synced.unchanged
+        ),
+    };
+    eprintln!("incremental: yes ({why}); {laid}");
     eprintln!(
         "packaging: fast, for trying (an incremental build: no debuginfo, zstd or gzip level 1)"
     );
@@ -223,10 +218,15 @@ fn stage_inputs(
             .join(from.file_name().unwrap_or_default());
         std::fs::copy(&from, &to).with_context(|| format!("copying {from} to {to}"))?;
     }
-    // The menuselect file to start from, as Source2: the SRPM carries it.
-    if let Some((from, _)) = &start.options.menuselect_file {
+    // The menuselect file to start from, as Source2, and configure's extra arguments, one a
+    // line, as Source3: the SRPM carries both, and no shell or rpm reads their values.
+    if let Some(text) = &start.options.menuselect_text {
         let to = packed.work.join("SOURCES").join(options::MENUSELECT_SOURCE);
-        std::fs::copy(from, &to).with_context(|| format!("copying {from} to {to}"))?;
+        std::fs::write(&to, text).with_context(|| format!("writing {to}"))?;
+    }
+    if let Some(lines) = start.options.configure_file() {
+        let to = packed.work.join("SOURCES").join(options::CONFIGURE_SOURCE);
+        std::fs::write(&to, lines).with_context(|| format!("writing {to}"))?;
     }
     // The SRPM records its files' times: the source date, not when they were copied here.
     let when = std::time::UNIX_EPOCH

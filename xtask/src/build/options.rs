@@ -105,21 +105,42 @@ pub fn parse_words(text: &str) -> std::result::Result<Vec<Choice>, String> {
     Ok(out)
 }
 
-/// Whether a file reads as a `menuselect.makeopts`: lines `MENUSELECT_<NAME>=...`, at least one.
+/// Whether a file reads as a `menuselect.makeopts`: lines `MENUSELECT_<NAME>=<names>`, at
+/// least one. make reads the file (Asterisk's Makefile includes it), so a value may only hold
+/// what menuselect writes there (names, spaces and `=`): anything make could evaluate (`$`, a
+/// backtick, a quote, a `#`) is refused, never passed on.
 pub fn check_makeopts(text: &str) -> std::result::Result<(), String> {
     let mut lines = 0;
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let key = line.split_once('=').map(|(k, _)| k).unwrap_or("");
-        let good = key.strip_prefix("MENUSELECT_").is_some_and(|rest| {
-            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
-        if !good {
-            let shown: String = line.chars().take(60).collect();
+        let shown: String = line.chars().take(60).collect();
+        let Some((key, value)) = line.split_once('=') else {
             return Err(format!(
                 "line {}: '{shown}' is no MENUSELECT_<NAME>=... line",
+                n + 1
+            ));
+        };
+        let good = key.strip_prefix("MENUSELECT_").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        });
+        if !good {
+            return Err(format!(
+                "line {}: '{shown}' is no MENUSELECT_<NAME>=... line",
+                n + 1
+            ));
+        }
+        if let Some(c) = value
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "_-.+= \t".contains(*c)))
+        {
+            return Err(format!(
+                "line {}: {key} holds {c:?}, which make would read as more than a name (a \
+                 menuselect.makeopts lists names only)",
                 n + 1
             ));
         }
@@ -129,6 +150,40 @@ pub fn check_makeopts(text: &str) -> std::result::Result<(), String> {
         0 => Err("it is empty".into()),
         _ => Ok(()),
     }
+}
+
+/// The choices whose outcome the build checks: each name's last choice, unless a later
+/// category choice may have changed it again (the module's own category; for a name that is
+/// no module of the tree, an option, any category but the module directories'). Choices apply
+/// in order, so `--enable X --disable X` leaves X off, and only the `--disable` is checked.
+pub fn checked<'a>(choices: &'a [Choice], modules: &[Module]) -> Vec<&'a Choice> {
+    let module_categories: BTreeSet<String> = MODULE_DIRS
+        .iter()
+        .map(|d| format!("MENUSELECT_{}", d.to_uppercase()))
+        .collect();
+    let overrides = |name: &str, category: &str| match modules.iter().find(|m| m.name == name) {
+        Some(m) => m.category == category,
+        None => !module_categories.contains(category),
+    };
+    choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Choice::Enable(_) | Choice::Disable(_)))
+        .filter(|(i, c)| {
+            !choices[i + 1..].iter().any(|later| match later {
+                Choice::Enable(n) | Choice::Disable(n) => n == c.name(),
+                Choice::EnableCategory(cat) | Choice::DisableCategory(cat) => {
+                    overrides(c.name(), cat)
+                }
+            })
+        })
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// What `--dev` asks menuselect for, as choices (applied before the user's).
+pub fn dev_choices() -> Vec<Choice> {
+    parse_words(DEV_MENUSELECT).unwrap_or_default()
 }
 
 /// An optional library as configure.ac declares it: `AST_EXT_LIB_SETUP([PGSQL], [...], [postgres])`.
@@ -297,6 +352,8 @@ pub struct Options {
     pub choices: Vec<Choice>,
     /// The file to start from and its sha256.
     pub menuselect_file: Option<(Utf8PathBuf, String)>,
+    /// That file's text, as it was checked (what the build gets, even if the file changes).
+    pub menuselect_text: Option<String>,
     pub configure_args: Vec<String>,
     pub dev: bool,
     /// Optional libraries configure goes without.
@@ -304,10 +361,14 @@ pub struct Options {
     /// Optional libraries built with because a selected module needs them, though the spec
     /// does not name them.
     pub named_libraries: Vec<String>,
+    /// The choices whose outcome the build checks (`checked`, dev's first).
+    pub checks: Vec<Choice>,
 }
 
 /// The file name the menuselect file has in the SRPM (Source2).
 pub const MENUSELECT_SOURCE: &str = "xtask-menuselect.makeopts";
+/// The file name configure's extra arguments have in the SRPM (Source3).
+pub const CONFIGURE_SOURCE: &str = "xtask-configure-args";
 
 impl Options {
     /// The words after the spec's own menuselect choices (not the dev ones: the spec adds those).
@@ -319,13 +380,24 @@ impl Options {
             .join(" ")
     }
 
-    /// configure's extra arguments, each quoted for the shell (and `%` for rpm).
-    pub fn configure_words(&self) -> String {
-        self.configure_args
+    /// The choices the spec checks the outcome of (`checked`, the dev ones first).
+    pub fn check_words(&self) -> String {
+        self.checks
             .iter()
-            .map(|a| shell_quote(a).replace('%', "%%"))
+            .map(|c| format!("{} {}", c.flag(), c.name()))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// configure's extra arguments as the spec reads them (Source3): one a line, exactly as
+    /// given, never read by a shell or by rpm.
+    pub fn configure_file(&self) -> Option<String> {
+        (!self.configure_args.is_empty()).then(|| {
+            self.configure_args
+                .iter()
+                .map(|a| format!("{a}\n"))
+                .collect()
+        })
     }
 
     pub fn without_words(&self) -> String {
@@ -376,11 +448,6 @@ impl Options {
     }
 }
 
-/// `'it'\''s'`: one shell word whatever the text holds.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
-}
-
 /// Resolves what the user wants against the tree (configure.ac, its modules) and the spec.
 /// `bundled_pjproject`: false with `--without-pjproject`, whose PJPROJECT is then left out too.
 pub fn resolve(
@@ -400,8 +467,18 @@ pub fn resolve(
     let optional = optional_libraries(&configure_ac);
     let mut left_out = Vec::new();
     let mut named_libraries = Vec::new();
+    let modules = modules(tree)?;
+    let mut all_choices = if wanted.dev {
+        dev_choices()
+    } else {
+        Vec::new()
+    };
+    all_choices.extend(wanted.choices.iter().cloned());
+    let checks = checked(&all_choices, &modules)
+        .into_iter()
+        .cloned()
+        .collect();
     if let Some(spec_libraries) = spec_libraries(spec) {
-        let modules = modules(tree)?;
         let mut selected: Vec<&Module> = wanted
             .choices
             .iter()
@@ -431,11 +508,13 @@ pub fn resolve(
     }
     Ok(Options {
         choices: wanted.choices.clone(),
+        menuselect_text: menuselect_file.as_ref().map(|(_, _, text)| text.clone()),
         menuselect_file: menuselect_file.map(|(p, sha, _)| (p, sha)),
         configure_args: wanted.configure_args.clone(),
         dev: wanted.dev,
         left_out,
         named_libraries,
+        checks,
     })
 }
 

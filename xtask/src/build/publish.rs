@@ -248,6 +248,8 @@ mod tests {
             asterisk_version: "1".into(),
             source_date_epoch: 0,
             revision: String::new(),
+            tree_digest: String::new(),
+            dirty_time: None,
             spec: "s".into(),
             spec_sha256: String::new(),
             builder: "native".into(),

@@ -51,7 +51,9 @@ pub fn modules_of(file_list: &str) -> Vec<String> {
 pub fn reason_kind(why: &str) -> &'static str {
     if why.contains("a library this spec does not build with") {
         "need a library the spec does not build with (--enable NAME builds one)"
-    } else if why.contains("configure did not find it") {
+    } else if why.contains("an option of dev mode only") {
+        "need an option only dev mode has (--dev)"
+    } else if why.contains("configure did not find it") || why.contains("told to go without") {
         "need a library the build root lacks"
     } else if why.contains(" (off)") {
         "need an option or module that is not selected"
@@ -109,6 +111,10 @@ mod tests {
             "need a library the build root lacks"
         );
         assert_eq!(reason_kind(&got[2].1), "are not selected");
+        assert_eq!(
+            reason_kind("TEST_FRAMEWORK (an option of dev mode only: --dev)"),
+            "need an option only dev mode has (--dev)"
+        );
     }
 
     #[test]

@@ -38,7 +38,16 @@ pub fn fingerprint_of(colons: &str) -> Option<String> {
 /// Why gpg could not sign, in words, from what it printed.
 pub fn explain_gpg(key: &str, stderr: &str) -> String {
     let home = std::env::var("GNUPGHOME").unwrap_or_else(|_| "~/.gnupg".into());
-    if stderr.contains("No secret key") {
+    if stderr.contains("Read-only file system")
+        || stderr.contains("not writable")
+        || stderr.contains("failed to create temporary file")
+    {
+        format!(
+            "gpg cannot work in {home}: it must be writable (gpg keeps its lock files, trust \
+             database and agent socket there): copy it to a writable directory and point \
+             GNUPGHOME at the copy"
+        )
+    } else if stderr.contains("No secret key") {
         format!("gpg has no secret key {key} (in {home}; GNUPGHOME names another): import it, or name one that `gpg --list-secret-keys` shows")
     } else if stderr.contains("No pinentry")
         || stderr.contains("Inappropriate ioctl")
@@ -87,7 +96,19 @@ pub fn prepare(sh: Shell, key: &str, probe: &Utf8Path) -> Result<Signer> {
         .read();
     let fingerprint = match listed {
         Ok(text) => fingerprint_of(&text),
-        Err(_) => None,
+        // gpg fails listing a key it does not have, and also when it cannot work at all.
+        Err(e) => match e.downcast_ref::<Failed>() {
+            Some(f)
+                if !f
+                    .tail
+                    .iter()
+                    .any(|l| l.contains("No secret key") || l.contains("No public key"))
+                    && !f.tail.is_empty() =>
+            {
+                bail!(explain_gpg(key, &f.tail.join("\n")))
+            }
+            _ => None,
+        },
     };
     let Some(fingerprint) = fingerprint else {
         bail!(explain_gpg(key, "No secret key"));
@@ -193,6 +214,12 @@ mod tests {
 
     #[test]
     fn gpg_failures_in_words() {
+        for read_only in [
+            "gpg: Note: trustdb not writable\ngpg: Fatal: /x/trustdb.gpg: failed to append a record: Bad file descriptor",
+            "gpg: failed to create temporary file '/x/.#lk0x1': Read-only file system",
+        ] {
+            assert!(explain_gpg("k", read_only).contains("it must be writable"), "{read_only}");
+        }
         assert!(explain_gpg("k", "gpg: signing failed: No pinentry").contains("needs a passphrase"));
         assert!(explain_gpg("k", "gpg: skipped \"k\": No secret key")
             .starts_with("gpg has no secret key k"));

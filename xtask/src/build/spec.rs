@@ -8,7 +8,7 @@
 use anyhow::{bail, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::options::{Options, MENUSELECT_SOURCE};
+use super::options::{Options, CONFIGURE_SOURCE, MENUSELECT_SOURCE};
 use crate::source::rpm_version::RpmVersion;
 use crate::thirdparty::sounds::SoundSet;
 
@@ -182,10 +182,13 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
         }
     };
     optional("asterisk_menuselect", o.menuselect_words());
+    optional("asterisk_menuselect_check", o.check_words());
     if o.menuselect_file.is_some() {
         optional("asterisk_menuselect_file", MENUSELECT_SOURCE.to_string());
     }
-    optional("asterisk_configure_args", o.configure_words());
+    if o.configure_file().is_some() {
+        optional("asterisk_configure_args_file", CONFIGURE_SOURCE.to_string());
+    }
     optional("asterisk_configure_without", o.without_words());
     optional(
         "asterisk_libraries_left_out",
@@ -365,6 +368,7 @@ mod tests {
             options: Options {
                 choices: vec![super::super::options::Choice::Disable("chan_iax2".into())],
                 menuselect_file: Some(("/home/u/ast/menuselect.makeopts".into(), "aa".into())),
+                menuselect_text: Some("MENUSELECT_APPS=\n".into()),
                 configure_args: vec!["--with-x=a b".into()],
                 dev: true,
                 left_out: vec![super::super::options::OptionalLibrary {
@@ -372,6 +376,7 @@ mod tests {
                     option: "postgres".into(),
                 }],
                 named_libraries: vec![],
+                checks: vec![super::super::options::Choice::Disable("chan_iax2".into())],
             },
             jobs: Some(2),
             incremental: None,
@@ -394,7 +399,8 @@ mod tests {
             "%global asterisk_source asterisk-GIT-master-abc1234M.tar.gz\n",
             "%global asterisk_menuselect --disable chan_iax2\n",
             "%global asterisk_menuselect_file xtask-menuselect.makeopts\n",
-            "%global asterisk_configure_args '--with-x=a b'\n",
+            "%global asterisk_configure_args_file xtask-configure-args\n",
+            "%global asterisk_menuselect_check --disable chan_iax2\n",
             "%global asterisk_configure_without --without-postgres\n",
             "%global asterisk_libraries_left_out PGSQL\n",
             "%global asterisk_dev 1\n",

@@ -11,24 +11,40 @@ use crate::sha256;
 /// The results' file name in the output directory.
 pub const FILE: &str = "unit-tests.xml";
 
+/// Where the results go, and whether `--out` named it (for what a missing manifest means).
+pub struct Place<'a> {
+    pub out: &'a Utf8Path,
+    pub given: bool,
+    pub tag: &'a str,
+}
+
 /// The manifest of `out`, which must be an output directory of `rpm`.
-fn manifest_of(out: &Utf8Path) -> Result<Manifest> {
+fn manifest_of(place: &Place) -> Result<Manifest> {
+    let out = place.out;
     let path = out.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|_| {
-        anyhow::anyhow!(
-            "{out} holds no {MANIFEST} of cargo xtask rpm, so the unit test results have no \
-             place there: build the image first (cargo xtask image --dev) or name its output \
-             directory with --out"
-        )
-    })?;
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        match place.given {
+            true => bail!(
+                "{out} given with --out holds no {MANIFEST} of cargo xtask rpm, so the unit test \
+                 results have no place there: name the output directory the image's RPMs were \
+                 published to"
+            ),
+            false => bail!(
+                "the unit test results go beside the RPMs of the image {} (their manifest records \
+                 them), and {out}, the default, holds no {MANIFEST}: the image was built from \
+                 another output directory; name it with --out DIR",
+                place.tag
+            ),
+        }
+    };
     Manifest::from_json(&text).with_context(|| format!("{path} is not a manifest of cargo xtask"))
 }
 
 /// Where the results go: `<out>/unit-tests.xml`, checked before the container starts. A file
 /// of that name that the manifest does not list is someone else's and stays.
-pub fn prepare(out: &Utf8Path) -> Result<Utf8PathBuf> {
-    let manifest = manifest_of(out)?;
-    let results = out.join(FILE);
+pub fn prepare(place: &Place) -> Result<Utf8PathBuf> {
+    let manifest = manifest_of(place)?;
+    let results = place.out.join(FILE);
     let listed = manifest
         .artifacts
         .iter()
@@ -40,8 +56,9 @@ pub fn prepare(out: &Utf8Path) -> Result<Utf8PathBuf> {
 }
 
 /// Records the results in the manifest, in place of any earlier ones.
-pub fn record(out: &Utf8Path, results: &Utf8Path) -> Result<()> {
-    let mut manifest = manifest_of(out)?;
+pub fn record(place: &Place, results: &Utf8Path) -> Result<()> {
+    let out = place.out;
+    let mut manifest = manifest_of(place)?;
     manifest.artifacts.retain(|a| a.kind != Kind::UnitTests);
     manifest.artifacts.push(Artifact {
         path: FILE.into(),

@@ -16,30 +16,33 @@ use crate::Workspace;
 pub const COMPARED: &str =
     "source archive bytes, bundled sources, spec, sound sets, version, options, signing key and builder";
 
-/// The builder a manifest names: `native` or `container <tag>`.
-pub fn same_builder(recorded: &str, now: Option<&str>) -> bool {
-    match now {
-        Some(now) => recorded == now,
-        // Nothing to build with here: the outputs' builder cannot be compared, and need not be.
-        None => true,
-    }
+/// Whether the builder a manifest names (`native` or `container <tag>`) is the one this build
+/// would use. A builder that cannot be known here (`Err`) is never the same: packages made
+/// elsewhere are not this build's.
+pub fn same_builder(recorded: &str, now: &Result<String, String>) -> bool {
+    now.as_deref().is_ok_and(|now| now == recorded)
 }
 
-/// The builder this plan would use, as the manifest names it; None when it cannot be known
+/// The builder this plan would use, as the manifest names it; or why it cannot be known
 /// without building (no engine or rpmbuild, or a base image that is not here).
-pub fn builder_now(plan: &Plan, ws: &Workspace, start: &Start) -> Option<String> {
-    match plan.place.as_ref().ok()? {
-        Place::Native { .. } => Some("native".into()),
-        Place::Container {
+pub fn builder_now(plan: &Plan, ws: &Workspace, start: &Start) -> Result<String, String> {
+    match plan.place.as_ref() {
+        Err(why) => Err(format!("nothing here builds: {why}")),
+        Ok(Place::Native { .. }) => Ok("native".into()),
+        Ok(Place::Container {
             engine, base_image, ..
-        } => {
+        }) => {
             let dockerfile =
                 spec::locate_file(builder::DOCKERFILE, None, None, &start.tree.root, &ws.root)
-                    .ok()?;
-            builder::expected_tag(engine, &dockerfile.path, &start.spec.path, base_image)
-                .ok()
-                .flatten()
-                .map(|tag| format!("container {tag}"))
+                    .map_err(|e| format!("{e:#}"))?;
+            match builder::expected_tag(engine, &dockerfile.path, &start.spec.path, base_image) {
+                Ok(Some(tag)) => Ok(format!("container {tag}")),
+                Ok(None) => Err(format!(
+                    "the base image {base_image} is not on this machine, so the builder it makes \
+                     is not known"
+                )),
+                Err(e) => Err(format!("{e:#}")),
+            }
         }
     }
 }
@@ -49,7 +52,7 @@ pub fn check(
     out: &Utf8Path,
     packed: &Packed,
     start: &Start,
-    builder: Option<&str>,
+    builder: &Result<String, String>,
 ) -> Result<Manifest, String> {
     let path = out.join(MANIFEST);
     let Ok(text) = std::fs::read_to_string(&path) else {
@@ -57,9 +60,15 @@ pub fn check(
     };
     let manifest = Manifest::from_json(&text)
         .map_err(|e| format!("has a manifest that cannot be read ({e:#})"))?;
-    let mut differ = manifest::differences(&manifest, packed, start);
+    let mut differ: Vec<String> = manifest::differences(&manifest, packed, start)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     if !same_builder(&manifest.builder, builder) {
-        differ.push("builder");
+        differ.push(match builder {
+            Ok(_) => "builder".to_string(),
+            Err(why) => format!("builder ({why})"),
+        });
     }
     if !differ.is_empty() {
         return Err(format!(
@@ -93,15 +102,35 @@ mod tests {
 
     #[test]
     fn builders() {
-        assert!(same_builder("native", Some("native")));
-        assert!(!same_builder(
-            "native",
-            Some("container asterisk-xtask-builder:ab")
-        ));
-        assert!(!same_builder(
-            "container asterisk-xtask-builder:ab",
-            Some("container asterisk-xtask-builder:cd")
-        ));
-        assert!(same_builder("container asterisk-xtask-builder:ab", None));
+        let known = |b: &str| Ok::<String, String>(b.to_string());
+        let unknown = Err::<String, String>("the base image x is not on this machine".into());
+        let cases = [
+            ("native", known("native"), true),
+            (
+                "native",
+                known("container asterisk-xtask-builder:ab"),
+                false,
+            ),
+            (
+                "container asterisk-xtask-builder:ab",
+                known("container asterisk-xtask-builder:cd"),
+                false,
+            ),
+            (
+                "container asterisk-xtask-builder:ab",
+                known("container asterisk-xtask-builder:ab"),
+                true,
+            ),
+            // Unknown is never equal.
+            (
+                "container asterisk-xtask-builder:ab",
+                unknown.clone(),
+                false,
+            ),
+            ("native", unknown, false),
+        ];
+        for (recorded, now, want) in cases {
+            assert_eq!(same_builder(recorded, &now), want, "{recorded} {now:?}");
+        }
     }
 }

@@ -144,6 +144,18 @@ pub fn parse(args: &[String]) -> Result<Command> {
     };
     let words = join_configure_args(&words);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    // `--unit-tests` may come without a value (all tests), so bpaf would take an empty one for
+    // none: an empty value is refused here, as for every other flag.
+    let empty_category = words.iter().enumerate().any(|(i, w)| {
+        *w == "--unit-tests=" || (*w == "--unit-tests" && words.get(i + 1) == Some(&""))
+    });
+    if empty_category {
+        return Err(Usage(usage_line(
+            "--unit-tests needs a value when one is given, and was given an empty one (an unset \
+             variable?): leave the value out to run every test",
+        ))
+        .into());
+    }
     match options().run_inner(words.as_slice()) {
         Ok(command) => Ok(command),
         Err(ParseFailure::Stdout(doc, full)) => Ok(Command::Print(doc.monochrome(full))),
@@ -220,12 +232,23 @@ pub fn options() -> OptionParser<Command> {
         .version(concat!("xtask ", env!("CARGO_PKG_VERSION")))
 }
 
+/// A flag's value that must not be empty: an empty one (CI's `--sign "$KEYID"` with the
+/// variable unset) is a usage error, never taken as "not given".
+fn non_empty(name: &'static str) -> impl Fn(String) -> std::result::Result<String, String> {
+    move |v: String| match v.trim().is_empty() {
+        true => Err(format!(
+            "--{name} needs a value, and was given an empty one (an unset variable?)"
+        )),
+        false => Ok(v),
+    }
+}
+
 fn text(name: &'static str, meta: &'static str, help: &'static str) -> impl Parser<Option<String>> {
     long(name)
         .help(help)
         .argument::<String>(meta)
+        .parse(non_empty(name))
         .optional()
-        .map(|v| v.filter(|v| !v.is_empty()))
 }
 
 fn path(
@@ -255,16 +278,17 @@ fn sounds() -> impl Parser<Vec<String>> {
     long("sounds")
         .help("Sound sets to fetch and package, a subpackage each, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)")
         .argument::<String>("NAME[,NAME...]")
-        .many()
-        .map(|lists| {
-            lists
-                .iter()
-                .flat_map(|l| l.split(','))
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(str::to_string)
-                .collect()
+        .parse(|list: String| {
+            let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
+            match names.iter().any(String::is_empty) {
+                true => Err(format!(
+                    "--sounds takes NAME[,NAME...] with no empty name, not '{list}' (an unset variable?)"
+                )),
+                false => Ok(names),
+            }
         })
+        .many()
+        .map(|lists| lists.into_iter().flatten().collect())
 }
 
 fn verbose() -> impl Parser<bool> {
@@ -316,16 +340,16 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         "FILE",
         "Use this spec instead of contrib/rpm/asterisk.spec from the tree or beside the xtask",
     );
-    let rpm_version = long("rpm-version")
-        .help("RPM Version instead of the one derived from the Asterisk version")
-        .argument::<String>("V")
-        .optional();
-    let rpm_release = long("rpm-release")
-        .help(
-            "RPM Release instead of the derived one (1, or 1.dirty.<time> for uncommitted changes)",
-        )
-        .argument::<String>("R")
-        .optional();
+    let rpm_version = text(
+        "rpm-version",
+        "V",
+        "RPM Version instead of the one derived from the Asterisk version",
+    );
+    let rpm_release = text(
+        "rpm-release",
+        "R",
+        "RPM Release instead of the derived one (1, or 1.dirty.<time> for uncommitted changes)",
+    );
     let download_cache = path(
         "download-cache",
         "DIR",
@@ -598,7 +622,8 @@ fn smoke_flags() -> impl Parser<SmokeFlags> {
         .fallback(120);
     let with_category = long("unit-tests")
         .help("On a --dev image: run Asterisk's unit tests (`test execute`) of CATEGORY, or all, in the booted container; JUnit XML into the out dir")
-        .argument::<String>("CATEGORY");
+        .argument::<String>("CATEGORY")
+        .parse(non_empty("unit-tests"));
     let all = long("unit-tests").req_flag(String::new()).hide();
     let unit_tests = construct!([with_category, all]).optional();
     let out = path(

@@ -55,6 +55,32 @@ fn bad_command_lines_are_one_line_usage_errors() {
         ("smoke --timeout 0", "--timeout takes a whole number"),
         ("smoke --native", "--native"),
         ("smoke --tag a --tag b", "--tag"),
+        // An empty value is never "not given": CI's `--sign "$KEYID"` with KEYID unset.
+        (
+            "rpm --sign=",
+            "--sign needs a value, and was given an empty one",
+        ),
+        (
+            "rpm --sounds=",
+            "--sounds takes NAME[,NAME...] with no empty name",
+        ),
+        ("rpm --sounds=MOH-OPSOUND-WAV,", "with no empty name"),
+        ("rpm --engine=", "--engine needs a value"),
+        ("rpm --base-image=", "--base-image needs a value"),
+        ("rpm --rpm-version=", "--rpm-version needs a value"),
+        ("rpm --rpm-release=", "--rpm-release needs a value"),
+        ("rpm --enable=", "--enable takes a module"),
+        (
+            "rpm --configure-arg=",
+            "--configure-arg takes one non-empty line",
+        ),
+        ("image --runtime-base=", "--runtime-base needs a value"),
+        ("image --tag=", "--tag needs a value"),
+        ("smoke --tag=", "--tag needs a value"),
+        ("smoke --unit-tests=", "--unit-tests needs a value"),
+        ("smoke --unit-tests= --tag x", "--unit-tests needs a value"),
+        ("smoke --engine=", "--engine needs a value"),
+        ("fetch --sounds=", "--sounds takes NAME"),
     ];
     for (line, want) in cases {
         let err = parse(&args(line)).unwrap_err();

@@ -32,6 +32,9 @@ pub fn rtp_ports(v: &str) -> std::result::Result<(u16, u16), String> {
 
 /// A tag the engine will accept: `name[:tag]`, lower-case name.
 pub fn check_tag(tag: &str) -> std::result::Result<(), String> {
+    if tag.trim().is_empty() {
+        return Err("--tag needs a value, and was given an empty one (an unset variable?)".into());
+    }
     let (name, t) = match tag.rsplit_once(':') {
         Some((n, t)) if !t.contains('/') => (n, Some(t)),
         _ => (tag, None),

@@ -15,6 +15,21 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
         verbose: flags.verbose,
     };
     let tree = Tree::locate(sh, flags.source.as_deref(), &ws.root)?;
+    // Where the results go, checked before anything is measured (a bench takes minutes).
+    let out = match &flags.out {
+        Some(dir) => {
+            crate::plan::check_apart(dir, "--out", crate::plan::Near::Inside, ws)?;
+            crate::plan::absolute(dir)?
+        }
+        None => ws.target.join("bench"),
+    };
+    if out.exists() && !out.is_dir() {
+        anyhow::bail!("the bench's --out {out} is not a directory: name a directory for bench.json and bench.svg");
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {out} (--out)"))?;
+    let probe = out.join(format!(".bench-probe-{}", std::process::id()));
+    std::fs::write(&probe, "").with_context(|| format!("writing in {out} (--out)"))?;
+    std::fs::remove_file(&probe).with_context(|| format!("removing {probe}"))?;
     let work = ws.target.join("xtask/bench");
     ws.prepare_target()?;
     if work.exists() {
@@ -86,11 +101,6 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
         rpm_args,
     }
     .run(flags.runs)?;
-    let out = match &flags.out {
-        Some(dir) => crate::plan::absolute(dir)?,
-        None => ws.target.join("bench"),
-    };
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {out}"))?;
     let mut json =
         serde_json::to_string_pretty(&bench::report_json(&steps, &tree.root, flags.runs))?;
     json.push('\n');

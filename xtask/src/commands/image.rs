@@ -34,7 +34,8 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         eprintln!("dry run: would build the image from {}", plan.out);
         return Ok(());
     }
-    let mut manifest = match uptodate::check(&plan.out, &packed, &start, None) {
+    let builder = uptodate::builder_now(&plan, ws, &start);
+    let mut manifest = match uptodate::check(&plan.out, &packed, &start, &builder) {
         Ok(m) => {
             eprintln!("rpms: {} holds the RPMs of this tree: using them", plan.out);
             m

@@ -20,7 +20,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     let packed = pack::pack(&plan, ws, &start.tree, &mut timer)?;
     if !flags.force && !flags.rebuild_builder && !plan.check_reproducible && !plan.sh.dry_run {
         let builder = uptodate::builder_now(&plan, ws, &start);
-        match uptodate::check(&plan.out, &packed, &start, builder.as_deref()) {
+        match uptodate::check(&plan.out, &packed, &start, &builder) {
             Ok(manifest) => {
                 eprintln!(
                     "up to date: {} holds this build's packages (compared: {}); nothing was \

@@ -25,7 +25,12 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
         Some(dir) => crate::plan::absolute(dir)?,
         None => ws.target.join("rpm"),
     };
-    let results = unit_tests::prepare(&out)?;
+    let place = unit_tests::Place {
+        out: &out,
+        given: flags.out.is_some(),
+        tag,
+    };
+    let results = unit_tests::prepare(&place)?;
     let checked = smoke::check(
         &engine,
         tag,
@@ -37,7 +42,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     );
     // Failed tests leave their results too: recorded, so the directory stays ours.
     if results.exists() {
-        unit_tests::record(&out, &results)?;
+        unit_tests::record(&place, &results)?;
     }
     checked
 }

@@ -102,15 +102,54 @@ pub fn test_summary(output: &str) -> Option<(u32, u32, u32)> {
     })
 }
 
-/// The tests that failed: `END    /main/strings/ - join Time: <1ms Result: FAIL`.
-pub fn failed_tests(output: &str) -> Vec<String> {
-    output
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("END"))
-        .filter(|rest| rest.trim_end().ends_with("Result: FAIL"))
-        .filter_map(|rest| rest.split(" Time:").next())
-        .map(|name| name.trim().to_string())
-        .collect()
+/// Text without the terminal's colour codes (`ESC [ ... m`, what Asterisk's term_color adds).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The tests that failed, each with its last message: between `START  /main/x/ - name` and
+/// `END    /main/x/ - name Time: 1ms Result: FAIL` (coloured), Asterisk prints the test's
+/// `[file:function:line]: message` lines.
+pub fn failed_tests(output: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut said: Vec<String> = Vec::new();
+    for line in strip_ansi(output).lines() {
+        let line = line.trim();
+        if line.starts_with("START ") {
+            said.clear();
+        } else if let Some(rest) = line.strip_prefix("END ") {
+            if rest.trim_end().ends_with("Result: FAIL") {
+                let name = rest
+                    .split(" Time:")
+                    .next()
+                    .unwrap_or(rest)
+                    .trim()
+                    .to_string();
+                let message = said.last().cloned().unwrap_or_else(|| "no message".into());
+                out.push((name, message));
+            }
+            said.clear();
+        } else if line.starts_with('[') {
+            if let Some((_, message)) = line.split_once("]: ") {
+                said.push(message.trim().to_string());
+            }
+        }
+    }
+    out
 }
 
 /// `test execute all`, or `test execute category C`.
@@ -218,7 +257,10 @@ pub fn unit_tests(
             output.push_str(line);
             output.push('\n');
             let t = line.trim_start();
-            if t.starts_with("END") && t.ends_with("FAIL") || t.starts_with("Running all") {
+            let t = strip_ansi(t);
+            if t.starts_with("END") && t.trim_end().ends_with("FAIL")
+                || t.starts_with("Running all")
+            {
                 eprintln!("    {}", line.trim());
             }
         })
@@ -252,9 +294,16 @@ pub fn unit_tests(
         bail!("no unit test of {tag} matches '{category}': `test show registered all` in the container lists them");
     }
     if failed > 0 {
+        let named: Vec<String> = failed_tests(&output)
+            .into_iter()
+            .map(|(name, message)| format!("{name} ({message})"))
+            .collect();
         bail!(
             "{failed} of {executed} unit tests failed in {tag}: {} (results in {results})",
-            failed_tests(&output).join(", ")
+            match named.is_empty() {
+                true => "their names were not in the output".to_string(),
+                false => named.join("; "),
+            }
         );
     }
     Ok((executed, passed, failed))
@@ -328,12 +377,29 @@ mod tests {
     fn test_runs() {
         let out = "Running all available tests matching category /main/strings/\n\n\
             START  /main/strings/ - join \n\
-            END    /main/strings/ - join Time: <1ms Result: PASS\n\
+            END    /main/strings/ - join Time: <1ms Result: \u{1b}[1;32mPASS\u{1b}[0m\n\
             START  /main/strings/ - fails \n\
-            END    /main/strings/ - fails Time: 2ms Result: FAIL\n\n\
-            2 Test(s) Executed  1 Passed  1 Failed\n";
-        assert_eq!(test_summary(out), Some((2, 1, 1)));
-        assert_eq!(failed_tests(out), ["/main/strings/ - fails"]);
+            [test_strings.c:fails:12]: first\n\
+            [test_strings.c:fails:14]: the string was 'ab', not 'abcd'\n\
+            END    /main/strings/ - fails Time: 2ms Result: \u{1b}[1;31mFAIL\u{1b}[0m\n\
+            START  /main/config/ - config_save \n\
+            END    /main/config/ - config_save Time: 5ms Result: FAIL\n\n\
+            3 Test(s) Executed  1 Passed  2 Failed\n";
+        assert_eq!(test_summary(out), Some((3, 1, 2)));
+        assert_eq!(
+            failed_tests(out),
+            [
+                (
+                    "/main/strings/ - fails".to_string(),
+                    "the string was 'ab', not 'abcd'".to_string()
+                ),
+                (
+                    "/main/config/ - config_save".to_string(),
+                    "no message".to_string()
+                ),
+            ]
+        );
+        assert_eq!(strip_ansi("a\u{1b}[1;31mFAIL\u{1b}[0m b"), "aFAIL b");
         assert_eq!(
             test_summary("--- No Tests Found! ---\n\n0 Test(s) Executed  0 Passed  0 Failed\n"),
             Some((0, 0, 0))

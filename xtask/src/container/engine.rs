@@ -66,9 +66,10 @@ pub fn buildkit(program: &str, version: &str, buildx: bool) -> std::result::Resu
         (false, Some(m)) if m < 23 => Ok(()),
         _ => Err(format!(
             "the docker CLI {program} (version {}) cannot build with BuildKit: its buildx \
-             component is missing. Install it (Debian/Ubuntu: apt-get install docker-buildx; \
-             Fedora/EL: dnf install docker-buildx-plugin), or point CONTAINER_ENGINE (or --engine) \
-             at a docker that has it or at podman; cargo xtask doctor checks this",
+             component is missing. Install it (Ubuntu, Debian 13: apt-get install docker-buildx; \
+             Fedora/EL: dnf install docker-buildx-plugin; Debian 12 has none, but its docker.io's \
+             /usr/bin/docker has BuildKit), or point CONTAINER_ENGINE (or --engine) at a docker \
+             that has it or at podman; cargo xtask doctor says which for this machine",
             if version.is_empty() {
                 "unknown"
             } else {
@@ -87,7 +88,7 @@ pub fn explain_engine_failure(program: &str, stderr: &str) -> String {
     let hint = if stderr.contains("buildx component is missing")
         || stderr.contains("requires buildx")
     {
-        "this docker client has no BuildKit (buildx): install docker-buildx, or point --engine at a docker that has it"
+        "this docker client has no BuildKit (buildx): install its buildx component (cargo xtask doctor says how here), or point --engine at a docker that has it"
     } else if stderr.contains("permission denied") {
         "add yourself to the docker group (or use podman), then log in again"
     } else if stderr.contains("Cannot connect") || stderr.contains("Is the docker daemon running") {
@@ -369,7 +370,7 @@ mod tests {
     fn engine_failures_say_what_to_do() {
         let cases = [
             ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?", "systemctl start docker"),
-            ("ERROR: BuildKit is enabled but the buildx component is missing or broken.", "install docker-buildx"),
+            ("ERROR: BuildKit is enabled but the buildx component is missing or broken.", "install its buildx component"),
             ("permission denied while trying to connect to the Docker daemon socket", "docker group"),
             ("something else", "--engine"),
         ];

@@ -3,12 +3,17 @@ use super::*;
 const DEBIAN: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
 const ALMA: &str = "NAME=\"AlmaLinux\"\nID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\n";
 const UBUNTU: &str = "ID=ubuntu\nID_LIKE=debian\n";
+const TRIXIE: &str = "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nVERSION_ID=\"13\"\nID=debian\n";
+const BOOKWORM: &str =
+    "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n";
 
 #[test]
 fn families_and_their_install_lines() {
     for (text, want) in [
         (DEBIAN, Family::Debian),
         (UBUNTU, Family::Debian),
+        (TRIXIE, Family::Debian),
+        (BOOKWORM, Family::Debian12),
         (ALMA, Family::Fedora),
         ("ID=fedora\n", Family::Fedora),
         (
@@ -33,6 +38,21 @@ fn families_and_their_install_lines() {
         install(Family::Debian, Need::Buildx),
         "apt-get install docker-buildx"
     );
+    // Debian 12 has no such package: its own docker.io has BuildKit.
+    let fix = install(Family::Debian12, Need::Buildx);
+    assert!(
+        fix.contains("no docker-buildx package") && fix.contains("/usr/bin/docker"),
+        "{fix}"
+    );
+    assert_eq!(
+        install(Family::Debian12, Need::Gpg),
+        "apt-get install gnupg"
+    );
+    assert_eq!(install(Family::Fedora, Need::Rpm2cpio), "dnf install rpm");
+    assert_eq!(
+        install(Family::Debian12, Need::Sipp),
+        "apt-get install sip-tester"
+    );
     assert_eq!(
         install(Family::Fedora, Need::Buildx),
         "dnf install docker-buildx-plugin"
@@ -50,6 +70,9 @@ fn everything() -> Facts {
         rpm: Some("/usr/bin/rpm".into()),
         git: Some("/usr/bin/git".into()),
         curl: Some("/usr/bin/curl".into()),
+        rpm2cpio: Some("/usr/bin/rpm2cpio".into()),
+        cpio: Some("/usr/bin/cpio".into()),
+        gpg: Some("/usr/bin/gpg".into()),
         engine: Some(("/usr/bin/docker".into(), EngineKind::Docker)),
         engine_answers: Some(Ok(())),
         buildkit: Some(Ok(())),
@@ -78,6 +101,8 @@ fn a_machine_with_everything() {
 fn what_is_missing_says_how_to_fix_it() {
     let mut f = everything();
     f.rpmbuild = None;
+    f.rpm2cpio = None;
+    f.gpg = None;
     f.buildkit = Some(Err("no buildx".into()));
     f.free = Some((100 << 20, "/t".into()));
     f.network = Some(false);
@@ -94,6 +119,17 @@ fn what_is_missing_says_how_to_fix_it() {
     assert!(
         s == "MISSING" && text.starts_with("apt-get install docker-buildx"),
         "{text}"
+    );
+    assert_eq!(
+        state(&found, "rpm2cpio"),
+        Some((
+            "MISSING",
+            "apt-get install rpm2cpio; needed by every build (the SBOM lists the packages' files)"
+        ))
+    );
+    assert_eq!(
+        state(&found, "gpg"),
+        Some(("note", "apt-get install gnupg; needed by rpm --sign"))
     );
     let (s, text) = state(&found, "disk").unwrap();
     assert!(

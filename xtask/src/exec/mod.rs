@@ -40,12 +40,13 @@ impl Shell {
         cmd
     }
 
-    /// git in `root`, the one way the xtask runs it: trusted even when another user owns the
-    /// tree (`safe.directory`), and without optional locks, so that a query never writes the
-    /// index of a tree it must not touch.
+    /// git in `root`, the one way the xtask runs it: without optional locks, so that a query
+    /// never writes the index of a tree it must not touch. git's guard against repositories
+    /// another user owns stays on (their `.git/config` could run programs as you: fsmonitor,
+    /// hooks, filters); `Tree::locate` turns its refusal into one line.
     pub fn git(&self, root: &Utf8Path) -> Cmd {
         self.cmd("git")
-            .args(["-c", &format!("safe.directory={root}"), "-C", root.as_str()])
+            .args(["-C", root.as_str()])
             .env("GIT_OPTIONAL_LOCKS", "0")
     }
 
@@ -93,6 +94,8 @@ pub struct Cmd {
     /// Overrides of the environment's query and stall limits.
     query_limit: Option<Duration>,
     stall_limit: Option<Duration>,
+    /// A file the program writes that may not grow past a size: (path, bytes, what to say).
+    file_limit: Option<(Utf8PathBuf, u64, String)>,
     shell: Shell,
 }
 
@@ -108,6 +111,7 @@ impl Cmd {
             cleanup_step: false,
             query_limit: None,
             stall_limit: None,
+            file_limit: None,
             shell: Shell::default(),
         }
     }
@@ -128,6 +132,13 @@ impl Cmd {
     /// How long `run` lets the program print nothing (default: `ASTERISK_XTASK_STALL_SECS`).
     pub fn stall_limit(mut self, limit: Duration) -> Cmd {
         self.stall_limit = Some(limit);
+        self
+    }
+
+    /// Stops `run` when the file at `path` grows past `bytes` (a download that never ends, or
+    /// is far larger than it can be), failing with `reason`.
+    pub fn file_limit(mut self, path: &Utf8Path, bytes: u64, reason: impl Into<String>) -> Cmd {
+        self.file_limit = Some((path.to_owned(), bytes, reason.into()));
         self
     }
 

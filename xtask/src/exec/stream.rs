@@ -67,6 +67,12 @@ impl Cmd {
                             STALL_SECS.0
                         )));
                     }
+                    if let Some((path, bytes, reason)) = &self.file_limit {
+                        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                        if size > *bytes {
+                            return stop(Some(reason.clone()));
+                        }
+                    }
                     std::thread::sleep(Duration::from_millis(50));
                 }
             });
@@ -167,6 +173,27 @@ mod tests {
             .to_string();
         assert!(err.starts_with("sh loops on dates in the future"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(20));
+    }
+
+    #[test]
+    fn a_file_that_grows_too_large_stops_the_program() {
+        let dir = std::env::temp_dir().join(format!("xtask-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = camino::Utf8PathBuf::try_from(dir.join("grows")).unwrap();
+        let started = Instant::now();
+        let err = Cmd::new("sh")
+            .args([
+                "-c",
+                "while :; do head -c 65536 /dev/zero; sleep 0.01; done > \"$0\"",
+                file.as_str(),
+            ])
+            .file_limit(&file, 1 << 20, "wrote too much")
+            .run(|_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("sh wrote too much"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The archive's one mtime: SOURCE_DATE_EPOCH, the commit's time, or the newest change; never
-//! in the future.
+//! The archive's one mtime: SOURCE_DATE_EPOCH, the commit's time, the time of a dirty tree's
+//! Release (`release`), or, without git, the newest file; never in the future.
 
 use anyhow::{bail, Result};
 
@@ -13,57 +13,64 @@ pub struct SourceDate {
     pub note: Option<String>,
 }
 
-/// SOURCE_DATE_EPOCH if set; else the commit time of a clean tree; else the newest mtime among
-/// the files that differ from the commit (and never before the commit). Never in the future:
-/// make rebuilds forever on files dated after its clock, so a SOURCE_DATE_EPOCH ahead of `now`
-/// is refused, and a commit or file dated ahead (clock skew) is brought back to `now`.
-pub fn source_date(
-    env: Option<&str>,
-    commit_time: Option<i64>,
-    differs: bool,
-    changed: &[(&str, i64)],
-    now: i64,
-) -> Result<SourceDate> {
-    if let Some(value) = env.filter(|v| !v.is_empty()) {
-        let epoch: i64 = value.trim().parse().map_err(|_| {
-            anyhow::anyhow!(
-                "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not '{}'",
-                value.escape_debug()
-            )
-        })?;
-        if epoch < 0 {
-            bail!("SOURCE_DATE_EPOCH={epoch} is before 1970: set it to a time after, or unset it");
-        }
-        if epoch > now {
-            bail!(
-                "SOURCE_DATE_EPOCH={epoch} ({}) is in the future, and make would rebuild forever on \
-                 files dated after its clock: set it to a time past, or unset it",
-                rfc3339(epoch.min(253_402_300_799))
-            );
-        }
-        return Ok(SourceDate { epoch, note: None });
+/// SOURCE_DATE_EPOCH as a number of seconds, checked: None when unset or empty. Refused when it
+/// is no number, before 1970, or in the future (make rebuilds forever on files dated after its
+/// clock).
+pub fn pinned(env: Option<&str>, now: i64) -> Result<Option<i64>> {
+    let Some(value) = env.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let epoch: i64 = value.trim().parse().map_err(|_| {
+        anyhow::anyhow!(
+            "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not '{}'",
+            value.escape_debug()
+        )
+    })?;
+    if epoch < 0 {
+        bail!("SOURCE_DATE_EPOCH={epoch} is before 1970: set it to a time after, or unset it");
     }
-    let newest = changed.iter().max_by_key(|(_, mtime)| *mtime);
-    let (epoch, what) = match (commit_time, differs, newest) {
-        (Some(commit), false, _) | (Some(commit), true, None) => (commit, "the commit".to_string()),
-        (Some(commit), true, Some((path, mtime))) if *mtime > commit => {
-            (*mtime, format!("{path}'s modification time"))
-        }
-        (Some(commit), true, Some(_)) => (commit, "the commit".to_string()),
-        (None, _, Some((path, mtime))) => (*mtime, format!("{path}'s modification time")),
-        (None, _, None) => (0, String::new()),
+    if epoch > now {
+        bail!(
+            "SOURCE_DATE_EPOCH={epoch} ({}) is in the future, and make would rebuild forever on \
+             files dated after its clock: set it to a time past, or unset it",
+            rfc3339(epoch.min(253_402_300_799))
+        );
+    }
+    Ok(Some(epoch))
+}
+
+/// SOURCE_DATE_EPOCH if set (`pinned`); else the time of a dirty git tree's Release (`dirty`);
+/// else the commit time of a clean tree; else (no commit: a tree without git) the newest mtime
+/// among its files. Never in the future: a date ahead of `now` (clock skew) is brought back to
+/// `now`, and said.
+pub fn source_date(
+    pinned: Option<i64>,
+    commit_time: Option<i64>,
+    dirty: Option<i64>,
+    files: &[(&str, i64)],
+    now: i64,
+) -> SourceDate {
+    if let Some(epoch) = pinned {
+        return SourceDate { epoch, note: None };
+    }
+    let newest = files.iter().max_by_key(|(_, mtime)| *mtime);
+    let (epoch, what) = match (dirty, commit_time, newest) {
+        (Some(epoch), _, _) => (epoch, "the time of the last build of this tree".to_string()),
+        (None, Some(commit), _) => (commit, "the commit".to_string()),
+        (None, None, Some((path, mtime))) => (*mtime, format!("{path}'s modification time")),
+        (None, None, None) => (0, String::new()),
     };
     if epoch > now {
-        return Ok(SourceDate {
+        return SourceDate {
             epoch: now,
             note: Some(format!(
                 "{what} is in the future ({}; is a clock wrong?): the archive is dated now instead, \
                  so make does not rebuild forever",
                 rfc3339(epoch.min(253_402_300_799))
             )),
-        });
+        };
     }
-    Ok(SourceDate { epoch, note: None })
+    SourceDate { epoch, note: None }
 }
 
 pub fn now_epoch() -> i64 {
@@ -80,30 +87,43 @@ mod tests {
     #[test]
     fn source_dates() {
         const NOW: i64 = 2_000_000_000;
-        // (SOURCE_DATE_EPOCH, commit time, tree differs, mtimes of changed files, answer)
-        type Case<'a> = (Option<&'a str>, Option<i64>, bool, &'a [i64], i64);
-        let cases: [Case; 8] = [
-            (Some("123"), Some(5), true, &[9], 123),
-            (None, Some(100), false, &[500], 100),
-            (None, Some(100), true, &[50, 500, 200], 500),
-            (None, Some(100), true, &[50], 100),
-            (None, Some(100), true, &[], 100),
-            (None, None, true, &[7, 3], 7),
-            (Some(""), Some(100), false, &[], 100),
-            (Some(" 42 "), None, true, &[], 42),
+        // (SOURCE_DATE_EPOCH, commit time, dirty time, mtimes of the files, answer)
+        type Case<'a> = (Option<i64>, Option<i64>, Option<i64>, &'a [i64], i64);
+        let cases: [Case; 6] = [
+            (Some(123), Some(5), Some(9), &[9], 123),
+            (None, Some(100), None, &[500], 100),
+            (None, Some(100), Some(700), &[50, 500], 700),
+            (None, Some(100), Some(70), &[], 70),
+            (None, None, None, &[7, 3], 7),
+            (None, None, None, &[], 0),
         ];
-        for (env, commit, differs, mtimes, want) in cases {
-            let changed: Vec<(&str, i64)> = mtimes.iter().map(|m| ("f", *m)).collect();
-            let got = source_date(env, commit, differs, &changed, NOW).unwrap();
+        for (env, commit, dirty, mtimes, want) in cases {
+            let files: Vec<(&str, i64)> = mtimes.iter().map(|m| ("f", *m)).collect();
+            let got = source_date(env, commit, dirty, &files, NOW);
             assert_eq!(
                 got,
                 SourceDate {
                     epoch: want,
                     note: None
                 },
-                "{env:?} {commit:?} {mtimes:?}"
+                "{env:?} {commit:?} {dirty:?} {mtimes:?}"
             );
         }
+        // Clock skew: brought back to now, and said.
+        let skewed = source_date(None, None, None, &[("main/a.c", NOW + 5)], NOW);
+        assert_eq!(skewed.epoch, NOW);
+        assert!(skewed.note.unwrap().contains("main/a.c"));
+        let commit = source_date(None, Some(NOW + 9), None, &[], NOW);
+        assert_eq!(commit.epoch, NOW);
+        assert!(commit.note.unwrap().contains("the commit"));
+    }
+
+    #[test]
+    fn source_date_epoch_is_checked() {
+        const NOW: i64 = 2_000_000_000;
+        assert_eq!(pinned(None, NOW).unwrap(), None);
+        assert_eq!(pinned(Some(""), NOW).unwrap(), None);
+        assert_eq!(pinned(Some(" 42 "), NOW).unwrap(), Some(42));
         // Refused: not a number, before 1970, in the future (past tar's 11 octal digits too).
         for (env, want) in [
             ("yesterday", "whole number"),
@@ -112,17 +132,8 @@ mod tests {
             ("8589934592", "in the future"),
             ("99999999999999999999", "whole number"),
         ] {
-            let err = source_date(Some(env), None, true, &[], NOW)
-                .unwrap_err()
-                .to_string();
+            let err = pinned(Some(env), NOW).unwrap_err().to_string();
             assert!(err.contains(want), "{env}: {err}");
         }
-        // Clock skew in the tree or the commit: brought back to now, and said.
-        let skewed = source_date(None, Some(100), true, &[("main/a.c", NOW + 5)], NOW).unwrap();
-        assert_eq!(skewed.epoch, NOW);
-        assert!(skewed.note.unwrap().contains("main/a.c"));
-        let commit = source_date(None, Some(NOW + 9), false, &[], NOW).unwrap();
-        assert_eq!(commit.epoch, NOW);
-        assert!(commit.note.unwrap().contains("the commit"));
     }
 }

@@ -5,6 +5,7 @@ pub mod date;
 pub mod fileset;
 pub mod pack;
 pub mod pgzip;
+pub mod release;
 pub mod rpm_version;
 pub mod snapshot;
 pub mod status;

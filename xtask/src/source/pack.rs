@@ -5,7 +5,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::rpm_version::{self, RpmVersion};
 use super::tree::{Tree, TreeKind};
-use super::{archive, date, fileset, version};
+use super::{archive, date, fileset, release, version};
 use crate::exec::interrupt;
 use crate::plan::Plan;
 use crate::report::{human_size, PhaseTimer};
@@ -28,6 +28,10 @@ pub struct Packed {
     pub members: std::collections::BTreeMap<String, archive::Member>,
     /// The tree has uncommitted changes.
     pub dirty: bool,
+    /// What is packed, summed up (see `release`).
+    pub tree_digest: String,
+    /// A dirty tree's Release time.
+    pub dirty_time: Option<i64>,
 }
 
 /// Computes the tree's version and writes its archive into the plan's work directory.
@@ -45,26 +49,73 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
     if asterisk_version == version::UNKNOWN_VERSION && plan.rpm_version.is_none() {
         bail!("{}", tree.why_unknown());
     }
+    version::check_length(&asterisk_version, facts.dot_version.is_some())?;
     let changed: std::collections::HashSet<&str> =
         files.changed.iter().map(String::as_str).collect();
-    let changed_mtimes: Vec<(&str, i64)> = files
-        .entries
-        .iter()
-        .filter(|e| changed.contains(e.path.as_str()))
-        .map(|e| (e.path.as_str(), e.mtime))
-        .collect();
+    let now = date::now_epoch();
+    let pinned = date::pinned(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(), now)?;
+    let dirty = tree.kind == TreeKind::Git && files.differs;
+    let dot_version = format!("{asterisk_version}\n");
+    // What is packed, summed up; a dirty tree's Release time follows it (see `release`). A
+    // tree without git has no commit to sum the unchanged files: it is not summed.
+    let digest = match tree.kind {
+        TreeKind::Git => release::tree_digest(
+            &tree.root,
+            head.as_ref().map(|h| h.commit.as_str()),
+            &files.entries,
+            &changed,
+            &[(".version", dot_version.as_bytes())],
+        )?,
+        TreeKind::Plain => String::new(),
+    };
+    let ledger = release::Ledger::of(&ws.target, &tree.root);
+    let mut now = now;
+    let dirty_time = match dirty {
+        false => None,
+        true => {
+            let (epoch, why) = release::dirty_time(
+                &digest,
+                ledger.last().as_ref(),
+                published(&out).as_ref(),
+                now,
+                pinned,
+            );
+            // A second change within the second of the last build gets the next second: wait
+            // for it rather than date the archive ahead of the clock (make would stop on that).
+            if !plan.sh.dry_run && (1..=release::MAX_WAIT_SECS).contains(&(epoch - now)) {
+                now = release::wait_for(epoch)?;
+            }
+            let (_, stamp) = version::utc_stamp(epoch);
+            eprintln!(
+                "release: dirty.{stamp} ({})",
+                match why {
+                    release::Why::SameTree => "the same tree as the last build",
+                    release::Why::Changed => "the tree changed since the last build",
+                    release::Why::Pinned => "SOURCE_DATE_EPOCH",
+                }
+            );
+            Some(epoch)
+        }
+    };
+    let all_files: Vec<(&str, i64)> = match tree.kind {
+        TreeKind::Plain => files
+            .entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.mtime))
+            .collect(),
+        TreeKind::Git => Vec::new(),
+    };
     let date = date::source_date(
-        std::env::var("SOURCE_DATE_EPOCH").ok().as_deref(),
+        pinned,
         head.as_ref().map(|h| h.commit_time),
-        files.differs,
-        &changed_mtimes,
-        date::now_epoch(),
-    )?;
+        dirty_time,
+        &all_files,
+        now,
+    );
     if let Some(note) = &date.note {
         eprintln!("warning: {note}");
     }
     let source_date = date.epoch;
-    let dirty = tree.kind == TreeKind::Git && files.differs;
     let snapshot = match &head {
         Some(h) if facts.dot_version.is_none() && asterisk_version.starts_with("GIT-") => {
             Some(tree.snapshot(h, version::mainline_branch(&facts))?)
@@ -74,7 +125,7 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
     let derived = rpm_version::resolve_rpm_version(
         &asterisk_version,
         snapshot.as_ref(),
-        dirty.then(|| version::utc_stamp(source_date).1),
+        dirty_time.map(|t| version::utc_stamp(t).1),
         plan.rpm_version.as_deref(),
         plan.rpm_release.as_deref(),
     )?;
@@ -104,10 +155,7 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
     let stem = version::archive_stem(&asterisk_version);
     let archive_name = format!("{stem}.tar.gz");
     let archive_path = work.join("SOURCES").join(&archive_name);
-    let members = archive::members(
-        &files.entries,
-        &[(".version", format!("{asterisk_version}\n").into_bytes())],
-    );
+    let members = archive::members(&files.entries, &[(".version", dot_version.into_bytes())]);
     let mut archive_sha256 = String::new();
     if plan.sh.dry_run {
         eprintln!(
@@ -123,6 +171,12 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
         };
         archive::write(&contents, &archive_path)?;
         archive_sha256 = sha256::of_file(&archive_path)?;
+        if let Some(epoch) = dirty_time {
+            ledger.record(&release::Stamped {
+                digest: digest.clone(),
+                epoch,
+            })?;
+        }
         eprintln!(
             "archive: {archive_name} ({} files, {})",
             files.entries.len() + 1,
@@ -144,6 +198,19 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
         archive_sha256,
         members,
         dirty,
+        tree_digest: digest,
+        dirty_time,
+    })
+}
+
+/// The tree digest and Release time of what the output directory holds, when it holds a dirty
+/// build.
+fn published(out: &Utf8Path) -> Option<release::Stamped> {
+    let text = std::fs::read_to_string(out.join(crate::build::publish::MANIFEST)).ok()?;
+    let m = crate::build::manifest::Manifest::from_json(&text).ok()?;
+    Some(release::Stamped {
+        digest: m.tree_digest,
+        epoch: m.dirty_time?,
     })
 }
 

@@ -48,11 +48,20 @@ impl Tree {
                 missing.join(", ")
             );
         }
-        let answers = sh
+        let asked = sh
             .git(&root)
             .args(["rev-parse", "--is-inside-work-tree"])
-            .read()
-            .is_ok_and(|s| s.trim() == "true");
+            .read();
+        if let Err(e) = &asked {
+            let said = match e.downcast_ref::<crate::exec::Failed>() {
+                Some(f) => f.tail.join("\n"),
+                None => String::new(),
+            };
+            if said.contains("dubious ownership") {
+                bail!("{}", not_yours(&root));
+            }
+        }
+        let answers = asked.is_ok_and(|s| s.trim() == "true");
         let kind = if answers {
             TreeKind::Git
         } else {
@@ -60,6 +69,20 @@ impl Tree {
         };
         Ok(Tree { root, kind, sh })
     }
+}
+
+/// Why git will not read a tree another user owns, and what to do, in one line.
+fn not_yours(root: &Utf8Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(root).map(|m| m.uid()).ok();
+    // SAFETY: getuid cannot fail.
+    let me = unsafe { libc::getuid() };
+    format!(
+        "git refuses to read {root}: it belongs to {}, not to you (uid {me}), and a repository \
+         of another user's can run its programs as you (CVE-2022-24765): build it as its owner, \
+         or, if you trust its .git/config, run `git config --global --add safe.directory {root}`",
+        owner.map_or("another user".to_string(), |u| format!("uid {u}"))
+    )
 }
 
 /// What an Asterisk tree has that `root` lacks.

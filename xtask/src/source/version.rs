@@ -99,6 +99,29 @@ fn awk_substr(s: &str, m: i64, n: i64) -> String {
         .collect()
 }
 
+/// The longest Asterisk version the xtask packages: file names are made of it (the archive,
+/// the packages, a sound set's subpackage on top), and a file name may hold 255 bytes.
+pub const MAX_VERSION_LEN: usize = 128;
+
+/// Refuses a version too long to name files with, in one line (`from_file`: it came from
+/// `.version`).
+pub fn check_length(version: &str, from_file: bool) -> anyhow::Result<()> {
+    if version.len() <= MAX_VERSION_LEN {
+        return Ok(());
+    }
+    let shown: String = version.chars().take(32).collect();
+    anyhow::bail!(
+        "the Asterisk version '{shown}...' is {} bytes long, and the archive and packages named \
+         after it would have names longer than a file name may be: {} (Asterisk's look like \
+         22.10.1), at most {MAX_VERSION_LEN}",
+        version.len(),
+        match from_file {
+            true => "shorten .version",
+            false => "shorten the branch name or MAINLINE_BRANCH it is made of",
+        }
+    )
+}
+
 /// A file-name-safe form of the Asterisk version, for `asterisk-<this>.tar.gz` and its top
 /// directory (`certified/22.8` mainlines hold a slash).
 pub fn archive_stem(asterisk: &str) -> String {

@@ -39,6 +39,17 @@ pub fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<U
     Some(base.join("asterisk-xtask/downloads"))
 }
 
+/// Makes the download cache directory; a path that is something else is said in one line.
+fn make_cache(cache: &Utf8Path) -> Result<()> {
+    if cache.exists() && !cache.is_dir() {
+        bail!(
+            "the download cache {cache} is a file, not a directory: move it away, or name a \
+             directory with --download-cache DIR"
+        );
+    }
+    std::fs::create_dir_all(cache).with_context(|| format!("creating the download cache {cache}"))
+}
+
 /// The md5 of a file, in hex.
 pub fn md5_of_file(path: &Utf8Path) -> Result<String> {
     digest_of_file::<Md5>(path)
@@ -77,8 +88,7 @@ pub fn ensure_sounds(
     network: Network,
 ) -> Result<()> {
     if !sh.dry_run && !sets.is_empty() {
-        std::fs::create_dir_all(cache)
-            .with_context(|| format!("creating the download cache {cache}"))?;
+        make_cache(cache)?;
     }
     for set in sets {
         let sha1_file = format!("{}.sha1", set.file);
@@ -164,8 +174,7 @@ struct Check<'a> {
 /// Brings every tarball into `cache`, verified. In a dry run, says what it would fetch.
 pub fn ensure(sh: Shell, tarballs: &[Tarball], cache: &Utf8Path, network: Network) -> Result<()> {
     if !sh.dry_run {
-        std::fs::create_dir_all(cache)
-            .with_context(|| format!("creating the download cache {cache}"))?;
+        make_cache(cache)?;
         remove_stale_parts(cache);
     }
     let mut missing = Vec::new();
@@ -233,6 +242,36 @@ fn download(
     Ok(())
 }
 
+/// How long a download may receive nothing before it counts as stalled, and the most it may
+/// bring: the environment's, else these.
+const STALL_SECS: (&str, u64) = ("ASTERISK_XTASK_FETCH_STALL_SECS", 30);
+const MAX_MIB: (&str, u64) = ("ASTERISK_XTASK_FETCH_MAX_MIB", 512);
+
+fn setting((var, default): (&str, u64)) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+/// Why curl stopped, in words, from its exit code and last line.
+pub fn explain_curl(code: Option<i32>, said: &str, stall: u64, max_mib: u64) -> String {
+    match code {
+        Some(28) => format!(
+            "nothing came for {stall}s ({} sets how long that may last): the server accepted and \
+             went quiet",
+            STALL_SECS.0
+        ),
+        Some(63) => format!(
+            "it is larger than {max_mib} MiB, far more than any tarball of the tree's ({} raises \
+             the limit)",
+            MAX_MIB.0
+        ),
+        _ => said.trim().to_string(),
+    }
+}
+
 fn fetch_to(
     sh: Shell,
     name: &str,
@@ -243,28 +282,49 @@ fn fetch_to(
     check: Option<Check>,
 ) -> Result<()> {
     eprintln!("fetch: {name} {version} from {url}");
+    // The part file is made here, so that a cache that cannot be written is said as such, not
+    // as a network problem.
+    std::fs::File::create(part)
+        .with_context(|| format!("writing into the download cache ({part})"))?;
+    let (stall, max_mib) = (setting(STALL_SECS), setting(MAX_MIB));
+    let max_bytes = max_mib << 20;
+    // curl watches its own progress: a slow download goes on as long as bytes come, a silent
+    // server is left after `stall` seconds, and no download grows past `max_bytes` (curl's
+    // --max-filesize only knows an announced length: the file is watched too).
     sh.cmd("curl")
         .args(["--fail", "--location", "--silent", "--show-error"])
-        .args([
-            "--connect-timeout",
-            "20",
-            "--max-time",
-            "900",
-            "--retry",
-            "2",
-        ])
+        .args(["--connect-timeout", "20", "--retry", "2"])
+        .args(["--speed-limit", "1", "--speed-time", &stall.to_string()])
+        .args(["--max-filesize", &max_bytes.to_string()])
         .args(["--output", part.as_str(), url])
+        .stall_limit(std::time::Duration::from_secs(24 * 3600))
+        .file_limit(
+            part,
+            max_bytes,
+            explain_curl(Some(63), "", stall, max_mib),
+        )
         .run(|_| {})
         .map_err(|e| {
             let why = match e.downcast_ref::<Failed>() {
-                Some(f) => f.tail.last().cloned().unwrap_or_else(|| f.status.clone()),
+                Some(f) if f.code.is_none() => f.status.clone(),
+                Some(f) => explain_curl(
+                    f.code,
+                    &f.tail.last().cloned().unwrap_or_else(|| f.status.clone()),
+                    stall,
+                    max_mib,
+                ),
                 None => format!("{e:#}"),
             };
-            anyhow::anyhow!(
-                "could not download {url} ({}): check the network and the proxy (https_proxy), or \
-                 put {file} into the download cache by hand",
-                why.trim()
-            )
+            match e.downcast_ref::<Failed>().and_then(|f| f.code) {
+                Some(23) => anyhow::anyhow!(
+                    "could not write {part} while downloading {url} ({why}): the disk may be full \
+                     or the download cache not writable; nothing was cached"
+                ),
+                _ => anyhow::anyhow!(
+                    "could not download {url} ({why}): check the network and the proxy \
+                     (https_proxy), or put {file} into the download cache by hand; nothing was cached"
+                ),
+            }
         })?;
     if let Some(check) = check {
         let found = (check.of)(part)?;
@@ -307,6 +367,24 @@ fn remove_stale_parts(cache: &Utf8Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn curl_failures_in_words() {
+        assert!(
+            explain_curl(Some(28), "curl: (28) Operation too slow", 30, 512)
+                .contains("nothing came for 30s (ASTERISK_XTASK_FETCH_STALL_SECS")
+        );
+        assert!(explain_curl(Some(63), "", 30, 512).contains("larger than 512 MiB"));
+        assert_eq!(
+            explain_curl(
+                Some(22),
+                " curl: (22) The requested URL returned error: 404\n",
+                30,
+                512
+            ),
+            "curl: (22) The requested URL returned error: 404"
+        );
+    }
 
     #[test]
     fn the_default_cache() {

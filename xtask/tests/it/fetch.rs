@@ -199,6 +199,74 @@ fn fetch_refuses_what_it_cannot_trust_and_leaves_nothing() {
     drop(bytes);
 }
 
+/// A download that comes slowly goes on to the end; a server that accepts and says nothing is
+/// left within moments (not half an hour); one that sends without end is stopped at a size no
+/// tarball has. Nothing partial is cached.
+#[test]
+fn fetch_waits_for_slow_servers_and_leaves_silent_or_endless_ones() {
+    let dir = scratch("fetch-pace");
+    let tree = plain_tree(&dir, true);
+    let (bytes, md5) = pjproject_tarball(&dir);
+    let target = dir.join("target");
+    let cache = dir.join("cache");
+    // The runner's own stall watch would stop a silent program after 1 s: curl's is what counts.
+    let env = [
+        ("ASTERISK_XTASK_STALL_SECS", "1"),
+        ("ASTERISK_XTASK_FETCH_STALL_SECS", "2"),
+        ("ASTERISK_XTASK_FETCH_MAX_MIB", "1"),
+    ];
+
+    let slow = Server::start(vec![(ROUTE.into(), Reply::Slow(bytes.clone()))]);
+    point_pjproject_at(&tree, &slow.url(), &md5);
+    let started = std::time::Instant::now();
+    let run = must(xtask(&fetch_args(&tree, &cache, &[]), &target, &env));
+    assert!(
+        started.elapsed() > std::time::Duration::from_secs(3),
+        "not slow: {}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(cache.join(TARBALL)).unwrap(), bytes);
+    std::fs::remove_file(cache.join(TARBALL)).unwrap();
+
+    let one_line = |run: &Run| {
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        let error = run.error();
+        assert_eq!(error.lines().count(), 1, "{error}");
+        error
+    };
+    let silent = Server::start(vec![(ROUTE.into(), Reply::Silent)]);
+    point_pjproject_at(&tree, &silent.url(), &md5);
+    let started = std::time::Instant::now();
+    let line = one_line(&xtask(&fetch_args(&tree, &cache, &[]), &target, &env));
+    assert!(
+        line.contains("nothing came for 2s") && line.contains("nothing was cached"),
+        "{line}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(40),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        cache_listing(&cache).is_empty(),
+        "{:?}",
+        cache_listing(&cache)
+    );
+
+    let endless = Server::start(vec![(ROUTE.into(), Reply::Endless)]);
+    point_pjproject_at(&tree, &endless.url(), &md5);
+    let line = one_line(&xtask(&fetch_args(&tree, &cache, &[]), &target, &env));
+    assert!(
+        line.contains("larger than 1 MiB") && line.contains("ASTERISK_XTASK_FETCH_MAX_MIB"),
+        "{line}"
+    );
+    assert!(
+        cache_listing(&cache).is_empty(),
+        "{:?}",
+        cache_listing(&cache)
+    );
+}
+
 #[test]
 fn an_interrupted_fetch_leaves_no_partial_file() {
     let dir = scratch("fetch-interrupt");

@@ -512,7 +512,9 @@ fn smoke_checks_modules_and_runs_unit_tests() {
     let error = run.error();
     assert!(
         error.starts_with("error: 1 of 2 unit tests failed in ")
-            && error.contains("/main/strings/ - fails_on_purpose"),
+            && error.contains(
+                "/main/strings/ - fails_on_purpose (this test fails on purpose (tests/fail-a-test))"
+            ),
         "{error}"
     );
     assert!(std::fs::read_to_string(out.join("unit-tests.xml"))

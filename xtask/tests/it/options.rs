@@ -65,7 +65,10 @@ fn the_module_set_is_the_specs_and_yours() {
         "{why:?}"
     );
     assert!(
-        why.contains(&("test_mini".into(), "TEST_FRAMEWORK (off)".into())),
+        why.contains(&(
+            "test_mini".into(),
+            "TEST_FRAMEWORK (an option of dev mode only: --dev)".into()
+        )),
         "{why:?}"
     );
     assert!(
@@ -232,4 +235,77 @@ fn a_menuselect_file_to_start_from_and_a_dev_build() {
     );
     assert_ne!(payload, "1", "a normal build was packed for trying");
     assert!(!manifest_field(&read(&out.join("manifest.json")), "release").ends_with(".dev"));
+}
+
+/// Every value reaches configure, menuselect and the SRPM byte for byte, and no shell, make or
+/// rpm evaluates it on the way: quotes, `$(...)`, backticks, `%(...)`, `%{...}`, backslashes,
+/// spaces and non-ASCII text arrive as typed, and nothing they name runs.
+#[test]
+fn arguments_reach_the_build_byte_for_byte() {
+    let dir = scratch("options-bytes");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let marks = dir.join("marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    let m = |n: u32| marks.join(format!("mark{n}")).to_str().unwrap().to_string();
+    let values = [
+        "--with-quote=a'b\"c".to_string(),
+        format!("--with-dollar=$(touch {})", m(1)),
+        format!("--with-backtick=`touch {}`", m(2)),
+        format!("--with-rpm=%(touch {})", m(3)),
+        format!("--with-semicolon='; touch {}; '", m(4)),
+        "--with-macro=%{_libdir} %% %".to_string(),
+        "--with-backslash=a\\b\\\\c\\n".to_string(),
+        "--with-spaces=  two  spaces  ".to_string(),
+        "--with-unicode=é ünï 電話".to_string(),
+        "PATH_HINT=$HOME/${USER}".to_string(),
+    ];
+    let mut args = native_rpm_args(&tree, &out);
+    for v in &values {
+        args.extend(["--configure-arg", v.as_str()]);
+    }
+    // Choices apply in order: the last one of a name wins, and only it is checked.
+    args.extend(["--enable", "app_hello", "--disable", "app_hello"]);
+    let run = must(xtask(&args, &target, &[]));
+    let record = read(&out.join("build/configure-args"));
+    let tail: Vec<&str> = record.lines().rev().take(values.len()).collect();
+    let got: Vec<String> = tail.into_iter().rev().map(str::to_string).collect();
+    assert_eq!(got, values, "configure was given:\n{record}");
+    let made: Vec<_> = std::fs::read_dir(&marks).unwrap().flatten().collect();
+    assert!(made.is_empty(), "a value ran: {made:?}\n{}", run.stderr);
+    let manifest = manifest_json(&read(&out.join("manifest.json")));
+    assert!(!modules(&manifest).contains(&"app_hello".to_string()));
+    assert_eq!(
+        manifest["options"]["configure_args"],
+        serde_json::json!(values)
+    );
+    // The SRPM carries them as a file, and its rebuild configures the same way.
+    let srpm = sh(&out, "ls SRPMS/*.src.rpm");
+    let srpm = out.join(srpm.trim());
+    let inside = sh(
+        &dir,
+        &format!(
+            "rpm2cpio '{}' | cpio -i --quiet --to-stdout xtask-configure-args",
+            srpm.display()
+        ),
+    );
+    assert_eq!(inside.lines().collect::<Vec<_>>(), values);
+    let top = dir.join("rebuild");
+    let info = dir.join("rebuild-info");
+    sh(
+        &dir,
+        &format!(
+            "rpmbuild --rebuild --nodeps --define '_topdir {}' --define 'asterisk_xtask_info {}' '{}' >/dev/null 2>&1",
+            top.display(),
+            info.display(),
+            srpm.display()
+        ),
+    );
+    assert_eq!(read(&info.join("configure-args")), record);
+    let made: Vec<_> = std::fs::read_dir(&marks).unwrap().flatten().collect();
+    assert!(
+        made.is_empty(),
+        "a value ran in the SRPM's rebuild: {made:?}"
+    );
 }

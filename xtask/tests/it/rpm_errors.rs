@@ -263,7 +263,7 @@ fn help_is_the_manual() {
         "  build in   this host (",
         "  jobs       3",
         "  version    derived / release derived",
-        " git -c safe.directory=",
+        "$ GIT_OPTIONAL_LOCKS=0 git -C ",
     ] {
         assert!(run.stderr.contains(line), "{line}:\n{}", run.stderr);
     }

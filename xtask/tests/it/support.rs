@@ -34,11 +34,14 @@ impl Drop for Scratch {
             return;
         }
         // Files a container wrote as root, or made read-only, go too.
-        let _ = Command::new("chmod")
-            .arg("-R")
-            .arg("u+rwX")
-            .arg(&self.0)
-            .status();
+        if self.0.exists() {
+            let _ = Command::new("chmod")
+                .arg("-R")
+                .arg("u+rwX")
+                .arg(&self.0)
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -506,6 +509,12 @@ pub enum Reply {
     Serve(Vec<u8>),
     /// 200 announcing these bytes, half sent, then nothing for a minute.
     Stall(Vec<u8>),
+    /// 200 with these bytes, a few at a time with a pause between: slow, but never still.
+    Slow(Vec<u8>),
+    /// The request read, then no answer at all for a minute.
+    Silent,
+    /// 200 with no length, and bytes without end.
+    Endless,
 }
 
 /// A real HTTP server on 127.0.0.1 for the tests, serving by the end of the request path (so
@@ -568,6 +577,25 @@ impl Server {
                             let _ = stream.write_all(&bytes[..bytes.len() / 2]);
                             let _ = stream.flush();
                             std::thread::sleep(std::time::Duration::from_secs(60));
+                            Ok(())
+                        }
+                        Some(Reply::Slow(bytes)) => {
+                            let _ = stream.write_all(head(bytes.len()).as_bytes());
+                            for chunk in bytes.chunks(bytes.len().div_ceil(10).max(1)) {
+                                let _ = stream.write_all(chunk);
+                                let _ = stream.flush();
+                                std::thread::sleep(std::time::Duration::from_millis(400));
+                            }
+                            Ok(())
+                        }
+                        Some(Reply::Silent) => {
+                            std::thread::sleep(std::time::Duration::from_secs(60));
+                            Ok(())
+                        }
+                        Some(Reply::Endless) => {
+                            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                            let block = vec![0u8; 64 << 10];
+                            while stream.write_all(&block).is_ok() {}
                             Ok(())
                         }
                         None => stream.write_all(

@@ -12,6 +12,13 @@ pub fn nvr(tree: &Path, target: &Path, env: &[(&str, &str)]) -> (String, String)
     version_line(&must(xtask(&dry_run_args(tree), target, env)))
 }
 
+/// The NVR of a tree, from a real build into `<target>/out` (a dirty tree's Release time is
+/// recorded by builds, not by dry runs).
+pub fn built_nvr(tree: &Path, target: &Path, env: &[(&str, &str)]) -> (String, String) {
+    let out = target.join("out");
+    version_line(&must(xtask(&native_rpm_args(tree, &out), target, env)))
+}
+
 #[test]
 fn versions_follow_make_version_and_ascend() {
     let dir = scratch("versions");
@@ -52,7 +59,7 @@ fn versions_follow_make_version_and_ascend() {
         &tree,
         "echo new > untracked.txt; touch -d @1790000000 untracked.txt",
     );
-    let (a2, untracked) = nvr(&tree, &target, &[]);
+    let (a2, untracked) = built_nvr(&tree, &target, &[]);
     assert_eq!(a2, make_version(""));
     assert!(!a2.ends_with('M'));
     assert_eq!(rpm_vercmp(&clean, &untracked), -1, "{clean} < {untracked}");
@@ -62,14 +69,14 @@ fn versions_follow_make_version_and_ascend() {
         &tree,
         "echo edit >> README.md; touch -d @1790000100 README.md",
     );
-    let (a3, edit1) = nvr(&tree, &target, &[]);
+    let (a3, edit1) = built_nvr(&tree, &target, &[]);
     assert_eq!(a3, make_version(""));
     assert!(a3.ends_with('M'));
     sh(
         &tree,
         "echo edit >> README.md; touch -d @1790000200 README.md",
     );
-    let (_, edit2) = nvr(&tree, &target, &[]);
+    let (_, edit2) = built_nvr(&tree, &target, &[]);
     assert_eq!(rpm_vercmp(&untracked, &edit1), -1, "{untracked} < {edit1}");
     assert_eq!(rpm_vercmp(&edit1, &edit2), -1, "{edit1} < {edit2}");
 
@@ -131,12 +138,12 @@ fn the_dirty_release_follows_what_is_packed() {
     let target = dir.join("target");
     // An untracked file whose name sorts before the tracked file edited after it.
     sh(&tree, "echo n > NOTES.txt; touch -d @1790000000 NOTES.txt");
-    let (_, notes) = nvr(&tree, &target, &[]);
+    let (_, notes) = built_nvr(&tree, &target, &[]);
     sh(
         &tree,
-        "echo edit >> main/asterisk.c; touch -d @1790000500 main/asterisk.c",
+        "echo '/* edit */' >> main/asterisk.c; touch -d @1790000500 main/asterisk.c",
     );
-    let (_, edited) = nvr(&tree, &target, &[]);
+    let (_, edited) = built_nvr(&tree, &target, &[]);
     assert_eq!(
         rpm_vercmp(&notes, &edited),
         -1,
@@ -171,6 +178,72 @@ fn the_dirty_release_follows_what_is_packed() {
         "not make_version's string"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A contributor's day: edits, a deleted newest file, a tree whose only change is a deletion,
+/// two changes in quick succession, a revert, rebuilds of unchanged trees. Each change gets a
+/// Release above the last; an unchanged tree keeps its NVR and is up to date.
+#[test]
+fn the_dirty_release_only_goes_up_along_a_day_of_edits() {
+    let dir = scratch("release-day");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let build = || must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+    let (_, clean) = version_line(&build());
+    // (what the step does to the tree; whether it changes what is packed)
+    let steps: [(&str, bool); 12] = [
+        ("echo '/* one */' >> main/asterisk.c", true),
+        ("true", false),
+        ("echo n > NOTES.txt", true),
+        ("rm NOTES.txt", true),
+        ("echo '/* two */' >> res/res_mini.c", true),
+        ("echo '/* three */' >> res/res_mini.c", true),
+        ("touch main/asterisk.c", false),
+        ("git checkout -q res/res_mini.c", true),
+        (
+            "git checkout -q main/asterisk.c; rm configs/samples/http.conf.sample",
+            true,
+        ),
+        ("true", false),
+        (
+            "git checkout -q configs/samples/http.conf.sample; echo '/* one */' >> main/asterisk.c",
+            true,
+        ),
+        (
+            "echo x > apps/new_helper.txt; rm apps/new_helper.txt",
+            false,
+        ),
+    ];
+    let mut last: Option<String> = None;
+    for (script, changes) in steps {
+        sh(&tree, script);
+        let run = build();
+        let (_, now) = version_line(&run);
+        assert!(now.contains(".dirty."), "{script}: {now}");
+        if let Some(before) = &last {
+            match changes {
+                true => assert_eq!(rpm_vercmp(before, &now), -1, "{script}: {before} -> {now}"),
+                false => {
+                    assert_eq!(&now, before, "{script}: the same tree got another NVR");
+                    assert!(
+                        run.stderr.contains("up to date:"),
+                        "{script}: {}",
+                        run.stderr
+                    );
+                }
+            }
+        }
+        last = Some(now);
+    }
+    // Back at the commit: the commit's own NVR, the same as before the day began (below the
+    // dirty builds, as every build of that commit is).
+    sh(&tree, "git checkout -q main/asterisk.c");
+    assert_eq!(version_line(&build()).1, clean);
+    // The dry run of a tree says the NVR its build got.
+    sh(&tree, "echo '/* again */' >> main/asterisk.c");
+    let (_, built) = version_line(&build());
+    assert_eq!(nvr(&tree, &target, &[]).1, built);
 }
 
 #[test]

@@ -68,6 +68,23 @@ fn what_a_menuselect_file_looks_like() {
         ("MENUSELECT_APPS=x\n[general]\n", "line 2: '[general]'"),
         ("MENUSELECT_=x\n", "line 1"),
         ("#!/bin/sh\n", "line 1"),
+        // Values make would evaluate: refused, never passed on.
+        (
+            "MENUSELECT_APPS=$(shell touch /tmp/x)\n",
+            "line 1: MENUSELECT_APPS holds '$'",
+        ),
+        (
+            "MENUSELECT_APPS=a `id`\n",
+            "line 1: MENUSELECT_APPS holds '`'",
+        ),
+        (
+            "MENUSELECT_CFLAGS=A\nMENUSELECT_APPS=x # note\n",
+            "line 2: MENUSELECT_APPS holds '#'",
+        ),
+        (
+            "MENUSELECT_APPS='x'\n",
+            "line 1: MENUSELECT_APPS holds '\\''",
+        ),
     ];
     for (text, want) in cases {
         let got = check_makeopts(text).unwrap_err();
@@ -182,30 +199,73 @@ fn what_a_file_leaves_on() {
 }
 
 #[test]
-fn configure_arguments_are_single_words() {
+fn configure_arguments_travel_as_lines() {
+    let args = [
+        "--with-x=a b",
+        "CFLAGS=-DX='1' \"2\"",
+        "--x=100%",
+        "--y=%(touch /tmp/x)",
+        "--z=$(id)`id`;id",
+        "--w=a\\b",
+        "--u=é ünï",
+    ];
     let options = Options {
-        configure_args: vec![
-            "--with-x=a b".into(),
-            "CFLAGS=-DX='1'".into(),
-            "--x=100%".into(),
-        ],
+        configure_args: args.iter().map(|a| a.to_string()).collect(),
         ..Options::default()
     };
+    let file = options.configure_file().unwrap();
+    assert_eq!(file.lines().collect::<Vec<_>>(), args);
+    assert_eq!(Options::default().configure_file(), None);
+}
+
+#[test]
+fn only_the_last_choice_of_a_name_is_checked() {
+    let e = |n: &str| Choice::Enable(n.into());
+    let d = |n: &str| Choice::Disable(n.into());
+    let ec = |n: &str| Choice::EnableCategory(n.into());
+    let cases: [(Vec<Choice>, Vec<Choice>); 6] = [
+        (vec![e("a"), d("b")], vec![e("a"), d("b")]),
+        (vec![e("a"), d("a")], vec![d("a")]),
+        (vec![d("a"), e("a"), e("b")], vec![e("a"), e("b")]),
+        (vec![e("a"), ec("MENUSELECT_TESTS")], vec![e("a")]),
+        // A category after a name may change it: the name is not checked.
+        (
+            vec![d("test_x"), ec("MENUSELECT_TESTS"), e("c")],
+            vec![e("c")],
+        ),
+        (vec![ec("MENUSELECT_TESTS")], vec![]),
+    ];
+    let modules = [
+        Module {
+            name: "test_x".into(),
+            category: "MENUSELECT_TESTS".into(),
+            depends: vec![],
+        },
+        Module {
+            name: "a".into(),
+            category: "MENUSELECT_APPS".into(),
+            depends: vec![],
+        },
+    ];
+    for (choices, want) in cases {
+        let got: Vec<Choice> = checked(&choices, &modules).into_iter().cloned().collect();
+        assert_eq!(got, want, "{choices:?}");
+    }
+    // Dev's own: the tests' category does not touch the options before it.
+    let mut dev = dev_choices();
+    dev.push(d("DONT_OPTIMIZE"));
+    dev.push(ec("MENUSELECT_APPS"));
+    let got: Vec<String> = checked(&dev, &modules)
+        .iter()
+        .map(|c| format!("{} {}", c.flag(), c.name()))
+        .collect();
     assert_eq!(
-        options.configure_words(),
-        r#"'--with-x=a b' 'CFLAGS=-DX='\''1'\''' '--x=100%%'"#
-    );
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "printf '%s|' {}",
-            options.configure_words().replace("%%", "%")
-        ))
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "--with-x=a b|CFLAGS=-DX='1'|--x=100%|"
+        got,
+        [
+            "--enable TEST_FRAMEWORK",
+            "--enable BETTER_BACKTRACES",
+            "--disable DONT_OPTIMIZE"
+        ]
     );
 }
 

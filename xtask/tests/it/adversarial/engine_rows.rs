@@ -34,6 +34,7 @@ pub fn rows() -> Vec<Row> {
             setup: Box::new(|w, row| image(w, row, &["--runtime-base", "xtask-test/no-such:1"])),
             code: 1,
             says: "or name a local image with --runtime-base",
+            engine: true,
         },
         Row {
             name: "image: a runtime base without rpm",
@@ -42,6 +43,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "has neither dnf, microdnf nor rpm",
+            engine: true,
         },
         Row {
             name: "image: a docker CLI without BuildKit (no buildx component)",
@@ -65,18 +67,21 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "(version 28.2.2) cannot build with BuildKit: its buildx component is missing",
+            engine: true,
         },
         Row {
             name: "image: an invalid tag",
             setup: Box::new(|w, row| image(w, row, &["--tag", "Asterisk:dev"])),
             code: 2,
             says: "is not a valid image name",
+            engine: true,
         },
         Row {
             name: "image: an RTP range upside down",
             setup: Box::new(|w, row| image(w, row, &["--rtp-ports", "20000-10000"])),
             code: 2,
             says: "--rtp-ports takes FIRST-LAST",
+            engine: true,
         },
         Row {
             name: "image: an engine that is not installed",
@@ -87,6 +92,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "the container engine /nonexistent/docker is not installed: install docker",
+            engine: true,
         },
         Row {
             name: "image: an engine that hangs",
@@ -101,6 +107,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "did not answer in 2s",
+            engine: true,
         },
         Row {
             name: "image --dry-run without the runtime base here",
@@ -113,6 +120,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 0,
             says: "would pull xtask-test/no-such:1",
+            engine: true,
         },
         Row {
             name: "rpm in a builder whose rpm database knows no BuildRequires",
@@ -125,24 +133,28 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "the builder image lacks BuildRequires of the spec (listed below): install them, or pass --nodeps",
+            engine: true,
         },
         Row {
             name: "smoke: no such image",
             setup: Box::new(|w, _| smoke(w, &["--tag", "xtask-test/never-built:1"])),
             code: 1,
             says: "there is no image xtask-test/never-built:1",
+            engine: true,
         },
         Row {
             name: "smoke: a timeout of 0",
             setup: Box::new(|w, _| smoke(w, &["--timeout", "0"])),
             code: 2,
             says: "--timeout takes a whole number",
+            engine: true,
         },
         Row {
             name: "smoke: an image without the version label",
             setup: Box::new(|w, _| smoke(w, &["--tag", "xtask-test/minbase:bookworm"])),
             code: 1,
             says: "has no org.opencontainers.image.version label",
+            engine: true,
         },
         Row {
             name: "smoke: an engine that hangs",
@@ -157,6 +169,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "did not answer in 2s",
+            engine: true,
         },
     ]
 }

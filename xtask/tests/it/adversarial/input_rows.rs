@@ -12,48 +12,56 @@ pub fn rows() -> Vec<Row> {
             setup: Box::new(|_, _| attempt(s(&["rpms"]), &[])),
             code: 2,
             says: "`rpms`, did you mean `rpm`?",
+            engine: false,
         },
         Row {
             name: "an unknown flag",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--bogus"]), &[&w.out])),
             code: 2,
             says: "no such flag: `--bogus`",
+            engine: false,
         },
         Row {
             name: "a stray argument",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["extra"]), &[&w.out])),
             code: 2,
             says: "`extra` is not expected in this context",
+            engine: false,
         },
         Row {
             name: "a flag without its value",
             setup: Box::new(|_, _| attempt(s(&["rpm", "--out"]), &[])),
             code: 2,
             says: "`--out` requires an argument `DIR`",
+            engine: false,
         },
         Row {
             name: "--jobs 0",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--jobs", "0"]), &[&w.out])),
             code: 2,
             says: "--jobs takes a whole number from 1 to 1024",
+            engine: false,
         },
         Row {
             name: "--jobs 99999 (make's jobserver would hang)",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--jobs", "99999"]), &[&w.out])),
             code: 2,
             says: "--jobs takes a whole number from 1 to 1024",
+            engine: false,
         },
         Row {
             name: "--native with --container",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--container"]), &[&w.out])),
             code: 2,
             says: "`--container` cannot be used at the same time as `--native`",
+            engine: false,
         },
         Row {
             name: "a flag given twice",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--native"]), &[&w.out])),
             code: 2,
             says: "argument `--native` cannot be used multiple times",
+            engine: false,
         },
         // --- menuselect and configure choices (issue 10) --------------------------------------
         Row {
@@ -66,6 +74,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "menuselect has no module or option named 'app_nope' (--enable app_nope)",
+            engine: false,
         },
         Row {
             name: "--disable-category a category menuselect does not know",
@@ -77,6 +86,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "menuselect has no category named 'MENUSELECT_NOPE'",
+            engine: false,
         },
         Row {
             name: "--enable a module whose library no machine has",
@@ -88,6 +98,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "res_mini_nosuch cannot be built: it needs nosuchlib (configure did not find it)",
+            engine: false,
         },
         Row {
             name: "ASTERISK_XTASK_MENUSELECT names an unknown module",
@@ -99,6 +110,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "menuselect has no module or option named 'chan_nope'",
+            engine: false,
         },
         Row {
             name: "ASTERISK_XTASK_MENUSELECT with a word menuselect does not take",
@@ -110,6 +122,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 2,
             says: "ASTERISK_XTASK_MENUSELECT: '--enable-all' is not a menuselect choice",
+            engine: false,
         },
         Row {
             name: "--enable with shell in the name",
@@ -118,12 +131,14 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 2,
             says: "--enable takes a module, option or category name as menuselect spells it",
+            engine: false,
         },
         Row {
             name: "--configure-arg with nothing after it",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--configure-arg"]), &[&w.out])),
             code: 2,
             says: "`--configure-arg` requires an argument `ARG`",
+            engine: false,
         },
         Row {
             name: "--menuselect a file that is not a menuselect.makeopts",
@@ -138,6 +153,7 @@ pub fn rows() -> Vec<Row> {
             code: 1,
             says:
                 "is not a menuselect.makeopts: line 1: '[options]' is no MENUSELECT_<NAME>=... line",
+            engine: false,
         },
         Row {
             name: "--menuselect a directory",
@@ -149,6 +165,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "given with --menuselect is a directory",
+            engine: false,
         },
         Row {
             name: "--menuselect a file that selects a module whose library no machine has",
@@ -166,6 +183,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "menuselect.makeopts selects modules whose dependencies this build lacks",
+            engine: false,
         },
         // --- paths -----------------------------------------------------------------------------
         Row {
@@ -178,6 +196,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "the source tree /nonexistent/asterisk does not exist",
+            engine: false,
         },
         Row {
             name: "--source that is not Asterisk",
@@ -188,6 +207,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "is not an Asterisk source tree",
+            engine: false,
         },
         Row {
             name: "--source naming a file",
@@ -199,6 +219,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "is not an Asterisk source tree",
+            engine: false,
         },
         Row {
             name: "--spec that does not exist",
@@ -210,6 +231,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "/nonexistent.spec given with --spec does not exist",
+            engine: false,
         },
         Row {
             name: "--spec naming a directory",
@@ -221,6 +243,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "given with --spec is a directory",
+            engine: false,
         },
         Row {
             name: "--spec /dev/null",
@@ -232,6 +255,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "/dev/null given with --spec is not a regular file",
+            engine: false,
         },
         Row {
             name: "--spec naming an empty file",
@@ -244,6 +268,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "given with --spec is empty",
+            engine: false,
         },
         Row {
             name: "a spec rpmbuild rejects",
@@ -258,6 +283,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "it rejected the spec",
+            engine: false,
         },
         Row {
             name: "--download-cache naming a file",
@@ -270,7 +296,8 @@ pub fn rows() -> Vec<Row> {
                 )
             }),
             code: 1,
-            says: "creating the download cache",
+            says: "is a file, not a directory: move it away, or name a directory with --download-cache DIR",
+            engine: false,
         },
         Row {
             name: "--offline with an empty download cache",
@@ -286,6 +313,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "--offline, and the download cache",
+            engine: false,
         },
         Row {
             name: "--offline with sounds the cache does not hold",
@@ -310,6 +338,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "lacks asterisk-moh-opsound-wav-2.03.tar.gz.sha1 from https://sounds.invalid/",
+            engine: false,
         },
         Row {
             name: "--sounds naming a set the tree does not know",
@@ -321,6 +350,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "--sounds CORE-SOUNDS-KLINGON-GSM is not a sound set of this tree",
+            engine: false,
         },
         Row {
             name: "a tree whose pjproject checksum file is gone",
@@ -332,6 +362,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "the tree does not say how to fetch pjproject",
+            engine: false,
         },
         Row {
             name: "--out naming a file",
@@ -342,6 +373,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "is not a directory: choose a directory with --out",
+            engine: false,
         },
         Row {
             name: "--out under a file",
@@ -352,6 +384,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "choose a writable --out",
+            engine: false,
         },
         Row {
             name: "--out holding someone's files",
@@ -363,6 +396,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "it has no manifest.json",
+            engine: false,
         },
         Row {
             name: "--out at a git repository with a manifest.json of its own",
@@ -379,6 +413,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "is not one this tool wrote",
+            engine: false,
         },
         Row {
             name: "--out holding earlier outputs and a user's file beside them",
@@ -389,6 +424,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "a file that no build wrote (RPMS/my-notes.txt)",
+            engine: false,
         },
         Row {
             name: "--out whose manifest lists a path outside it",
@@ -405,6 +441,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "which is outside it",
+            engine: false,
         },
         Row {
             name: "--out on a read-only file system",
@@ -416,6 +453,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "mounted read-only",
+            engine: false,
         },
         Row {
             name: "a disk that fills up while publishing",
@@ -428,6 +466,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "the disk is full",
+            engine: false,
         },
         Row {
             name: "another build holding the target directory",
@@ -445,6 +484,7 @@ pub fn rows() -> Vec<Row> {
             }),
             code: 1,
             says: "another cargo xtask is building",
+            engine: false,
         },
     ]
 }

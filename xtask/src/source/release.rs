@@ -1,0 +1,316 @@
+//! The Release of a tree with uncommitted changes, `1.dirty.<UTC time>`, and the one date of its
+//! archive: the time this exact content was first built here.
+//!
+//! What is packed is summed up in a digest (the commit, every path with its kind and mode, the
+//! contents of the paths that differ from the commit). The target directory keeps, per tree,
+//! the digest and time of its last build (`xtask/releases/<tree key>`); the output directory's
+//! manifest says the same of what it holds. The same digest as either gets the same time, so
+//! the same tree keeps its NVR and stays up to date; any other digest (an edit, a deletion, a
+//! revert) gets a time after both and no earlier than now. So along a day of edits the Release
+//! only goes up, and two different trees never share one, even within a second.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use sha2::{Digest, Sha256};
+
+use super::fileset::{Entry, EntryKind};
+use crate::exec::interrupt;
+
+/// A build's tree, summed up: its digest and the time its Release carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamped {
+    pub digest: String,
+    pub epoch: i64,
+}
+
+/// Where a dirty tree's time came from, for the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The same tree as the last build in this target directory, or as the output directory.
+    SameTree,
+    /// A changed tree: now, or just after the last build when that was later.
+    Changed,
+    /// `SOURCE_DATE_EPOCH`: the user chose the time (and its order).
+    Pinned,
+}
+
+/// The time a dirty tree of `digest` gets: `pinned` (SOURCE_DATE_EPOCH) when set; the recorded
+/// time when the last build here (`last`) or the output directory (`published`) had the same
+/// digest; else the first second after both that is not before `now`.
+pub fn dirty_time(
+    digest: &str,
+    last: Option<&Stamped>,
+    published: Option<&Stamped>,
+    now: i64,
+    pinned: Option<i64>,
+) -> (i64, Why) {
+    if let Some(epoch) = pinned {
+        return (epoch, Why::Pinned);
+    }
+    if let Some(same) = [last, published]
+        .into_iter()
+        .flatten()
+        .find(|s| s.digest == digest)
+    {
+        return (same.epoch, Why::SameTree);
+    }
+    let after = [last, published]
+        .into_iter()
+        .flatten()
+        .map(|s| s.epoch + 1)
+        .max()
+        .unwrap_or(i64::MIN);
+    (now.max(after), Why::Changed)
+}
+
+/// The most a build waits for the clock to reach its Release time (when it follows another
+/// build of a changed tree within the same second).
+pub const MAX_WAIT_SECS: i64 = 2;
+
+/// Waits until the clock has reached `epoch` (a Ctrl-C ends the wait); returns the time then.
+pub fn wait_for(epoch: i64) -> Result<i64> {
+    loop {
+        interrupt::check()?;
+        let now = super::date::now_epoch();
+        if now >= epoch {
+            return Ok(now);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The digest of what is packed: the commit, every entry's path, kind and mode (so a deletion
+/// or a rename changes it), the contents of the `changed` paths (the others are the commit's),
+/// and the generated files. A Ctrl-C stops it between two reads.
+pub fn tree_digest(
+    root: &Utf8Path,
+    commit: Option<&str>,
+    entries: &[Entry],
+    changed: &HashSet<&str>,
+    generated: &[(&str, &[u8])],
+) -> Result<String> {
+    let mut h = Sha256::new();
+    h.update(format!("commit {}\0", commit.unwrap_or("none")));
+    let mut buf = vec![0u8; 1 << 16];
+    for e in entries {
+        h.update(e.path.as_bytes());
+        match &e.kind {
+            EntryKind::File { executable } => {
+                h.update(if *executable { b"\0x\0" } else { b"\0f\0" })
+            }
+            EntryKind::Symlink { target } => {
+                h.update(b"\0l\0");
+                h.update(target.as_bytes());
+            }
+        }
+        if changed.contains(e.path.as_str()) && matches!(e.kind, EntryKind::File { .. }) {
+            let path = root.join(&e.path);
+            let mut file = std::fs::File::open(&path).with_context(|| format!("reading {path}"))?;
+            let mut content = Sha256::new();
+            loop {
+                interrupt::check()?;
+                let n = file
+                    .read(&mut buf)
+                    .with_context(|| format!("reading {path}"))?;
+                if n == 0 {
+                    break;
+                }
+                content.update(&buf[..n]);
+            }
+            h.update(content.finalize());
+        }
+        h.update(b"\n");
+    }
+    for (path, contents) in generated {
+        h.update(format!("generated {path}\0"));
+        h.update(Sha256::digest(contents));
+    }
+    Ok(crate::sha256::hex(&h.finalize()))
+}
+
+/// The record of a tree's last dirty build in a target directory.
+pub struct Ledger {
+    path: Utf8PathBuf,
+}
+
+impl Ledger {
+    /// The record for `tree` in the target directory `target`.
+    pub fn of(target: &Utf8Path, tree: &Utf8Path) -> Ledger {
+        let key = &crate::sha256::of_parts(&[tree.as_str().as_bytes()])[..16];
+        Ledger {
+            path: target.join("xtask/releases").join(key),
+        }
+    }
+
+    /// The last build's digest and time; None when there was none (or the record is unreadable,
+    /// which only costs a new time).
+    pub fn last(&self) -> Option<Stamped> {
+        parse(&std::fs::read_to_string(&self.path).ok()?)
+    }
+
+    /// Records this build's digest and time, in one step.
+    pub fn record(&self, stamped: &Stamped) -> Result<()> {
+        let dir = self.path.parent().context("the ledger has no directory")?;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+        let tmp = Utf8PathBuf::from(format!("{}.tmp-{}", self.path, std::process::id()));
+        std::fs::write(&tmp, format!("{} {}\n", stamped.digest, stamped.epoch))
+            .with_context(|| format!("writing {tmp}"))?;
+        std::fs::rename(&tmp, &self.path).with_context(|| format!("writing {}", self.path))
+    }
+}
+
+/// `<digest> <epoch>`, as `Ledger::record` writes it.
+pub fn parse(text: &str) -> Option<Stamped> {
+    let (digest, epoch) = text.trim().split_once(' ')?;
+    let ok = digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit());
+    Some(Stamped {
+        digest: ok.then(|| digest.to_string())?,
+        epoch: epoch.trim().parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(digest: char, epoch: i64) -> Stamped {
+        Stamped {
+            digest: digest.to_string().repeat(64),
+            epoch,
+        }
+    }
+
+    #[test]
+    fn the_dirty_time_only_goes_up_while_the_tree_changes() {
+        let d = |c: char| c.to_string().repeat(64);
+        // (digest, last build here, output directory's, now, SOURCE_DATE_EPOCH) -> time, why
+        type Case = (
+            char,
+            Option<Stamped>,
+            Option<Stamped>,
+            i64,
+            Option<i64>,
+            i64,
+            Why,
+        );
+        let cases: Vec<Case> = vec![
+            // A first build: now.
+            ('a', None, None, 100, None, 100, Why::Changed),
+            // The same tree again, later: the same time (the same NVR, up to date).
+            ('a', Some(at('a', 100)), None, 500, None, 100, Why::SameTree),
+            ('a', None, Some(at('a', 90)), 500, None, 90, Why::SameTree),
+            // A change in the same second as the last build: one second after it.
+            ('b', Some(at('a', 100)), None, 100, None, 101, Why::Changed),
+            // The clock went back: still after the last build.
+            ('b', Some(at('a', 100)), None, 50, None, 101, Why::Changed),
+            // The output directory holds a later build than this target directory's.
+            (
+                'b',
+                Some(at('a', 100)),
+                Some(at('c', 300)),
+                200,
+                None,
+                301,
+                Why::Changed,
+            ),
+            // A later change, a while after: now.
+            ('b', Some(at('a', 100)), None, 900, None, 900, Why::Changed),
+            // SOURCE_DATE_EPOCH decides, whatever was before.
+            ('b', Some(at('a', 100)), None, 900, Some(7), 7, Why::Pinned),
+        ];
+        for (digest, last, published, now, pinned, want, why) in cases {
+            assert_eq!(
+                dirty_time(&d(digest), last.as_ref(), published.as_ref(), now, pinned),
+                (want, why),
+                "{digest} {last:?} {published:?} {now}"
+            );
+        }
+        // A day of edits, reverts and rebuilds: up on every change, the same on a rebuild.
+        let trees = ['a', 'b', 'b', 'a', 'c', 'c', 'a', 'b'];
+        let mut last: Option<Stamped> = None;
+        let mut previous: Option<(char, i64)> = None;
+        for (n, tree) in trees.into_iter().enumerate() {
+            let now = 1000 + (n as i64) / 3; // several builds a second
+            let (epoch, _) = dirty_time(&d(tree), last.as_ref(), None, now, None);
+            if let Some((before, then)) = previous {
+                match before == tree {
+                    true => assert_eq!(epoch, then, "a rebuild of {tree} moved"),
+                    false => assert!(
+                        epoch > then,
+                        "{before} -> {tree} went from {then} to {epoch}"
+                    ),
+                }
+            }
+            previous = Some((tree, epoch));
+            last = Some(Stamped {
+                digest: d(tree),
+                epoch,
+            });
+        }
+    }
+
+    #[test]
+    fn ledger_lines() {
+        let d = "ab".repeat(32);
+        assert_eq!(
+            parse(&format!("{d} 17\n")),
+            Some(Stamped {
+                digest: d.clone(),
+                epoch: 17
+            })
+        );
+        for bad in [
+            "",
+            "x 1",
+            &d.to_string(),
+            &format!("{d} soon"),
+            &format!("{}z 1", &d[1..]),
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_digest_sees_deletions_renames_modes_and_contents() {
+        let root = Utf8PathBuf::try_from(std::env::temp_dir())
+            .unwrap()
+            .join(format!("xtask-digest-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("a.c"), "one").unwrap();
+        std::fs::write(root.join("b.c"), "two").unwrap();
+        let file = |path: &str, executable| Entry {
+            path: path.into(),
+            kind: EntryKind::File { executable },
+            mtime: 0,
+        };
+        let both = [file("a.c", false), file("b.c", false)];
+        let changed: HashSet<&str> = ["a.c"].into();
+        let digest = |entries: &[Entry], commit| {
+            tree_digest(&root, commit, entries, &changed, &[(".version", b"1\n")]).unwrap()
+        };
+        let base = digest(&both, Some("c1"));
+        assert_eq!(base, digest(&both, Some("c1")));
+        assert_ne!(base, digest(&both, Some("c2")), "another commit");
+        assert_ne!(base, digest(&both[..1], Some("c1")), "a deletion");
+        assert_ne!(
+            base,
+            digest(&[file("a.c", false), file("c.c", false)], Some("c1")),
+            "a rename"
+        );
+        assert_ne!(
+            base,
+            digest(&[file("a.c", true), file("b.c", false)], Some("c1")),
+            "a mode"
+        );
+        std::fs::write(root.join("a.c"), "uno").unwrap();
+        assert_ne!(base, digest(&both, Some("c1")), "an edit");
+        // b.c is the commit's: its bytes are not read (the commit names them).
+        std::fs::write(root.join("a.c"), "one").unwrap();
+        std::fs::write(root.join("b.c"), "changed but said to be the commit's").unwrap();
+        assert_eq!(base, digest(&both, Some("c1")));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
