@@ -1,89 +1,33 @@
 //! The Asterisk xtask: RPMs and a runtime image from an Asterisk working tree, in stages.
 //!
-//! `cli` parses, `plan` decides, and each command in `commands/` sequences the stages, whose
-//! folders draw the pipeline: `source/` (tree, files, version, date, archive), `build/` (spec,
-//! rpmbuild here or in the builder, outputs, publish, manifest), `container/` (engine, image,
-//! smoke). `exec/` is the one place programs run. See the README's contributor section.
+//! From the bottom up (each layer imports only those below it; `tests::layers` checks it):
+//! `infra` (the program runner, the engine, the workspace), `plan` (the user's choices, a
+//! module per concern), the stages `source`, `bundled`, `rpmbuild`, `outputs`, `container`,
+//! then `cli` (composes the flags), `machine` and `measure` (doctor's and bench's logic), and
+//! `commands` (thin sequences of the stages). See ARCHITECTURE.md.
 
-pub mod bench;
-pub mod build;
-pub mod cli;
-pub mod commands;
-
-pub mod container;
-pub mod doctor;
-pub mod exec;
-pub mod plan;
-pub mod report;
-pub mod sha256;
+// Crate-private, so that the compiler reports what nothing uses; but for what the end-to-end
+// tests check against the real programs: the version rules (against rpm's own order) and the
+// rule that names the main package.
+pub(crate) mod bundled;
+pub(crate) mod cli;
+pub(crate) mod commands;
+pub(crate) mod container;
+pub(crate) mod infra;
+pub(crate) mod machine;
+pub(crate) mod measure;
+pub mod outputs;
+pub(crate) mod plan;
+pub(crate) mod rpmbuild;
 pub mod source;
-pub mod thirdparty;
 
-use anyhow::{Context, Result};
-use camino::{Utf8Path, Utf8PathBuf};
+use anyhow::Result;
 
-/// Where the xtask lives and writes.
-#[derive(Debug, Clone)]
-pub struct Workspace {
-    /// The workspace root: the Asterisk checkout the xtask was dropped into (or this repository).
-    pub root: Utf8PathBuf,
-    /// The target directory: `CARGO_TARGET_DIR`, else `<root>/target`. Everything the xtask
-    /// writes goes under it, unless `--out` says otherwise.
-    pub target: Utf8PathBuf,
-}
+pub(crate) use infra::workspace::Workspace;
 
-impl Workspace {
-    pub fn from_env() -> Result<Workspace> {
-        let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .context("the xtask crate has no parent directory")?
-            .to_owned();
-        let target = match std::env::var("CARGO_TARGET_DIR") {
-            Ok(dir) if !dir.is_empty() => plan::absolute(Utf8Path::new(&dir))?,
-            _ => root.join("target"),
-        };
-        Ok(Workspace { root, target })
-    }
-
-    /// Holds the target directory's build lock until the returned file is dropped: two builds
-    /// at once would share the work directory.
-    pub fn lock(&self) -> Result<std::fs::File> {
-        let dir = self.target.join("xtask");
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
-        let path = dir.join("lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {path}"))?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-                "another cargo xtask is building in {}: wait for it to finish, or give this one its own CARGO_TARGET_DIR",
-                self.target
-            ),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(e).with_context(|| format!("locking {path}"))
-            }
-        }
-    }
-
-    /// Creates the target directory with a `.gitignore` of `*` in it, so that git in the tree
-    /// around it (an Asterisk checkout's `.gitignore` does not name `target/`) leaves it alone.
-    pub fn prepare_target(&self) -> Result<()> {
-        std::fs::create_dir_all(&self.target)
-            .with_context(|| format!("creating the target directory {}", self.target))?;
-        let ignore = self.target.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(
-                &ignore,
-                "# Written by cargo xtask: everything here is build output.\n*\n",
-            )
-            .with_context(|| format!("writing {ignore}"))?;
-        }
-        Ok(())
-    }
+/// Makes Ctrl-C and SIGTERM end a run cleanly (see `infra::interrupt`): `main` calls it first.
+pub fn install_interrupt_handler() -> Result<()> {
+    infra::interrupt::install()
 }
 
 /// The exit status for an error: 2 for a command line the xtask cannot take, 130 for an
@@ -92,8 +36,8 @@ impl Workspace {
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<cli::Usage>().is_some() {
         2
-    } else if e.downcast_ref::<exec::interrupt::Interrupted>().is_some()
-        || exec::interrupt::requested()
+    } else if e.downcast_ref::<infra::interrupt::Interrupted>().is_some()
+        || infra::interrupt::requested()
     {
         130
     } else {
@@ -161,7 +105,7 @@ mod tests {
         );
         let ro = anyhow::Error::from(std::io::Error::from_raw_os_error(libc::EROFS)).context("x");
         assert!(explain(&ro).contains("read-only"), "{}", explain(&ro));
-        let program = anyhow::anyhow!(exec::Failed {
+        let program = anyhow::anyhow!(infra::exec::Failed {
             program: "rpmbuild".into(),
             code: Some(1),
             status: "exited with status 1".into(),
@@ -183,9 +127,13 @@ mod tests {
             2
         );
         assert_eq!(
-            exit_code(&anyhow::Error::from(exec::interrupt::Interrupted::default())),
+            exit_code(&anyhow::Error::from(
+                infra::interrupt::Interrupted::default()
+            )),
             130
         );
         assert_eq!(exit_code(&anyhow::anyhow!("x")), 1);
     }
 }
+#[cfg(test)]
+mod layers;

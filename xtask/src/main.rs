@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         eprintln!("error: an argument is not UTF-8: pass paths and values as UTF-8");
         return ExitCode::from(2);
     };
-    match xtask::exec::interrupt::install().and_then(|()| xtask::run(&args)) {
+    match xtask::install_interrupt_handler().and_then(|()| xtask::run(&args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", xtask::explain(&e));

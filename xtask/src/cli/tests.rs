@@ -17,16 +17,16 @@ fn rpm_flags_parse() {
     ) else {
         panic!("not rpm");
     };
-    assert_eq!(f.place, Where::Native);
-    assert!(f.quiet && !f.nodeps);
-    assert_eq!(f.source.unwrap(), "tests/fixtures/mini-asterisk");
-    assert_eq!(f.out.unwrap(), "o");
-    assert_eq!(f.jobs, Some(3));
-    assert_eq!(f.rpm_version.as_deref(), Some("1.2"));
+    assert_eq!(f.place.place, Where::Native);
+    assert!(f.core.quiet && !f.place.nodeps);
+    assert_eq!(f.core.source.unwrap(), "tests/fixtures/mini-asterisk");
+    assert_eq!(f.core.out.unwrap(), "o");
+    assert_eq!(f.core.jobs, Some(3));
+    assert_eq!(f.core.rpm_version.as_deref(), Some("1.2"));
     let Command::Rpm(f) = parsed("rpm") else {
         panic!("not rpm");
     };
-    assert_eq!(f.place, Where::Auto);
+    assert_eq!(f.place.place, Where::Auto);
 }
 
 #[test]
@@ -103,10 +103,10 @@ fn image_and_smoke_flags_parse() {
     else {
         panic!("not image");
     };
-    assert_eq!(f.rpm.place, Where::Native);
+    assert_eq!(f.rpm.place.place, Where::Native);
     assert_eq!(f.tags, ["a:1", "a:dev"]);
     assert_eq!(f.runtime_base.as_deref(), Some("base:9"));
-    assert_eq!(f.rpm.base_image.as_deref(), Some("b:9"));
+    assert_eq!(f.rpm.place.base_image.as_deref(), Some("b:9"));
     assert_eq!(f.rtp_ports, DEFAULT_RTP_PORTS);
     let Command::Smoke(s) = parsed("smoke --tag x:1 --timeout 5") else {
         panic!("not smoke");
@@ -167,18 +167,18 @@ fn menuselect_and_configure_choices_keep_their_order() {
     ) else {
         panic!("not image");
     };
-    use crate::build::options::Choice;
+    use crate::plan::choices::{join_configure_args, Choice};
     assert_eq!(
-        f.rpm.choices,
+        f.rpm.choices.choices,
         [
             Choice::Enable("app_skel".into()),
             Choice::DisableCategory("MENUSELECT_TESTS".into()),
             Choice::Disable("chan_iax2".into()),
         ]
     );
-    assert_eq!(f.rpm.configure_args, ["--with-foo", "CFLAGS=-g"]);
-    assert!(f.rpm.dev);
-    assert_eq!(f.rpm.menuselect.unwrap(), "m.makeopts");
+    assert_eq!(f.rpm.choices.configure_args, ["--with-foo", "CFLAGS=-g"]);
+    assert!(f.rpm.choices.dev);
+    assert_eq!(f.rpm.choices.menuselect.unwrap(), "m.makeopts");
     // A flag-like value after --configure-arg is its value; a last --configure-arg has none.
     assert_eq!(
         join_configure_args(&["rpm", "--configure-arg", "--dev", "--configure-arg"]),
@@ -199,5 +199,25 @@ fn unit_tests_take_a_category_or_none() {
             panic!("not smoke");
         };
         assert_eq!(f.unit_tests.as_deref(), want, "{line}");
+    }
+}
+
+#[test]
+fn image_tags() {
+    for good in [
+        "asterisk:dev",
+        "registry.local:5000/pbx/asterisk:22.1.0-1",
+        "asterisk",
+    ] {
+        check_tag(good).unwrap();
+    }
+    for bad in [
+        "Asterisk:dev",
+        "asterisk:",
+        "asterisk:a^b",
+        "",
+        "asterisk:-x",
+    ] {
+        assert!(check_tag(bad).is_err(), "{bad}");
     }
 }

@@ -1,16 +1,7 @@
 //! The values flags take, checked before anything runs: one line each saying what is wrong.
 
-use super::MAX_JOBS;
-
 /// The most ports `--rtp-ports` may name: each is a line in the image's config.
 const MAX_RTP_PORTS: u32 = 10_001;
-
-pub fn jobs(v: &str) -> std::result::Result<u32, String> {
-    v.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=MAX_JOBS).contains(n))
-        .ok_or_else(|| format!("--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'"))
-}
 
 /// `FIRST-LAST`: at most 10,001 ports within 1024..=65535, FIRST below LAST.
 pub fn rtp_ports(v: &str) -> std::result::Result<(u16, u16), String> {

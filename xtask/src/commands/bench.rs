@@ -3,9 +3,9 @@
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
 
-use crate::bench::{self, Bench};
 use crate::cli::{BenchFlags, Where};
-use crate::exec::Shell;
+use crate::infra::exec::Shell;
+use crate::measure::{self, Bench};
 use crate::source::{fileset, tree::Tree};
 use crate::Workspace;
 
@@ -18,7 +18,7 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     // Where the results go, checked before anything is measured (a bench takes minutes).
     let out = match &flags.out {
         Some(dir) => {
-            crate::plan::check_apart(dir, "--out", crate::plan::Near::Inside, ws)?;
+            crate::plan::paths::check_apart(dir, "--out", crate::plan::paths::Near::Inside, ws)?;
             crate::plan::absolute(dir)?
         }
         None => ws.target.join("bench"),
@@ -102,13 +102,13 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     }
     .run(flags.runs)?;
     let mut json =
-        serde_json::to_string_pretty(&bench::report_json(&steps, &tree.root, flags.runs))?;
+        serde_json::to_string_pretty(&measure::report_json(&steps, &tree.root, flags.runs))?;
     json.push('\n');
     std::fs::write(out.join("bench.json"), json)
         .with_context(|| format!("writing {out}/bench.json"))?;
-    std::fs::write(out.join("bench.svg"), bench::svg(&steps))
+    std::fs::write(out.join("bench.svg"), measure::svg(&steps))
         .with_context(|| format!("writing {out}/bench.svg"))?;
-    println!("{}", bench::table(&steps));
+    println!("{}", measure::table(&steps));
     eprintln!("bench: {out}/bench.json and {out}/bench.svg");
     std::fs::remove_dir_all(&work).with_context(|| format!("removing {work}"))?;
     Ok(())

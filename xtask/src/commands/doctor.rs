@@ -3,8 +3,8 @@
 use anyhow::{bail, Result};
 
 use crate::cli::DoctorFlags;
-use crate::doctor;
-use crate::exec::Shell;
+use crate::infra::exec::Shell;
+use crate::machine;
 use crate::Workspace;
 
 pub fn run(flags: DoctorFlags, ws: &Workspace) -> Result<()> {
@@ -12,8 +12,8 @@ pub fn run(flags: DoctorFlags, ws: &Workspace) -> Result<()> {
         dry_run: false,
         verbose: flags.verbose,
     };
-    let facts = doctor::probe(sh, flags.engine.as_deref(), &ws.target);
-    let found = doctor::findings(&facts);
+    let facts = machine::probe(sh, flags.engine.as_deref(), &ws.target);
+    let found = machine::findings(&facts);
     for f in &found {
         println!("{:<8} {:<10} {}", f.state, f.item, f.text);
     }

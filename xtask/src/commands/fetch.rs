@@ -1,14 +1,13 @@
 //! `cargo xtask fetch`: the third-party tarballs the tree bundles, in the download cache,
 //! verified, so that later builds need no network.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
+use crate::bundled::{self, cache, sounds};
 use crate::cli::FetchFlags;
-use crate::exec::Shell;
-use crate::plan::absolute;
+use crate::infra::exec::Shell;
+use crate::plan::bundled::{cache_dir, Network, BUNDLED};
 use crate::source::tree::Tree;
-use crate::thirdparty::cache::{self, Network};
-use crate::thirdparty::{self, sounds, BUNDLED};
 use crate::Workspace;
 
 pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
@@ -17,20 +16,13 @@ pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
         verbose: flags.verbose,
     };
     let tree = Tree::locate(sh, flags.source.as_deref(), &ws.root)?;
-    let dir = match &flags.download_cache {
-        Some(dir) => absolute(dir)?,
-        None => cache::default_dir(
-            std::env::var("XDG_CACHE_HOME").ok().as_deref(),
-            std::env::var("HOME").ok().as_deref(),
-        )
-        .context("no download cache: set HOME or XDG_CACHE_HOME, or pass --download-cache DIR")?,
-    };
+    let dir = cache_dir(flags.download_cache.as_deref())?;
     let network = if flags.offline {
         Network::Off
     } else {
         Network::Allowed
     };
-    thirdparty::prepare(sh, BUNDLED, &tree.root, &dir, network)?;
+    bundled::prepare(sh, BUNDLED, &tree.root, &dir, network)?;
     let sets = sounds::selected(&tree.root, &flags.sounds)?;
     cache::ensure_sounds(sh, &sets, &dir, network)?;
     if !sh.dry_run {

@@ -1,23 +1,27 @@
 //! `cargo xtask image`: a runtime image from the RPMs of the working tree.
 //!
-//! plan -> the engine and the runtime base checked -> start -> pack -> the published RPMs when
-//! the manifest says they are this tree's, else build -> image -> recorded in the manifest.
+//! plan -> the engine and the runtime base checked -> tree, lock, inputs, signing key ->
+//! archive -> the published RPMs when they are this tree's, else rpm's build steps -> image ->
+//! recorded in the manifest.
 
 use anyhow::{Context, Result};
 
-use crate::build::{self, publish, uptodate};
+use super::rpm;
 use crate::cli::ImageFlags;
-use crate::container::engine::Engine;
 use crate::container::image::{self, ImageInputs, DEFAULT_RUNTIME_BASE};
+use crate::infra::engine::Engine;
+use crate::infra::progress::PhaseTimer;
+use crate::infra::workspace::Workspace;
+use crate::outputs::{earlier, publish, sign, summary, uptodate};
 use crate::plan::Plan;
-use crate::report::PhaseTimer;
+use crate::rpmbuild::BuildInputs;
 use crate::source::pack;
-use crate::Workspace;
+use crate::source::tree::Tree;
 
 pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     let plan = Plan::resolve(&flags.rpm, ws)?;
-    let engine = Engine::find(plan.sh, flags.rpm.engine.as_deref()).context(
+    let engine = Engine::find(plan.sh, flags.rpm.place.engine.as_deref()).context(
         "no container engine to build the image with: install docker or podman, or name one with --engine or CONTAINER_ENGINE (cargo xtask doctor)",
     )?;
     engine.check()?;
@@ -28,14 +32,21 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         .unwrap_or_else(|| DEFAULT_RUNTIME_BASE.to_string());
     image::check_runtime_base(&engine, &runtime_base)?;
 
-    let start = build::start(&plan, ws)?;
-    let packed = pack::pack(&plan, ws, &start.tree, &mut timer)?;
+    let tree = Tree::locate(plan.sh, plan.source.as_deref(), &ws.root)?;
+    let _lock = rpm::begin(&plan, ws)?;
+    let inputs = BuildInputs::gather(&plan, ws, tree)?;
+    summary::options(&inputs.options);
+    let signer = sign::prepare_if(&plan, &inputs.spec.path)?;
+    let mut pack_inputs = pack::PackInputs::of(&plan, ws);
+    pack_inputs.published = earlier::published_stamp(&plan.out);
+    let packed = pack::pack(&pack_inputs, &inputs.tree, &mut timer)?;
     if plan.sh.dry_run {
         eprintln!("dry run: would build the image from {}", plan.out);
         return Ok(());
     }
-    let builder = uptodate::builder_now(&plan, ws, &start);
-    let mut manifest = match uptodate::check(&plan.out, &packed, &start, &builder) {
+    let builder = uptodate::builder_now(&plan, ws, &inputs);
+    let key = plan.sign.as_deref();
+    let mut manifest = match uptodate::check(&plan.out, &packed, &inputs, key, &builder) {
         Ok(m) => {
             eprintln!("rpms: {} holds the RPMs of this tree: using them", plan.out);
             m
@@ -44,7 +55,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
             eprintln!("rpms: {} {why}: building them", plan.out);
             plan.place()
                 .context("the RPMs of this tree are needed for the image")?;
-            build::build(&plan, ws, &start, &packed, &mut timer)?
+            rpm::build(&plan, ws, &inputs, &packed, signer.as_ref(), &mut timer)?
         }
     };
 
@@ -56,7 +67,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     let record = image::build(
         &engine,
         &ImageInputs {
-            tree: &start.tree,
+            tree: &inputs.tree,
             manifest: &manifest,
             out: &plan.out,
             runtime_base: &runtime_base,

@@ -1,26 +1,44 @@
 //! `cargo xtask rpm`: the working tree becomes RPMs.
 //!
-//! plan -> start (tree, spec, lock, output check) -> pack (archive) -> up to date? -> build
-//! (rpmbuild here or in the builder, publish) -> summary.
+//! plan -> tree -> lock, output checked, work emptied -> inputs (spec, bundled, sounds,
+//! choices) -> signing key checked -> archive -> up to date? -> rpmbuild (here or in the
+//! builder) -> reproducible? -> signed -> published with the manifest -> summary.
 
 use anyhow::Result;
 
-use crate::build::{self, report, uptodate};
-use crate::cli::RpmFlags;
-use crate::plan::Plan;
-use crate::report::PhaseTimer;
+use crate::infra::progress::PhaseTimer;
+use crate::infra::workspace::Workspace;
+use crate::outputs::{self, earlier, publish, sign, summary, uptodate};
+use crate::plan::place::Place;
+use crate::plan::{Plan, RpmFlags};
+use crate::rpmbuild::{self, in_container, BuildInputs, Run};
 use crate::source::pack;
-use crate::Workspace;
+use crate::source::tree::Tree;
 
 pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     let plan = Plan::resolve(&flags, ws)?;
     plan.place()?;
-    let start = build::start(&plan, ws)?;
-    let packed = pack::pack(&plan, ws, &start.tree, &mut timer)?;
-    if !flags.force && !flags.rebuild_builder && !plan.check_reproducible && !plan.sh.dry_run {
-        let builder = uptodate::builder_now(&plan, ws, &start);
-        match uptodate::check(&plan.out, &packed, &start, &builder) {
+    let tree = Tree::locate(plan.sh, plan.source.as_deref(), &ws.root)?;
+    let _lock = begin(&plan, ws)?;
+    let inputs = BuildInputs::gather(&plan, ws, tree)?;
+    summary::options(&inputs.options);
+    let signer = sign::prepare_if(&plan, &inputs.spec.path)?;
+    let mut pack_inputs = pack::PackInputs::of(&plan, ws);
+    pack_inputs.published = earlier::published_stamp(&plan.out);
+    let packed = pack::pack(&pack_inputs, &inputs.tree, &mut timer)?;
+    let key = plan.sign.as_deref();
+    let rebuild = plan.force
+        || matches!(
+            plan.place()?,
+            Place::Container {
+                rebuild_builder: true,
+                ..
+            }
+        );
+    if !rebuild && !plan.check_reproducible && !plan.sh.dry_run {
+        let builder = uptodate::builder_now(&plan, ws, &inputs);
+        match uptodate::check(&plan.out, &packed, &inputs, key, &builder) {
             Ok(manifest) => {
                 eprintln!(
                     "up to date: {} holds this build's packages (compared: {}); nothing was \
@@ -28,17 +46,62 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
                     plan.out,
                     uptodate::COMPARED
                 );
-                report::summary(&plan.out, &manifest, &timer);
+                summary::summary(&plan.out, &manifest, &timer);
                 return Ok(());
             }
             Err(why) => eprintln!("build: {} {why}", plan.out),
         }
     }
-    let manifest = build::build(&plan, ws, &start, &packed, &mut timer)?;
-    if plan.sh.dry_run {
-        eprintln!("dry run: nothing was built or written");
-    } else {
-        report::summary(&plan.out, &manifest, &timer);
+    let manifest = build(&plan, ws, &inputs, &packed, signer.as_ref(), &mut timer)?;
+    if !plan.sh.dry_run {
+        summary::summary(&plan.out, &manifest, &timer);
     }
     Ok(())
+}
+
+/// rpmbuild where the plan says, the check of reproducibility when asked, the signature, and
+/// the outputs published with their manifest (`image` runs these too when its RPMs are stale).
+pub fn build(
+    plan: &Plan,
+    ws: &Workspace,
+    inputs: &BuildInputs,
+    packed: &pack::Packed,
+    signer: Option<&sign::Signer>,
+    timer: &mut PhaseTimer,
+) -> Result<outputs::manifest::Manifest> {
+    let run = Run::prepare(plan, ws, inputs, packed)?;
+    let builder = run.rpmbuild(in_container::HOSTNAME, timer)?;
+    run.finished()?;
+    if plan.sh.dry_run {
+        eprintln!("dry run: nothing was built or written");
+        return Ok(outputs::manifest::of(
+            packed,
+            inputs,
+            None,
+            "dry run".into(),
+        ));
+    }
+    if plan.check_reproducible {
+        outputs::reproducible::check(&run, timer)?;
+    }
+    let signed_by = sign::sign_if(plan.sh, signer, &packed.work, timer)?;
+    let built_by = rpmbuild::built_by(builder.as_ref());
+    let manifest = outputs::publish_build(plan.sh, inputs, packed, signed_by, built_by)?;
+    timer.end("publish");
+    in_container::report_ccache(plan.place()?, &packed.work);
+    Ok(manifest)
+}
+
+/// Before any work: the target directory's lock (held until the command ends: two builds at
+/// once would share the work directory), the output directory checked, rpmbuild's work
+/// directory emptied. Nothing of it in a dry run.
+pub fn begin(plan: &Plan, ws: &Workspace) -> Result<Option<std::fs::File>> {
+    if plan.sh.dry_run {
+        return Ok(None);
+    }
+    ws.prepare_target()?;
+    let lock = ws.lock()?;
+    publish::check_out_dir(&plan.out)?;
+    rpmbuild::reset_work_dir(&plan.work)?;
+    Ok(Some(lock))
 }

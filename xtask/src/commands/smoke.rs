@@ -2,11 +2,11 @@
 
 use anyhow::{Context, Result};
 
-use crate::build::unit_tests;
 use crate::cli::SmokeFlags;
-use crate::container::engine::Engine;
 use crate::container::smoke::{self, UnitTests, DEFAULT_TAG};
-use crate::exec::Shell;
+use crate::container::unit_tests;
+use crate::infra::engine::Engine;
+use crate::infra::exec::Shell;
 
 pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     let sh = Shell {
@@ -25,7 +25,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
         Some(dir) => crate::plan::absolute(dir)?,
         None => ws.target.join("rpm"),
     };
-    let place = unit_tests::Place {
+    let place = unit_tests::Destination {
         out: &out,
         given: flags.out.is_some(),
         tag,

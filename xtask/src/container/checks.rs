@@ -8,7 +8,7 @@
 use anyhow::{bail, Context, Result};
 use camino::Utf8Path;
 
-use super::engine::Engine;
+use crate::infra::engine::Engine;
 
 /// Why a module did not load, as the loader logged it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,7 +179,7 @@ pub fn modules(engine: &Engine, container: &str, tag: &str) -> Result<()> {
             return Ok(());
         }
     };
-    let shipped = crate::build::record::modules_of(&files);
+    let shipped = crate::outputs::build_record::modules_of(&files);
     let loaded = loaded_modules(
         &exec(
             engine,

@@ -7,12 +7,13 @@
 use anyhow::{bail, Context, Result};
 use camino::Utf8Path;
 
-use super::engine::{Engine, EngineKind};
-use crate::build::manifest::{Artifact, ImageRecord, Kind, Manifest};
-use crate::build::{publish, record, spec};
-use crate::exec::interrupt::Interrupted;
-use crate::exec::Shell;
-use crate::report::human_size;
+use crate::infra::engine::{Engine, EngineKind};
+use crate::infra::exec::Shell;
+use crate::infra::interrupt::Interrupted;
+use crate::infra::progress::human_size;
+use crate::outputs::manifest::{Artifact, ImageRecord, Kind, Manifest};
+use crate::outputs::{build_record, publish};
+use crate::rpmbuild::spec;
 use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
 
@@ -292,7 +293,7 @@ fn fill_context(
     // The build's record (menuselect file, configure arguments, modules left out), copied to
     // /usr/share/doc/asterisk/build/: the packages' copy is documentation, which the runtime
     // installs without.
-    let record_dir = context.join(record::PUBLISHED_DIR);
+    let record_dir = context.join(build_record::PUBLISHED_DIR);
     std::fs::create_dir_all(&record_dir).with_context(|| format!("creating {record_dir}"))?;
     for a in record {
         let src = out.join(&a.path);
@@ -372,22 +373,6 @@ mod tests {
             "22.8_cert4-1.dirty.2026"
         );
         assert_eq!(tag_safe("~x"), "_x");
-        for good in [
-            "asterisk:dev",
-            "registry.local:5000/pbx/asterisk:22.1.0-1",
-            "asterisk",
-        ] {
-            crate::cli::check_tag(good).unwrap();
-        }
-        for bad in [
-            "Asterisk:dev",
-            "asterisk:",
-            "asterisk:a^b",
-            "",
-            "asterisk:-x",
-        ] {
-            assert!(crate::cli::check_tag(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

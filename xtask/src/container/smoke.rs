@@ -13,8 +13,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use camino::Utf8Path;
 
 use super::checks;
-use super::engine::{self, Engine, EngineKind};
-use crate::exec::interrupt;
+use crate::infra::engine::{self, Engine, EngineKind};
+use crate::infra::interrupt;
 
 pub const DEFAULT_TAG: &str = "asterisk:dev";
 const VERSION_LABEL: &str = "org.opencontainers.image.version";
@@ -166,7 +166,7 @@ pub fn check(
             Waiting::Unhealthy => "became unhealthy: its health check fails".to_string(),
             Waiting::NoHealthCheck => "has no HEALTHCHECK to wait for".to_string(),
         };
-        return Err(anyhow!(crate::exec::Failed {
+        return Err(anyhow!(crate::infra::exec::Failed {
             program: format!("{tag}'s container"),
             code: None,
             status: problem,
@@ -227,7 +227,7 @@ pub fn check(
         .read()?;
     let code = code.trim();
     if code != "0" {
-        return Err(anyhow!(crate::exec::Failed {
+        return Err(anyhow!(crate::infra::exec::Failed {
             program: format!("{tag}'s container"),
             code: None,
             status: format!(

@@ -74,7 +74,7 @@ struct Interruptible(File);
 
 impl std::io::Read for Interruptible {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if crate::exec::interrupt::requested() {
+        if crate::infra::interrupt::requested() {
             return Err(std::io::Error::other("interrupted"));
         }
         self.0.read(buf)
@@ -95,7 +95,7 @@ pub fn write(contents: &Contents, out: &Utf8Path) -> Result<()> {
     let result = write_all(contents, out);
     if result.is_err() {
         let _ = std::fs::remove_file(out);
-        crate::exec::interrupt::check()?;
+        crate::infra::interrupt::check()?;
     }
     result
 }
@@ -122,7 +122,7 @@ fn write_all(c: &Contents, out: &Utf8Path) -> Result<()> {
     tar.append_data(&mut top, format!("{top_dir}/"), std::io::empty())
         .context("writing the archive's top directory")?;
     for (path, member) in members {
-        crate::exec::interrupt::check()?;
+        crate::infra::interrupt::check()?;
         let name = format!("{top_dir}/{path}");
         let result = match member {
             Member::Dir => {

@@ -1,15 +1,15 @@
 //! What is packed and what it is called: the tree, its files, its version and date, the archive.
 
-pub mod archive;
-pub mod date;
-pub mod fileset;
-pub mod pack;
-pub mod pgzip;
-pub mod release;
+pub(crate) mod archive;
+pub(crate) mod date;
+pub(crate) mod fileset;
+pub(crate) mod pack;
+pub(crate) mod pgzip;
+pub(crate) mod release;
 pub mod rpm_version;
 pub mod snapshot;
-pub mod status;
-pub mod tree;
+pub(crate) mod status;
+pub(crate) mod tree;
 pub mod vercmp;
-pub mod version;
-pub mod warnings;
+pub(crate) mod version;
+pub(crate) mod warnings;

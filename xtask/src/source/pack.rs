@@ -6,10 +6,11 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::rpm_version::{self, RpmVersion};
 use super::tree::{Tree, TreeKind};
 use super::{archive, date, fileset, release, version};
-use crate::exec::interrupt;
+use crate::infra::digest;
+use crate::infra::interrupt;
+use crate::infra::progress::{human_size, PhaseTimer};
+use crate::infra::workspace::Workspace;
 use crate::plan::Plan;
-use crate::report::{human_size, PhaseTimer};
-use crate::{sha256, Workspace};
 
 /// The tree packed into its source archive, with what it is called and when it was made.
 pub struct Packed {
@@ -34,12 +35,45 @@ pub struct Packed {
     pub dirty_time: Option<i64>,
 }
 
-/// Computes the tree's version and writes its archive into the plan's work directory.
-pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) -> Result<Packed> {
-    let out = plan.out.clone();
+/// What packing needs to know of the plan.
+pub struct PackInputs<'a> {
+    /// The output directory: never packed, and its manifest names the last dirty build.
+    pub out: &'a Utf8Path,
+    /// rpmbuild's work directory, where the archive goes (`SOURCES/`).
+    pub work: &'a Utf8Path,
+    /// The target directory: never packed, and it keeps the dirty Releases' ledger.
+    pub target: &'a Utf8Path,
+    pub rpm_version: Option<&'a str>,
+    pub rpm_release: Option<&'a str>,
+    /// A dev build: the Release says so.
+    pub dev: bool,
+    pub dry_run: bool,
+    /// The tree digest and Release time of the dirty build the output directory holds, if it
+    /// holds one (the outputs stage reads it: `outputs::earlier::published_stamp`).
+    pub published: Option<release::Stamped>,
+}
+
+impl<'a> PackInputs<'a> {
+    pub fn of(plan: &'a Plan, ws: &'a Workspace) -> PackInputs<'a> {
+        PackInputs {
+            out: &plan.out,
+            work: &plan.work,
+            target: &ws.target,
+            rpm_version: plan.rpm_version.as_deref(),
+            rpm_release: plan.rpm_release.as_deref(),
+            dev: plan.choices.dev,
+            dry_run: plan.sh.dry_run,
+            published: None,
+        }
+    }
+}
+
+/// Computes the tree's version and writes its archive into the work directory.
+pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Packed> {
+    let out = plan.out.to_owned();
 
     // What goes in, and what it is called.
-    let files = fileset::collect(tree, &[ws.target.clone(), out.clone()])?;
+    let files = fileset::collect(tree, &[plan.target.to_owned(), out.clone()])?;
     for warning in &files.warnings {
         eprintln!("warning: {warning}");
     }
@@ -68,7 +102,7 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
         )?,
         TreeKind::Plain => String::new(),
     };
-    let ledger = release::Ledger::of(&ws.target, &tree.root);
+    let ledger = release::Ledger::of(plan.target, &tree.root);
     let mut now = now;
     let dirty_time = match dirty {
         false => None,
@@ -76,13 +110,13 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
             let (epoch, why) = release::dirty_time(
                 &digest,
                 ledger.last().as_ref(),
-                published(&out).as_ref(),
+                plan.published.as_ref(),
                 now,
                 pinned,
             );
             // A second change within the second of the last build gets the next second: wait
             // for it rather than date the archive ahead of the clock (make would stop on that).
-            if !plan.sh.dry_run && (1..=release::MAX_WAIT_SECS).contains(&(epoch - now)) {
+            if !plan.dry_run && (1..=release::MAX_WAIT_SECS).contains(&(epoch - now)) {
                 now = release::wait_for(epoch)?;
             }
             let (_, stamp) = version::utc_stamp(epoch);
@@ -126,12 +160,12 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
         &asterisk_version,
         snapshot.as_ref(),
         dirty_time.map(|t| version::utc_stamp(t).1),
-        plan.rpm_version.as_deref(),
-        plan.rpm_release.as_deref(),
+        plan.rpm_version,
+        plan.rpm_release,
     )?;
     let mut rpm = derived.rpm;
-    if plan.options.dev {
-        rpm.release = crate::build::options::dev_release(&rpm.release);
+    if plan.dev {
+        rpm.release = super::rpm_version::dev_release(&rpm.release);
     }
     eprintln!(
         "version: {asterisk_version} -> asterisk-{}-{}{}",
@@ -151,13 +185,13 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
     };
 
     // The archive.
-    let work = plan.work.clone();
+    let work = plan.work.to_owned();
     let stem = version::archive_stem(&asterisk_version);
     let archive_name = format!("{stem}.tar.gz");
     let archive_path = work.join("SOURCES").join(&archive_name);
     let members = archive::members(&files.entries, &[(".version", dot_version.into_bytes())]);
     let mut archive_sha256 = String::new();
-    if plan.sh.dry_run {
+    if plan.dry_run {
         eprintln!(
             "would write {archive_path} ({} entries, mtime {source_date})",
             members.len()
@@ -170,7 +204,7 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
             mtime: source_date,
         };
         archive::write(&contents, &archive_path)?;
-        archive_sha256 = sha256::of_file(&archive_path)?;
+        archive_sha256 = digest::sha256_of_file(&archive_path)?;
         if let Some(epoch) = dirty_time {
             ledger.record(&release::Stamped {
                 digest: digest.clone(),
@@ -200,17 +234,6 @@ pub fn pack(plan: &Plan, ws: &Workspace, tree: &Tree, timer: &mut PhaseTimer) ->
         dirty,
         tree_digest: digest,
         dirty_time,
-    })
-}
-
-/// The tree digest and Release time of what the output directory holds, when it holds a dirty
-/// build.
-fn published(out: &Utf8Path) -> Option<release::Stamped> {
-    let text = std::fs::read_to_string(out.join(crate::build::publish::MANIFEST)).ok()?;
-    let m = crate::build::manifest::Manifest::from_json(&text).ok()?;
-    Some(release::Stamped {
-        digest: m.tree_digest,
-        epoch: m.dirty_time?,
     })
 }
 

@@ -17,7 +17,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::fileset::{Entry, EntryKind};
-use crate::exec::interrupt;
+use crate::infra::interrupt;
 
 /// A build's tree, summed up: its digest and the time its Release carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +128,7 @@ pub fn tree_digest(
         h.update(format!("generated {path}\0"));
         h.update(Sha256::digest(contents));
     }
-    Ok(crate::sha256::hex(&h.finalize()))
+    Ok(crate::infra::digest::hex(&h.finalize()))
 }
 
 /// The record of a tree's last dirty build in a target directory.
@@ -139,7 +139,7 @@ pub struct Ledger {
 impl Ledger {
     /// The record for `tree` in the target directory `target`.
     pub fn of(target: &Utf8Path, tree: &Utf8Path) -> Ledger {
-        let key = &crate::sha256::of_parts(&[tree.as_str().as_bytes()])[..16];
+        let key = &crate::infra::digest::sha256_of_parts(&[tree.as_str().as_bytes()])[..16];
         Ledger {
             path: target.join("xtask/releases").join(key),
         }

@@ -179,6 +179,14 @@ pub fn check_rpm_field(what: &str, s: &str) -> Result<()> {
     Ok(())
 }
 
+/// The Release of a `--dev` build: it says dev, so it is never taken for a normal build.
+pub fn dev_release(release: &str) -> String {
+    match release.split('.').any(|p| p == "dev") {
+        true => release.to_string(),
+        false => format!("{release}.dev"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +280,18 @@ mod tests {
         }
         for bad in ["", "23.5.0-rc1", "a/b", "1:2", "a b", "1\r"] {
             assert!(check_rpm_field("Version", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dev_releases_say_so() {
+        for (release, want) in [
+            ("1", "1.dev"),
+            ("1.dirty.20261130T101010Z", "1.dirty.20261130T101010Z.dev"),
+            ("3.dev", "3.dev"),
+            ("1.devel", "1.devel.dev"),
+        ] {
+            assert_eq!(dev_release(release), want);
         }
     }
 }

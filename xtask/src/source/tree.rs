@@ -9,7 +9,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::snapshot::{Snapshot, Tag};
 use super::version::UNKNOWN_VERSION;
-use crate::exec::{Cmd, Shell};
+use crate::infra::exec::{Cmd, Shell};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeKind {
@@ -53,7 +53,7 @@ impl Tree {
             .args(["rev-parse", "--is-inside-work-tree"])
             .read();
         if let Err(e) = &asked {
-            let said = match e.downcast_ref::<crate::exec::Failed>() {
+            let said = match e.downcast_ref::<crate::infra::exec::Failed>() {
                 Some(f) => f.tail.join("\n"),
                 None => String::new(),
             };

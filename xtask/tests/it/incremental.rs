@@ -166,6 +166,42 @@ fn incremental_builds_rebuild_only_what_changed_and_match_a_clean_build() {
         .parse::<u32>()
         .unwrap();
     assert_eq!(kept_dirs, 2);
+
+    // A new commit changes the version, which configure reads: it runs again in the kept
+    // directory, and what it found before still counts as found (menuselect-deps then says
+    // `found:found-before`): res_mini_nosuch lacks nosuchlib, not the math library.
+    sh(
+        &tree,
+        "git checkout -q configure.ac; git -c user.email=a@b -c user.name=n commit -qam edits; \
+         echo '/* edit three */' >> res/res_mini.c",
+    );
+    let named = |run: &Run| {
+        assert!(run.ok, "{}", run.stderr);
+        std::fs::read_to_string(out.join("build/modules-left-out")).unwrap()
+    };
+    let before = named(&xtask(&args(&["--enable", "func_mini_math"]), &target, &[]));
+    sh(
+        &tree,
+        "git -c user.email=a@b -c user.name=n commit -qam more; echo '/* edit four */' >> res/res_mini.c",
+    );
+    let run = xtask(&args(&["--enable", "func_mini_math"]), &target, &[]);
+    assert!(
+        run.stderr.contains("the kept build directory in"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stdout.contains("xtask: configure: reused"),
+        "{}",
+        run.stdout
+    );
+    let after = named(&run);
+    assert_eq!(after, before);
+    // The math library was found (and named by --enable): it is no reason, before or after.
+    assert!(
+        after.contains("res_mini_nosuch nosuchlib (a library this spec does not build with)\n"),
+        "{after}"
+    );
 }
 
 /// The change in OPS that takes back the deleted, renamed and moved sources.

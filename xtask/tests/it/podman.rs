@@ -85,6 +85,11 @@ fn podman_builds_rpms_and_an_image_that_passes_smoke() {
             &tag,
             "--runtime-base",
             "localhost/xtask-test/runtime:bookworm",
+            // The RPMs are this build's only for the same builder: the same base, as rpm's.
+            "--container",
+            "--nodeps",
+            "--base-image",
+            "localhost/xtask-test/builder:bookworm",
         ],
         &target,
         &env,

@@ -285,9 +285,9 @@ fn engine_problems_get_one_line() {
 }
 
 #[test]
-fn the_sip_stack_is_bundled_and_the_srpm_rebuilds_offline() {
+fn the_bundled_stand_in_travels_in_the_srpm_which_rebuilds_offline() {
     let Some(EngineFixture { engine }) =
-        EngineFixture::get("the_sip_stack_is_bundled_and_the_srpm_rebuilds_offline")
+        EngineFixture::get("the_bundled_stand_in_travels_in_the_srpm_which_rebuilds_offline")
     else {
         return;
     };

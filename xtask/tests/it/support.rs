@@ -362,11 +362,17 @@ pub fn wait_for_container(engine: &str, child: &mut std::process::Child, what: &
     owner
 }
 
-/// The main binary package's path in a manifest (not -devel, not the SRPM).
+/// The main binary package's path in a manifest, by the xtask's own rule
+/// (`is_main_package`: named after the source package, neither a subpackage nor the SRPM).
 pub fn main_rpm(manifest: &str) -> String {
+    let field = |f: &str| manifest_field(manifest, f);
+    let (name, version, release) = (field("name"), field("version"), field("release"));
     manifest_artifacts(manifest)
         .into_iter()
-        .find(|a| a.1 == "rpm" && !a.0.contains("-devel-"))
+        .find(|a| {
+            a.1 == "rpm"
+                && xtask::outputs::manifest::is_main_package(&a.0, &name, &version, &release)
+        })
         .expect("the manifest lists no main package")
         .0
 }

@@ -1,0 +1,104 @@
+//! The bundled sources stage: what the tree bundles (its third-party tarballs, the sound sets
+//! asked for), brought into the download cache and verified, and the manifest's record of them.
+
+pub mod cache;
+pub mod sounds;
+pub mod tarball;
+
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::{json, Value};
+
+use crate::infra::exec::Shell;
+use crate::infra::json;
+use crate::plan::bundled::Network;
+use tarball::Tarball;
+
+/// A tarball of the tree's, in the download cache and verified.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub tarball: Tarball,
+    pub path: Utf8PathBuf,
+    /// Empty in a dry run, which fetches nothing.
+    pub sha256: String,
+}
+
+/// Brings what the tree bundles of `packages` into `cache` (unless `network` is off, then it
+/// must be there), verified against the tree's md5.
+pub fn prepare(
+    sh: Shell,
+    packages: &[&str],
+    tree: &Utf8Path,
+    cache_dir: &Utf8Path,
+    network: Network,
+) -> Result<Vec<Fetched>> {
+    let tarballs = packages
+        .iter()
+        .map(|package| tarball::tarball(tree, package))
+        .collect::<Result<Vec<_>>>()?;
+    cache::ensure(sh, &tarballs, cache_dir, network)?;
+    tarballs
+        .into_iter()
+        .map(|tarball| {
+            let path = cache_dir.join(&tarball.file);
+            let sha256 = if sh.dry_run && !path.is_file() {
+                String::new()
+            } else {
+                crate::infra::digest::sha256_of_file(&path)?
+            };
+            Ok(Fetched {
+                tarball,
+                path,
+                sha256,
+            })
+        })
+        .collect()
+}
+
+/// A third-party source the packages bundle, as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundled {
+    pub name: String,
+    pub version: String,
+    pub url: String,
+    pub md5: String,
+    pub sha256: String,
+}
+
+impl Fetched {
+    pub fn record(&self) -> Bundled {
+        Bundled {
+            name: self.tarball.name.clone(),
+            version: self.tarball.version.clone(),
+            url: self.tarball.url.clone(),
+            md5: self.tarball.md5.clone(),
+            sha256: self.sha256.clone(),
+        }
+    }
+}
+
+impl Bundled {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "version": self.version,
+            "url": self.url,
+            "md5": self.md5,
+            "sha256": self.sha256,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> anyhow::Result<Bundled> {
+        Ok(Bundled {
+            name: json::text(v, "name")?,
+            version: json::text(v, "version")?,
+            url: json::text(v, "url")?,
+            md5: json::text(v, "md5")?,
+            sha256: json::text(v, "sha256")?,
+        })
+    }
+}
+
+/// Why a build bundles nothing, when it bundles nothing.
+pub const WITHOUT_PJPROJECT: &str =
+    "built --without-pjproject: no res_pjsip modules, no chan_pjsip";

@@ -1,0 +1,78 @@
+//! Where the xtask lives and writes: the workspace root, the target directory, its lock.
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// Where the xtask lives and writes.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The workspace root: the Asterisk checkout the xtask was dropped into (or this repository).
+    pub root: Utf8PathBuf,
+    /// The target directory: `CARGO_TARGET_DIR`, else `<root>/target`. Everything the xtask
+    /// writes goes under it, unless `--out` says otherwise.
+    pub target: Utf8PathBuf,
+}
+
+impl Workspace {
+    pub fn from_env() -> Result<Workspace> {
+        let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .context("the xtask crate has no parent directory")?
+            .to_owned();
+        let target = match std::env::var("CARGO_TARGET_DIR") {
+            Ok(dir) if !dir.is_empty() => absolute(Utf8Path::new(&dir))?,
+            _ => root.join("target"),
+        };
+        Ok(Workspace { root, target })
+    }
+
+    /// Holds the target directory's build lock until the returned file is dropped: two builds
+    /// at once would share the work directory.
+    pub fn lock(&self) -> Result<std::fs::File> {
+        let dir = self.target.join("xtask");
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+        let path = dir.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {path}"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+                "another cargo xtask is building in {}: wait for it to finish, or give this one its own CARGO_TARGET_DIR",
+                self.target
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("locking {path}"))
+            }
+        }
+    }
+
+    /// Creates the target directory with a `.gitignore` of `*` in it, so that git in the tree
+    /// around it (an Asterisk checkout's `.gitignore` does not name `target/`) leaves it alone.
+    pub fn prepare_target(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.target)
+            .with_context(|| format!("creating the target directory {}", self.target))?;
+        let ignore = self.target.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(
+                &ignore,
+                "# Written by cargo xtask: everything here is build output.\n*\n",
+            )
+            .with_context(|| format!("writing {ignore}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// `path` made absolute against the current directory.
+pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    let cwd = Utf8PathBuf::try_from(cwd).context("the current directory is not UTF-8")?;
+    Ok(cwd.join(path))
+}

@@ -1,0 +1,471 @@
+//! `manifest.json`: what a build published, for CI and for every later stage (`image`, `smoke`,
+//! up to date, the next publish).
+//!
+//! Written and read through its types, with an explicit schema (`SCHEMA`): every field is
+//! written (null or empty when there is nothing), and reading one that is missing or of another
+//! type is an error that names it. A manifest of an older schema is not read as this one; its
+//! artifact list alone is read, on purpose, so that the directory it describes stays an earlier
+//! output that a build may replace (`listed_artifacts`). Each concern writes its own part: the
+//! choices (`rpmbuild::options::OptionsRecord`), the bundled sources and sound sets (`bundled`), the
+//! signer (`plan::sign::SignedBy`), the image (`ImageRecord`, written by `image`).
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::bundled::{self, sounds};
+use crate::infra::json;
+use crate::plan::sign;
+use crate::rpmbuild::{options, BuildInputs};
+use crate::source::pack::Packed;
+
+/// Whether `file` (a path or a file name) is the main package of `name-version-release`: the
+/// one named after the source package, not a subpackage (`-devel`, a sound set, a library's),
+/// nor debuginfo. The one rule for "the main package", wherever it is asked.
+pub fn is_main_package(file: &str, name: &str, version: &str, release: &str) -> bool {
+    let file = file.rsplit('/').next().unwrap_or(file);
+    file.strip_prefix(&format!("{name}-{version}-{release}."))
+        .and_then(|rest| rest.strip_suffix(".rpm"))
+        .is_some_and(|arch| arch != "src" && !arch.is_empty() && !arch.contains('.'))
+}
+
+/// The manifest's format. 1: before 2026-12 (no tree digest, fields could be left out).
+pub const SCHEMA: i64 = 2;
+
+/// What the manifest of a build of `packed` says before rpmbuild's packages are read: the
+/// name, version and release as given to the spec, no artifacts.
+pub fn of(
+    packed: &Packed,
+    inputs: &BuildInputs,
+    signed_by: Option<sign::SignedBy>,
+    builder: String,
+) -> Manifest {
+    Manifest {
+        name: "asterisk".into(),
+        version: packed.rpm.version.clone(),
+        release: packed.rpm.release.clone(),
+        spec_release: packed.rpm.release.clone(),
+        asterisk_version: packed.asterisk_version.clone(),
+        source_date_epoch: packed.source_date,
+        revision: packed.revision.clone(),
+        tree_digest: packed.tree_digest.clone(),
+        dirty_time: packed.dirty_time,
+        spec: inputs.spec.path.to_string(),
+        spec_sha256: inputs.spec_sha256.clone(),
+        builder,
+        artifacts: Vec::new(),
+        bundled: inputs.bundled.iter().map(|f| f.record()).collect(),
+        bundled_note: match inputs.bundled.is_empty() {
+            true => bundled::WITHOUT_PJPROJECT.into(),
+            false => String::new(),
+        },
+        sounds: inputs.sounds.iter().map(|s| s.record()).collect(),
+        options: inputs.options.record(),
+        signed_by,
+        modules: Vec::new(),
+        left_out: Vec::new(),
+        image: None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Rpm,
+    Srpm,
+    Source,
+    /// The build's record: the effective menuselect.makeopts, configure arguments, modules
+    /// left out.
+    BuildInfo,
+    /// Unit test results (JUnit XML) that `smoke --unit-tests` wrote.
+    UnitTests,
+    /// The SPDX 2.3 document of the build.
+    Sbom,
+}
+
+impl Kind {
+    const ALL: [Kind; 6] = [
+        Kind::Rpm,
+        Kind::Srpm,
+        Kind::Source,
+        Kind::BuildInfo,
+        Kind::UnitTests,
+        Kind::Sbom,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Rpm => "rpm",
+            Kind::Srpm => "srpm",
+            Kind::Source => "source",
+            Kind::BuildInfo => "build-info",
+            Kind::UnitTests => "unit-tests",
+            Kind::Sbom => "sbom",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .with_context(|| format!("unknown artifact kind \"{s}\""))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub kind: Kind,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl Artifact {
+    fn to_json(&self) -> Value {
+        json!({"path": self.path, "kind": self.kind.as_str(), "sha256": self.sha256, "size": self.size})
+    }
+
+    fn from_json(v: &Value) -> Result<Artifact> {
+        Ok(Artifact {
+            path: json::text(v, "path")?,
+            kind: Kind::parse(&json::text(v, "kind")?)?,
+            sha256: json::text(v, "sha256")?,
+            size: json::uint(v, "size")?,
+        })
+    }
+}
+
+/// The image `cargo xtask image` built from the RPMs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRecord {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub size: u64,
+    pub runtime_base: String,
+}
+
+impl ImageRecord {
+    fn to_json(&self) -> Value {
+        json!({"id": self.id, "tags": self.tags, "size": self.size, "runtime_base": self.runtime_base})
+    }
+
+    fn from_json(v: &Value) -> Result<ImageRecord> {
+        Ok(ImageRecord {
+            id: json::text(v, "id")?,
+            tags: json::texts(v, "tags")?,
+            size: json::uint(v, "size")?,
+            runtime_base: json::text(v, "runtime_base")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    pub release: String,
+    /// The Release the spec was given, before `%{?dist}`.
+    pub spec_release: String,
+    pub asterisk_version: String,
+    pub source_date_epoch: i64,
+    /// The commit (with `-dirty` when the tree differs from it), or empty without git.
+    pub revision: String,
+    /// What was packed, summed up (empty for a tree without git).
+    pub tree_digest: String,
+    /// A dirty tree's Release time (`1.dirty.<this>`).
+    pub dirty_time: Option<i64>,
+    pub spec: String,
+    pub spec_sha256: String,
+    /// `native` or `container <builder tag>`: the place concern's record.
+    pub builder: String,
+    pub artifacts: Vec<Artifact>,
+    /// The third-party sources inside the packages (pjproject); empty with `bundled_note` saying
+    /// why.
+    pub bundled: Vec<bundled::Bundled>,
+    pub bundled_note: String,
+    pub sounds: Vec<sounds::SoundRecord>,
+    pub options: options::OptionsRecord,
+    pub signed_by: Option<sign::SignedBy>,
+    /// The modules in the main package.
+    pub modules: Vec<String>,
+    /// (module, why) for each module the build left out.
+    pub left_out: Vec<(String, String)>,
+    pub image: Option<ImageRecord>,
+}
+
+impl Manifest {
+    /// The main package's artifact (`is_main_package`).
+    pub fn main_package(&self) -> Option<&Artifact> {
+        self.artifacts.iter().find(|a| {
+            a.kind == Kind::Rpm
+                && is_main_package(&a.path, &self.name, &self.version, &self.release)
+        })
+    }
+
+    /// The source archive's artifact.
+    pub fn source(&self) -> Option<&Artifact> {
+        self.artifacts.iter().find(|a| a.kind == Kind::Source)
+    }
+
+    /// Writes the manifest to `path` in one step (a temporary file renamed over it).
+    pub fn write(&self, path: &camino::Utf8Path) -> Result<()> {
+        let tmp = camino::Utf8PathBuf::from(format!("{path}.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, self.to_json()).with_context(|| format!("writing {tmp}"))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("replacing {path}"))?;
+        Ok(())
+    }
+
+    pub fn to_json(&self) -> String {
+        let m = json!({
+            "schema": SCHEMA,
+            "name": self.name,
+            "version": self.version,
+            "release": self.release,
+            "spec_release": self.spec_release,
+            "asterisk_version": self.asterisk_version,
+            "source_date_epoch": self.source_date_epoch,
+            "revision": self.revision,
+            "tree_digest": self.tree_digest,
+            "dirty_time": self.dirty_time,
+            "spec": self.spec,
+            "spec_sha256": self.spec_sha256,
+            "builder": self.builder,
+            "artifacts": self.artifacts.iter().map(Artifact::to_json).collect::<Vec<_>>(),
+            "bundled": self.bundled.iter().map(bundled::Bundled::to_json).collect::<Vec<_>>(),
+            "bundled_note": self.bundled_note,
+            "sounds": self.sounds.iter().map(sounds::SoundRecord::to_json).collect::<Vec<_>>(),
+            "options": self.options.to_json(),
+            "signed_by": sign::SignedBy::to_json(self.signed_by.as_ref()),
+            "modules": self.modules,
+            "left_out": self.left_out.iter()
+                .map(|(name, why)| json!({"name": name, "why": why}))
+                .collect::<Vec<_>>(),
+            "image": self.image.as_ref().map_or(Value::Null, ImageRecord::to_json),
+        });
+        let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(text: &str) -> Result<Manifest> {
+        let v: Value = serde_json::from_str(text).context("not JSON")?;
+        match schema(&v)? {
+            SCHEMA => {}
+            n if n < SCHEMA => bail!(
+                "schema {n}, from an older cargo xtask (this one writes {SCHEMA}): its packages \
+                 are built again"
+            ),
+            n => bail!("schema {n}, from a newer cargo xtask (this one reads {SCHEMA})"),
+        }
+        Ok(Manifest {
+            name: json::text(&v, "name")?,
+            version: json::text(&v, "version")?,
+            release: json::text(&v, "release")?,
+            spec_release: json::text(&v, "spec_release")?,
+            asterisk_version: json::text(&v, "asterisk_version")?,
+            source_date_epoch: json::int(&v, "source_date_epoch")?,
+            revision: json::text(&v, "revision")?,
+            tree_digest: json::text(&v, "tree_digest")?,
+            dirty_time: json::nullable(&v, "dirty_time", |x| {
+                x.as_i64().context("not a whole number")
+            })?,
+            spec: json::text(&v, "spec")?,
+            spec_sha256: json::text(&v, "spec_sha256")?,
+            builder: json::text(&v, "builder")?,
+            artifacts: json::list(&v, "artifacts", Artifact::from_json)?,
+            bundled: json::list(&v, "bundled", bundled::Bundled::from_json)?,
+            bundled_note: json::text(&v, "bundled_note")?,
+            sounds: json::list(&v, "sounds", sounds::SoundRecord::from_json)?,
+            options: options::OptionsRecord::from_json(json::field(&v, "options")?)
+                .context("in \"options\"")?,
+            signed_by: json::nullable(&v, "signed_by", sign::SignedBy::from_json)?,
+            modules: json::texts(&v, "modules")?,
+            left_out: json::list(&v, "left_out", |x| {
+                Ok((json::text(x, "name")?, json::text(x, "why")?))
+            })?,
+            image: json::nullable(&v, "image", ImageRecord::from_json)?,
+        })
+    }
+}
+
+fn schema(v: &Value) -> Result<i64> {
+    json::int(v, "schema").context("not a manifest of cargo xtask")
+}
+
+/// The artifacts (path and size) a manifest of this schema or an older one lists: what makes
+/// a directory an earlier output that a build may replace, whichever xtask wrote it.
+pub fn listed_artifacts(text: &str) -> Result<Vec<(String, u64)>> {
+    let v: Value = serde_json::from_str(text).context("not JSON")?;
+    match schema(&v)? {
+        1..=SCHEMA => json::list(&v, "artifacts", |a| {
+            Ok((json::text(a, "path")?, json::uint(a, "size")?))
+        }),
+        n => bail!("schema {n}, which this cargo xtask does not know"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn sample() -> Manifest {
+        Manifest {
+            name: "asterisk".into(),
+            version: "22.1.0".into(),
+            release: "1".into(),
+            spec_release: "1".into(),
+            asterisk_version: "22.1.0".into(),
+            source_date_epoch: 42,
+            revision: "abc-dirty".into(),
+            tree_digest: "ab".repeat(32),
+            dirty_time: Some(1_790_000_000),
+            spec: "contrib/rpm/asterisk.spec".into(),
+            spec_sha256: "ff".into(),
+            builder: "native".into(),
+            artifacts: vec![Artifact {
+                path: "SRPMS/a.src.rpm".into(),
+                kind: Kind::Srpm,
+                sha256: "ab".into(),
+                size: 3,
+            }],
+            bundled: vec![bundled::Bundled {
+                name: "pjproject".into(),
+                version: "2.17".into(),
+                url: "https://example.org/pjproject-2.17.tar.bz2".into(),
+                md5: "baacc87418a95107657039269bc71538".into(),
+                sha256: "cd".into(),
+            }],
+            bundled_note: String::new(),
+            sounds: vec![sounds::SoundRecord {
+                name: "MOH-OPSOUND-WAV".into(),
+                version: "2.03".into(),
+                package: "asterisk-moh-opsound-wav".into(),
+            }],
+            options: options::OptionsRecord {
+                dev: true,
+                menuselect: vec!["--enable app_skel".into()],
+                menuselect_file_sha256: Some("ee".into()),
+                configure_args: vec!["--with-x=a b".into()],
+                libraries_left_out: vec!["PGSQL".into()],
+                libraries_named: vec![],
+                digest: "dd".into(),
+                effective_sha256: "ef".into(),
+            },
+            signed_by: Some(sign::SignedBy {
+                key: "t@x".into(),
+                fingerprint: "AB12".into(),
+            }),
+            modules: vec!["app_skel".into(), "res_mini".into()],
+            left_out: vec![(
+                "cdr_pgsql".into(),
+                "pgsql (a library this spec does not build with)".into(),
+            )],
+            image: None,
+        }
+    }
+
+    #[test]
+    fn the_main_package() {
+        let cases = [
+            (
+                "RPMS/x86_64/asterisk-22.1.0-1.el9.x86_64.rpm",
+                "1.el9",
+                true,
+            ),
+            ("asterisk-22.1.0-1.x86_64.rpm", "1", true),
+            ("RPMS/x86_64/asterisk-devel-22.1.0-1.x86_64.rpm", "1", false),
+            (
+                "RPMS/noarch/asterisk-core-sounds-en-gsm-22.1.0-1.noarch.rpm",
+                "1",
+                false,
+            ),
+            (
+                "RPMS/x86_64/asterisk-debuginfo-22.1.0-1.x86_64.rpm",
+                "1",
+                false,
+            ),
+            ("SRPMS/asterisk-22.1.0-1.src.rpm", "1", false),
+            ("RPMS/x86_64/asterisk-22.1.0-10.x86_64.rpm", "1", false),
+            (
+                "RPMS/x86_64/asterisk-22.1.0-1.dirty.2026.x86_64.rpm",
+                "1",
+                false,
+            ),
+        ];
+        for (file, release, want) in cases {
+            assert_eq!(
+                is_main_package(file, "asterisk", "22.1.0", release),
+                want,
+                "{file}"
+            );
+        }
+    }
+
+    #[test]
+    fn manifest_shape() {
+        let v: Value = serde_json::from_str(&sample().to_json()).unwrap();
+        assert_eq!(v["schema"], SCHEMA);
+        assert_eq!(v["source_date_epoch"], 42);
+        assert_eq!(
+            v["artifacts"][0],
+            json!({"path": "SRPMS/a.src.rpm", "kind": "srpm", "sha256": "ab", "size": 3})
+        );
+        // Every field is written, null when there is nothing.
+        assert_eq!(v["image"], Value::Null);
+        // Sizes past 2^53 stay exact: integers, not floats.
+        let mut big = sample();
+        big.artifacts[0].size = (1 << 60) + 1;
+        assert_eq!(Manifest::from_json(&big.to_json()).unwrap(), big);
+    }
+
+    #[test]
+    fn manifest_round_trips() {
+        let mut m = sample();
+        assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+        m.image = Some(ImageRecord {
+            id: "sha256:1".into(),
+            tags: vec!["asterisk:22.1.0-1".into(), "asterisk:dev".into()],
+            size: 9,
+            runtime_base: "almalinux:9-minimal".into(),
+        });
+        m.signed_by = None;
+        m.dirty_time = None;
+        assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+    }
+
+    #[test]
+    fn a_missing_field_is_named_and_other_schemas_are_said() {
+        assert_eq!(
+            format!("{:#}", Manifest::from_json("{}").unwrap_err()),
+            "not a manifest of cargo xtask: no \"schema\""
+        );
+        let text = sample().to_json();
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        v.as_object_mut().unwrap().remove("builder");
+        let err = Manifest::from_json(&v.to_string()).unwrap_err();
+        assert_eq!(format!("{err:#}"), "no \"builder\"");
+        v["builder"] = json!("native");
+        v["options"].as_object_mut().unwrap().remove("digest");
+        let err = Manifest::from_json(&v.to_string()).unwrap_err();
+        assert_eq!(format!("{err:#}"), "in \"options\": no \"digest\"");
+        v["artifacts"][0]["kind"] = json!("tarball");
+        assert!(
+            format!("{:#}", Manifest::from_json(&v.to_string()).unwrap_err())
+                .contains("item 1 of \"artifacts\"")
+        );
+        // An older schema: not read as this one, but its artifacts are (it may be replaced).
+        let old = r#"{"schema": 1, "name": "asterisk", "artifacts": [{"path": "RPMS/a.rpm", "kind": "rpm", "sha256": "x", "size": 5}]}"#;
+        assert!(Manifest::from_json(old)
+            .unwrap_err()
+            .to_string()
+            .contains("schema 1, from an older cargo xtask"));
+        assert_eq!(
+            listed_artifacts(old).unwrap(),
+            [("RPMS/a.rpm".to_string(), 5)]
+        );
+        let newer = text.replace("\"schema\": 2", "\"schema\": 3");
+        assert!(Manifest::from_json(&newer)
+            .unwrap_err()
+            .to_string()
+            .contains("schema 3, from a newer"));
+        assert!(listed_artifacts(&newer).is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! The outputs stage: what rpmbuild made, found, recorded in the manifest and published in
+//! one step, and what reads published outputs back (up to date, earlier outputs).
+
+pub(crate) mod build_record;
+pub(crate) mod earlier;
+pub mod manifest;
+pub(crate) mod publish;
+pub(crate) mod reproducible;
+pub(crate) mod sbom;
+pub(crate) mod sign;
+pub(crate) mod summary;
+pub(crate) mod uptodate;
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::infra::digest;
+use crate::infra::exec::Shell;
+use crate::infra::interrupt;
+use crate::plan::sign::SignedBy as Signed;
+use crate::rpmbuild::{spec, BuildInputs};
+use crate::source::pack::Packed;
+use manifest::{Artifact, Kind, Manifest};
+
+/// Moves the RPMs, the SRPM and the archive into the output directory with the build's record,
+/// its SBOM and manifest.json, in one step: found, read, hashed, staged, described, swapped in.
+pub fn publish_build(
+    sh: Shell,
+    inputs: &BuildInputs,
+    packed: &Packed,
+    signed_by: Option<Signed>,
+    built_by: String,
+) -> Result<Manifest> {
+    interrupt::check()?;
+    let work = &packed.work;
+    let base = manifest::of(packed, inputs, signed_by, built_by);
+    // What rpmbuild made, and the archive.
+    let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
+    for (dir, suffix, kind) in [
+        ("RPMS", ".rpm", Kind::Rpm),
+        ("SRPMS", ".src.rpm", Kind::Srpm),
+    ] {
+        for path in find_files(&work.join(dir), suffix)? {
+            let rel = path.strip_prefix(work).unwrap_or(&path).to_string();
+            outputs.push((path, rel, kind));
+        }
+    }
+    outputs.push((
+        packed.archive_path.clone(),
+        packed.archive_name.clone(),
+        Kind::Source,
+    ));
+    let srpm = outputs
+        .iter()
+        .find(|o| o.2 == Kind::Srpm)
+        .map(|o| o.0.clone())
+        .context("rpmbuild wrote no source RPM")?;
+    let nvr = sh
+        .rpm_query(&srpm, "%{NAME}\\t%{VERSION}\\t%{RELEASE}")
+        .read()
+        .with_context(|| format!("reading the name and version of {srpm}"))?;
+    let mut nvr = nvr.trim().split('\t').map(str::to_string);
+    let (name, version, release) = (
+        nvr.next().unwrap_or_default(),
+        nvr.next().unwrap_or_default(),
+        nvr.next().unwrap_or_default(),
+    );
+    // The modules in the main package.
+    let main_rpm = outputs
+        .iter()
+        .filter(|o| o.2 == Kind::Rpm)
+        .find(|o| manifest::is_main_package(&o.1, &name, &version, &release))
+        .map(|o| o.0.clone());
+    let modules = match &main_rpm {
+        Some(rpm) => build_record::modules_of(
+            &sh.rpm()
+                .args(["-qlp", "--nosignature", rpm.as_str()])
+                .read()
+                .with_context(|| format!("listing the files of {rpm}"))?,
+        ),
+        None => Vec::new(),
+    };
+    // The spec's record of the build, published under build/.
+    let record = build_record::read(&work.join(spec::INFO_DIR))?;
+    for path in &record.files {
+        let rel = format!(
+            "{}/{}",
+            build_record::PUBLISHED_DIR,
+            path.file_name().unwrap_or_default()
+        );
+        outputs.push((path.clone(), rel, Kind::BuildInfo));
+    }
+    // Hashed and staged.
+    let staging = publish::staging_dir(&packed.out)?;
+    let mut artifacts = Vec::new();
+    for (path, rel, kind) in &outputs {
+        artifacts.push(Artifact {
+            path: rel.clone(),
+            kind: *kind,
+            sha256: digest::sha256_of_file(path)?,
+            size: file_size(path)?,
+        });
+        publish::stage_file(path, &staging, rel)?;
+    }
+    // The SBOM of what was staged.
+    interrupt::check()?;
+    let built: Vec<(Utf8PathBuf, String, bool)> = artifacts
+        .iter()
+        .filter(|a| matches!(a.kind, Kind::Rpm | Kind::Srpm))
+        .map(|a| {
+            (
+                staging.path.join(&a.path),
+                a.sha256.clone(),
+                a.kind == Kind::Srpm,
+            )
+        })
+        .collect();
+    let packages = sbom::read_packages(sh, &built, &work.join("sbom"))?;
+    let version_release = format!("{version}-{release}");
+    let sbom_name = sbom::file_name(&name, &version_release);
+    let document = sbom::document(&sbom::SbomInputs {
+        name: &name,
+        version_release: &version_release,
+        source_date_epoch: packed.source_date,
+        archive_sha256: &packed.archive_sha256,
+        packages: &packages,
+        bundled: &base.bundled,
+    });
+    let sbom_path = staging.path.join(&sbom_name);
+    let mut text = serde_json::to_string_pretty(&document).context("writing the SBOM")?;
+    text.push('\n');
+    std::fs::write(&sbom_path, &text).with_context(|| format!("writing {sbom_path}"))?;
+    artifacts.push(Artifact {
+        path: sbom_name,
+        kind: Kind::Sbom,
+        sha256: digest::sha256_of_file(&sbom_path)?,
+        size: file_size(&sbom_path)?,
+    });
+    // The manifest, and the swap.
+    let mut manifest = Manifest {
+        name,
+        version,
+        release,
+        artifacts,
+        modules,
+        left_out: record.left_out,
+        ..base
+    };
+    manifest.options.effective_sha256 = record.effective_sha256;
+    manifest.write(&staging.path.join(publish::MANIFEST))?;
+    interrupt::check()?;
+    publish::swap_in(staging, &packed.out)?;
+    Ok(manifest)
+}
+
+/// Files under `dir` (recursively) whose names end with `suffix`, sorted.
+fn find_files(dir: &Utf8Path, suffix: &str) -> Result<Vec<Utf8PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(d) = pending.pop() {
+        for entry in d.read_dir_utf8().with_context(|| format!("reading {d}"))? {
+            let entry = entry.with_context(|| format!("reading {d}"))?;
+            let path = entry.path().to_owned();
+            if path.is_dir() {
+                pending.push(path);
+            } else if entry.file_name().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+pub fn file_size(path: &Utf8Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading {path}"))?
+        .len())
+}

@@ -1,0 +1,116 @@
+//! What a build tells its user before it starts (its choices) and when it ends (what was
+//! published, what is bundled, the modules built and left out, the time per step).
+
+use camino::Utf8Path;
+
+use super::build_record;
+use super::manifest::Manifest;
+use super::publish;
+use crate::infra::progress::{human_size, PhaseTimer};
+use crate::plan::choices;
+use crate::rpmbuild::options::Options;
+use crate::rpmbuild::spec;
+
+/// The build's choices, said before it starts.
+pub fn options(o: &Options) {
+    let mut said = Vec::new();
+    if o.dev {
+        said.push(format!("--dev ({})", choices::DEV_MENUSELECT));
+    }
+    said.extend(
+        o.choices
+            .iter()
+            .map(|c| format!("{} {}", c.flag(), c.name())),
+    );
+    if let Some((path, _)) = &o.menuselect_file {
+        said.push(format!("starting from {path}"));
+    }
+    said.extend(o.configure_args.iter().map(|a| format!("configure {a}")));
+    if !said.is_empty() {
+        eprintln!("options: {}", said.join(", "));
+    }
+    if spec::fast_packaging(o) {
+        eprintln!(
+            "packaging: fast, for trying (no debuginfo, zstd or gzip level 1); \
+             release builds keep the distribution's defaults"
+        );
+    }
+    if !o.named_libraries.is_empty() {
+        eprintln!(
+            "libraries: also built with {} (the modules you selected need them)",
+            o.named_libraries.join(", ")
+        );
+    }
+    if !o.left_out.is_empty() {
+        let names: Vec<&str> = o.left_out.iter().map(|l| l.option.as_str()).collect();
+        eprintln!(
+            "libraries: configure goes without {} optional libraries the spec does not build with ({}{})",
+            names.len(),
+            names.iter().take(8).copied().collect::<Vec<_>>().join(", "),
+            if names.len() > 8 { ", ..." } else { "" }
+        );
+    }
+}
+
+/// The modules built and left out, by reason, in a few lines.
+pub fn modules(manifest: &Manifest) {
+    if manifest.modules.is_empty() && manifest.left_out.is_empty() {
+        return;
+    }
+    eprintln!(
+        "modules: {} built, {} left out (manifest.json \"modules\" and \"left_out\", build/modules-left-out)",
+        manifest.modules.len(),
+        manifest.left_out.len()
+    );
+    let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (name, why) in &manifest.left_out {
+        let kind = build_record::reason_kind(why);
+        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, names)) => names.push(name),
+            None => kinds.push((kind, vec![name])),
+        }
+    }
+    for (kind, names) in kinds {
+        eprintln!(
+            "  {} {kind}: {}{}",
+            names.len(),
+            names.iter().take(6).copied().collect::<Vec<_>>().join(" "),
+            if names.len() > 6 { " ..." } else { "" }
+        );
+    }
+}
+
+pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
+    eprintln!("\npublished to {out}:");
+    for a in &manifest.artifacts {
+        eprintln!("  {:<72} {:>9}", a.path, human_size(a.size));
+    }
+    eprintln!("  {:<72}", publish::MANIFEST);
+    match manifest.bundled.as_slice() {
+        [] => eprintln!("bundled: nothing ({})", manifest.bundled_note),
+        list => {
+            let names: Vec<String> = list
+                .iter()
+                .map(|b| format!("{} {}", b.name, b.version))
+                .collect();
+            eprintln!(
+                "bundled: {} (in the packages, and a Source of the SRPM)",
+                names.join(", ")
+            );
+        }
+    }
+    match manifest.sounds.as_slice() {
+        [] => eprintln!(
+            "sounds: none (--sounds CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV,... packages sets)"
+        ),
+        sets => {
+            let names: Vec<String> = sets
+                .iter()
+                .map(|s| format!("{} {} ({})", s.name, s.version, s.package))
+                .collect();
+            eprintln!("sounds: {}", names.join(", "));
+        }
+    }
+    modules(manifest);
+    eprintln!("{}", timer.line());
+}

@@ -1,0 +1,227 @@
+//! Whether the published outputs are already this build's: the manifest records the same source
+//! archive bytes, bundled sources, spec, sound sets, version, options and signing key, the same builder
+//! (this host, or the builder image of the same inputs), and every artifact it lists is there
+//! with its size. `rpm` then builds nothing and says what it compared; `image` uses the RPMs.
+
+use camino::Utf8Path;
+
+use super::manifest::Manifest;
+use super::publish::MANIFEST;
+use crate::infra::workspace::Workspace;
+use crate::plan::place::Place;
+use crate::plan::Plan;
+use crate::rpmbuild::{builder, spec, BuildInputs};
+use crate::source::pack::Packed;
+
+/// What `rpm` and `image` compared, for the line that says the outputs are up to date.
+pub const COMPARED: &str =
+    "source archive bytes, bundled sources, spec, sound sets, version, options, signing key and builder";
+
+/// Why the builder of this plan cannot be known without building.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownBuilder(pub String);
+
+/// Why the published outputs are not this build's: each says it after "the output directory".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    NoOutputs,
+    Unreadable(String),
+    /// What differs: the parts of `differences`, and the builder with why.
+    Differs(Vec<String>),
+    /// Artifacts the manifest lists that are gone or of another size.
+    Missing(Vec<String>),
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stale::NoOutputs => write!(f, "holds no RPMs"),
+            Stale::Unreadable(why) => write!(f, "has a manifest that cannot be read ({why})"),
+            Stale::Differs(what) => {
+                write!(f, "holds other outputs (different: {})", what.join(", "))
+            }
+            Stale::Missing(paths) => write!(
+                f,
+                "lacks or has changed {} of its outputs ({})",
+                paths.len(),
+                paths.join(", ")
+            ),
+        }
+    }
+}
+
+/// Whether the builder a manifest names (`native` or `container <tag>`) is the one this build
+/// would use. A builder that cannot be known here is never the same: packages made elsewhere
+/// are not this build's.
+pub fn same_builder(recorded: &str, now: &Result<String, UnknownBuilder>) -> bool {
+    now.as_deref().is_ok_and(|now| now == recorded)
+}
+
+/// The builder this plan would use, as the manifest names it; or why it cannot be known
+/// without building (no engine or rpmbuild, or a base image that is not here).
+pub fn builder_now(
+    plan: &Plan,
+    ws: &Workspace,
+    inputs: &BuildInputs,
+) -> Result<String, UnknownBuilder> {
+    let unknown = |why: String| Err(UnknownBuilder(why));
+    match plan.place.as_ref() {
+        Err(why) => unknown(format!("nothing here builds: {why}")),
+        Ok(Place::Native { .. }) => Ok("native".into()),
+        Ok(Place::Container {
+            engine, base_image, ..
+        }) => {
+            let dockerfile =
+                spec::locate_file(builder::DOCKERFILE, None, None, &inputs.tree.root, &ws.root)
+                    .map_err(|e| UnknownBuilder(format!("{e:#}")))?;
+            match builder::expected_tag(engine, &dockerfile.path, &inputs.spec.path, base_image) {
+                Ok(Some(tag)) => Ok(format!("container {tag}")),
+                Ok(None) => unknown(format!(
+                    "the base image {base_image} is not on this machine, so the builder it makes \
+                     is not known"
+                )),
+                Err(e) => unknown(format!("{e:#}")),
+            }
+        }
+    }
+}
+
+/// The published manifest when it is this build's, else why not.
+pub fn check(
+    out: &Utf8Path,
+    packed: &Packed,
+    inputs: &BuildInputs,
+    signing_key: Option<&str>,
+    builder: &Result<String, UnknownBuilder>,
+) -> Result<Manifest, Stale> {
+    let path = out.join(MANIFEST);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Err(Stale::NoOutputs);
+    };
+    let manifest = Manifest::from_json(&text).map_err(|e| Stale::Unreadable(format!("{e:#}")))?;
+    let mut differ: Vec<String> = differences(&manifest, packed, inputs, signing_key)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if !same_builder(&manifest.builder, builder) {
+        differ.push(match builder {
+            Ok(_) => "builder".to_string(),
+            Err(UnknownBuilder(why)) => format!("builder ({why})"),
+        });
+    }
+    if !differ.is_empty() {
+        return Err(Stale::Differs(differ));
+    }
+    let missing: Vec<String> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| {
+            std::fs::metadata(out.join(&a.path))
+                .map(|m| m.len() != a.size)
+                .unwrap_or(true)
+        })
+        .map(|a| a.path.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Stale::Missing(missing));
+    }
+    Ok(manifest)
+}
+
+/// What differs between the build a manifest records and this one: the bundled sources, the
+/// archive's bytes, the spec, the sound sets, the version, the options, the signing key.
+/// Empty: the same.
+pub fn differences(
+    manifest: &Manifest,
+    packed: &Packed,
+    inputs: &BuildInputs,
+    signing_key: Option<&str>,
+) -> Vec<&'static str> {
+    let bundled: Vec<(&str, &str)> = inputs
+        .bundled
+        .iter()
+        .map(|f| (f.tarball.name.as_str(), f.sha256.as_str()))
+        .collect();
+    let recorded: Vec<(&str, &str)> = manifest
+        .bundled
+        .iter()
+        .map(|b| (b.name.as_str(), b.sha256.as_str()))
+        .collect();
+    let sounds: Vec<(&str, &str)> = inputs
+        .sounds
+        .iter()
+        .map(|s| (s.name.as_str(), s.version.as_str()))
+        .collect();
+    let recorded_sounds: Vec<(&str, &str)> = manifest
+        .sounds
+        .iter()
+        .map(|s| (s.name.as_str(), s.version.as_str()))
+        .collect();
+    let checks = [
+        (
+            manifest.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str()),
+            "source archive",
+        ),
+        (bundled == recorded, "bundled sources"),
+        (manifest.spec_sha256 == inputs.spec_sha256, "spec"),
+        (sounds == recorded_sounds, "sound sets"),
+        (
+            manifest.version == packed.rpm.version && manifest.spec_release == packed.rpm.release,
+            "version",
+        ),
+        (
+            manifest.options.digest == inputs.options.digest(),
+            "options",
+        ),
+        (
+            manifest.signed_by.as_ref().map(|s| s.key.as_str()) == signing_key,
+            "signing key",
+        ),
+    ];
+    checks
+        .into_iter()
+        .filter(|(same, _)| !same)
+        .map(|(_, what)| what)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builders() {
+        let known = |b: &str| Ok::<String, UnknownBuilder>(b.to_string());
+        let unknown = Err::<String, UnknownBuilder>(UnknownBuilder(
+            "the base image x is not on this machine".into(),
+        ));
+        let cases = [
+            ("native", known("native"), true),
+            (
+                "native",
+                known("container asterisk-xtask-builder:ab"),
+                false,
+            ),
+            (
+                "container asterisk-xtask-builder:ab",
+                known("container asterisk-xtask-builder:cd"),
+                false,
+            ),
+            (
+                "container asterisk-xtask-builder:ab",
+                known("container asterisk-xtask-builder:ab"),
+                true,
+            ),
+            // Unknown is never equal.
+            (
+                "container asterisk-xtask-builder:ab",
+                unknown.clone(),
+                false,
+            ),
+            ("native", unknown, false),
+        ];
+        for (recorded, now, want) in cases {
+            assert_eq!(same_builder(recorded, &now), want, "{recorded} {now:?}");
+        }
+    }
+}

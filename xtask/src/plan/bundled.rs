@@ -1,0 +1,142 @@
+//! What is bundled and where it is cached, as the user says it: `--download-cache DIR`,
+//! `--offline`, `--without-pjproject`. The concern's flags and its part of the plan; `bundled`
+//! fetches, verifies and records what the tree names.
+
+use anyhow::{Context, Result};
+use bpaf::{construct, long, Parser};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::flag;
+use super::paths::absolute;
+
+/// The packages a build bundles: pjproject (Asterisk's SIP stack), unless the user builds
+/// without it. jansson and libjwt come from the system (the spec does not bundle them).
+pub const BUNDLED: &[&str] = &["pjproject"];
+
+/// Whether the network may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    Allowed,
+    /// `--offline`: nothing touches the network; what is missing is an error.
+    Off,
+}
+
+/// `$XDG_CACHE_HOME/asterisk-xtask/downloads`, else `~/.cache/asterisk-xtask/downloads`.
+pub fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<Utf8PathBuf> {
+    let base = match (
+        xdg_cache_home.filter(|s| !s.is_empty()),
+        home.filter(|s| !s.is_empty()),
+    ) {
+        (Some(xdg), _) => Utf8PathBuf::from(xdg),
+        (None, Some(home)) => Utf8PathBuf::from(home).join(".cache"),
+        (None, None) => return None,
+    };
+    Some(base.join("asterisk-xtask/downloads"))
+}
+
+/// What the flags say.
+#[derive(Debug, Clone, Default)]
+pub struct BundledFlags {
+    pub download_cache: Option<Utf8PathBuf>,
+    pub offline: bool,
+    pub without_pjproject: bool,
+}
+
+/// `--download-cache DIR`, which `fetch` takes too.
+pub fn cache_flag(help: &'static str) -> impl Parser<Option<Utf8PathBuf>> {
+    flag::path("download-cache", "DIR", help)
+}
+
+/// The concern's flags, as `rpm` (and `image`) take them.
+pub fn flags() -> impl Parser<BundledFlags> {
+    let download_cache = cache_flag(
+        "Where the third-party tarballs the tree bundles are fetched to and taken from (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
+    );
+    let offline = long("offline")
+        .help("Touch no network: the download cache must hold every tarball (cargo xtask fetch fills it)")
+        .switch();
+    let without_pjproject = long("without-pjproject")
+        .help("Build without the bundled pjproject: no res_pjsip modules, no chan_pjsip (said in the summary and the manifest)")
+        .switch();
+    construct!(BundledFlags {
+        download_cache,
+        offline,
+        without_pjproject,
+    })
+}
+
+/// The concern's part of the plan.
+#[derive(Debug, Clone)]
+pub struct BundledPlan {
+    /// Where third-party tarballs are fetched to and taken from.
+    pub download_cache: Utf8PathBuf,
+    /// The third-party packages the build bundles (none with `--without-pjproject`).
+    pub packages: Vec<&'static str>,
+    pub network: Network,
+}
+
+/// The plan part: the cache resolved, what is bundled, whether the network may be used.
+pub fn resolve(flags: &BundledFlags) -> Result<BundledPlan> {
+    Ok(BundledPlan {
+        download_cache: cache_dir(flags.download_cache.as_deref())?,
+        packages: match flags.without_pjproject {
+            true => Vec::new(),
+            false => BUNDLED.to_vec(),
+        },
+        network: match flags.offline {
+            true => Network::Off,
+            false => Network::Allowed,
+        },
+    })
+}
+
+/// `--download-cache DIR`, else the default under the user's cache directory.
+pub fn cache_dir(given: Option<&Utf8Path>) -> Result<Utf8PathBuf> {
+    match given {
+        Some(dir) => absolute(dir),
+        None => default_dir(
+            std::env::var("XDG_CACHE_HOME").ok().as_deref(),
+            std::env::var("HOME").ok().as_deref(),
+        )
+        .context("no download cache: set HOME or XDG_CACHE_HOME, or pass --download-cache DIR"),
+    }
+}
+
+/// The plan part in a line, for `--verbose`.
+pub fn describe(p: &BundledPlan) -> String {
+    let bundled = match p.packages.is_empty() {
+        true => "nothing bundled".to_string(),
+        false => p.packages.join(", "),
+    };
+    format!("{} ({bundled}; {:?})", p.download_cache, p.network)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_cache() {
+        let cases = [
+            (
+                Some("/x"),
+                Some("/home/u"),
+                Some("/x/asterisk-xtask/downloads"),
+            ),
+            (
+                Some(""),
+                Some("/home/u"),
+                Some("/home/u/.cache/asterisk-xtask/downloads"),
+            ),
+            (
+                None,
+                Some("/home/u"),
+                Some("/home/u/.cache/asterisk-xtask/downloads"),
+            ),
+            (None, None, None),
+        ];
+        for (xdg, home, want) in cases {
+            assert_eq!(default_dir(xdg, home).as_deref().map(|p| p.as_str()), want);
+        }
+    }
+}

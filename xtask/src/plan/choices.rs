@@ -1,0 +1,298 @@
+//! The build's choices, as the user makes them: menuselect words (`--enable`, `--disable`, the
+//! categories, and `ASTERISK_XTASK_MENUSELECT` before them), a menuselect file to start from,
+//! configure's extra arguments and dev mode. The concern's flags and its part of the plan;
+//! `rpmbuild::options` resolves them against the tree and the spec, and records them.
+
+use anyhow::Result;
+use bpaf::{construct, long, Parser};
+use camino::Utf8PathBuf;
+
+use super::flag::{self, Usage};
+use super::paths::absolute;
+
+/// The environment variable that carries menuselect words for CI.
+pub const ENV: &str = "ASTERISK_XTASK_MENUSELECT";
+
+/// What `--dev` asks menuselect for (the spec adds the same words; listed here for the record).
+pub const DEV_MENUSELECT: &str = "--enable TEST_FRAMEWORK --enable DONT_OPTIMIZE \
+    --enable BETTER_BACKTRACES --enable-category MENUSELECT_TESTS";
+
+/// One menuselect choice, as menuselect's command line takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Enable(String),
+    Disable(String),
+    EnableCategory(String),
+    DisableCategory(String),
+}
+
+impl Choice {
+    pub fn flag(&self) -> &'static str {
+        match self {
+            Choice::Enable(_) => "--enable",
+            Choice::Disable(_) => "--disable",
+            Choice::EnableCategory(_) => "--enable-category",
+            Choice::DisableCategory(_) => "--disable-category",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Choice::Enable(n)
+            | Choice::Disable(n)
+            | Choice::EnableCategory(n)
+            | Choice::DisableCategory(n) => n,
+        }
+    }
+
+    /// The choice for a flag and a name, the name checked.
+    pub fn new(flag: &str, name: &str) -> std::result::Result<Choice, String> {
+        let make: fn(String) -> Choice = match flag {
+            "--enable" => Choice::Enable,
+            "--disable" => Choice::Disable,
+            "--enable-category" => Choice::EnableCategory,
+            "--disable-category" => Choice::DisableCategory,
+            other => {
+                return Err(format!(
+                    "'{other}' is not a menuselect choice: use --enable, --disable, \
+                     --enable-category or --disable-category"
+                ))
+            }
+        };
+        check_name(flag, name)?;
+        Ok(make(name.to_string()))
+    }
+}
+
+/// A menuselect name: letters, digits, `_ - . +` (what Asterisk's modules and options use),
+/// nothing the spec's shell would read otherwise.
+pub fn check_name(flag: &str, name: &str) -> std::result::Result<(), String> {
+    let ok = !name.is_empty()
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.+".contains(c));
+    match ok {
+        true => Ok(()),
+        false => Err(format!(
+            "{flag} takes a module, option or category name as menuselect spells it (app_skel, \
+             DONT_OPTIMIZE, MENUSELECT_TESTS), not '{name}'"
+        )),
+    }
+}
+
+/// `ASTERISK_XTASK_MENUSELECT`'s words: `--enable X --disable-category C ...`.
+pub fn parse_words(text: &str) -> std::result::Result<Vec<Choice>, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = Vec::new();
+    for pair in words.chunks(2) {
+        match pair {
+            [flag, name] => out.push(Choice::new(flag, name).map_err(|e| format!("{ENV}: {e}"))?),
+            [flag] => return Err(format!("{ENV}: {flag} needs a name after it")),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// What `--dev` asks menuselect for, as choices (applied before the user's).
+pub fn dev_choices() -> Vec<Choice> {
+    parse_words(DEV_MENUSELECT).unwrap_or_default()
+}
+
+/// What the user asked for, from the flags and the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// The environment's words, then the flags', in order.
+    pub choices: Vec<Choice>,
+    pub menuselect_file: Option<Utf8PathBuf>,
+    pub configure_args: Vec<String>,
+    pub dev: bool,
+}
+
+/// What the flags say, before the environment's words join them.
+#[derive(Debug, Clone, Default)]
+pub struct ChoiceFlags {
+    /// `--enable`, `--disable`, `--enable-category`, `--disable-category`, in order.
+    pub choices: Vec<Choice>,
+    pub menuselect: Option<Utf8PathBuf>,
+    pub configure_args: Vec<String>,
+    pub dev: bool,
+}
+
+/// The concern's flags.
+pub fn flags() -> impl Parser<ChoiceFlags> {
+    let choices = choice_flags();
+    let menuselect = flag::path(
+        "menuselect",
+        "FILE",
+        "A menuselect.makeopts to start from (the one `make menuselect` left in your tree, which is never packed)",
+    );
+    let configure_args = long("configure-arg")
+        .help("An argument for configure, after the spec's own (--configure-arg --with-foo); may repeat")
+        .argument::<String>("ARG")
+        .parse(|a| match a.is_empty() || a.contains('\n') {
+            true => Err("--configure-arg takes one non-empty line".to_string()),
+            false => Ok(a),
+        })
+        .many();
+    let dev = long("dev")
+        .help("Dev mode: --enable-dev-mode, TEST_FRAMEWORK with the unit tests, DONT_OPTIMIZE, BETTER_BACKTRACES; the Release says dev")
+        .switch();
+    construct!(ChoiceFlags {
+        choices,
+        menuselect,
+        configure_args,
+        dev,
+    })
+}
+
+/// The menuselect choices, in the order given (also after ASTERISK_XTASK_MENUSELECT's).
+fn choice_flags() -> impl Parser<Vec<Choice>> {
+    let one = |flag: &'static str, meta: &'static str, help: &'static str| {
+        long(&flag[2..])
+            .help(help)
+            .argument::<String>(meta)
+            .parse(move |name| Choice::new(flag, &name))
+    };
+    let enable = one(
+        "--enable",
+        "NAME",
+        "Select a module or option in menuselect (app_skel, DONT_OPTIMIZE); its library must be there, or the build fails naming it; may repeat",
+    );
+    let disable = one(
+        "--disable",
+        "NAME",
+        "Leave a module or option out (chan_iax2); may repeat",
+    );
+    let enable_category = one(
+        "--enable-category",
+        "CAT",
+        "Select every module of a menuselect category (MENUSELECT_TESTS); may repeat",
+    );
+    let disable_category = one(
+        "--disable-category",
+        "CAT",
+        "Leave out every module of a category; may repeat. Also ASTERISK_XTASK_MENUSELECT=\"--enable X ...\", applied first",
+    );
+    construct!([enable, disable, enable_category, disable_category]).many()
+}
+
+/// `--configure-arg --with-foo` as `--configure-arg=--with-foo`: configure's arguments start
+/// with `--`, which bpaf takes for a flag after a space.
+pub fn join_configure_args(words: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
+        match (*word, words.as_slice().first()) {
+            ("--configure-arg", Some(next)) => {
+                out.push(format!("--configure-arg={next}"));
+                words.next();
+            }
+            _ => out.push(word.to_string()),
+        }
+    }
+    out
+}
+
+/// The choices: the environment's words first, then the flags', in order. A bad word in the
+/// environment is a usage error, as a bad flag is.
+pub fn wanted(flags: &ChoiceFlags, env: Option<&str>) -> Result<Wanted> {
+    let mut choices = parse_words(env.unwrap_or("")).map_err(Usage)?;
+    choices.extend(flags.choices.iter().cloned());
+    let menuselect_file = match &flags.menuselect {
+        Some(path) => Some(absolute(path)?),
+        None => None,
+    };
+    Ok(Wanted {
+        choices,
+        menuselect_file,
+        configure_args: flags.configure_args.clone(),
+        dev: flags.dev,
+    })
+}
+
+/// The choices in a line, for `--verbose`.
+pub fn describe(w: &Wanted) -> String {
+    let choices: Vec<String> = w
+        .choices
+        .iter()
+        .map(|c| format!("{} {}", c.flag(), c.name()))
+        .collect();
+    format!(
+        "dev: {}; menuselect: {}; file: {}; configure: {}",
+        w.dev,
+        if choices.is_empty() {
+            "the spec's".to_string()
+        } else {
+            choices.join(" ")
+        },
+        w.menuselect_file
+            .as_ref()
+            .map_or("none".to_string(), |f| f.to_string()),
+        if w.configure_args.is_empty() {
+            "the spec's".to_string()
+        } else {
+            w.configure_args.join(" ")
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_menuselect_takes() {
+        for good in [
+            "app_skel",
+            "DONT_OPTIMIZE",
+            "MENUSELECT_TESTS",
+            "CORE-SOUNDS-EN-GSM",
+            "res_pjsip.x+1",
+        ] {
+            assert!(check_name("--enable", good).is_ok(), "{good}");
+        }
+        for bad in ["", "-x", "--enable", "a b", "a;rm", "$(x)", "a'b", "ä"] {
+            let err = check_name("--enable", bad).unwrap_err();
+            assert!(err.starts_with("--enable takes a module"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn words_from_the_environment() {
+        let cases: [(&str, Result<Vec<Choice>, &str>); 6] = [
+            ("", Ok(vec![])),
+            (
+                "--enable DONT_OPTIMIZE  --disable-category MENUSELECT_TESTS",
+                Ok(vec![
+                    Choice::Enable("DONT_OPTIMIZE".into()),
+                    Choice::DisableCategory("MENUSELECT_TESTS".into()),
+                ]),
+            ),
+            (
+                "--enable",
+                Err("ASTERISK_XTASK_MENUSELECT: --enable needs a name after it"),
+            ),
+            (
+                "app_skel --enable",
+                Err("ASTERISK_XTASK_MENUSELECT: 'app_skel' is not a menuselect choice"),
+            ),
+            (
+                "--enable-all x",
+                Err("ASTERISK_XTASK_MENUSELECT: '--enable-all' is not a menuselect choice"),
+            ),
+            (
+                "--disable $(reboot)",
+                Err("ASTERISK_XTASK_MENUSELECT: --disable takes a module"),
+            ),
+        ];
+        for (text, want) in cases {
+            match (parse_words(text), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{text}"),
+                (Err(got), Err(want)) => assert!(got.starts_with(want), "{text}: {got}"),
+                (got, want) => panic!("{text}: {got:?} vs {want:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The user's choices, resolved once into the plan every stage follows.
+//!
+//! Each concern is a module of its own that owns its flags (a bpaf parser), its part of the plan
+//! and, where it has one, its record in the manifest: `place` (where rpmbuild runs), `bundled`
+//! (third-party sources and their cache), `sounds`, `choices` (menuselect, configure, dev),
+//! `sign`, `incremental`, `reproducible`. This file composes them: `rpm_flags` lists their
+//! parsers beside the few flags every build has (`Core`), and `Plan::resolve` their plan parts.
+//! `--verbose` prints the plan. The decisions are pure functions with table tests.
+
+pub mod bundled;
+pub mod choices;
+pub mod flag;
+pub mod incremental;
+pub mod paths;
+pub mod place;
+pub mod reproducible;
+pub mod sign;
+pub mod sounds;
+
+use anyhow::Result;
+use bpaf::{construct, long, short, Parser};
+use camino::Utf8PathBuf;
+
+pub use flag::Usage;
+pub use paths::absolute;
+
+use crate::infra::exec::Shell;
+use crate::infra::workspace::Workspace;
+use paths::{check_apart, Near};
+
+/// The most `--jobs` may ask for: make's jobserver hangs when the tokens do not fit its pipe.
+pub const MAX_JOBS: u32 = 1024;
+
+/// What every build is told, whatever the concerns.
+#[derive(Debug, Clone, Default)]
+pub struct Core {
+    pub source: Option<Utf8PathBuf>,
+    pub out: Option<Utf8PathBuf>,
+    pub spec: Option<Utf8PathBuf>,
+    pub rpm_version: Option<String>,
+    pub rpm_release: Option<String>,
+    /// `--force`: build even when the published outputs are this build's.
+    pub force: bool,
+    pub jobs: Option<u32>,
+    pub quiet: bool,
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
+/// `rpm`'s flags (`image` takes them too): the core and each concern's.
+#[derive(Debug, Clone, Default)]
+pub struct RpmFlags {
+    pub core: Core,
+    pub place: place::PlaceFlags,
+    pub bundled: bundled::BundledFlags,
+    pub sounds: Vec<String>,
+    pub choices: choices::ChoiceFlags,
+    pub sign: Option<String>,
+    pub incremental: incremental::Mode,
+    pub check_reproducible: bool,
+}
+
+/// `--jobs N`: 1 to 1024.
+pub fn jobs(v: &str) -> std::result::Result<u32, String> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_JOBS).contains(n))
+        .ok_or_else(|| format!("--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'"))
+}
+
+fn core_flags() -> impl Parser<Core> {
+    let source = flag::path(
+        "source",
+        "DIR",
+        "The Asterisk tree to package (default: the checkout the xtask lives in)",
+    );
+    let out = flag::path(
+        "out",
+        "DIR",
+        "Where the RPMs, SRPM, source archive and manifest.json go (default: <target>/rpm)",
+    );
+    let spec = flag::path(
+        "spec",
+        "FILE",
+        "Use this spec instead of contrib/rpm/asterisk.spec from the tree or beside the xtask",
+    );
+    let rpm_version = flag::text(
+        "rpm-version",
+        "V",
+        "RPM Version instead of the one derived from the Asterisk version",
+    );
+    let rpm_release = flag::text(
+        "rpm-release",
+        "R",
+        "RPM Release instead of the derived one (1, or 1.dirty.<time> for uncommitted changes)",
+    );
+    let force = long("force")
+        .help("Build even when the output directory already holds this build's packages (same archive bytes, spec, options, builder)")
+        .switch();
+    let jobs = long("jobs")
+        .help("Parallel make jobs, 1 to 1024 (default: every CPU)")
+        .argument::<String>("N")
+        .parse(|v| jobs(&v))
+        .optional();
+    let quiet = short('q')
+        .long("quiet")
+        .help("One line per rpmbuild phase instead of its whole output")
+        .switch();
+    let dry_run = long("dry-run")
+        .help("Print what would run; build and write nothing")
+        .switch();
+    let verbose = flag::verbose();
+    construct!(Core {
+        source,
+        out,
+        spec,
+        rpm_version,
+        rpm_release,
+        force,
+        jobs,
+        quiet,
+        dry_run,
+        verbose,
+    })
+}
+
+/// `rpm`'s whole command line: the core, then each concern's flags.
+pub fn rpm_flags() -> impl Parser<RpmFlags> {
+    let core = core_flags();
+    let place = place::flags();
+    let bundled = bundled::flags();
+    let sounds = sounds::flags();
+    let choices = choices::flags();
+    let sign = sign::flags();
+    let incremental = incremental::flags();
+    let check_reproducible = reproducible::flags();
+    construct!(RpmFlags {
+        core,
+        place,
+        bundled,
+        sounds,
+        choices,
+        sign,
+        incremental,
+        check_reproducible,
+    })
+}
+
+/// How rpmbuild's output reaches the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Every line.
+    Stream,
+    /// One line per phase (`-q`).
+    Phases,
+}
+
+/// Everything a build does, decided.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub sh: Shell,
+    pub source: Option<Utf8PathBuf>,
+    pub spec: Option<Utf8PathBuf>,
+    pub out: Utf8PathBuf,
+    /// rpmbuild's directories: under the target directory, reset by every build.
+    pub work: Utf8PathBuf,
+    pub rpm_version: Option<String>,
+    pub rpm_release: Option<String>,
+    pub force: bool,
+    pub jobs: Option<u32>,
+    pub output: Output,
+    /// Where a build would run, or why none can: `image` needs it only when its RPMs are stale.
+    pub place: std::result::Result<place::Place, place::Unavailable>,
+    pub bundled: bundled::BundledPlan,
+    /// Sound sets to package (menuselect names); none by default.
+    pub sounds: Vec<String>,
+    /// Menuselect and configure choices, dev mode: the environment's, then the flags'.
+    pub choices: choices::Wanted,
+    /// The gpg key to sign the packages with.
+    pub sign: Option<String>,
+    pub incremental: incremental::Mode,
+    /// Build twice and compare the packages.
+    pub check_reproducible: bool,
+}
+
+impl Plan {
+    /// Resolves `rpm`'s flags (also `image`'s) on this machine.
+    pub fn resolve(flags: &RpmFlags, ws: &Workspace) -> Result<Plan> {
+        let core = &flags.core;
+        let sh = Shell {
+            dry_run: core.dry_run,
+            verbose: core.verbose,
+        };
+        let out = match &core.out {
+            Some(dir) => {
+                check_apart(dir, "--out", Near::InsideOrHolding, ws)?;
+                absolute(dir)?
+            }
+            None => ws.target.join("rpm"),
+        };
+        if let Some(dir) = &flags.bundled.download_cache {
+            check_apart(dir, "--download-cache", Near::Inside, ws)?;
+        }
+        if let Some(dir) = &flags.place.ccache_dir {
+            check_apart(dir, "--ccache-dir", Near::Inside, ws)?;
+        }
+        let plan = Plan {
+            sh,
+            source: core.source.clone(),
+            spec: core.spec.clone(),
+            out,
+            work: ws.target.join("xtask/rpm-work"),
+            rpm_version: core.rpm_version.clone(),
+            rpm_release: core.rpm_release.clone(),
+            force: core.force,
+            jobs: core.jobs,
+            output: match core.quiet {
+                true => Output::Phases,
+                false => Output::Stream,
+            },
+            place: place::resolve(sh, &flags.place),
+            bundled: bundled::resolve(&flags.bundled)?,
+            sounds: flags.sounds.clone(),
+            choices: choices::wanted(&flags.choices, std::env::var(choices::ENV).ok().as_deref())?,
+            sign: flags.sign.clone(),
+            incremental: flags.incremental,
+            check_reproducible: flags.check_reproducible,
+        };
+        if core.verbose {
+            eprint!("{}", plan.describe());
+        }
+        Ok(plan)
+    }
+
+    /// The plan in a few lines, for `--verbose`.
+    pub fn describe(&self) -> String {
+        let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
+        format!(
+            "plan:\n  build in   {}\n  outputs    {}\n  work       {}\n  downloads  {}\n  \
+             options    {}\n  jobs       {}\n  version    {} / release {}\n  output     {:?}, dry run: {}\n",
+            place::describe(&self.place),
+            self.out,
+            self.work,
+            bundled::describe(&self.bundled),
+            choices::describe(&self.choices),
+            self.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
+            or_default(&self.rpm_version),
+            or_default(&self.rpm_release),
+            self.output,
+            self.sh.dry_run
+        )
+    }
+
+    /// Where the build runs, or the reason it cannot, as an error.
+    pub fn place(&self) -> Result<&place::Place> {
+        self.place
+            .as_ref()
+            .map_err(|why| anyhow::anyhow!(why.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_reads_as_lines() {
+        let plan = Plan {
+            sh: Shell::default(),
+            source: None,
+            spec: None,
+            out: "/t/rpm".into(),
+            work: "/t/xtask/rpm-work".into(),
+            rpm_version: None,
+            rpm_release: Some("7".into()),
+            force: false,
+            jobs: Some(2),
+            output: Output::Phases,
+            place: Ok(place::Place::Native {
+                rpmbuild: "/usr/bin/rpmbuild".into(),
+                nodeps: true,
+                nodeps_note: None,
+            }),
+            bundled: bundled::BundledPlan {
+                download_cache: "/t/downloads".into(),
+                packages: vec!["pjproject"],
+                network: bundled::Network::Off,
+            },
+            sounds: vec![],
+            choices: choices::Wanted {
+                dev: true,
+                choices: vec![choices::Choice::Enable("app_skel".into())],
+                ..choices::Wanted::default()
+            },
+            sign: None,
+            incremental: Default::default(),
+            check_reproducible: false,
+        };
+        let text = plan.describe();
+        for want in [
+            "build in   this host (/usr/bin/rpmbuild), BuildRequires checked: false",
+            "outputs    /t/rpm",
+            "downloads  /t/downloads (pjproject; Off)",
+            "jobs       2",
+            "version    derived / release 7",
+            "options    dev: true; menuselect: --enable app_skel; file: none; configure: the spec's",
+        ] {
+            assert!(text.contains(want), "{want}:\n{text}");
+        }
+    }
+}

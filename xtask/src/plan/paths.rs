@@ -1,0 +1,123 @@
+//! Directories the user names, as the xtask compares them: absolute, resolved, and kept apart
+//! from the xtask's own work directory.
+
+use anyhow::{bail, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+pub use crate::infra::workspace::absolute;
+use crate::infra::workspace::Workspace;
+
+/// How a directory the user names may stand to the xtask's own work directory
+/// (`<target>/xtask`), whose directories every build empties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Near {
+    /// Inside it is refused (an output, a cache): the next build would empty it.
+    Inside,
+    /// Inside it or holding it is refused (an output directory, which a build replaces).
+    InsideOrHolding,
+}
+
+/// Refuses a directory given with `flag` that lies inside the xtask's work directory (or, for
+/// `Near::InsideOrHolding`, holds it): one line, before anything is done.
+pub fn check_apart(path: &Utf8Path, flag: &str, near: Near, ws: &Workspace) -> Result<()> {
+    let ours = resolved(&ws.target.join("xtask"));
+    let given = resolved(&absolute(path)?);
+    if given.starts_with(&ours) {
+        bail!(
+            "{flag} {path} is inside {ours}, the xtask's own work directory, which every build \
+             empties: choose a directory outside it"
+        );
+    }
+    if near == Near::InsideOrHolding && ours.starts_with(&given) {
+        bail!(
+            "{flag} {path} holds {ours}, the xtask's own work directory (and the target \
+             directory {}): choose a directory of its own (the default is {}/rpm)",
+            ws.target,
+            ws.target
+        );
+    }
+    Ok(())
+}
+
+/// `path` with `.` and `..` worked out and its deepest existing part's links resolved, so that
+/// two names of one place compare equal.
+pub fn resolved(path: &Utf8Path) -> Utf8PathBuf {
+    let mut lexical = Utf8PathBuf::new();
+    for part in path.components() {
+        match part {
+            camino::Utf8Component::ParentDir => {
+                lexical.pop();
+            }
+            camino::Utf8Component::CurDir => {}
+            other => lexical.push(other.as_str()),
+        }
+    }
+    let mut existing = lexical.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize_utf8() {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (existing.file_name().map(str::to_string), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_owned();
+            }
+            _ => return lexical,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_apart_from_the_work_directory() {
+        let base = Utf8PathBuf::try_from(std::env::temp_dir())
+            .unwrap()
+            .join(format!("xtask-apart-{}", std::process::id()));
+        let ws = Workspace {
+            root: base.join("root"),
+            target: base.join("root/target"),
+        };
+        std::fs::create_dir_all(ws.target.join("xtask/rpm-work")).unwrap();
+        let t = ws.target.as_str();
+        let cases = [
+            (format!("{t}/rpm"), Near::InsideOrHolding, None),
+            (format!("{base}/elsewhere/out"), Near::InsideOrHolding, None),
+            (
+                format!("{t}/xtask/rpm-work/out"),
+                Near::InsideOrHolding,
+                Some("is inside"),
+            ),
+            (
+                format!("{t}/rpm/../xtask/new"),
+                Near::Inside,
+                Some("is inside"),
+            ),
+            (format!("{t}/xtask"), Near::Inside, Some("is inside")),
+            (t.to_string(), Near::InsideOrHolding, Some("holds")),
+            ("/".to_string(), Near::InsideOrHolding, Some("holds")),
+            ("/".to_string(), Near::Inside, None),
+        ];
+        for (path, near, want) in cases {
+            let got = check_apart(Utf8Path::new(&path), "--out", near, &ws);
+            match want {
+                None => assert!(got.is_ok(), "{path}: {got:?}"),
+                Some(w) => {
+                    let e = got.unwrap_err().to_string();
+                    assert!(e.contains(w) && !e.contains('\n'), "{path}: {e}");
+                }
+            }
+        }
+        // Through a link to the work directory, too.
+        std::os::unix::fs::symlink(ws.target.join("xtask"), base.join("link")).unwrap();
+        assert!(check_apart(&base.join("link/out"), "--out", Near::Inside, &ws).is_err());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}

@@ -1,0 +1,336 @@
+//! Where rpmbuild runs: the concern's flags (`--native`, `--container`, the engine, the builder's
+//! base, ccache, `--nodeps`), the decision over this machine, and how the plan says it. Its part
+//! of the manifest is the builder (`native` or `container <tag>`), which the outputs stage names.
+
+use bpaf::{construct, long, Parser};
+use camino::Utf8PathBuf;
+
+use super::flag;
+use super::paths::absolute;
+use crate::infra::engine::Engine;
+use crate::infra::exec::Shell;
+
+/// The install hint for a missing rpmbuild, per distribution.
+pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
+    dnf install rpm-build; Debian/Ubuntu: apt-get install rpm; openSUSE: zypper install rpm-build; \
+    Arch: pacman -S rpm-tools; cargo xtask doctor checks the rest)";
+/// The default base of the builder: see contrib/docker/Dockerfile.builder for why.
+pub const DEFAULT_BASE_IMAGE: &str = "docker.io/library/almalinux:9";
+
+/// Where `--native` / `--container` say the build runs; `Auto` when neither is given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Where {
+    #[default]
+    Auto,
+    Native,
+    Container,
+}
+
+/// What the user said about where the build runs.
+#[derive(Debug, Clone, Default)]
+pub struct PlaceFlags {
+    pub place: Where,
+    pub engine: Option<String>,
+    pub base_image: Option<String>,
+    pub rebuild_builder: bool,
+    pub no_ccache: bool,
+    /// `--ccache-dir DIR`: ccache in a host directory instead of a volume.
+    pub ccache_dir: Option<Utf8PathBuf>,
+    pub nodeps: bool,
+}
+
+/// `--native` or `--container` (neither: decided by the machine).
+pub fn where_flags(container_help: &'static str) -> impl Parser<Where> {
+    let native = long("native")
+        .help("Build with this host's rpmbuild")
+        .req_flag(Where::Native);
+    let container = long("container")
+        .help(container_help)
+        .req_flag(Where::Container);
+    construct!([native, container]).fallback(Where::Auto)
+}
+
+/// `--engine PROG`, which every command that uses an engine takes.
+pub fn engine_flag() -> impl Parser<Option<String>> {
+    flag::text(
+        "engine",
+        "PROG",
+        "Container engine program, a name or a path (default: $CONTAINER_ENGINE, else docker, else podman)",
+    )
+}
+
+/// The concern's flags, as `rpm` (and `image`) take them.
+pub fn flags() -> impl Parser<PlaceFlags> {
+    let place =
+        where_flags("Build in the builder container (the default when a container engine answers)");
+    let engine = engine_flag();
+    let base_image = flag::text(
+        "base-image",
+        "IMG",
+        "Base of the builder image (default: docker.io/library/almalinux:9); an image that has rpmbuild is used as it is",
+    );
+    let rebuild_builder = long("rebuild-builder")
+        .help("Build the builder image even when one made of the same inputs exists (and the packages, even when up to date)")
+        .switch();
+    let no_ccache = long("no-ccache")
+        .help("Build in the container without the ccache volume")
+        .switch();
+    let ccache_dir = flag::path(
+        "ccache-dir",
+        "DIR",
+        "Keep the container build's ccache in this host directory instead of a volume (a CI cache, e.g. actions/cache); made if missing",
+    );
+    let nodeps = long("nodeps")
+        .help("Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)")
+        .switch();
+    construct!(PlaceFlags {
+        place,
+        engine,
+        base_image,
+        rebuild_builder,
+        no_ccache,
+        ccache_dir,
+        nodeps,
+    })
+}
+
+/// Why no place to build can be had on this machine, in one line with what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable(pub String);
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// Where rpmbuild runs, with what it needs there.
+#[derive(Debug, Clone)]
+pub enum Place {
+    Native {
+        rpmbuild: Utf8PathBuf,
+        nodeps: bool,
+        /// Said when the xtask, not the user, turned `--nodeps` on.
+        nodeps_note: Option<&'static str>,
+    },
+    Container {
+        engine: Engine,
+        base_image: String,
+        rebuild_builder: bool,
+        ccache: bool,
+        /// ccache in this host directory instead of the builder's volume.
+        ccache_dir: Option<Utf8PathBuf>,
+        nodeps: bool,
+    },
+}
+
+/// `--native`, `--container`, or (neither) the container when an engine answers, else native
+/// when rpmbuild exists: `Where::Native` or `Where::Container`, never `Auto`. `engine` is None
+/// when no engine is installed, else whether it answers.
+pub fn choose(
+    wanted: Where,
+    engine: Option<std::result::Result<(), String>>,
+    rpmbuild_found: bool,
+) -> std::result::Result<Where, Unavailable> {
+    let no = |why: String| Err(Unavailable(why));
+    match wanted {
+        Where::Native if rpmbuild_found => Ok(Where::Native),
+        Where::Native => no(format!(
+            "{RPMBUILD_HINT}, or build in a container (drop --native)"
+        )),
+        Where::Container => match engine {
+            Some(Ok(())) => Ok(Where::Container),
+            Some(Err(why)) => no(why),
+            None => no(
+                "no container engine: install docker or podman, name one with --engine \
+                 or CONTAINER_ENGINE, or build with --native (cargo xtask doctor)"
+                    .into(),
+            ),
+        },
+        Where::Auto => match engine {
+            Some(Ok(())) => Ok(Where::Container),
+            _ if rpmbuild_found => Ok(Where::Native),
+            Some(Err(why)) => no(format!(
+                "{why}; rpmbuild is not installed either, so --native cannot stand in \
+                 (cargo xtask doctor)"
+            )),
+            None => no(
+                "nothing to build with: install docker or podman (cargo xtask rpm then \
+                 builds in a container) or rpmbuild (then --native; Debian/Ubuntu: apt-get \
+                 install rpm; Fedora/EL: dnf install rpm-build); cargo xtask doctor says \
+                 what this machine has"
+                    .into(),
+            ),
+        },
+    }
+}
+
+/// What the host's rpm database knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostRpmdb {
+    /// The host's packages are RPMs: BuildRequires can be checked.
+    KnowsHostPackages,
+    /// A Debian-family host: every BuildRequires would be reported missing.
+    Foreign,
+}
+
+/// Whether to pass `--nodeps` to a native rpmbuild (`asked`: the flag), and a note when the
+/// xtask decided it.
+pub fn decide_nodeps(asked: bool, host: HostRpmdb) -> (bool, Option<&'static str>) {
+    match (asked, host) {
+        (true, _) => (true, None),
+        (false, HostRpmdb::KnowsHostPackages) => (false, None),
+        (false, HostRpmdb::Foreign) => (
+            true,
+            Some(
+                "this host's packages are not in the rpm database (a Debian-family host?): \
+                 BuildRequires are not checked (--nodeps)",
+            ),
+        ),
+    }
+}
+
+/// Where the build runs on this machine, or why it cannot (`image` needs it only when its RPMs
+/// are stale, so the reason is kept, not raised).
+pub fn resolve(sh: Shell, flags: &PlaceFlags) -> std::result::Result<Place, Unavailable> {
+    let rpmbuild = which::which("rpmbuild")
+        .ok()
+        .and_then(|p| Utf8PathBuf::try_from(p).ok());
+    let engine = match flags.place {
+        Where::Native => None,
+        _ => Engine::find(sh, flags.engine.as_deref()),
+    };
+    let answers = engine.as_ref().map(|e| {
+        e.check()
+            .and_then(|()| e.check_buildkit())
+            .map_err(|err| format!("{err:#}"))
+    });
+    let choice = choose(flags.place, answers.clone(), rpmbuild.is_some())?;
+    match (choice, engine, rpmbuild) {
+        (Where::Container, Some(engine), _) => Ok(Place::Container {
+            engine,
+            base_image: flags
+                .base_image
+                .clone()
+                .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string()),
+            rebuild_builder: flags.rebuild_builder,
+            ccache: !flags.no_ccache,
+            ccache_dir: match &flags.ccache_dir {
+                Some(dir) if flags.no_ccache => {
+                    return Err(Unavailable(format!(
+                        "--ccache-dir {dir} and --no-ccache ask for opposite things: drop one"
+                    )))
+                }
+                Some(dir) => Some(absolute(dir).map_err(|e| Unavailable(format!("{e:#}")))?),
+                None => None,
+            },
+            nodeps: flags.nodeps,
+        }),
+        (Where::Native, _, Some(rpmbuild)) => {
+            if let Some(Err(why)) = answers {
+                eprintln!("note: {why}; building with this host's rpmbuild");
+            }
+            let (nodeps, nodeps_note) = decide_nodeps(flags.nodeps, host_rpmdb(sh));
+            Ok(Place::Native {
+                rpmbuild,
+                nodeps,
+                nodeps_note,
+            })
+        }
+        _ => Err(Unavailable(RPMBUILD_HINT.into())),
+    }
+}
+
+/// The place in a line, for `--verbose`.
+pub fn describe(place: &std::result::Result<Place, Unavailable>) -> String {
+    match place {
+        Ok(Place::Native {
+            rpmbuild, nodeps, ..
+        }) => format!("this host ({rpmbuild}), BuildRequires checked: {}", !nodeps),
+        Ok(Place::Container {
+            engine,
+            base_image,
+            rebuild_builder,
+            ccache,
+            ccache_dir,
+            nodeps,
+        }) => format!(
+            "a container ({}), builder from {base_image}{}, ccache: {}, BuildRequires checked: {}",
+            engine.program,
+            if *rebuild_builder { " (rebuilt)" } else { "" },
+            match (ccache, ccache_dir) {
+                (false, _) => "off".to_string(),
+                (true, Some(dir)) => format!("in {dir}"),
+                (true, None) => "in a volume".to_string(),
+            },
+            !nodeps
+        ),
+        Err(why) => format!("nowhere: {why}"),
+    }
+}
+
+/// Whether rpm's database knows what provides /bin/sh: it does not on hosts whose packages are
+/// not RPMs.
+fn host_rpmdb(sh: Shell) -> HostRpmdb {
+    let knows = sh
+        .rpm()
+        .args(["-q", "--whatprovides", "/bin/sh"])
+        .read_optional()
+        .is_ok_and(|answer| answer.is_some());
+    if knows {
+        HostRpmdb::KnowsHostPackages
+    } else {
+        HostRpmdb::Foreign
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_the_build_runs() {
+        let up = || Some(Ok(()));
+        let down = || {
+            Some(Err(
+                "the container engine docker does not answer".to_string()
+            ))
+        };
+        let ok = [
+            ((Where::Native, None, true), Where::Native),
+            ((Where::Container, up(), false), Where::Container),
+            ((Where::Auto, up(), true), Where::Container),
+            ((Where::Auto, down(), true), Where::Native),
+            ((Where::Auto, None, true), Where::Native),
+        ];
+        for ((wanted, engine, rpmbuild), want) in ok {
+            assert_eq!(choose(wanted, engine, rpmbuild).unwrap(), want);
+        }
+        let bad = [
+            ((Where::Native, up(), false), "apt-get install rpm"),
+            ((Where::Container, down(), true), "does not answer"),
+            ((Where::Container, None, true), "no container engine"),
+            (
+                (Where::Auto, down(), false),
+                "rpmbuild is not installed either",
+            ),
+            ((Where::Auto, None, false), "install docker or podman"),
+        ];
+        for ((wanted, engine, rpmbuild), want) in bad {
+            let err = choose(wanted, engine, rpmbuild).unwrap_err();
+            assert!(err.0.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn nodeps_decision() {
+        use HostRpmdb::*;
+        assert_eq!(decide_nodeps(true, KnowsHostPackages), (true, None));
+        assert_eq!(decide_nodeps(true, Foreign), (true, None));
+        assert_eq!(decide_nodeps(false, KnowsHostPackages), (false, None));
+        let (on, note) = decide_nodeps(false, Foreign);
+        assert!(on && note.is_some());
+    }
+}

@@ -1,0 +1,21 @@
+//! `--sounds NAME[,NAME...]`: the sound sets to fetch and package, as menuselect names them.
+//! `bundled::sounds` finds them in the tree; the manifest records each set.
+
+use bpaf::{long, Parser};
+
+pub fn flags() -> impl Parser<Vec<String>> {
+    long("sounds")
+        .help("Sound sets to fetch and package, a subpackage each, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)")
+        .argument::<String>("NAME[,NAME...]")
+        .parse(|list: String| {
+            let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
+            match names.iter().any(String::is_empty) {
+                true => Err(format!(
+                    "--sounds takes NAME[,NAME...] with no empty name, not '{list}' (an unset variable?)"
+                )),
+                false => Ok(names),
+            }
+        })
+        .many()
+        .map(|lists| lists.into_iter().flatten().collect())
+}

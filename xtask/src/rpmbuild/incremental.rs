@@ -1,0 +1,461 @@
+//! Incremental builds: the build directory survives between runs of the same tree and options,
+//! under `<target>/xtask/incremental/<key>`, and each run lays the packed tree over it, writing
+//! only the files whose content changed (so make's timestamps stay true for the rest) and
+//! removing the ones that went away. The spec then skips configure and menuselect when their
+//! inputs are unchanged, and make rebuilds what depends on the change.
+//!
+//! Whether a build is incremental is `plan::incremental`'s decision. The key holds the tree's
+//! path, the spec and the options, so two trees never share a directory and a changed option
+//! starts afresh. A run marks the directory while it builds: one that was interrupted is
+//! rebuilt from scratch; a change make cannot follow starts it afresh too (`verdict`).
+
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::infra::digest;
+use crate::source::archive::Member;
+
+/// The kept directory's name: the tree's path, the spec, the options and where it builds.
+pub fn key(tree: &Utf8Path, spec_sha256: &str, options_digest: &str, place: &str) -> String {
+    let text = format!("{tree}\0{spec_sha256}\0{options_digest}\0{place}");
+    digest::sha256_of_parts(&[text.as_bytes()])[..16].to_string()
+}
+
+/// What laying the tree over the kept directory did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Synced {
+    pub written: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    /// The directory was new, or was emptied first: why.
+    pub fresh: Option<String>,
+}
+
+/// How one path of the tree stands against the kept directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A file or link the last build did not have.
+    Added,
+    /// A file whose content or mode changed.
+    Edited,
+    /// A link that points elsewhere now, or a file that became a link or the other way round:
+    /// make follows links to their targets' times, which need not be newer.
+    Relinked,
+    /// A path the last build had that the tree no longer has (deleted, renamed, moved).
+    Removed,
+}
+
+/// Whether a kept directory can take these changes and still give what a clean build gives,
+/// or why it must start afresh. make rebuilds what depends on an edited or added file; what it
+/// cannot see is a file that went away (its objects and modules stay and are packaged), a link
+/// whose target changed, a change to the build system itself (objects do not depend on the
+/// makefiles, configure's scripts, build_tools or third-party's patches), and a new header
+/// (it may take the place of another of its name on the include path).
+pub fn verdict(changes: &[(&str, Change)]) -> Option<String> {
+    let first = |want: &dyn Fn(&str, Change) -> bool| {
+        changes.iter().find(|(p, c)| want(p, *c)).map(|(p, _)| *p)
+    };
+    if let Some(path) = first(&|_, c| c == Change::Removed) {
+        return Some(format!(
+            "{path} was removed or renamed since the last build, and what was built from it would stay"
+        ));
+    }
+    if let Some(path) = first(&|_, c| c == Change::Relinked) {
+        return Some(format!("the link {path} changed"));
+    }
+    if let Some(path) = first(&|p, _| is_build_file(p)) {
+        return Some(format!("{path} is part of the build system"));
+    }
+    if let Some(path) = first(&|p, c| c == Change::Added && is_header(p)) {
+        return Some(format!("{path} is a new header"));
+    }
+    None
+}
+
+/// A file the build system is made of: makefiles and their includes, configure and its inputs,
+/// the build's own scripts, menuselect, the bundled third-party sources' rules and patches.
+pub fn is_build_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let top = path.split('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "Makefile" | "GNUmakefile" | "makefile" | "configure" | "configure.ac" | "bootstrap.sh"
+    ) || name.starts_with("Makefile.")
+        || [".mak", ".mk", ".m4", ".in", ".rules"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        || matches!(
+            top,
+            "build_tools" | "menuselect" | "autoconf" | "third-party"
+        ) && path.contains('/')
+}
+
+fn is_header(path: &str) -> bool {
+    [".h", ".hh", ".hpp", ".hxx"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+/// The kept directory: `src/` (the build tree), `sources.list` (the paths laid last time) and
+/// the mark of a build in progress.
+pub struct Kept {
+    pub dir: Utf8PathBuf,
+}
+
+const BUILDING: &str = "building";
+const SOURCES: &str = "sources.list";
+
+/// What a member's bytes are, when it has any (a directory or a link has none).
+fn bytes_of(tree: &Utf8Path, path: &str, member: &Member) -> Result<Option<Vec<u8>>> {
+    Ok(match member {
+        Member::Dir | Member::Symlink { .. } => None,
+        Member::File { .. } => Some(
+            std::fs::read(tree.join(path))
+                .with_context(|| format!("reading {}", tree.join(path)))?,
+        ),
+        Member::Generated { contents } => Some(contents.clone()),
+    })
+}
+
+impl Kept {
+    pub fn src(&self) -> Utf8PathBuf {
+        self.dir.join("src")
+    }
+
+    /// How each member stands against `src/` (unchanged members are left out), and the paths
+    /// the last build laid that are gone.
+    fn changes(
+        &self,
+        tree: &Utf8Path,
+        members: &BTreeMap<String, Member>,
+        before: &BTreeSet<String>,
+    ) -> Result<(Vec<(String, Change)>, usize)> {
+        let src = self.src();
+        let mut changes = Vec::new();
+        let mut unchanged = 0;
+        for (path, member) in members {
+            crate::infra::interrupt::check()?;
+            let at = src.join(path);
+            let was_link = at.is_symlink();
+            let change = match member {
+                Member::Dir => continue,
+                Member::Symlink { target } => {
+                    let same = std::fs::read_link(&at)
+                        .map(|t| t.as_os_str() == std::ffi::OsStr::new(target))
+                        .unwrap_or(false);
+                    match (same, before.contains(path)) {
+                        (true, _) => None,
+                        (false, false) => Some(Change::Added),
+                        (false, true) => Some(Change::Relinked),
+                    }
+                }
+                Member::File { .. } | Member::Generated { .. } => {
+                    let executable = matches!(member, Member::File { executable: true });
+                    let bytes = bytes_of(tree, path, member)?.unwrap_or_default();
+                    let same = !was_link
+                        && std::fs::read(&at).map(|b| b == bytes).unwrap_or(false)
+                        && mode_is(&at, executable);
+                    match (same, before.contains(path), was_link) {
+                        (true, _, _) => None,
+                        (false, false, _) => Some(Change::Added),
+                        (false, true, true) => Some(Change::Relinked),
+                        (false, true, false) => Some(Change::Edited),
+                    }
+                }
+            };
+            match change {
+                Some(c) => changes.push((path.clone(), c)),
+                None => unchanged += 1,
+            }
+        }
+        changes.extend(
+            before
+                .iter()
+                .filter(|p| !members.contains_key(*p))
+                .map(|p| (p.clone(), Change::Removed)),
+        );
+        Ok((changes, unchanged))
+    }
+
+    /// Lays `members` (read from `tree`, with the generated files) over `src/`, writing only
+    /// what changed and removing what went away; starts afresh (and says why) when a build was
+    /// interrupted there or the changes are ones make cannot follow (`verdict`). Marks the
+    /// directory as building.
+    pub fn sync(&self, tree: &Utf8Path, members: &BTreeMap<String, Member>) -> Result<Synced> {
+        let mut synced = Synced::default();
+        let src = self.src();
+        let before: BTreeSet<String> = std::fs::read_to_string(self.dir.join(SOURCES))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let fresh = if self.dir.join(BUILDING).exists() {
+            Some("the last build there did not finish".to_string())
+        } else if !src.exists() || before.is_empty() {
+            Some("there was none".to_string())
+        } else {
+            let (changes, unchanged) = self.changes(tree, members, &before)?;
+            let listed: Vec<(&str, Change)> =
+                changes.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+            match verdict(&listed) {
+                Some(why) => Some(why),
+                None => {
+                    synced.unchanged = unchanged;
+                    self.mark()?;
+                    for (path, change) in &changes {
+                        self.apply(tree, path, members.get(path), *change)?;
+                        match change {
+                            Change::Removed => synced.removed += 1,
+                            _ => synced.written += 1,
+                        }
+                    }
+                    None
+                }
+            }
+        };
+        if let Some(why) = fresh {
+            if self.dir.exists() {
+                std::fs::remove_dir_all(&self.dir)
+                    .with_context(|| format!("removing {}", self.dir))?;
+            }
+            std::fs::create_dir_all(&src).with_context(|| format!("creating {src}"))?;
+            self.mark()?;
+            for (path, member) in members {
+                crate::infra::interrupt::check()?;
+                self.apply(tree, path, Some(member), Change::Added)?;
+                if !matches!(member, Member::Dir) {
+                    synced.written += 1;
+                }
+            }
+            synced.fresh = Some(why);
+        }
+        let list: String = members
+            .iter()
+            .filter(|(_, m)| !matches!(m, Member::Dir))
+            .map(|(p, _)| format!("{p}\n"))
+            .collect();
+        std::fs::write(self.dir.join(SOURCES), list)
+            .with_context(|| format!("writing {}", self.dir.join(SOURCES)))?;
+        Ok(synced)
+    }
+
+    fn mark(&self) -> Result<()> {
+        std::fs::write(self.dir.join(BUILDING), std::process::id().to_string())
+            .with_context(|| format!("marking {}", self.dir))
+    }
+
+    /// Makes `src/<path>` what `member` says (removes it for `Change::Removed`).
+    fn apply(
+        &self,
+        tree: &Utf8Path,
+        path: &str,
+        member: Option<&Member>,
+        change: Change,
+    ) -> Result<()> {
+        let to = self.src().join(path);
+        let Some(member) = member.filter(|_| change != Change::Removed) else {
+            if to.is_file() || to.is_symlink() {
+                std::fs::remove_file(&to).with_context(|| format!("removing {to}"))?;
+            }
+            return Ok(());
+        };
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+        }
+        match member {
+            Member::Dir => {
+                if !to.is_dir() {
+                    let _ = std::fs::remove_file(&to);
+                    std::fs::create_dir_all(&to).with_context(|| format!("creating {to}"))?;
+                }
+            }
+            Member::Symlink { target } => {
+                if to.is_symlink() || to.is_file() {
+                    std::fs::remove_file(&to).with_context(|| format!("removing {to}"))?;
+                }
+                std::os::unix::fs::symlink(target, &to).with_context(|| format!("linking {to}"))?;
+            }
+            Member::File { .. } | Member::Generated { .. } => {
+                let bytes = bytes_of(tree, path, member)?.unwrap_or_default();
+                if to.is_symlink() {
+                    std::fs::remove_file(&to).with_context(|| format!("removing {to}"))?;
+                }
+                std::fs::write(&to, &bytes).with_context(|| format!("writing {to}"))?;
+                set_mode(&to, matches!(member, Member::File { executable: true }))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The build finished: the directory is good to build on.
+    pub fn done(&self) -> Result<()> {
+        std::fs::remove_file(self.dir.join(BUILDING))
+            .with_context(|| format!("finishing {}", self.dir))
+    }
+}
+
+fn mode_is(path: &Utf8Path, executable: bool) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| (m.permissions().mode() & 0o111 != 0) == executable)
+        .unwrap_or(false)
+}
+
+fn set_mode(path: &Utf8Path, executable: bool) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = if executable { 0o755 } else { 0o644 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("setting the mode of {path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_tree_and_the_options() {
+        assert_ne!(
+            key("/a".into(), "s", "o", "native"),
+            key("/b".into(), "s", "o", "native")
+        );
+        assert_ne!(
+            key("/a".into(), "s", "o", "native"),
+            key("/a".into(), "s", "p", "native")
+        );
+        assert_eq!(key("/a".into(), "s", "o", "native").len(), 16);
+    }
+
+    #[test]
+    fn what_a_kept_directory_can_take() {
+        use Change::*;
+        type Case<'a> = (&'a [(&'a str, Change)], Option<&'a str>);
+        let cases: [Case; 10] = [
+            (&[], None),
+            (
+                &[("res/res_mini.c", Edited), ("include/asterisk.h", Edited)],
+                None,
+            ),
+            (&[("res/res_new.c", Added), ("doc/notes.txt", Added)], None),
+            (
+                &[("res/res_mini.c", Removed)],
+                Some("res/res_mini.c was removed or renamed"),
+            ),
+            (
+                &[("res/res_mini2.c", Added), ("res/res_mini.c", Removed)],
+                Some("res/res_mini.c was removed"),
+            ),
+            (
+                &[("apps/app_voicemail_imap.c", Relinked)],
+                Some("the link apps/app_voicemail_imap.c changed"),
+            ),
+            (
+                &[("Makefile", Edited)],
+                Some("Makefile is part of the build system"),
+            ),
+            (
+                &[("third-party/pjproject/patches/0001-x.patch", Added)],
+                Some("is part of the build system"),
+            ),
+            (
+                &[("include/asterisk/new.h", Added)],
+                Some("include/asterisk/new.h is a new header"),
+            ),
+            (
+                &[("res/Makefile.rules", Edited), ("res/res_mini.c", Edited)],
+                Some("res/Makefile.rules is part"),
+            ),
+        ];
+        for (changes, want) in cases {
+            let got = verdict(changes);
+            match want {
+                None => assert_eq!(got, None, "{changes:?}"),
+                Some(w) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(w)),
+                    "{changes:?}: {got:?}"
+                ),
+            }
+        }
+        for (path, build) in [
+            ("Makefile", true),
+            ("main/Makefile", true),
+            ("Makefile.rules", true),
+            ("makeopts.in", true),
+            ("third-party/versions.mak", true),
+            ("build_tools/make_version", true),
+            ("menuselect/menuselect.c", true),
+            ("autoconf/ast_ext_lib.m4", true),
+            ("configure", true),
+            ("res/res_mini.c", false),
+            ("include/asterisk/module.h", false),
+            ("build_tools", false),
+            ("contrib/docker/Dockerfile", false),
+        ] {
+            assert_eq!(is_build_file(path), build, "{path}");
+        }
+    }
+
+    #[test]
+    fn only_what_changed_is_written_and_a_removal_starts_afresh() {
+        let base = std::env::temp_dir().join(format!("kept-{}", std::process::id()));
+        let base = Utf8PathBuf::try_from(base).unwrap();
+        let tree = base.join("tree");
+        std::fs::create_dir_all(tree.join("main")).unwrap();
+        std::fs::write(tree.join("main/a.c"), "a").unwrap();
+        std::fs::write(tree.join("main/b.c"), "b").unwrap();
+        let mut members = BTreeMap::new();
+        members.insert("main".to_string(), Member::Dir);
+        members.insert("main/a.c".to_string(), Member::File { executable: false });
+        members.insert("main/b.c".to_string(), Member::File { executable: false });
+        members.insert(
+            ".version".to_string(),
+            Member::Generated {
+                contents: b"1\n".to_vec(),
+            },
+        );
+        let kept = Kept {
+            dir: base.join("kept"),
+        };
+        let first = kept.sync(&tree, &members).unwrap();
+        assert_eq!(
+            (first.written, first.fresh.as_deref()),
+            (3, Some("there was none"))
+        );
+        kept.done().unwrap();
+        // A build output beside the sources stays while only edits come.
+        std::fs::write(kept.src().join("main/b.o"), "object").unwrap();
+        std::fs::write(tree.join("main/a.c"), "a2").unwrap();
+        let second = kept.sync(&tree, &members).unwrap();
+        assert_eq!(
+            second,
+            Synced {
+                written: 1,
+                removed: 0,
+                unchanged: 2,
+                fresh: None
+            }
+        );
+        assert_eq!(
+            std::fs::read_to_string(kept.src().join("main/a.c")).unwrap(),
+            "a2"
+        );
+        assert!(kept.src().join("main/b.o").exists());
+        kept.done().unwrap();
+        // b.c goes: its b.o must not outlive it, so the directory starts afresh.
+        members.remove("main/b.c");
+        let third = kept.sync(&tree, &members).unwrap();
+        assert!(third.fresh.unwrap().contains("main/b.c was removed"));
+        assert!(!kept.src().join("main/b.c").exists() && !kept.src().join("main/b.o").exists());
+        // Interrupted (the mark is still there): afresh.
+        std::fs::write(kept.src().join("main/a.o"), "object").unwrap();
+        let fourth = kept.sync(&tree, &members).unwrap();
+        assert_eq!(
+            fourth.fresh.as_deref(),
+            Some("the last build there did not finish")
+        );
+        assert!(!kept.src().join("main/a.o").exists());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}

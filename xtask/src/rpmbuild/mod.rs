@@ -1,0 +1,411 @@
+//! The rpmbuild stage: the spec and what the tree bundles gathered (`BuildInputs`), the kept build
+//! directory of an incremental build laid, the spec rendered and staged beside the archive, and
+//! rpmbuild run here or in the builder container (`Run`). What it made stays in the work
+//! directory for the outputs stage.
+
+pub mod builder;
+pub mod in_container;
+pub mod incremental;
+pub mod options;
+pub mod phases;
+pub mod spec;
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::bundled::sounds::{self, SoundSet};
+use crate::bundled::{self, cache, Fetched};
+use crate::infra::digest;
+use crate::infra::exec::Failed;
+use crate::infra::interrupt;
+use crate::infra::progress::{human_duration, PhaseTimer};
+use crate::infra::workspace::Workspace;
+use crate::plan::incremental as plan_incremental;
+use crate::plan::place::Place;
+use crate::plan::{Output, Plan};
+use crate::source::pack::Packed;
+use crate::source::tree::{Tree, TreeKind};
+use phases::{phase_of_line, PhaseTracker};
+use spec::SpecInputs;
+
+/// What rpmbuild builds from besides the archive, gathered (fetched, verified, resolved) before
+/// anything is built.
+pub struct BuildInputs {
+    pub tree: Tree,
+    pub spec: spec::Located,
+    pub spec_sha256: String,
+    /// The third-party tarballs the build bundles, fetched and verified.
+    pub bundled: Vec<Fetched>,
+    /// The sound sets it packages, fetched and verified (with their `.sha1`).
+    pub sounds: Vec<SoundSet>,
+    /// The menuselect and configure choices, resolved against the tree and the spec.
+    pub options: options::Options,
+}
+
+impl BuildInputs {
+    /// The spec (the given one, the tree's, else the xtask's), what the tree bundles in the
+    /// download cache, the sound sets, and the choices resolved; each said as it is found.
+    pub fn gather(plan: &Plan, ws: &Workspace, tree: Tree) -> Result<BuildInputs> {
+        let spec = spec::locate(plan.spec.as_deref(), &tree.root, &ws.root)?;
+        eprintln!(
+            "tree: {} ({})",
+            tree.root,
+            match tree.kind {
+                TreeKind::Git => "git",
+                TreeKind::Plain => "no git",
+            }
+        );
+        eprintln!("spec: {} ({})", spec.path, spec.origin.describe());
+        let b = &plan.bundled;
+        let bundled = bundled::prepare(
+            plan.sh,
+            &b.packages,
+            &tree.root,
+            &b.download_cache,
+            b.network,
+        )?;
+        if bundled.is_empty() {
+            eprintln!("bundled: nothing ({})", bundled::WITHOUT_PJPROJECT);
+        }
+        let sounds = sounds::selected(&tree.root, &plan.sounds)?;
+        cache::ensure_sounds(plan.sh, &sounds, &b.download_cache, b.network)?;
+        let spec_text = std::fs::read_to_string(&spec.path)
+            .with_context(|| format!("reading {}", spec.path))?;
+        let options = options::resolve(&plan.choices, &tree.root, &spec_text, !bundled.is_empty())?;
+        Ok(BuildInputs {
+            spec_sha256: digest::sha256_of_file(&spec.path)?,
+            tree,
+            spec,
+            bundled,
+            sounds,
+            options,
+        })
+    }
+}
+
+/// Decides whether the build is incremental and, when it is, lays the tree over its kept
+/// directory; says what it decided and did.
+fn incremental_dir(
+    plan: &Plan,
+    ws: &Workspace,
+    inputs: &BuildInputs,
+    packed: &Packed,
+    place: &Place,
+) -> Result<Option<incremental::Kept>> {
+    let (mounts, where_) = match place {
+        Place::Native { .. } => (true, "native".to_string()),
+        Place::Container {
+            engine, base_image, ..
+        } => (
+            in_container::transfer_for(engine.endpoint().as_deref())
+                == in_container::Transfer::Mounts,
+            format!("container {base_image}"),
+        ),
+    };
+    let (on, why) = plan_incremental::decide(
+        plan.incremental,
+        packed.dirty,
+        plan_incremental::is_release(&packed.asterisk_version),
+        mounts,
+    );
+    if plan.sh.dry_run || plan.check_reproducible || !on {
+        if plan.incremental != plan_incremental::Mode::Auto || on {
+            let why = if plan.check_reproducible {
+                "--check-reproducible compares clean builds"
+            } else {
+                why
+            };
+            eprintln!("incremental: no ({why})");
+        }
+        return Ok(None);
+    }
+    let key = incremental::key(
+        &inputs.tree.root,
+        &inputs.spec_sha256,
+        &inputs.options.digest(),
+        &where_,
+    );
+    let kept = incremental::Kept {
+        dir: ws.target.join("xtask/incremental").join(key),
+    };
+    let synced = kept.sync(&inputs.tree.root, &packed.members)?;
+    let laid = match &synced.fresh {
+        Some(why) => format!(
+            "a fresh build directory in {} ({why}): {} files laid",
+            kept.dir, synced.written
+        ),
+        None => format!(
+            "the kept build directory in {}: {} files changed, {} removed, {} unchanged (make \
+             rebuilds what depends on them)",
+            kept.dir, synced.written, synced.removed, synced.unchanged
+        ),
+    };
+    eprintln!("incremental: yes ({why}); {laid}");
+    eprintln!(
+        "packaging: fast, for trying (an incremental build: no debuginfo, zstd or gzip level 1)"
+    );
+    Ok(Some(kept))
+}
+
+/// Empties the work directory (the xtask's own, under the target directory) for rpmbuild.
+pub fn reset_work_dir(work: &Utf8Path) -> Result<()> {
+    if work.exists() {
+        std::fs::remove_dir_all(work)
+            .with_context(|| format!("removing the old work directory {work}"))?;
+    }
+    for (_, dir) in spec::rpmbuild_dirs(work) {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+    }
+    Ok(())
+}
+
+/// Puts beside the archive what rpmbuild reads besides it: the spec with this build's values in
+/// front (the one the SRPM carries) and the bundled tarballs. Returns the spec's path.
+fn stage(
+    plan: &Plan,
+    inputs: &BuildInputs,
+    packed: &Packed,
+    spec_inputs: &SpecInputs,
+) -> Result<Utf8PathBuf> {
+    let rendered = packed.work.join("SPECS/asterisk.spec");
+    if plan.sh.dry_run {
+        return Ok(rendered);
+    }
+    let text = std::fs::read_to_string(&inputs.spec.path)
+        .with_context(|| format!("reading {}", inputs.spec.path))?;
+    std::fs::write(&rendered, spec::render(&text, spec_inputs))
+        .with_context(|| format!("writing {rendered}"))?;
+    // The bundled tarballs where fetching left them; each sound set's tarball and .sha1 beside.
+    let bundled = inputs.bundled.iter().map(|f| f.path.clone());
+    let sounds = inputs.sounds.iter().flat_map(|s| {
+        let tarball = plan.bundled.download_cache.join(&s.file);
+        [
+            tarball.clone(),
+            Utf8PathBuf::from(format!("{tarball}.sha1")),
+        ]
+    });
+    for from in bundled.chain(sounds) {
+        let to = packed
+            .work
+            .join("SOURCES")
+            .join(from.file_name().unwrap_or_default());
+        std::fs::copy(&from, &to).with_context(|| format!("copying {from} to {to}"))?;
+    }
+    // The menuselect file to start from, as Source2, and configure's extra arguments, one a
+    // line, as Source3: the SRPM carries both, and no shell or rpm reads their values.
+    if let Some(text) = &inputs.options.menuselect_text {
+        let to = packed.work.join("SOURCES").join(options::MENUSELECT_SOURCE);
+        std::fs::write(&to, text).with_context(|| format!("writing {to}"))?;
+    }
+    if let Some(lines) = inputs.options.configure_file() {
+        let to = packed.work.join("SOURCES").join(options::CONFIGURE_SOURCE);
+        std::fs::write(&to, lines).with_context(|| format!("writing {to}"))?;
+    }
+    // The SRPM records its files' times: the source date, not when they were copied here.
+    let when = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(packed.source_date).unwrap_or(0));
+    let sources = packed.work.join("SOURCES");
+    let staged = sources
+        .read_dir_utf8()
+        .with_context(|| format!("reading {sources}"))?
+        .filter_map(|e| e.ok().map(|e| e.path().to_owned()));
+    for path in staged.chain([rendered.clone()]) {
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(when))
+            .with_context(|| format!("dating {path}"))?;
+    }
+    Ok(rendered)
+}
+
+/// How the manifest names the builder: `native`, or `container <builder tag>`.
+pub fn built_by(builder: Option<&builder::Builder>) -> String {
+    match builder {
+        Some(b) => format!("container {}", b.tag),
+        None => "native".into(),
+    }
+}
+
+/// One rpmbuild of the staged inputs: what a build runs, and `--check-reproducible` again.
+pub struct Run<'a> {
+    pub plan: &'a Plan,
+    pub ws: &'a Workspace,
+    pub inputs: &'a BuildInputs,
+    pub packed: &'a Packed,
+    pub spec_inputs: SpecInputs,
+    /// The spec with this build's values, beside the archive.
+    pub rendered: Utf8PathBuf,
+    /// An incremental build's kept directory.
+    kept: Option<incremental::Kept>,
+}
+
+impl<'a> Run<'a> {
+    /// Says where the build runs, decides whether it is incremental (laying the tree over its
+    /// kept directory when it is), renders the spec and stages it beside the archive with the
+    /// bundled tarballs.
+    pub fn prepare(
+        plan: &'a Plan,
+        ws: &'a Workspace,
+        inputs: &'a BuildInputs,
+        packed: &'a Packed,
+    ) -> Result<Run<'a>> {
+        let place = plan.place()?;
+        match place {
+            Place::Native { rpmbuild, .. } => eprintln!("build: on this host ({rpmbuild})"),
+            Place::Container { engine, .. } => {
+                eprintln!("build: in a container ({})", engine.program)
+            }
+        }
+        let kept = incremental_dir(plan, ws, inputs, packed, place)?;
+        let spec_inputs = SpecInputs {
+            asterisk_version: packed.asterisk_version.clone(),
+            rpm: packed.rpm.clone(),
+            archive_name: packed.archive_name.clone(),
+            top_dir: packed.stem.clone(),
+            source_date_epoch: packed.source_date,
+            bundled: inputs
+                .bundled
+                .iter()
+                .map(|f| spec::BundledSource {
+                    name: f.tarball.name.clone(),
+                    version: f.tarball.version.clone(),
+                })
+                .collect(),
+            sounds: inputs.sounds.clone(),
+            options: inputs.options.clone(),
+            jobs: plan.jobs,
+            incremental: kept.as_ref().map(|k| k.dir.clone()),
+        };
+        let rendered = stage(plan, inputs, packed, &spec_inputs)?;
+        Ok(Run {
+            plan,
+            ws,
+            inputs,
+            packed,
+            spec_inputs,
+            rendered,
+            kept,
+        })
+    }
+
+    /// The build finished: an incremental build's directory is good to build on.
+    pub fn finished(&self) -> Result<()> {
+        match &self.kept {
+            Some(kept) => kept.done(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Runs rpmbuild where the plan says (a container gets `hostname`); its failure in words.
+    pub fn rpmbuild(
+        &self,
+        hostname: &str,
+        timer: &mut PhaseTimer,
+    ) -> Result<Option<builder::Builder>> {
+        let Run {
+            plan,
+            inputs,
+            packed,
+            ..
+        } = self;
+        let spec_inputs = &self.spec_inputs;
+        let place = plan.place()?;
+        let mut phases = PhaseTracker::default();
+        let quiet = plan.output == Output::Phases;
+        let on_line = |line: &str| {
+            if let Some(next) = phase_of_line(line) {
+                if let Some((done, took)) = phases.enter(next) {
+                    if quiet {
+                        eprintln!("  {done:<10} {}", human_duration(took));
+                    }
+                }
+            }
+            if !quiet {
+                println!("{line}");
+            }
+        };
+        let (result, builder) = match place {
+            Place::Native {
+                rpmbuild,
+                nodeps,
+                nodeps_note,
+            } => {
+                if let Some(note) = nodeps_note {
+                    eprintln!("note: {note}");
+                }
+                let cmd = phases::watch_rpmbuild(plan.sh.cmd(rpmbuild.as_str()))
+                    .arg("-ba")
+                    .args(spec::define_args(&spec::defines(
+                        spec_inputs,
+                        &packed.work,
+                        spec_inputs.incremental.as_deref(),
+                    )))
+                    .args(nodeps.then_some("--nodeps"))
+                    .arg(self.rendered.as_str())
+                    .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
+                interrupt::check()?;
+                (cmd.run(on_line), None)
+            }
+            Place::Container { .. } if plan.sh.dry_run => {
+                eprintln!("would build the builder image (or reuse it) and run rpmbuild in it");
+                (Ok(()), None)
+            }
+            Place::Container { .. } => {
+                let job = in_container::Job {
+                    place,
+                    tree: &inputs.tree.root,
+                    xtask_root: &self.ws.root,
+                    spec: &inputs.spec.path,
+                    spec_inputs,
+                    work: &packed.work,
+                    scratch: self.ws.target.join("xtask"),
+                };
+                let (builder, result) = in_container::rpmbuild(&job, hostname, timer, on_line)?;
+                (result, Some(builder))
+            }
+        };
+        let rpm_phases = phases.finish();
+        interrupt::check()?;
+        if let Err(e) = result {
+            let keep = format!("the previous outputs in {} are untouched", packed.out);
+            let missing_deps = e.downcast_ref::<Failed>().is_some_and(|f| {
+                f.tail
+                    .iter()
+                    .any(|l| l.contains("Failed build dependencies"))
+            });
+            // The spec says why it stopped in one line of its own: that line leads the error.
+            let said = e.downcast_ref::<Failed>().and_then(|f| {
+                f.tail.iter().find_map(|l| {
+                    l.split_once("xtask error: ")
+                        .map(|(_, why)| why.trim().to_string())
+                })
+            });
+            return Err(match rpm_phases.last() {
+                _ if e.downcast_ref::<in_container::Setup>().is_some() => e.context(keep),
+                Some((phase, _)) if said.is_some() => e.context(format!(
+                    "the build stopped in {phase}: {}; {keep}",
+                    said.unwrap_or_default()
+                )),
+                None if missing_deps => e.context(format!(
+                    "rpmbuild stopped before %prep: the {} lacks BuildRequires of the spec (listed \
+                     below): install them, or pass --nodeps if it has them under other names; {keep}",
+                    if builder.is_some() {
+                        "builder image"
+                    } else {
+                        "build host"
+                    }
+                )),
+                None => e.context(format!(
+                    "rpmbuild stopped before %prep: it rejected the spec {} or its sources; {keep}",
+                    inputs.spec.path
+                )),
+                Some((phase, _)) => e.context(format!("rpmbuild failed in {phase}; {keep}")),
+            });
+        }
+        timer.absorb(&rpm_phases);
+        Ok(builder)
+    }
+}

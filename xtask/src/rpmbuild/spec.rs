@@ -1,0 +1,439 @@
+//! Which spec file builds the tree, and what rpmbuild is told about the build.
+//!
+//! The spec is the source tree's own `contrib/rpm/asterisk.spec` when it has one, else the one
+//! beside the xtask (so an older checkout, or the sample tree, is built with the current
+//! packaging); `--spec FILE` names another. Everything that changes from build to build reaches
+//! the spec as `--define`s, computed here from plain data.
+
+use anyhow::{bail, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::options::{Options, CONFIGURE_SOURCE, MENUSELECT_SOURCE};
+use crate::bundled::sounds::SoundSet;
+use crate::source::rpm_version::RpmVersion;
+
+/// Where the spec lives, relative to a tree (or to the xtask's workspace).
+pub const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `--spec FILE`.
+    Given,
+    /// The source tree's own `contrib/rpm/asterisk.spec`.
+    Tree,
+    /// The one beside the xtask: the source tree has none.
+    Xtask,
+}
+
+impl Origin {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Origin::Given => "given on the command line",
+            Origin::Tree => "the source tree's own",
+            Origin::Xtask => "beside the xtask: the source tree has none",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub path: Utf8PathBuf,
+    pub origin: Origin,
+}
+
+/// Which candidates for a packaging file exist.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Candidates {
+    pub given: bool,
+    pub in_tree: bool,
+    pub beside_xtask: bool,
+}
+
+/// The file to use: the given one, else the tree's own, else the xtask's.
+pub fn choose(c: Candidates) -> Option<Origin> {
+    if c.given {
+        Some(Origin::Given)
+    } else if c.in_tree {
+        Some(Origin::Tree)
+    } else if c.beside_xtask {
+        Some(Origin::Xtask)
+    } else {
+        None
+    }
+}
+
+pub fn locate(given: Option<&Utf8Path>, tree: &Utf8Path, xtask_root: &Utf8Path) -> Result<Located> {
+    locate_file(SPEC_PATH, Some("--spec"), given, tree, xtask_root)
+}
+
+/// A packaging file (`rel` inside a tree): the given one, the tree's own, else the xtask's.
+pub fn locate_file(
+    rel: &str,
+    flag: Option<&str>,
+    given: Option<&Utf8Path>,
+    tree: &Utf8Path,
+    xtask_root: &Utf8Path,
+) -> Result<Located> {
+    if let Some(path) = given {
+        let flag = flag.unwrap_or("the command line");
+        let problem = match std::fs::metadata(path) {
+            Err(_) if path.is_symlink() => Some("is a link to nothing"),
+            Err(_) => Some("does not exist"),
+            Ok(m) if m.is_dir() => Some("is a directory"),
+            Ok(m) if !m.is_file() => Some("is not a regular file (a device or a pipe?)"),
+            Ok(m) if m.len() == 0 => Some("is empty"),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            bail!("{path} given with {flag} {problem}: name a spec file");
+        }
+    }
+    let in_tree = tree.join(rel);
+    let beside = xtask_root.join(rel);
+    let candidates = Candidates {
+        given: given.is_some(),
+        in_tree: in_tree.is_file(),
+        beside_xtask: beside.is_file(),
+    };
+    let (path, origin) = match choose(candidates) {
+        Some(Origin::Given) => (
+            given.map(Utf8Path::to_owned).unwrap_or_default(),
+            Origin::Given,
+        ),
+        Some(Origin::Tree) => (in_tree, Origin::Tree),
+        Some(Origin::Xtask) => (beside, Origin::Xtask),
+        None => bail!(
+            "{rel} is missing: neither {in_tree} nor {beside} exists; restore it{}",
+            flag.map(|f| format!(" or pass {f} FILE"))
+                .unwrap_or_default()
+        ),
+    };
+    Ok(Located { path, origin })
+}
+
+/// A third-party tarball the spec takes as a Source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundledSource {
+    /// `pjproject`
+    pub name: String,
+    pub version: String,
+}
+
+/// What the build is, as the spec sees it.
+#[derive(Debug, Clone)]
+pub struct SpecInputs {
+    pub asterisk_version: String,
+    pub rpm: RpmVersion,
+    pub archive_name: String,
+    pub top_dir: String,
+    pub source_date_epoch: i64,
+    /// Empty: built without the bundled third-party libraries.
+    pub bundled: Vec<BundledSource>,
+    /// Sound sets, a subpackage each; none by default.
+    pub sounds: Vec<SoundSet>,
+    /// Menuselect and configure choices, dev mode.
+    pub options: Options,
+    pub jobs: Option<u32>,
+    /// The kept build directory of an incremental build (on this host).
+    pub incremental: Option<Utf8PathBuf>,
+}
+
+/// Whether the packages are for trying rather than shipping: dev builds. They skip debuginfo
+/// and compress fast; release builds keep the distribution's defaults.
+pub fn fast_packaging(o: &Options) -> bool {
+    o.dev
+}
+
+/// The values that make the spec this build's, as `%global` lines: written into the copy of the
+/// spec that rpmbuild reads and that goes into the SRPM, so that `rpmbuild --rebuild` (mock,
+/// koji, copr, another machine) needs no `--define`.
+pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
+    let mut out = vec![
+        (
+            "asterisk_version".to_string(),
+            inputs.asterisk_version.clone(),
+        ),
+        ("asterisk_rpm_version".into(), inputs.rpm.version.clone()),
+        ("asterisk_rpm_release".into(), inputs.rpm.release.clone()),
+        ("asterisk_source".into(), inputs.archive_name.clone()),
+        ("asterisk_topdir".into(), inputs.top_dir.clone()),
+    ];
+    for b in &inputs.bundled {
+        out.push((format!("asterisk_{}_version", b.name), b.version.clone()));
+    }
+    if !inputs.sounds.is_empty() {
+        let sets: Vec<String> = inputs
+            .sounds
+            .iter()
+            .map(|s| format!("{}:{}:{}", s.package, s.file, s.dir))
+            .collect();
+        out.push(("asterisk_sound_sets".into(), sets.join(" ")));
+        let enable: Vec<String> = inputs
+            .sounds
+            .iter()
+            .map(|s| format!("--enable {}", s.name))
+            .collect();
+        out.push(("asterisk_sounds_enable".into(), enable.join(" ")));
+    }
+    let o = &inputs.options;
+    let mut optional = |name: &str, value: String| {
+        if !value.is_empty() {
+            out.push((name.to_string(), value));
+        }
+    };
+    optional("asterisk_menuselect", o.menuselect_words());
+    optional("asterisk_menuselect_check", o.check_words());
+    if o.menuselect_file.is_some() {
+        optional("asterisk_menuselect_file", MENUSELECT_SOURCE.to_string());
+    }
+    if o.configure_file().is_some() {
+        optional("asterisk_configure_args_file", CONFIGURE_SOURCE.to_string());
+    }
+    optional("asterisk_configure_without", o.without_words());
+    optional(
+        "asterisk_libraries_left_out",
+        o.left_out
+            .iter()
+            .map(|l| l.var.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    if o.dev {
+        optional("asterisk_dev", "1".into());
+    }
+    if fast_packaging(o) {
+        optional("asterisk_fast_packaging", "1".into());
+    }
+    // Reproducible packages: build time and file times from the source date.
+    out.push(("use_source_date_epoch_as_buildtime".into(), "1".into()));
+    out.push(("clamp_mtime_to_source_date_epoch".into(), "1".into()));
+    out
+}
+
+/// The spec with this build's values in front, and, for each sound set, its tarball and `.sha1`
+/// as Sources (after `Source0:`) and a subpackage (at the end).
+pub fn render(spec: &str, inputs: &SpecInputs) -> String {
+    let mut out = String::from(
+        "# Written by cargo xtask rpm for this build: the values it derived from the tree.\n",
+    );
+    for (k, v) in globals(inputs) {
+        out.push_str(&format!("%global {k} {v}\n"));
+    }
+    out.push('\n');
+    let sources: String = inputs
+        .sounds
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "Source{}:      {}\nSource{}:      {}.sha1\n",
+                100 + 2 * i,
+                s.file,
+                101 + 2 * i,
+                s.file
+            )
+        })
+        .collect();
+    let mut inserted = sources.is_empty();
+    for line in spec.split_inclusive('\n') {
+        out.push_str(line);
+        if !inserted && line.starts_with("Source0:") {
+            out.push_str(&sources);
+            inserted = true;
+        }
+    }
+    for s in &inputs.sounds {
+        out.push_str(&format!(
+            "\n%package -n {p}\nSummary:        Asterisk sounds: {n} {v}\n\
+             Requires:       %{{name}} = %{{version}}-%{{release}}\n\n\
+             %description -n {p}\nThe {n} sound set ({f}) for Asterisk %{{asterisk_version}}.\n\n\
+             %files -n {p} -f xtask-{p}.files\n",
+            p = s.package,
+            n = s.name,
+            v = s.version,
+            f = s.file
+        ));
+    }
+    out
+}
+
+/// rpmbuild's directories, all under one work directory.
+pub fn rpmbuild_dirs(work: &Utf8Path) -> Vec<(&'static str, Utf8PathBuf)> {
+    vec![
+        ("_topdir", work.to_owned()),
+        ("_sourcedir", work.join("SOURCES")),
+        ("_specdir", work.join("SPECS")),
+        ("_builddir", work.join("BUILD")),
+        ("_buildrootdir", work.join("BUILDROOT")),
+        ("_rpmdir", work.join("RPMS")),
+        ("_srcrpmdir", work.join("SRPMS")),
+        ("_tmppath", work.join("tmp")),
+    ]
+}
+
+/// The `--define`s of this machine's build, in order: rpmbuild's directories and the jobs.
+/// (What the package is goes into the spec itself: `render`.)
+/// `kept`: where an incremental build's kept directory is, as rpmbuild sees it.
+pub fn defines(
+    inputs: &SpecInputs,
+    work: &Utf8Path,
+    kept: Option<&Utf8Path>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = rpmbuild_dirs(work)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_string()))
+        .collect();
+    if let Some(kept) = kept {
+        out.push((
+            "asterisk_incremental_dir".into(),
+            kept.join("src").into_string(),
+        ));
+        // Packages for trying: made fast (see the spec).
+        out.push(("asterisk_fast_packaging".into(), "1".into()));
+    }
+    if let Some(jobs) = inputs.jobs {
+        out.push(("asterisk_jobs".into(), jobs.to_string()));
+    }
+    // Where the spec leaves the build's record (menuselect file, configure arguments, modules
+    // left out) for the xtask to read; not a %global: another rebuild has no use for it.
+    out.push((
+        "asterisk_xtask_info".into(),
+        work.join(INFO_DIR).into_string(),
+    ));
+    // The build host rpm records: fixed, so that the same tree gives the same packages anywhere.
+    out.push(("_buildhost".into(), BUILD_HOST.into()));
+    out
+}
+
+/// The build host the packages name (rpm's BUILDHOST), wherever they were built.
+pub const BUILD_HOST: &str = "asterisk-xtask-build";
+
+/// Beside rpmbuild's directories: the build's record, written by the spec.
+pub const INFO_DIR: &str = "xtask-build-info";
+
+/// rpmbuild's `--define` arguments for `defines`.
+pub fn define_args(defines: &[(String, String)]) -> Vec<String> {
+    defines
+        .iter()
+        .flat_map(|(k, v)| ["--define".to_string(), format!("{k} {v}")])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_choice() {
+        let cases = [
+            ((true, true, true), Some(Origin::Given)),
+            ((false, true, true), Some(Origin::Tree)),
+            ((false, true, false), Some(Origin::Tree)),
+            ((false, false, true), Some(Origin::Xtask)),
+            ((false, false, false), None),
+        ];
+        for ((given, tree, xtask), want) in cases {
+            let c = Candidates {
+                given,
+                in_tree: tree,
+                beside_xtask: xtask,
+            };
+            assert_eq!(choose(c), want);
+        }
+    }
+
+    #[test]
+    fn defines_carry_the_version_and_directories() {
+        let inputs = SpecInputs {
+            asterisk_version: "GIT-master-abc1234M".into(),
+            rpm: RpmVersion {
+                version: "0^5.20260806.abc1234".into(),
+                release: "1.dirty.20261130083000".into(),
+            },
+            archive_name: "asterisk-GIT-master-abc1234M.tar.gz".into(),
+            top_dir: "asterisk-GIT-master-abc1234M".into(),
+            source_date_epoch: 1,
+            bundled: vec![BundledSource {
+                name: "pjproject".into(),
+                version: "2.17".into(),
+            }],
+            sounds: vec![SoundSet {
+                name: "MOH-OPSOUND-WAV".into(),
+                package: "asterisk-moh-opsound-wav".into(),
+                version: "2.03".into(),
+                file: "asterisk-moh-opsound-wav-2.03.tar.gz".into(),
+                url: "https://x/asterisk-moh-opsound-wav-2.03.tar.gz".into(),
+                dir: "moh".into(),
+            }],
+            options: Options {
+                choices: vec![crate::plan::choices::Choice::Disable("chan_iax2".into())],
+                menuselect_file: Some(("/home/u/ast/menuselect.makeopts".into(), "aa".into())),
+                menuselect_text: Some("MENUSELECT_APPS=\n".into()),
+                configure_args: vec!["--with-x=a b".into()],
+                dev: true,
+                left_out: vec![super::super::options::OptionalLibrary {
+                    var: "PGSQL".into(),
+                    option: "postgres".into(),
+                }],
+                named_libraries: vec![],
+                checks: vec![crate::plan::choices::Choice::Disable("chan_iax2".into())],
+            },
+            jobs: Some(2),
+            incremental: None,
+        };
+        let d = defines(&inputs, Utf8Path::new("/t/w"), None);
+        let get = |k: &str| d.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("_topdir"), Some("/t/w"));
+        assert_eq!(get("_sourcedir"), Some("/t/w/SOURCES"));
+        assert_eq!(get("asterisk_jobs"), Some("2"));
+        assert_eq!(get("asterisk_xtask_info"), Some("/t/w/xtask-build-info"));
+        // What the package is travels in the spec, not on the command line.
+        assert_eq!(get("asterisk_rpm_version"), None);
+        let args = define_args(&d[..1]);
+        assert_eq!(args, ["--define", "_topdir /t/w"]);
+        let spec = render("Name: asterisk\nSource0: a.tar.gz\n%files\n", &inputs);
+        for line in [
+            "%global asterisk_rpm_version 0^5.20260806.abc1234\n",
+            "%global asterisk_rpm_release 1.dirty.20261130083000\n",
+            "%global asterisk_pjproject_version 2.17\n",
+            "%global asterisk_source asterisk-GIT-master-abc1234M.tar.gz\n",
+            "%global asterisk_menuselect --disable chan_iax2\n",
+            "%global asterisk_menuselect_file xtask-menuselect.makeopts\n",
+            "%global asterisk_configure_args_file xtask-configure-args\n",
+            "%global asterisk_menuselect_check --disable chan_iax2\n",
+            "%global asterisk_configure_without --without-postgres\n",
+            "%global asterisk_libraries_left_out PGSQL\n",
+            "%global asterisk_dev 1\n",
+        ] {
+            assert!(spec.contains(line), "{line}: {spec}");
+        }
+        assert!(
+            spec.contains("Source0: a.tar.gz\nSource100:      asterisk-moh-opsound-wav-2.03.tar.gz\nSource101:      asterisk-moh-opsound-wav-2.03.tar.gz.sha1\n"),
+            "{spec}"
+        );
+        assert!(spec.contains("%global asterisk_sound_sets asterisk-moh-opsound-wav:asterisk-moh-opsound-wav-2.03.tar.gz:moh\n"), "{spec}");
+        assert!(
+            spec.contains("%global asterisk_sounds_enable --enable MOH-OPSOUND-WAV\n"),
+            "{spec}"
+        );
+        assert!(
+            spec.contains(
+                "%files -n asterisk-moh-opsound-wav -f xtask-asterisk-moh-opsound-wav.files\n"
+            ),
+            "{spec}"
+        );
+        let without = render(
+            "Name: asterisk\n",
+            &SpecInputs {
+                bundled: vec![],
+                sounds: vec![],
+                ..inputs
+            },
+        );
+        assert!(
+            !without.contains("pjproject") && !without.contains("sound"),
+            "{without}"
+        );
+        assert!(without.ends_with("\n\nName: asterisk\n"), "{without}");
+    }
+}
