@@ -221,3 +221,99 @@ fn image_tags() {
         assert!(check_tag(bad).is_err(), "{bad}");
     }
 }
+
+/// The flags of other programs that the docs name in a span of their own.
+const OTHER_PROGRAMS_FLAGS: &[(&str, &str)] = &[
+    ("--define", "rpmbuild"),
+    ("--init", "docker run"),
+    ("--privileged", "docker run"),
+    ("--network", "docker run"),
+    ("--format", "podman build"),
+    ("--without", "configure"),
+    ("--without-<name>", "configure"),
+    ("--with-sounds-cache", "configure"),
+    ("--with-pjproject-bundled", "configure"),
+    ("--enable-dev-mode", "configure"),
+    ("--libdir", "configure"),
+    ("--check-deps", "menuselect"),
+];
+
+/// Every `cargo xtask COMMAND` the docs name is a command, every flag after it is one of that
+/// command's (its `--help` says so), and a flag named alone is one of some command's (or of
+/// another program's, listed above).
+#[test]
+fn every_command_and_flag_the_docs_name_exists() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut docs = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap().flatten() {
+        docs.push(entry.path());
+    }
+    let commands = ["rpm", "image", "smoke", "fetch", "doctor", "bench"];
+    let help = |cmd: &str| match parse(&[cmd.to_string(), "--help".to_string()]).unwrap() {
+        Command::Print(text) => text,
+        _ => panic!("no help for {cmd}"),
+    };
+    let helps: Vec<(&str, String)> = commands.iter().map(|c| (*c, help(c))).collect();
+    let has = |text: &str, flag: &str| {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .any(|w| w == flag)
+    };
+    let flag_of = |word: &str| -> Option<String> {
+        let word = word.trim_matches(|c: char| "`(),.;:'\"".contains(c));
+        let flag = word.split('=').next().unwrap_or(word);
+        (flag.starts_with("--") && flag.len() > 2 && !flag.contains('<')).then(|| {
+            flag.trim_end_matches(|c: char| !c.is_alphanumeric())
+                .to_string()
+        })
+    };
+    let mut wrong = Vec::new();
+    for doc in &docs {
+        let text = std::fs::read_to_string(doc).unwrap();
+        let name = doc.file_name().unwrap().to_string_lossy().to_string();
+        for line in text.lines() {
+            for (at, _) in line.match_indices("cargo xtask ") {
+                // The command line: up to the end of the span, a comment or a table cell.
+                let rest = &line[at + "cargo xtask ".len()..];
+                let end = rest.find(['`', '#', '|']).unwrap_or(rest.len());
+                let mut words = rest[..end].split_whitespace();
+                let Some(cmd) = words.next() else { continue };
+                if cmd.starts_with('-') || cmd.starts_with('<') {
+                    continue;
+                }
+                let cmd = cmd.trim_matches(|c: char| !c.is_alphanumeric());
+                let Some((_, text)) = helps.iter().find(|(c, _)| *c == cmd) else {
+                    wrong.push(format!("{name}: `cargo xtask {cmd}` is no command"));
+                    continue;
+                };
+                let words: Vec<&str> = words.collect();
+                for (i, word) in words.iter().enumerate() {
+                    // `--configure-arg --with-foo`: the second is configure's, a value.
+                    if i > 0 && words[i - 1] == "--configure-arg" {
+                        continue;
+                    }
+                    if let Some(flag) = flag_of(word) {
+                        if !has(text, &flag) {
+                            wrong.push(format!("{name}: `cargo xtask {cmd}` has no {flag}"));
+                        }
+                    }
+                }
+            }
+            // A flag alone in a span: `--flag` or `--flag VALUE`.
+            for span in line.split('`').skip(1).step_by(2) {
+                let Some(flag) = span.split_whitespace().next().and_then(flag_of) else {
+                    continue;
+                };
+                let ours = helps.iter().any(|(_, t)| has(t, &flag));
+                let others = OTHER_PROGRAMS_FLAGS.iter().any(|(f, _)| *f == flag);
+                if !ours && !others {
+                    wrong.push(format!("{name}: `{span}` names no flag of the xtask's"));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the docs name what does not exist:\n{}",
+        wrong.join("\n")
+    );
+}

@@ -12,11 +12,8 @@ use crate::container::image::{self, ImageInputs, DEFAULT_RUNTIME_BASE};
 use crate::infra::engine::Engine;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
-use crate::outputs::{earlier, publish, sign, summary, uptodate};
+use crate::outputs::{publish, uptodate};
 use crate::plan::Plan;
-use crate::rpmbuild::BuildInputs;
-use crate::source::pack;
-use crate::source::tree::Tree;
 
 pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
@@ -32,14 +29,12 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         .unwrap_or_else(|| DEFAULT_RUNTIME_BASE.to_string());
     image::check_runtime_base(&engine, &runtime_base)?;
 
-    let tree = Tree::locate(plan.sh, plan.source.as_deref(), &ws.root)?;
-    let _lock = rpm::begin(&plan, ws)?;
-    let inputs = BuildInputs::gather(&plan, ws, tree)?;
-    summary::options(&inputs.options);
-    let signer = sign::prepare_if(&plan, &inputs.spec.path)?;
-    let mut pack_inputs = pack::PackInputs::of(&plan, ws);
-    pack_inputs.published = earlier::published_stamp(&plan.out);
-    let packed = pack::pack(&pack_inputs, &inputs.tree, &mut timer)?;
+    let rpm::Begun {
+        _lock,
+        inputs,
+        signer,
+        packed,
+    } = rpm::begin(&plan, ws, &mut timer)?;
     if plan.sh.dry_run {
         eprintln!("dry run: would build the image from {}", plan.out);
         return Ok(());

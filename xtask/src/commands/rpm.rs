@@ -19,14 +19,12 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     let plan = Plan::resolve(&flags, ws)?;
     plan.place()?;
-    let tree = Tree::locate(plan.sh, plan.source.as_deref(), &ws.root)?;
-    let _lock = begin(&plan, ws)?;
-    let inputs = BuildInputs::gather(&plan, ws, tree)?;
-    summary::options(&inputs.options);
-    let signer = sign::prepare_if(&plan, &inputs.spec.path)?;
-    let mut pack_inputs = pack::PackInputs::of(&plan, ws);
-    pack_inputs.published = earlier::published_stamp(&plan.out);
-    let packed = pack::pack(&pack_inputs, &inputs.tree, &mut timer)?;
+    let Begun {
+        _lock,
+        inputs,
+        signer,
+        packed,
+    } = begin(&plan, ws, &mut timer)?;
     let key = plan.sign.as_deref();
     let rebuild = plan.force
         || matches!(
@@ -92,16 +90,41 @@ pub fn build(
     Ok(manifest)
 }
 
-/// Before any work: the target directory's lock (held until the command ends: two builds at
-/// once would share the work directory), the output directory checked, rpmbuild's work
-/// directory emptied. Nothing of it in a dry run.
-pub fn begin(plan: &Plan, ws: &Workspace) -> Result<Option<std::fs::File>> {
-    if plan.sh.dry_run {
-        return Ok(None);
-    }
-    ws.prepare_target()?;
-    let lock = ws.lock()?;
-    publish::check_out_dir(&plan.out)?;
-    rpmbuild::reset_work_dir(&plan.work)?;
-    Ok(Some(lock))
+/// What a build has before rpmbuild runs.
+pub struct Begun {
+    /// The target directory's lock, held until the command ends: two builds at once would
+    /// share the work directory.
+    pub _lock: Option<std::fs::File>,
+    pub inputs: BuildInputs,
+    pub signer: Option<sign::Signer>,
+    pub packed: pack::Packed,
+}
+
+/// The tree found; the target directory locked, the output directory checked and rpmbuild's
+/// work directory emptied (none of it in a dry run); the inputs gathered and said; the signing
+/// key checked; the tree packed (`image` begins the same way).
+pub fn begin(plan: &Plan, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Begun> {
+    let tree = Tree::locate(plan.sh, plan.source.as_deref(), &ws.root)?;
+    let lock = match plan.sh.dry_run {
+        true => None,
+        false => {
+            ws.prepare_target()?;
+            let lock = ws.lock()?;
+            publish::check_out_dir(&plan.out)?;
+            rpmbuild::reset_work_dir(&plan.work)?;
+            Some(lock)
+        }
+    };
+    let inputs = BuildInputs::gather(plan, ws, tree)?;
+    summary::options(&inputs.options);
+    let signer = sign::prepare_if(plan, &inputs.spec.path)?;
+    let mut pack_inputs = pack::PackInputs::of(plan, ws);
+    pack_inputs.published = earlier::published_stamp(&plan.out);
+    let packed = pack::pack(&pack_inputs, &inputs.tree, timer)?;
+    Ok(Begun {
+        _lock: lock,
+        inputs,
+        signer,
+        packed,
+    })
 }

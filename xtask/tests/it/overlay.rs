@@ -1,6 +1,6 @@
 //! These files drop into an Asterisk checkout: none of them may collide with a path Asterisk
 //! has, and every file of this repository is either part of the overlay or named as this
-//! repository's own (README.md, .gitignore, .ci/), as the README says.
+//! repository's own (README.md, ARCHITECTURE.md, docs/, .gitignore, .ci/), as the README says.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,7 +20,13 @@ const OVERLAY: &[&str] = &[
 ];
 
 /// This repository's own files, which an Asterisk checkout has its own of.
-const REPOSITORY_ONLY: &[&str] = &["README.md", ".gitignore", ".ci/"];
+const REPOSITORY_ONLY: &[&str] = &[
+    "README.md",
+    "ARCHITECTURE.md",
+    "docs/",
+    ".gitignore",
+    ".ci/",
+];
 
 /// Paths an Asterisk checkout has (master, 2026), where the overlay lands.
 const ASTERISK_PATHS: &[&str] = &[
