@@ -11,8 +11,10 @@ FROM ${BASE_IMAGE}
 
 COPY asterisk.spec /usr/share/asterisk-xtask/asterisk.spec
 
-# EL keeps most -devel packages in CRB (EL8: PowerTools) and ccache in EPEL; Fedora has them
-# all. Versions follow the base image's repositories, whose id is part of the tag.
+# EL keeps most -devel packages in CRB (EL8: PowerTools), and ccache and the spec's
+# asterisk_epel_libraries (FreeTDS, iksemel, spandsp, uriparser) in EPEL: EPEL is enabled for
+# those, and asterisk_epel tells the spec it is. Fedora has them all. Versions follow the base
+# image's repositories, whose id is part of the tag.
 # hadolint ignore=DL3041,SC1091
 RUN if command -v rpmbuild >/dev/null 2>&1; then \
         echo "rpmbuild is in the base image: installing nothing"; \
@@ -27,7 +29,8 @@ RUN if command -v rpmbuild >/dev/null 2>&1; then \
                esac ;; \
         esac \
         && dnf -y install rpm-build ccache \
-        && dnf -y builddep --define 'asterisk_rpm_version 0' /usr/share/asterisk-xtask/asterisk.spec \
+        && epel=$(case "$ID" in fedora) ;; *) echo "--define=asterisk_epel 1" ;; esac) \
+        && dnf -y builddep --define 'asterisk_rpm_version 0' ${epel:+"$epel"} /usr/share/asterisk-xtask/asterisk.spec \
         && dnf clean all \
         && rm -rf /var/cache/dnf; \
     fi \

@@ -62,21 +62,28 @@ pub fn explain(e: &anyhow::Error) -> String {
     match hint {
         None => text,
         Some(hint) => match text.split_once('\n') {
-            Some((first, rest)) => format!("{first}: {hint}\n{rest}"),
+            // A failed program's line ends with "; its last lines:": the hint goes before.
+            Some((first, rest)) => match first.strip_suffix("; its last lines:") {
+                Some(said) => format!("{said}: {hint}; its last lines:\n{rest}"),
+                None => format!("{first}: {hint}\n{rest}"),
+            },
             None => format!("{text}: {hint}"),
         },
     }
 }
 
 const DISK_FULL: &str = "the disk is full: free some space there (df -h shows how much is left), \
-    or point --out, --download-cache or CARGO_TARGET_DIR (whichever it was) at a disk with room";
+    or move the directory named above to a disk with room (with --out, --download-cache or \
+    CARGO_TARGET_DIR, as it is one of those)";
 const NOT_ALLOWED: &str = "writing there is not allowed: check the owner and permissions \
-    (or whether it is mounted read-only), or point --out, --download-cache or CARGO_TARGET_DIR \
-    (whichever it was) at a directory you own";
+    (or whether it is mounted read-only), or move the directory named above to one you own \
+    (with --out, --download-cache or CARGO_TARGET_DIR, as it is one of those)";
 
 /// Runs the command line (without the program name).
 pub fn run(args: &[String]) -> Result<()> {
-    match cli::parse(args)? {
+    let command = cli::parse(args)?;
+    plan::flag::check_limit_settings(|var| std::env::var(var).ok())?;
+    match command {
         cli::Command::Print(text) => {
             print!("{text}");
             Ok(())

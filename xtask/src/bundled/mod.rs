@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::infra::exec::Shell;
 use crate::infra::json;
-use crate::plan::bundled::Network;
+use crate::plan::bundled::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
 use tarball::Tarball;
 
 /// A tarball of the tree's, in the download cache and verified.
@@ -34,6 +34,14 @@ pub fn prepare(
 ) -> Result<Vec<Fetched>> {
     let tarballs = packages
         .iter()
+        .filter(|p| {
+            !BUNDLED_IF_THE_TREE_HAS_IT.contains(p)
+                || tree
+                    .join("third-party")
+                    .join(p)
+                    .join("Makefile.rules")
+                    .is_file()
+        })
         .map(|package| tarball::tarball(tree, package))
         .collect::<Result<Vec<_>>>()?;
     cache::ensure(sh, &tarballs, cache_dir, network)?;

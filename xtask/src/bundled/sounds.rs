@@ -119,7 +119,7 @@ pub fn selected(tree: &Utf8Path, names: &[String]) -> Result<Vec<SoundSet>> {
     }
     let read = |rel: &str| {
         let path = tree.join(rel);
-        std::fs::read_to_string(&path)
+        crate::infra::regular::read_to_string(&path)
             .with_context(|| format!("reading {path}: the tree does not say which sounds it has"))
     };
     let known = known(&read("sounds/sounds.xml")?);

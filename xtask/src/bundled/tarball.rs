@@ -95,7 +95,7 @@ pub fn md5_of(text: &str, file: &str) -> Option<String> {
 pub fn tarball(tree: &Utf8Path, package: &str) -> Result<Tarball> {
     let dir = tree.join("third-party");
     let read = |path: &Utf8Path| {
-        std::fs::read_to_string(path).with_context(|| {
+        crate::infra::regular::read_to_string(path).with_context(|| {
             format!("reading {path}: the tree does not say how to fetch {package}")
         })
     };

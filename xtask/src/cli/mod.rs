@@ -18,6 +18,8 @@ pub struct ImageFlags {
     pub runtime_base: Option<String>,
     /// The first and last RTP port.
     pub rtp_ports: (u16, u16),
+    /// `--packages A,B`: the subpackages to install; None for the defaults.
+    pub packages: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -187,11 +189,17 @@ fn image_flags() -> impl Parser<ImageFlags> {
         .argument::<String>("FIRST-LAST")
         .parse(|v| rtp_ports(&v))
         .fallback(DEFAULT_RTP_PORTS);
+    let packages = long("packages")
+        .help("The subpackages to install besides asterisk, by name (pjsip or asterisk-pjsip), comma-separated; what they need comes along (default: pjsip, voicemail-plain, curl, srtp and the codecs speex, ogg, gsm, opus, those the build has)")
+        .argument::<String>("NAME,...")
+        .parse(|v| package_names(&v))
+        .optional();
     construct!(ImageFlags {
         rpm,
         tags,
         runtime_base,
         rtp_ports,
+        packages,
     })
 }
 
@@ -273,7 +281,11 @@ fn doctor_flags() -> impl Parser<DoctorFlags> {
 }
 
 fn smoke_flags() -> impl Parser<SmokeFlags> {
-    let tag = flag::text("tag", "T", "The image to check (default: asterisk:dev)");
+    let tag = long("tag")
+        .help("The image to check (default: asterisk:dev)")
+        .argument::<String>("T")
+        .parse(|t| check_tag(&t).map(|()| t))
+        .optional();
     let engine = place::engine_flag();
     let timeout_secs = long("timeout")
         .help("How long the container may take to become healthy (default: 120)")
@@ -308,7 +320,7 @@ fn smoke_flags() -> impl Parser<SmokeFlags> {
 
 mod values;
 
-pub use values::{check_tag, rtp_ports};
+pub use values::{check_tag, package_names, rtp_ports};
 
 #[cfg(test)]
 mod tests;

@@ -46,6 +46,8 @@ fn bad_command_lines_are_one_line_usage_errors() {
         ("rpm extra", "extra"),
         ("rpm --native --native", "--native"),
         ("image --tag Bad:x", "not a valid image name"),
+        ("image --tag=-rm", "not a valid image name"),
+        ("smoke --tag=-x", "not a valid image name"),
         (
             "image --rtp-ports 10001-10000",
             "--rtp-ports takes FIRST-LAST",
@@ -81,6 +83,23 @@ fn bad_command_lines_are_one_line_usage_errors() {
         ("smoke --unit-tests= --tag x", "--unit-tests needs a value"),
         ("smoke --engine=", "--engine needs a value"),
         ("fetch --sounds=", "--sounds takes NAME"),
+        ("image --packages=", "--packages takes subpackage names"),
+        (
+            "image --packages pjsip,,curl",
+            "--packages takes subpackage names",
+        ),
+        (
+            "image --packages 'a b'",
+            "--packages takes subpackage names",
+        ),
+        (
+            "rpm --without-library=",
+            "--without-library takes a library",
+        ),
+        (
+            "rpm --without-library 'pq;id'",
+            "--without-library takes a library",
+        ),
     ];
     for (line, want) in cases {
         let err = parse(&args(line)).unwrap_err();
@@ -108,6 +127,15 @@ fn image_and_smoke_flags_parse() {
     assert_eq!(f.runtime_base.as_deref(), Some("base:9"));
     assert_eq!(f.rpm.place.base_image.as_deref(), Some("b:9"));
     assert_eq!(f.rtp_ports, DEFAULT_RTP_PORTS);
+    assert_eq!(f.packages, None);
+    let Command::Image(f) = parsed("image --packages pjsip,asterisk-odbc") else {
+        panic!("not image");
+    };
+    assert_eq!(f.packages.unwrap(), ["pjsip", "asterisk-odbc"]);
+    let Command::Rpm(f) = parsed("rpm --without-library PGSQL --without-library unixodbc") else {
+        panic!("not rpm");
+    };
+    assert_eq!(f.choices.without_libraries, ["PGSQL", "unixodbc"]);
     let Command::Smoke(s) = parsed("smoke --tag x:1 --timeout 5") else {
         panic!("not smoke");
     };
@@ -234,6 +262,9 @@ const OTHER_PROGRAMS_FLAGS: &[(&str, &str)] = &[
     ("--with-sounds-cache", "configure"),
     ("--with-pjproject-bundled", "configure"),
     ("--enable-dev-mode", "configure"),
+    ("--with-libjwt-bundled", "configure"),
+    ("--oldpackage", "rpm"),
+    ("--without-<option>", "configure"),
     ("--libdir", "configure"),
     ("--check-deps", "menuselect"),
 ];

@@ -21,6 +21,23 @@ pub fn rtp_ports(v: &str) -> std::result::Result<(u16, u16), String> {
     }
 }
 
+/// `--packages A,B,C`: package names (letters, digits, `-`, `_`, `+`, `.`), none empty.
+pub fn package_names(v: &str) -> std::result::Result<Vec<String>, String> {
+    let names: Vec<String> = v.split(',').map(|n| n.trim().to_string()).collect();
+    let good = |n: &str| {
+        !n.is_empty()
+            && !n.starts_with('-')
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_+.".contains(c))
+    };
+    match names.iter().all(|n| good(n)) {
+        true => Ok(names),
+        false => Err(format!(
+            "--packages takes subpackage names separated by commas (pjsip,voicemail-plain), not '{v}'"
+        )),
+    }
+}
+
 /// A tag the engine will accept: `name[:tag]`, lower-case name.
 pub fn check_tag(tag: &str) -> std::result::Result<(), String> {
     if tag.trim().is_empty() {
@@ -31,6 +48,7 @@ pub fn check_tag(tag: &str) -> std::result::Result<(), String> {
         _ => (tag, None),
     };
     let name_ok = !name.is_empty()
+        && !name.starts_with(['-', '.', '_', '/', ':'])
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));

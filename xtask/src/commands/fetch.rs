@@ -22,8 +22,9 @@ pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
     } else {
         Network::Allowed
     };
-    bundled::prepare(sh, BUNDLED, &tree.root, &dir, network)?;
+    // The names first: a wrong one is said before anything is downloaded.
     let sets = sounds::selected(&tree.root, &flags.sounds)?;
+    bundled::prepare(sh, BUNDLED, &tree.root, &dir, network)?;
     cache::ensure_sounds(sh, &sets, &dir, network)?;
     if !sh.dry_run {
         eprintln!(

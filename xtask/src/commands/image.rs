@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use super::rpm;
 use crate::cli::ImageFlags;
 use crate::container::image::{self, ImageInputs, DEFAULT_RUNTIME_BASE};
+use crate::container::packages;
 use crate::infra::engine::Engine;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
@@ -35,6 +36,12 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         signer,
         packed,
     } = rpm::begin(&plan, ws, &mut timer)?;
+    // The packages to install, checked against the build's subpackages before anything is built.
+    let chosen = packages::choose(flags.packages.as_deref(), &inputs.split.packages)?;
+    eprintln!(
+        "packages: asterisk{}",
+        chosen.iter().map(|p| format!(", {p}")).collect::<String>()
+    );
     if plan.sh.dry_run {
         eprintln!("dry run: would build the image from {}", plan.out);
         return Ok(());
@@ -59,9 +66,11 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     } else {
         flags.tags.clone()
     };
+    let rpms = packages::rpms(&manifest, &chosen);
     let record = image::build(
         &engine,
         &ImageInputs {
+            rpms: rpms.clone(),
             tree: &inputs.tree,
             manifest: &manifest,
             out: &plan.out,
@@ -73,9 +82,15 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         },
     )?;
     timer.end("image");
+    let rpm_paths: Vec<String> = rpms.iter().map(|a| a.path.clone()).collect();
     manifest.image = Some(record.clone());
     manifest.write(&plan.out.join(publish::MANIFEST))?;
-    image::report(&engine, &record, &manifest, &plan.out)?;
+    let rpms: Vec<&crate::outputs::manifest::Artifact> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| rpm_paths.contains(&a.path))
+        .collect();
+    image::report(&engine, &record, &rpms, &plan.out)?;
     eprintln!("{}", timer.line());
     Ok(())
 }

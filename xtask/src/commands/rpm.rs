@@ -110,13 +110,14 @@ pub fn begin(plan: &Plan, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Begu
         false => {
             ws.prepare_target()?;
             let lock = ws.lock()?;
+            publish::check_out_not_packed(&plan.out, &tree, &ws.target)?;
             publish::check_out_dir(&plan.out)?;
             rpmbuild::reset_work_dir(&plan.work)?;
             Some(lock)
         }
     };
     let inputs = BuildInputs::gather(plan, ws, tree)?;
-    summary::options(&inputs.options);
+    summary::options(&inputs);
     let signer = sign::prepare_if(plan, &inputs.spec.path)?;
     let mut pack_inputs = pack::PackInputs::of(plan, ws);
     pack_inputs.published = earlier::published_stamp(&plan.out);

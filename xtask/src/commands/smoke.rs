@@ -25,10 +25,13 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
         Some(dir) => crate::plan::absolute(dir)?,
         None => ws.target.join("rpm"),
     };
+    // The image's id, to find its manifest (a missing image is smoke's to say).
+    let image_id = engine.image_id(tag)?.unwrap_or_default();
     let place = unit_tests::Destination {
         out: &out,
         given: flags.out.is_some(),
         tag,
+        image_id: &image_id,
     };
     let results = unit_tests::prepare(&place)?;
     let checked = smoke::check(

@@ -11,13 +11,15 @@ use crate::infra::engine::{Engine, EngineKind};
 use crate::infra::exec::Shell;
 use crate::infra::interrupt::Interrupted;
 use crate::infra::progress::human_size;
-use crate::outputs::manifest::{Artifact, ImageRecord, Kind, Manifest};
+use crate::outputs::manifest::{self, Artifact, ImageRecord, Kind, Manifest};
 use crate::outputs::{build_record, publish};
 use crate::rpmbuild::spec;
 use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
 
 pub const DOCKERFILE: &str = "contrib/docker/Dockerfile";
+/// The list of the image's packages, under /usr/share/doc/asterisk/build/.
+pub const PACKAGES_FILE: &str = "packages";
 pub const DEFAULT_RUNTIME_BASE: &str = "docker.io/library/almalinux:9-minimal";
 const DEFAULT_SOURCE: &str = "https://github.com/asterisk/asterisk";
 
@@ -58,6 +60,8 @@ pub struct ImageInputs<'a> {
     /// The xtask's own checkout, where the Dockerfile is when the tree has none.
     pub xtask_root: &'a Utf8Path,
     pub scratch: &'a Utf8Path,
+    /// The binary packages to install (`packages::rpms`).
+    pub rpms: Vec<&'a Artifact>,
 }
 
 /// Builds the runtime image from the manifest's RPMs; returns what the manifest records.
@@ -69,8 +73,15 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         dockerfile.origin.describe()
     );
     let context = i.scratch.join("image-context");
-    let rpms = runtime_rpms(&i.manifest.artifacts, &i.manifest.name);
-    if rpms.is_empty() {
+    let rpms = &i.rpms;
+    if !rpms.iter().any(|a| {
+        manifest::is_main_package(
+            &a.path,
+            &i.manifest.name,
+            &i.manifest.version,
+            &i.manifest.release,
+        )
+    }) {
         bail!(
             "{}/{} lists no runtime package of {}: run cargo xtask rpm again",
             i.out,
@@ -90,8 +101,27 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         .iter()
         .find(|a| a.kind == Kind::Sbom)
         .map_or_else(|| "none".to_string(), |a| a.sha256.clone());
-    fill_context(&context, &dockerfile.path, i.out, &rpms, &record)?;
+    fill_context(&context, &dockerfile.path, i.out, rpms, &record)?;
     let m = i.manifest;
+    // What the image holds: the packages, named with their versions, in the label and beside
+    // the build's record.
+    let names: Vec<String> = rpms
+        .iter()
+        .filter_map(|a| {
+            m.packages
+                .iter()
+                .find(|p| p.path.as_deref() == Some(a.path.as_str()))
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    let listing: String = names
+        .iter()
+        .map(|n| format!("{n}-{}-{}\n", m.version, m.release))
+        .collect();
+    let listing_path = context
+        .join(build_record::PUBLISHED_DIR)
+        .join(PACKAGES_FILE);
+    std::fs::write(&listing_path, listing).with_context(|| format!("writing {listing_path}"))?;
     let version_release = format!("{}-{}", m.version, m.release);
     let build_args = [
         ("BASE_IMAGE", i.runtime_base.to_string()),
@@ -112,6 +142,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         ("OPTIONS_SHA256", m.options.effective_sha256.clone()),
         ("DEV", if m.options.dev { "yes" } else { "no" }.to_string()),
         ("SBOM_SHA256", sbom_sha256),
+        ("PACKAGES", names.join(" ")),
     ];
     let mut build = engine.cmd().args(["build", "--network", "host"]);
     if engine.kind == EngineKind::Podman {
@@ -158,6 +189,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         tags: i.tags.to_vec(),
         size: size.parse().unwrap_or(0),
         runtime_base: i.runtime_base.to_string(),
+        packages: names,
     })
 }
 
@@ -165,7 +197,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
 pub fn report(
     engine: &Engine,
     image: &ImageRecord,
-    manifest: &Manifest,
+    rpms: &[&Artifact],
     out: &Utf8Path,
 ) -> Result<()> {
     let base_size: u64 = engine
@@ -181,12 +213,9 @@ pub fn report(
         .trim()
         .parse()
         .unwrap_or(0);
-    let installed = installed_size(
-        engine.sh,
-        out,
-        &runtime_rpms(&manifest.artifacts, &manifest.name),
-    )?;
+    let installed = installed_size(engine.sh, out, rpms)?;
     eprintln!("\nimage: {}", image.tags.join(", "));
+    eprintln!("  holds   {}", image.packages.join(" "));
     eprintln!("  id      {}", image.id);
     eprintln!(
         "  size    {} ({} over {}; the packages install {})",
@@ -201,22 +230,6 @@ pub fn report(
         image.tags[0]
     );
     Ok(())
-}
-
-/// The binary packages an image installs: the named package and its subpackages, without
-/// -devel, -debuginfo and -debugsource.
-pub fn runtime_rpms<'a>(artifacts: &'a [Artifact], name: &str) -> Vec<&'a Artifact> {
-    artifacts
-        .iter()
-        .filter(|a| a.kind == Kind::Rpm)
-        .filter(|a| {
-            let file = a.path.rsplit('/').next().unwrap_or(&a.path);
-            file.starts_with(&format!("{name}-"))
-                && !["-devel-", "-debuginfo-", "-debugsource-"]
-                    .iter()
-                    .any(|s| file.contains(s))
-        })
-        .collect()
 }
 
 /// `asterisk:<version-release>` (made a valid tag) and `asterisk:dev`.
@@ -325,42 +338,6 @@ fn installed_size(sh: Shell, out: &Utf8Path, rpms: &[&Artifact]) -> Result<u64> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rpm(path: &str) -> Artifact {
-        Artifact {
-            path: path.into(),
-            kind: Kind::Rpm,
-            sha256: String::new(),
-            size: 0,
-        }
-    }
-
-    #[test]
-    fn runtime_packages() {
-        let artifacts = [
-            rpm("RPMS/x86_64/asterisk-22.1.0-1.x86_64.rpm"),
-            rpm("RPMS/x86_64/asterisk-devel-22.1.0-1.x86_64.rpm"),
-            rpm("RPMS/x86_64/asterisk-debuginfo-22.1.0-1.x86_64.rpm"),
-            rpm("RPMS/x86_64/asterisk-pjsip-22.1.0-1.x86_64.rpm"),
-            rpm("RPMS/x86_64/asterisk-core-sounds-en-gsm-22.1.0-1.x86_64.rpm"),
-            Artifact {
-                kind: Kind::Srpm,
-                ..rpm("SRPMS/asterisk-22.1.0-1.src.rpm")
-            },
-        ];
-        let got: Vec<&str> = runtime_rpms(&artifacts, "asterisk")
-            .iter()
-            .map(|a| a.path.as_str())
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "RPMS/x86_64/asterisk-22.1.0-1.x86_64.rpm",
-                "RPMS/x86_64/asterisk-pjsip-22.1.0-1.x86_64.rpm",
-                "RPMS/x86_64/asterisk-core-sounds-en-gsm-22.1.0-1.x86_64.rpm"
-            ]
-        );
-    }
 
     #[test]
     fn tags() {

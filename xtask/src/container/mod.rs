@@ -2,5 +2,6 @@
 
 pub mod checks;
 pub mod image;
+pub mod packages;
 pub mod smoke;
 pub mod unit_tests;

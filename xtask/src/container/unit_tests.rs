@@ -16,6 +16,9 @@ pub struct Destination<'a> {
     pub out: &'a Utf8Path,
     pub given: bool,
     pub tag: &'a str,
+    /// The image's id: the manifest must record that image (empty when there is none, which
+    /// the smoke test says).
+    pub image_id: &'a str,
 }
 
 /// The manifest of `out`, which must be an output directory of `rpm`.
@@ -40,10 +43,25 @@ fn manifest_of(place: &Destination) -> Result<Manifest> {
     Manifest::from_json(&text).with_context(|| format!("{path} is not a manifest of cargo xtask"))
 }
 
-/// Where the results go: `<out>/unit-tests.xml`, checked before the container starts. A file
-/// of that name that the manifest does not list is someone else's and stays.
+/// Where the results go: `<out>/unit-tests.xml`, checked before the container starts: the
+/// output directory's manifest must record the image (else the results would join another
+/// build's). A file of that name that the manifest does not list is someone else's and stays.
 pub fn prepare(place: &Destination) -> Result<Utf8PathBuf> {
     let manifest = manifest_of(place)?;
+    let recorded = manifest.image.as_ref().map(|i| i.id.as_str());
+    if !place.image_id.is_empty() && recorded != Some(place.image_id) {
+        let out = place.out;
+        let holds = match recorded {
+            Some(id) => format!("records another image ({id})"),
+            None => "records no image".to_string(),
+        };
+        bail!(
+            "{out}/{MANIFEST} {holds}, not {} ({}): its unit test results belong beside that              image's RPMs; name their output directory with --out DIR{}",
+            place.tag,
+            place.image_id,
+            if place.given { "" } else { " (the default is this one)" }
+        );
+    }
     let results = place.out.join(FILE);
     let listed = manifest
         .artifacts

@@ -7,4 +7,5 @@ pub mod exec;
 pub mod interrupt;
 pub mod json;
 pub mod progress;
+pub mod regular;
 pub mod workspace;

@@ -80,8 +80,6 @@ pub fn install(family: Family, what: Need) -> String {
         (Debian | Debian12 | Arch, Gpg) => "gnupg",
         (Fedora, Gpg) => "gnupg2",
         (Suse, Gpg) => "gpg2",
-        (Debian | Debian12, Sipp) => "sip-tester",
-        (Fedora | Suse | Arch, Sipp) => "sipp",
         (Debian, Engine) => "docker.io docker-buildx (or podman catatonit)",
         (Debian12, Engine) => "docker.io (its /usr/bin/docker has BuildKit; or podman catatonit)",
         (Fedora, Engine) => "podman (or docker-ce with docker-buildx-plugin)",
@@ -114,7 +112,6 @@ pub enum Need {
     Gpg,
     Rpm2cpio,
     Cpio,
-    Sipp,
 }
 
 impl Need {
@@ -129,7 +126,6 @@ impl Need {
             Need::Gpg => "gpg",
             Need::Rpm2cpio => "rpm2cpio",
             Need::Cpio => "cpio",
-            Need::Sipp => "sipp",
         }
     }
 }
@@ -145,7 +141,6 @@ pub struct Facts {
     pub rpm2cpio: Option<String>,
     pub cpio: Option<String>,
     pub gpg: Option<String>,
-    pub sipp: Option<String>,
     /// The engine program found, and its kind.
     pub engine: Option<(String, EngineKind)>,
     /// Whether the engine answered, or what it said.
@@ -239,21 +234,6 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
             item: "gpg",
             state: "note",
             text: format!("{}; needed by rpm --sign", install(fam, Need::Gpg)),
-        },
-    });
-    out.push(match &f.sipp {
-        Some(path) => Finding {
-            item: "sipp",
-            state: "ok",
-            text: path.clone(),
-        },
-        None => Finding {
-            item: "sipp",
-            state: "note",
-            text: format!(
-                "{}; smoke places its SIP call with it",
-                install(fam, Need::Sipp)
-            ),
         },
     });
     let mut add = |item, state, text: String| out.push(Finding { item, state, text });
@@ -364,7 +344,6 @@ pub fn probe(sh: Shell, engine_program: Option<&str>, target: &Utf8Path) -> Fact
         rpm2cpio: found("rpm2cpio"),
         cpio: found("cpio"),
         gpg: found("gpg").or_else(|| found("gpg2")),
-        sipp: found("sipp"),
         selinux_enforcing: std::fs::read_to_string("/sys/fs/selinux/enforce")
             .map(|s| s.trim() == "1")
             .unwrap_or(false),

@@ -50,10 +50,6 @@ fn families_and_their_install_lines() {
     );
     assert_eq!(install(Family::Fedora, Need::Rpm2cpio), "dnf install rpm");
     assert_eq!(
-        install(Family::Debian12, Need::Sipp),
-        "apt-get install sip-tester"
-    );
-    assert_eq!(
         install(Family::Fedora, Need::Buildx),
         "dnf install docker-buildx-plugin"
     );
@@ -73,7 +69,6 @@ fn everything() -> Facts {
         rpm2cpio: Some("/usr/bin/rpm2cpio".into()),
         cpio: Some("/usr/bin/cpio".into()),
         gpg: Some("/usr/bin/gpg".into()),
-        sipp: Some("/usr/bin/sipp".into()),
         engine: Some(("/usr/bin/docker".into(), EngineKind::Docker)),
         engine_answers: Some(Ok(())),
         buildkit: Some(Ok(())),
@@ -104,7 +99,6 @@ fn what_is_missing_says_how_to_fix_it() {
     f.rpmbuild = None;
     f.rpm2cpio = None;
     f.gpg = None;
-    f.sipp = None;
     f.buildkit = Some(Err("no buildx".into()));
     f.free = Some((100 << 20, "/t".into()));
     f.network = Some(false);
@@ -132,13 +126,6 @@ fn what_is_missing_says_how_to_fix_it() {
     assert_eq!(
         state(&found, "gpg"),
         Some(("note", "apt-get install gnupg; needed by rpm --sign"))
-    );
-    assert_eq!(
-        state(&found, "sipp"),
-        Some((
-            "note",
-            "apt-get install sip-tester; smoke places its SIP call with it"
-        ))
     );
     let (s, text) = state(&found, "disk").unwrap();
     assert!(

@@ -47,18 +47,19 @@ pub fn modules_of(file_list: &str) -> Vec<String> {
     modules
 }
 
-/// The kind of reason a module was left out, for the summary: the words before its details.
-pub fn reason_kind(why: &str) -> &'static str {
+/// The kind of reason a module was left out, for the summary: what it needs (None: it is not
+/// selected).
+pub fn reason_kind(why: &str) -> Option<&'static str> {
     if why.contains("a library this spec does not build with") {
-        "need a library the spec does not build with (--enable NAME builds one)"
+        Some("a library the spec does not build with (--enable NAME builds one)")
     } else if why.contains("an option of dev mode only") {
-        "need an option only dev mode has (--dev)"
+        Some("an option only dev mode has (--dev)")
     } else if why.contains("configure did not find it") || why.contains("told to go without") {
-        "need a library the build root lacks"
+        Some("a library the build root lacks")
     } else if why.contains(" (off)") {
-        "need an option or module that is not selected"
+        Some("an option or module that is not selected")
     } else {
-        "are not selected"
+        None
     }
 }
 
@@ -104,16 +105,16 @@ mod tests {
         );
         assert_eq!(
             reason_kind(&got[0].1),
-            "need a library the spec does not build with (--enable NAME builds one)"
+            Some("a library the spec does not build with (--enable NAME builds one)")
         );
         assert_eq!(
             reason_kind(&got[1].1),
-            "need a library the build root lacks"
+            Some("a library the build root lacks")
         );
-        assert_eq!(reason_kind(&got[2].1), "are not selected");
+        assert_eq!(reason_kind(&got[2].1), None);
         assert_eq!(
             reason_kind("TEST_FRAMEWORK (an option of dev mode only: --dev)"),
-            "need an option only dev mode has (--dev)"
+            Some("an option only dev mode has (--dev)")
         );
     }
 

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::bundled::{self, sounds};
 use crate::infra::json;
 use crate::plan::sign;
-use crate::rpmbuild::{options, BuildInputs};
+use crate::rpmbuild::{options, subpackages, BuildInputs};
 use crate::source::pack::Packed;
 
 /// Whether `file` (a path or a file name) is the main package of `name-version-release`: the
@@ -28,8 +28,9 @@ pub fn is_main_package(file: &str, name: &str, version: &str, release: &str) -> 
         .is_some_and(|arch| arch != "src" && !arch.is_empty() && !arch.contains('.'))
 }
 
-/// The manifest's format. 1: before 2026-12 (no tree digest, fields could be left out).
-pub const SCHEMA: i64 = 2;
+/// The manifest's format. 1: before 2026-12 (no tree digest, fields could be left out); 2:
+/// before subpackages (`modules` were the main package's).
+pub const SCHEMA: i64 = 3;
 
 /// What the manifest of a build of `packed` says before rpmbuild's packages are read: the
 /// name, version and release as given to the spec, no artifacts.
@@ -54,14 +55,15 @@ pub fn of(
         builder,
         artifacts: Vec::new(),
         bundled: inputs.bundled.iter().map(|f| f.record()).collect(),
-        bundled_note: match inputs.bundled.is_empty() {
-            true => bundled::WITHOUT_PJPROJECT.into(),
-            false => String::new(),
+        bundled_note: match inputs.bundled.iter().any(|f| f.tarball.name == "pjproject") {
+            false => bundled::WITHOUT_PJPROJECT.into(),
+            true => String::new(),
         },
         sounds: inputs.sounds.iter().map(|s| s.record()).collect(),
         options: inputs.options.record(),
         signed_by,
         modules: Vec::new(),
+        packages: Vec::new(),
         left_out: Vec::new(),
         image: None,
     }
@@ -140,11 +142,13 @@ pub struct ImageRecord {
     pub tags: Vec<String>,
     pub size: u64,
     pub runtime_base: String,
+    /// The packages it holds.
+    pub packages: Vec<String>,
 }
 
 impl ImageRecord {
     fn to_json(&self) -> Value {
-        json!({"id": self.id, "tags": self.tags, "size": self.size, "runtime_base": self.runtime_base})
+        json!({"id": self.id, "tags": self.tags, "size": self.size, "runtime_base": self.runtime_base, "packages": self.packages})
     }
 
     fn from_json(v: &Value) -> Result<ImageRecord> {
@@ -153,6 +157,7 @@ impl ImageRecord {
             tags: json::texts(v, "tags")?,
             size: json::uint(v, "size")?,
             runtime_base: json::text(v, "runtime_base")?,
+            packages: json::texts(v, "packages")?,
         })
     }
 }
@@ -184,8 +189,10 @@ pub struct Manifest {
     pub sounds: Vec<sounds::SoundRecord>,
     pub options: options::OptionsRecord,
     pub signed_by: Option<sign::SignedBy>,
-    /// The modules in the main package.
+    /// Every module the packages hold.
     pub modules: Vec<String>,
+    /// Each binary package (not debuginfo) with its modules, published or not.
+    pub packages: Vec<subpackages::PackageRecord>,
     /// (module, why) for each module the build left out.
     pub left_out: Vec<(String, String)>,
     pub image: Option<ImageRecord>,
@@ -235,6 +242,7 @@ impl Manifest {
             "options": self.options.to_json(),
             "signed_by": sign::SignedBy::to_json(self.signed_by.as_ref()),
             "modules": self.modules,
+            "packages": self.packages.iter().map(subpackages::PackageRecord::to_json).collect::<Vec<_>>(),
             "left_out": self.left_out.iter()
                 .map(|(name, why)| json!({"name": name, "why": why}))
                 .collect::<Vec<_>>(),
@@ -278,6 +286,7 @@ impl Manifest {
                 .context("in \"options\"")?,
             signed_by: json::nullable(&v, "signed_by", sign::SignedBy::from_json)?,
             modules: json::texts(&v, "modules")?,
+            packages: json::list(&v, "packages", subpackages::PackageRecord::from_json)?,
             left_out: json::list(&v, "left_out", |x| {
                 Ok((json::text(x, "name")?, json::text(x, "why")?))
             })?,
@@ -346,6 +355,7 @@ mod tests {
                 configure_args: vec!["--with-x=a b".into()],
                 libraries_left_out: vec!["PGSQL".into()],
                 libraries_named: vec![],
+                libraries_without: vec!["PGSQL".into()],
                 digest: "dd".into(),
                 effective_sha256: "ef".into(),
             },
@@ -354,6 +364,14 @@ mod tests {
                 fingerprint: "AB12".into(),
             }),
             modules: vec!["app_skel".into(), "res_mini".into()],
+            packages: vec![subpackages::PackageRecord {
+                name: "asterisk-postgresql".into(),
+                path: None,
+                modules: vec![],
+                requires: vec![],
+                conflicts: vec![],
+                note: "not published: nothing of it was built".into(),
+            }],
             left_out: vec![(
                 "cdr_pgsql".into(),
                 "pgsql (a library this spec does not build with)".into(),
@@ -425,6 +443,7 @@ mod tests {
             tags: vec!["asterisk:22.1.0-1".into(), "asterisk:dev".into()],
             size: 9,
             runtime_base: "almalinux:9-minimal".into(),
+            packages: vec!["asterisk".into(), "asterisk-pjsip".into()],
         });
         m.signed_by = None;
         m.dirty_time = None;
@@ -461,11 +480,11 @@ mod tests {
             listed_artifacts(old).unwrap(),
             [("RPMS/a.rpm".to_string(), 5)]
         );
-        let newer = text.replace("\"schema\": 2", "\"schema\": 3");
+        let newer = text.replace("\"schema\": 3", "\"schema\": 4");
         assert!(Manifest::from_json(&newer)
             .unwrap_err()
             .to_string()
-            .contains("schema 3, from a newer"));
+            .contains("schema 4, from a newer"));
         assert!(listed_artifacts(&newer).is_err());
     }
 }

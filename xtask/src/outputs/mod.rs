@@ -18,7 +18,7 @@ use crate::infra::digest;
 use crate::infra::exec::Shell;
 use crate::infra::interrupt;
 use crate::plan::sign::SignedBy as Signed;
-use crate::rpmbuild::{spec, BuildInputs};
+use crate::rpmbuild::{spec, subpackages, BuildInputs};
 use crate::source::pack::Packed;
 use manifest::{Artifact, Kind, Manifest};
 
@@ -65,23 +65,80 @@ pub fn publish_build(
         nvr.next().unwrap_or_default(),
         nvr.next().unwrap_or_default(),
     );
-    // The modules in the main package.
-    let main_rpm = outputs
-        .iter()
-        .filter(|o| o.2 == Kind::Rpm)
-        .find(|o| manifest::is_main_package(&o.1, &name, &version, &release))
-        .map(|o| o.0.clone());
-    let modules = match &main_rpm {
-        Some(rpm) => build_record::modules_of(
-            &sh.rpm()
-                .args(["-qlp", "--nosignature", rpm.as_str()])
-                .read()
-                .with_context(|| format!("listing the files of {rpm}"))?,
-        ),
-        None => Vec::new(),
-    };
-    // The spec's record of the build, published under build/.
+    // The spec's record of the build, read first: why modules were left out.
     let record = build_record::read(&work.join(spec::INFO_DIR))?;
+    // Each binary package with its modules. A declared subpackage that holds nothing (none of
+    // its modules was built here: its library is missing on this build host) is not published.
+    let mut records = Vec::new();
+    let mut kept = Vec::new();
+    for (path, rel, kind) in outputs {
+        let debug = rel.contains("-debuginfo-") || rel.contains("-debugsource-");
+        if kind != Kind::Rpm || debug {
+            kept.push((path, rel, kind));
+            continue;
+        }
+        let listing = sh
+            .rpm()
+            .args([
+                "-qp",
+                "--nosignature",
+                "--qf",
+                "%{NAME}\\n",
+                "-l",
+                path.as_str(),
+            ])
+            .read()
+            .with_context(|| format!("listing the files of {path}"))?;
+        let package = listing
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let sub = inputs.split.packages.iter().find(|p| p.name == package);
+        let mut entry = subpackages::PackageRecord {
+            name: package.clone(),
+            path: Some(rel.clone()),
+            modules: build_record::modules_of(&listing),
+            requires: sub.map(|s| s.requires.clone()).unwrap_or_default(),
+            conflicts: sub.map(|s| s.conflicts.clone()).unwrap_or_default(),
+            note: match sub {
+                Some(s) if s.unfamiliar => format!(
+                    "named after its library ({}): no family of Fedora's has it",
+                    s.libraries.join(", ")
+                ),
+                _ => String::new(),
+            },
+        };
+        let empty = listing
+            .lines()
+            .skip(1)
+            .all(|l| l.trim().is_empty() || l.contains("(contains no files)"));
+        match sub {
+            Some(s) if empty => {
+                let why: Vec<String> = s
+                    .modules
+                    .iter()
+                    .map(|m| match record.left_out.iter().find(|(n, _)| n == m) {
+                        Some((_, why)) => format!("{m}: {why}"),
+                        None => m.clone(),
+                    })
+                    .collect();
+                entry.path = None;
+                entry.note = format!(
+                    "not published: none of its modules was built ({})",
+                    why.join("; ")
+                );
+            }
+            _ => kept.push((path, rel, kind)),
+        }
+        records.push(entry);
+    }
+    let mut outputs = kept;
+    let mut modules: Vec<String> = records.iter().flat_map(|p| p.modules.clone()).collect();
+    modules.sort();
+    modules.dedup();
+    // The spec's record of the build, published under build/.
     for path in &record.files {
         let rel = format!(
             "{}/{}",
@@ -143,6 +200,7 @@ pub fn publish_build(
         release,
         artifacts,
         modules,
+        packages: records,
         left_out: record.left_out,
         ..base
     };

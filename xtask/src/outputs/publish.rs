@@ -12,11 +12,44 @@
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use crate::plan::paths::resolved;
+use crate::source::tree::{Tree, TreeKind};
+
 use super::earlier::{earlier_output, parents};
 
 pub const MANIFEST: &str = "manifest.json";
 /// The file that marks a staging directory as this tool's, so that a later run may remove it.
 const STAGING_MARK: &str = ".cargo-xtask-staging";
+
+/// Refuses an output directory inside the source tree where the next build would pack it (not
+/// under the target directory, and, in a git tree, not ignored): its packages would travel in
+/// the next archive. Asterisk's .gitignore ignores `out/`, which is fine.
+pub fn check_out_not_packed(out: &Utf8Path, tree: &Tree, target: &Utf8Path) -> Result<()> {
+    let (o, root, t) = (resolved(out), resolved(&tree.root), resolved(target));
+    if !o.starts_with(&root) || o.starts_with(&t) {
+        return Ok(());
+    }
+    let ignored = match tree.kind {
+        TreeKind::Git => tree
+            .git()
+            .args(["check-ignore", "-q", "--no-index", o.as_str()])
+            .read_optional()?
+            .is_some(),
+        TreeKind::Plain => false,
+    };
+    if ignored {
+        return Ok(());
+    }
+    bail!(
+        "--out {out} is inside the source tree {}, whose next archive would pack the packages \
+         published there: choose a directory outside the tree{}",
+        tree.root,
+        match tree.kind {
+            TreeKind::Git => " (or one git ignores, as Asterisk's out/)",
+            TreeKind::Plain => "",
+        }
+    )
+}
 
 /// Checks, before any work, that `out` can be published to: it is new, empty, or an earlier
 /// output; and its parent is writable. Creates the parent; removes staging directories that
@@ -265,6 +298,7 @@ mod tests {
             options: Default::default(),
             signed_by: None,
             modules: vec![],
+            packages: vec![],
             left_out: vec![],
             image: None,
         };

@@ -8,11 +8,12 @@ use super::manifest::Manifest;
 use super::publish;
 use crate::infra::progress::{human_size, PhaseTimer};
 use crate::plan::choices;
-use crate::rpmbuild::options::Options;
 use crate::rpmbuild::spec;
+use crate::rpmbuild::BuildInputs;
 
-/// The build's choices, said before it starts.
-pub fn options(o: &Options) {
+/// The build's choices and the subpackages they make, said before it starts.
+pub fn options(inputs: &BuildInputs) {
+    let o = &inputs.options;
     let mut said = Vec::new();
     if o.dev {
         said.push(format!("--dev ({})", choices::DEV_MENUSELECT));
@@ -41,6 +42,46 @@ pub fn options(o: &Options) {
             o.named_libraries.join(", ")
         );
     }
+    if !o.without_libraries.is_empty() {
+        let (modules, packages) = &inputs.cost;
+        eprintln!(
+            "libraries: without {} (--without-library): {}{}",
+            o.without_libraries.join(", "),
+            match modules.is_empty() {
+                true => "no module of this build needs it".to_string(),
+                false => format!("leaves out {}", modules.join(" ")),
+            },
+            match packages.is_empty() {
+                true => String::new(),
+                false => format!(", and with them {}", packages.join(", ")),
+            }
+        );
+    }
+    let split = &inputs.split;
+    if !split.packages.is_empty() {
+        let listed: Vec<String> = split
+            .packages
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.modules.len()))
+            .collect();
+        eprintln!(
+            "subpackages: {} from the tree's MODULEINFO: {}",
+            split.packages.len(),
+            listed.join(", ")
+        );
+        let unfamiliar: Vec<String> = split
+            .packages
+            .iter()
+            .filter(|p| p.unfamiliar)
+            .map(|p| format!("{} (for {})", p.name, p.libraries.join(", ")))
+            .collect();
+        if !unfamiliar.is_empty() {
+            eprintln!(
+                "subpackages: named after their library, no family having it: {}",
+                unfamiliar.join(", ")
+            );
+        }
+    }
     if !o.left_out.is_empty() {
         let names: Vec<&str> = o.left_out.iter().map(|l| l.option.as_str()).collect();
         eprintln!(
@@ -62,7 +103,17 @@ pub fn modules(manifest: &Manifest) {
         manifest.modules.len(),
         manifest.left_out.len()
     );
-    let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+    for p in manifest
+        .packages
+        .iter()
+        .filter(|p| !p.modules.is_empty() || p.path.is_none())
+    {
+        match &p.path {
+            Some(_) => eprintln!("  {:<28} {} modules", p.name, p.modules.len()),
+            None => eprintln!("  {:<28} {}", p.name, p.note),
+        }
+    }
+    let mut kinds: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
     for (name, why) in &manifest.left_out {
         let kind = build_record::reason_kind(why);
         match kinds.iter_mut().find(|(k, _)| *k == kind) {
@@ -71,9 +122,13 @@ pub fn modules(manifest: &Manifest) {
         }
     }
     for (kind, names) in kinds {
+        let what = match (kind, names.len()) {
+            (None, n) => format!("{n} not selected"),
+            (Some(k), 1) => format!("1 needs {k}"),
+            (Some(k), n) => format!("{n} need {k}"),
+        };
         eprintln!(
-            "  {} {kind}: {}{}",
-            names.len(),
+            "  {what}: {}{}",
             names.iter().take(6).copied().collect::<Vec<_>>().join(" "),
             if names.len() > 6 { " ..." } else { "" }
         );
@@ -85,7 +140,8 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
     for a in &manifest.artifacts {
         eprintln!("  {:<72} {:>9}", a.path, human_size(a.size));
     }
-    eprintln!("  {:<72}", publish::MANIFEST);
+    let size = std::fs::metadata(out.join(publish::MANIFEST)).map_or(0, |m| m.len());
+    eprintln!("  {:<72} {:>9}", publish::MANIFEST, human_size(size));
     match manifest.bundled.as_slice() {
         [] => eprintln!("bundled: nothing ({})", manifest.bundled_note),
         list => {
@@ -94,8 +150,12 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
                 .map(|b| format!("{} {}", b.name, b.version))
                 .collect();
             eprintln!(
-                "bundled: {} (in the packages, and a Source of the SRPM)",
-                names.join(", ")
+                "bundled: {} (in the packages, and a Source of the SRPM each){}",
+                names.join(", "),
+                match manifest.bundled_note.is_empty() {
+                    true => String::new(),
+                    false => format!("; {}", manifest.bundled_note),
+                }
             );
         }
     }

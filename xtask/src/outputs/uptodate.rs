@@ -1,7 +1,8 @@
 //! Whether the published outputs are already this build's: the manifest records the same source
 //! archive bytes, bundled sources, spec, sound sets, version, options and signing key, the same builder
 //! (this host, or the builder image of the same inputs), and every artifact it lists is there
-//! with its size. `rpm` then builds nothing and says what it compared; `image` uses the RPMs.
+//! with its size and sha256 (a package changed after publishing is not this build's). `rpm`
+//! then builds nothing and says what it compared; `image` uses the RPMs.
 
 use camino::Utf8Path;
 
@@ -116,9 +117,10 @@ pub fn check(
         .artifacts
         .iter()
         .filter(|a| {
-            std::fs::metadata(out.join(&a.path))
-                .map(|m| m.len() != a.size)
-                .unwrap_or(true)
+            let path = out.join(&a.path);
+            let same_size = std::fs::metadata(&path).is_ok_and(|m| m.len() == a.size);
+            !same_size
+                || crate::infra::digest::sha256_of_file(&path).map_or(true, |sha| sha != a.sha256)
         })
         .map(|a| a.path.clone())
         .collect();

@@ -9,9 +9,14 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::flag;
 use super::paths::absolute;
 
-/// The packages a build bundles: pjproject (Asterisk's SIP stack), unless the user builds
-/// without it. jansson and libjwt come from the system (the spec does not bundle them).
-pub const BUNDLED: &[&str] = &["pjproject"];
+/// The packages a build bundles, as Asterisk's configure can: pjproject (the SIP stack; a tree
+/// must say how to fetch it) and libjwt (STIR/SHAKEN's JSON Web Tokens; bundled when the tree
+/// has third-party/libjwt, as trees since Asterisk 18 do), unless the user builds without them.
+/// jansson comes from the system.
+pub const BUNDLED: &[&str] = &["pjproject", "libjwt"];
+
+/// The bundled packages a tree may lack (older trees): bundled only where the tree names them.
+pub const BUNDLED_IF_THE_TREE_HAS_IT: &[&str] = &["libjwt"];
 
 /// Whether the network may be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,14 +80,22 @@ pub struct BundledPlan {
     pub network: Network,
 }
 
+/// What is bundled: every package but those built without (`--without-pjproject`, or
+/// `--without-library` naming the package's library).
+pub fn packages(without_pjproject: bool, without_libraries: &[String]) -> Vec<&'static str> {
+    BUNDLED
+        .iter()
+        .copied()
+        .filter(|p| !(without_pjproject && *p == "pjproject"))
+        .filter(|p| !without_libraries.iter().any(|l| l.eq_ignore_ascii_case(p)))
+        .collect()
+}
+
 /// The plan part: the cache resolved, what is bundled, whether the network may be used.
-pub fn resolve(flags: &BundledFlags) -> Result<BundledPlan> {
+pub fn resolve(flags: &BundledFlags, without_libraries: &[String]) -> Result<BundledPlan> {
     Ok(BundledPlan {
         download_cache: cache_dir(flags.download_cache.as_deref())?,
-        packages: match flags.without_pjproject {
-            true => Vec::new(),
-            false => BUNDLED.to_vec(),
-        },
+        packages: packages(flags.without_pjproject, without_libraries),
         network: match flags.offline {
             true => Network::Off,
             false => Network::Allowed,
@@ -114,6 +127,21 @@ pub fn describe(p: &BundledPlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_bundled() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let cases: [(bool, Vec<String>, &[&str]); 5] = [
+            (false, vec![], &["pjproject", "libjwt"]),
+            (true, vec![], &["libjwt"]),
+            (false, s(&["LIBJWT"]), &["pjproject"]),
+            (false, s(&["PJPROJECT", "libjwt"]), &[]),
+            (false, s(&["PGSQL"]), &["pjproject", "libjwt"]),
+        ];
+        for (without_pjproject, without, want) in cases {
+            assert_eq!(packages(without_pjproject, &without), want, "{without:?}");
+        }
+    }
 
     #[test]
     fn the_default_cache() {

@@ -108,6 +108,9 @@ pub struct Wanted {
     pub menuselect_file: Option<Utf8PathBuf>,
     pub configure_args: Vec<String>,
     pub dev: bool,
+    /// `--without-library NAME`, in order: configure.ac's names (or options) the build goes
+    /// without, beyond the spec's.
+    pub without_libraries: Vec<String>,
 }
 
 /// What the flags say, before the environment's words join them.
@@ -118,6 +121,24 @@ pub struct ChoiceFlags {
     pub menuselect: Option<Utf8PathBuf>,
     pub configure_args: Vec<String>,
     pub dev: bool,
+    pub without_libraries: Vec<String>,
+}
+
+/// `--without-library NAME`: a library's name as configure.ac spells it (PGSQL, or its option
+/// postgres); whether the tree knows it is checked against configure.ac.
+pub fn library_name(name: &str) -> std::result::Result<String, String> {
+    let ok = !name.is_empty()
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c));
+    match ok {
+        true => Ok(name.to_string()),
+        false => Err(format!(
+            "--without-library takes a library as configure.ac names it (PGSQL, or its option \
+             postgres), not '{name}'"
+        )),
+    }
 }
 
 /// The concern's flags.
@@ -139,11 +160,17 @@ pub fn flags() -> impl Parser<ChoiceFlags> {
     let dev = long("dev")
         .help("Dev mode: --enable-dev-mode, TEST_FRAMEWORK with the unit tests, DONT_OPTIMIZE, BETTER_BACKTRACES; the Release says dev")
         .switch();
+    let without_libraries = long("without-library")
+        .help("Build without an optional library the spec builds with (PGSQL or postgres, as configure.ac names it), and the modules that need it; may repeat. The summary says what it cost")
+        .argument::<String>("NAME")
+        .parse(|n| library_name(&n))
+        .many();
     construct!(ChoiceFlags {
         choices,
         menuselect,
         configure_args,
         dev,
+        without_libraries,
     })
 }
 
@@ -209,6 +236,7 @@ pub fn wanted(flags: &ChoiceFlags, env: Option<&str>) -> Result<Wanted> {
         menuselect_file,
         configure_args: flags.configure_args.clone(),
         dev: flags.dev,
+        without_libraries: flags.without_libraries.clone(),
     })
 }
 
@@ -220,7 +248,7 @@ pub fn describe(w: &Wanted) -> String {
         .map(|c| format!("{} {}", c.flag(), c.name()))
         .collect();
     format!(
-        "dev: {}; menuselect: {}; file: {}; configure: {}",
+        "dev: {}; menuselect: {}; file: {}; configure: {}{}",
         w.dev,
         if choices.is_empty() {
             "the spec's".to_string()
@@ -234,6 +262,11 @@ pub fn describe(w: &Wanted) -> String {
             "the spec's".to_string()
         } else {
             w.configure_args.join(" ")
+        },
+        if w.without_libraries.is_empty() {
+            String::new()
+        } else {
+            format!("; without {}", w.without_libraries.join(" "))
         },
     )
 }

@@ -62,3 +62,51 @@ pub fn verbose() -> impl Parser<bool> {
         .help("Also print the queries (git, rpm, the engine) the xtask runs, and the plan")
         .switch()
 }
+
+/// Refuses a limit setting of the environment (`infra::exec::LIMIT_SETTINGS`) that is no whole
+/// number above 0: left alone it would fall back to the default without a word, and the user
+/// would wait for a limit they did not set.
+pub fn check_limit_settings(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+    for var in crate::infra::exec::LIMIT_SETTINGS {
+        if let Some(value) = get(var) {
+            if !value.trim().parse::<u64>().is_ok_and(|n| n > 0) {
+                return Err(Usage(format!(
+                    "{var}={value:?} is no whole number above 0: set it to one, or unset it"
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_whole_numbers_above_zero() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(check_limit_settings(env(&[])).is_ok());
+        assert!(check_limit_settings(env(&[("ASTERISK_XTASK_QUERY_SECS", "30")])).is_ok());
+        for (var, value) in [
+            ("ASTERISK_XTASK_QUERY_SECS", "abc"),
+            ("ASTERISK_XTASK_STALL_SECS", "0"),
+            ("ASTERISK_XTASK_FETCH_STALL_SECS", "-1"),
+            ("ASTERISK_XTASK_FETCH_MAX_MIB", ""),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(vec![(var, value)].into_boxed_slice());
+            let err = check_limit_settings(env(pairs)).unwrap_err();
+            assert!(err.downcast_ref::<Usage>().is_some());
+            assert!(err.to_string().starts_with(&format!("{var}=")), "{err}");
+        }
+    }
+}

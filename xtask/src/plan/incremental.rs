@@ -26,7 +26,7 @@ pub fn decide(asked: Mode, dirty: bool, release: bool, mounts: bool) -> (bool, &
         (Mode::On, _, _) => (true, "--incremental"),
         (Mode::Auto, _, _) if dirty => (
             true,
-            "the tree has uncommitted changes (--clean builds afresh)",
+            "the tree has uncommitted changes; --clean builds afresh",
         ),
         (Mode::Auto, _, _) => (
             false,

@@ -194,7 +194,7 @@ impl Plan {
         let out = match &core.out {
             Some(dir) => {
                 check_apart(dir, "--out", Near::InsideOrHolding, ws)?;
-                absolute(dir)?
+                paths::out_dir(dir)?
             }
             None => ws.target.join("rpm"),
         };
@@ -204,12 +204,19 @@ impl Plan {
         if let Some(dir) = &flags.place.ccache_dir {
             check_apart(dir, "--ccache-dir", Near::Inside, ws)?;
         }
+        let bundled = bundled::resolve(&flags.bundled, &flags.choices.without_libraries)?;
+        paths::check_cache_apart_from_out(&bundled.download_cache, &out)?;
+        let work = ws.target.join("xtask/rpm-work");
+        let place = place::resolve(sh, &flags.place);
+        if let Ok(place::Place::Native { .. }) = &place {
+            paths::check_rpm_can_work_in(&work)?;
+        }
         let plan = Plan {
             sh,
             source: core.source.clone(),
             spec: core.spec.clone(),
             out,
-            work: ws.target.join("xtask/rpm-work"),
+            work,
             rpm_version: core.rpm_version.clone(),
             rpm_release: core.rpm_release.clone(),
             force: core.force,
@@ -218,8 +225,8 @@ impl Plan {
                 true => Output::Phases,
                 false => Output::Stream,
             },
-            place: place::resolve(sh, &flags.place),
-            bundled: bundled::resolve(&flags.bundled)?,
+            place,
+            bundled,
             sounds: flags.sounds.clone(),
             choices: choices::wanted(&flags.choices, std::env::var(choices::ENV).ok().as_deref())?,
             sign: flags.sign.clone(),
@@ -283,7 +290,7 @@ mod tests {
             }),
             bundled: bundled::BundledPlan {
                 download_cache: "/t/downloads".into(),
-                packages: vec!["pjproject"],
+                packages: vec!["pjproject", "libjwt"],
                 network: bundled::Network::Off,
             },
             sounds: vec![],
@@ -300,7 +307,7 @@ mod tests {
         for want in [
             "build in   this host (/usr/bin/rpmbuild), BuildRequires checked: false",
             "outputs    /t/rpm",
-            "downloads  /t/downloads (pjproject; Off)",
+            "downloads  /t/downloads (pjproject, libjwt; Off)",
             "jobs       2",
             "version    derived / release 7",
             "options    dev: true; menuselect: --enable app_skel; file: none; configure: the spec's",

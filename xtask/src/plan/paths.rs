@@ -39,6 +39,58 @@ pub fn check_apart(path: &Utf8Path, flag: &str, near: Near, ws: &Workspace) -> R
     Ok(())
 }
 
+/// Refuses a work directory rpmbuild cannot build in: rpm puts `_topdir` into its scripts
+/// unquoted and expands `%` in it, so a path with a space, a `%` or another character a shell
+/// reads (`~/My Work/asterisk`) fails in `%prep` with a message that names neither.
+pub fn check_rpm_can_work_in(work: &Utf8Path) -> Result<()> {
+    if let Some(c) = work
+        .as_str()
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "/._-+=,:@~^".contains(*c)))
+    {
+        bail!(
+            "rpmbuild cannot build in {work}: the path holds {c:?}, which rpm passes to the shell \
+             unquoted (or expands, for %): set CARGO_TARGET_DIR to a directory whose path has \
+             only letters, digits and / . _ - + = , : @ ~ ^, or build in the container"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a download cache and an output directory that are one, or one inside the other: a
+/// build replaces its output directory whole.
+pub fn check_cache_apart_from_out(cache: &Utf8Path, out: &Utf8Path) -> Result<()> {
+    let (c, o) = (resolved(cache), resolved(out));
+    if c.starts_with(&o) || o.starts_with(&c) {
+        bail!(
+            "the download cache {cache} and the output directory {out} are {}: a build replaces \
+             its output directory, and the cache with it; give each a directory of its own \
+             (--download-cache DIR, --out DIR)",
+            if c == o {
+                "the same directory"
+            } else {
+                "one inside the other"
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `--out` as the build uses it: absolute, and, when it is a link, the directory it points to
+/// (a build replaces the directory, and must not replace the link).
+pub fn out_dir(given: &Utf8Path) -> Result<Utf8PathBuf> {
+    let abs = absolute(given)?;
+    if abs.is_symlink() {
+        return match abs.canonicalize_utf8() {
+            Ok(target) => Ok(target),
+            Err(_) => bail!(
+                "--out {given} is a link to nothing: point it at a directory, or name one with --out"
+            ),
+        };
+    }
+    Ok(abs)
+}
+
 /// `path` with `.` and `..` worked out and its deepest existing part's links resolved, so that
 /// two names of one place compare equal.
 pub fn resolved(path: &Utf8Path) -> Utf8PathBuf {
@@ -75,6 +127,41 @@ pub fn resolved(path: &Utf8Path) -> Utf8PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_rpm_can_build_in() {
+        for good in [
+            "/home/u/asterisk/target/xtask/rpm-work",
+            "/t/a-b_c.d+e=f,g:h@i~j^k",
+        ] {
+            assert!(check_rpm_can_work_in(Utf8Path::new(good)).is_ok(), "{good}");
+        }
+        for (bad, c) in [
+            ("/home/u/My Work/target", "' '"),
+            ("/t/%{?dist}/x", "'%'"),
+            ("/t/a'b", "'\\''"),
+            ("/t/$(x)", "'$'"),
+            ("/t/a\tb", "'\\t'"),
+        ] {
+            let err = check_rpm_can_work_in(Utf8Path::new(bad))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("the path holds {c}")), "{bad}: {err}");
+        }
+        let e = check_cache_apart_from_out(Utf8Path::new("/t/o"), Utf8Path::new("/t/o"));
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("are the same directory"));
+        let e = check_cache_apart_from_out(Utf8Path::new("/t/o/cache"), Utf8Path::new("/t/o"));
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("are one inside the other"));
+        assert!(
+            check_cache_apart_from_out(Utf8Path::new("/t/cache"), Utf8Path::new("/t/o")).is_ok()
+        );
+    }
 
     #[test]
     fn directories_apart_from_the_work_directory() {

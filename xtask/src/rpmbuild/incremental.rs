@@ -8,6 +8,9 @@
 //! path, the spec and the options, so two trees never share a directory and a changed option
 //! starts afresh. A run marks the directory while it builds: one that was interrupted is
 //! rebuilt from scratch; a change make cannot follow starts it afresh too (`verdict`).
+//!
+//! What is laid is read from the archive, never from the tree again: a file saved while the
+//! build runs cannot reach the packages unless it reached the archive and the SRPM too.
 
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -108,15 +111,55 @@ pub struct Kept {
 const BUILDING: &str = "building";
 const SOURCES: &str = "sources.list";
 
-/// What a member's bytes are, when it has any (a directory or a link has none).
-fn bytes_of(tree: &Utf8Path, path: &str, member: &Member) -> Result<Option<Vec<u8>>> {
+/// The regular files of a packed archive (a gzip-compressed tar, one gzip member or several),
+/// by path under its top directory `top`.
+pub fn archive_files(archive: &Utf8Path, top: &str) -> Result<BTreeMap<String, Vec<u8>>> {
+    use std::io::Read;
+    let file = std::fs::File::open(archive).with_context(|| format!("opening {archive}"))?;
+    let gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+    let mut tar = tar::Archive::new(gz);
+    let mut files = BTreeMap::new();
+    for entry in tar
+        .entries()
+        .with_context(|| format!("reading {archive}"))?
+    {
+        crate::infra::interrupt::check()?;
+        let mut entry = entry.with_context(|| format!("reading {archive}"))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry.path().with_context(|| format!("reading {archive}"))?;
+        let Some(rel) = path
+            .to_str()
+            .and_then(|p| p.strip_prefix(top))
+            .and_then(|p| p.strip_prefix('/'))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        entry
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("reading {rel} in {archive}"))?;
+        files.insert(rel, bytes);
+    }
+    Ok(files)
+}
+
+/// What a member's bytes are, when it has any (a directory or a link has none): the archive's.
+fn bytes_of<'a>(
+    files: &'a BTreeMap<String, Vec<u8>>,
+    path: &str,
+    member: &'a Member,
+) -> Result<Option<&'a [u8]>> {
     Ok(match member {
         Member::Dir | Member::Symlink { .. } => None,
         Member::File { .. } => Some(
-            std::fs::read(tree.join(path))
-                .with_context(|| format!("reading {}", tree.join(path)))?,
+            files
+                .get(path)
+                .with_context(|| format!("the packed archive holds no {path}"))?,
         ),
-        Member::Generated { contents } => Some(contents.clone()),
+        Member::Generated { contents } => Some(contents),
     })
 }
 
@@ -129,7 +172,7 @@ impl Kept {
     /// the last build laid that are gone.
     fn changes(
         &self,
-        tree: &Utf8Path,
+        files: &BTreeMap<String, Vec<u8>>,
         members: &BTreeMap<String, Member>,
         before: &BTreeSet<String>,
     ) -> Result<(Vec<(String, Change)>, usize)> {
@@ -154,7 +197,7 @@ impl Kept {
                 }
                 Member::File { .. } | Member::Generated { .. } => {
                     let executable = matches!(member, Member::File { executable: true });
-                    let bytes = bytes_of(tree, path, member)?.unwrap_or_default();
+                    let bytes = bytes_of(files, path, member)?.unwrap_or_default();
                     let same = !was_link
                         && std::fs::read(&at).map(|b| b == bytes).unwrap_or(false)
                         && mode_is(&at, executable);
@@ -180,11 +223,15 @@ impl Kept {
         Ok((changes, unchanged))
     }
 
-    /// Lays `members` (read from `tree`, with the generated files) over `src/`, writing only
-    /// what changed and removing what went away; starts afresh (and says why) when a build was
-    /// interrupted there or the changes are ones make cannot follow (`verdict`). Marks the
-    /// directory as building.
-    pub fn sync(&self, tree: &Utf8Path, members: &BTreeMap<String, Member>) -> Result<Synced> {
+    /// Lays `members` (their bytes from the packed archive's `files`, with the generated files)
+    /// over `src/`, writing only what changed and removing what went away; starts afresh (and
+    /// says why) when a build was interrupted there or the changes are ones make cannot follow
+    /// (`verdict`). Marks the directory as building.
+    pub fn sync(
+        &self,
+        files: &BTreeMap<String, Vec<u8>>,
+        members: &BTreeMap<String, Member>,
+    ) -> Result<Synced> {
         let mut synced = Synced::default();
         let src = self.src();
         let before: BTreeSet<String> = std::fs::read_to_string(self.dir.join(SOURCES))
@@ -197,7 +244,7 @@ impl Kept {
         } else if !src.exists() || before.is_empty() {
             Some("there was none".to_string())
         } else {
-            let (changes, unchanged) = self.changes(tree, members, &before)?;
+            let (changes, unchanged) = self.changes(files, members, &before)?;
             let listed: Vec<(&str, Change)> =
                 changes.iter().map(|(p, c)| (p.as_str(), *c)).collect();
             match verdict(&listed) {
@@ -206,7 +253,7 @@ impl Kept {
                     synced.unchanged = unchanged;
                     self.mark()?;
                     for (path, change) in &changes {
-                        self.apply(tree, path, members.get(path), *change)?;
+                        self.apply(files, path, members.get(path), *change)?;
                         match change {
                             Change::Removed => synced.removed += 1,
                             _ => synced.written += 1,
@@ -225,7 +272,7 @@ impl Kept {
             self.mark()?;
             for (path, member) in members {
                 crate::infra::interrupt::check()?;
-                self.apply(tree, path, Some(member), Change::Added)?;
+                self.apply(files, path, Some(member), Change::Added)?;
                 if !matches!(member, Member::Dir) {
                     synced.written += 1;
                 }
@@ -250,7 +297,7 @@ impl Kept {
     /// Makes `src/<path>` what `member` says (removes it for `Change::Removed`).
     fn apply(
         &self,
-        tree: &Utf8Path,
+        files: &BTreeMap<String, Vec<u8>>,
         path: &str,
         member: Option<&Member>,
         change: Change,
@@ -279,11 +326,11 @@ impl Kept {
                 std::os::unix::fs::symlink(target, &to).with_context(|| format!("linking {to}"))?;
             }
             Member::File { .. } | Member::Generated { .. } => {
-                let bytes = bytes_of(tree, path, member)?.unwrap_or_default();
+                let bytes = bytes_of(files, path, member)?.unwrap_or_default();
                 if to.is_symlink() {
                     std::fs::remove_file(&to).with_context(|| format!("removing {to}"))?;
                 }
-                std::fs::write(&to, &bytes).with_context(|| format!("writing {to}"))?;
+                std::fs::write(&to, bytes).with_context(|| format!("writing {to}"))?;
                 set_mode(&to, matches!(member, Member::File { executable: true }))?;
             }
         }
@@ -418,7 +465,14 @@ mod tests {
         let kept = Kept {
             dir: base.join("kept"),
         };
-        let first = kept.sync(&tree, &members).unwrap();
+        // The archive's files: what packing read (here, the tree as it is at each step).
+        let files = |tree: &Utf8Path| -> BTreeMap<String, Vec<u8>> {
+            ["main/a.c", "main/b.c"]
+                .iter()
+                .filter_map(|p| Some((p.to_string(), std::fs::read(tree.join(p)).ok()?)))
+                .collect()
+        };
+        let first = kept.sync(&files(&tree), &members).unwrap();
         assert_eq!(
             (first.written, first.fresh.as_deref()),
             (3, Some("there was none"))
@@ -427,7 +481,7 @@ mod tests {
         // A build output beside the sources stays while only edits come.
         std::fs::write(kept.src().join("main/b.o"), "object").unwrap();
         std::fs::write(tree.join("main/a.c"), "a2").unwrap();
-        let second = kept.sync(&tree, &members).unwrap();
+        let second = kept.sync(&files(&tree), &members).unwrap();
         assert_eq!(
             second,
             Synced {
@@ -445,17 +499,32 @@ mod tests {
         kept.done().unwrap();
         // b.c goes: its b.o must not outlive it, so the directory starts afresh.
         members.remove("main/b.c");
-        let third = kept.sync(&tree, &members).unwrap();
+        let third = kept.sync(&files(&tree), &members).unwrap();
         assert!(third.fresh.unwrap().contains("main/b.c was removed"));
         assert!(!kept.src().join("main/b.c").exists() && !kept.src().join("main/b.o").exists());
         // Interrupted (the mark is still there): afresh.
         std::fs::write(kept.src().join("main/a.o"), "object").unwrap();
-        let fourth = kept.sync(&tree, &members).unwrap();
+        let fourth = kept.sync(&files(&tree), &members).unwrap();
         assert_eq!(
             fourth.fresh.as_deref(),
             Some("the last build there did not finish")
         );
         assert!(!kept.src().join("main/a.o").exists());
+        kept.done().unwrap();
+        // What is laid is what was packed: the tree changed since means nothing.
+        let packed = files(&tree);
+        std::fs::write(tree.join("main/a.c"), "saved while the build ran").unwrap();
+        kept.sync(&packed, &members).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(kept.src().join("main/a.c")).unwrap(),
+            "a2"
+        );
+        kept.done().unwrap();
+        let mut missing = packed.clone();
+        missing.remove("main/a.c");
+        std::fs::write(kept.src().join("main/a.c"), "x").unwrap();
+        let err = kept.sync(&missing, &members).unwrap_err().to_string();
+        assert_eq!(err, "the packed archive holds no main/a.c");
         std::fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -6,9 +6,11 @@
 pub mod builder;
 pub mod in_container;
 pub mod incremental;
+pub mod moduleinfo;
 pub mod options;
 pub mod phases;
 pub mod spec;
+pub mod subpackages;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -40,6 +42,10 @@ pub struct BuildInputs {
     pub sounds: Vec<SoundSet>,
     /// The menuselect and configure choices, resolved against the tree and the spec.
     pub options: options::Options,
+    /// The subpackages, from the tree's modules and the choices.
+    pub split: subpackages::Split,
+    /// What `--without-library` cost: the modules, and the packages gone with them.
+    pub cost: (Vec<String>, Vec<String>),
 }
 
 impl BuildInputs {
@@ -64,15 +70,26 @@ impl BuildInputs {
             &b.download_cache,
             b.network,
         )?;
-        if bundled.is_empty() {
-            eprintln!("bundled: nothing ({})", bundled::WITHOUT_PJPROJECT);
+        let names: Vec<&str> = bundled.iter().map(|f| f.tarball.name.as_str()).collect();
+        if !names.contains(&"pjproject") {
+            let what = match names.is_empty() {
+                true => "nothing".to_string(),
+                false => names.join(", "),
+            };
+            eprintln!("bundled: {what} ({})", bundled::WITHOUT_PJPROJECT);
         }
         let sounds = sounds::selected(&tree.root, &plan.sounds)?;
         cache::ensure_sounds(plan.sh, &sounds, &b.download_cache, b.network)?;
         let spec_text = std::fs::read_to_string(&spec.path)
             .with_context(|| format!("reading {}", spec.path))?;
-        let options = options::resolve(&plan.choices, &tree.root, &spec_text, !bundled.is_empty())?;
+        let info = moduleinfo::read(&tree.root)?;
+        let options = options::resolve(&plan.choices, &info, &spec_text, &names)?;
+        let reserved: Vec<String> = sounds.iter().map(|s| s.package.clone()).collect();
+        let split = subpackages::split(&info, &options, &reserved)?;
+        let cost = subpackages::cost(&info, &options, &split);
         Ok(BuildInputs {
+            split,
+            cost,
             spec_sha256: digest::sha256_of_file(&spec.path)?,
             tree,
             spec,
@@ -128,7 +145,9 @@ fn incremental_dir(
     let kept = incremental::Kept {
         dir: ws.target.join("xtask/incremental").join(key),
     };
-    let synced = kept.sync(&inputs.tree.root, &packed.members)?;
+    // Laid from the archive, not the tree: the packages are what the archive and the SRPM hold.
+    let files = incremental::archive_files(&packed.archive_path, &packed.stem)?;
+    let synced = kept.sync(&files, &packed.members)?;
     let laid = match &synced.fresh {
         Some(why) => format!(
             "a fresh build directory in {} ({why}): {} files laid",
@@ -201,6 +220,9 @@ fn stage(
         let to = packed.work.join("SOURCES").join(options::CONFIGURE_SOURCE);
         std::fs::write(&to, lines).with_context(|| format!("writing {to}"))?;
     }
+    // Which module and configuration file goes to which subpackage, as Source4.
+    let to = packed.work.join("SOURCES").join(spec::PACKAGES_SOURCE);
+    std::fs::write(&to, inputs.split.map_file()).with_context(|| format!("writing {to}"))?;
     // The SRPM records its files' times: the source date, not when they were copied here.
     let when = std::time::UNIX_EPOCH
         + std::time::Duration::from_secs(u64::try_from(packed.source_date).unwrap_or(0));
@@ -274,6 +296,7 @@ impl<'a> Run<'a> {
                 .collect(),
             sounds: inputs.sounds.clone(),
             options: inputs.options.clone(),
+            split: inputs.split.clone(),
             jobs: plan.jobs,
             incremental: kept.as_ref().map(|k| k.dir.clone()),
         };
@@ -371,10 +394,12 @@ impl Run<'_> {
         interrupt::check()?;
         if let Err(e) = result {
             let keep = format!("the previous outputs in {} are untouched", packed.out);
+            // rpm's list of what is missing may be longer than the tail: its lines count too.
             let missing_deps = e.downcast_ref::<Failed>().is_some_and(|f| {
-                f.tail
-                    .iter()
-                    .any(|l| l.contains("Failed build dependencies"))
+                f.tail.iter().any(|l| {
+                    l.contains("Failed build dependencies")
+                        || l.trim_start().contains(" is needed by ")
+                })
             });
             // The spec says why it stopped in one line of its own: that line leads the error.
             let said = e.downcast_ref::<Failed>().and_then(|f| {

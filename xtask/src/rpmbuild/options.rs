@@ -14,14 +14,10 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::infra::{digest, json};
+use super::moduleinfo::{self, Module, OptionalLibrary, MODULE_DIRS};
+use crate::infra::{digest, json, regular};
 use crate::plan::choices::{dev_choices, Choice, Wanted};
-
-/// The module directories and the menuselect category of each (Asterisk's `MENUSELECT_CATEGORY`).
-const MODULE_DIRS: [&str; 12] = [
-    "addons", "apps", "bridges", "cdr", "cel", "channels", "codecs", "formats", "funcs", "pbx",
-    "res", "tests",
-];
+use crate::plan::Usage;
 
 /// Whether a file reads as a `menuselect.makeopts`: lines `MENUSELECT_<NAME>=<names>`, at
 /// least one. make reads the file (Asterisk's Makefile includes it), so a value may only hold
@@ -93,117 +89,27 @@ pub fn checked<'a>(choices: &'a [Choice], modules: &[Module]) -> Vec<&'a Choice>
         .collect()
 }
 
-/// An optional library as configure.ac declares it: `AST_EXT_LIB_SETUP([PGSQL], [...], [postgres])`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptionalLibrary {
-    /// `PGSQL`: the name modules depend on (case aside) and menuselect-deps uses.
-    pub var: String,
-    /// `postgres`: configure's `--with-postgres` / `--without-postgres`.
-    pub option: String,
-}
-
-/// Every `AST_EXT_LIB_SETUP([VAR], [description], [option])` in configure.ac, in order.
-pub fn optional_libraries(configure_ac: &str) -> Vec<OptionalLibrary> {
-    configure_ac
-        .lines()
-        .filter_map(|line| {
-            let args = line.trim().strip_prefix("AST_EXT_LIB_SETUP(")?;
-            // The bracketed arguments, in order (a description may hold commas).
-            let quoted: Vec<&str> = args
-                .split('[')
-                .skip(1)
-                .filter_map(|part| part.split_once(']').map(|(inside, _)| inside.trim()))
-                .collect();
-            let (var, option) = (*quoted.first()?, *quoted.get(2)?);
-            let word = |s: &str| {
-                !s.is_empty()
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
-            };
-            (word(var) && word(option)).then(|| OptionalLibrary {
-                var: var.to_string(),
-                option: option.to_string(),
-            })
-        })
-        .collect()
+/// The words of a `%global NAME A B C` line of the spec; None without one.
+pub fn spec_words(spec: &str, name: &str) -> Option<Vec<String>> {
+    spec.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("%global")?.trim_start();
+        let value = rest.strip_prefix(name)?;
+        value
+            .starts_with(char::is_whitespace)
+            .then(|| value.split_whitespace().map(str::to_string).collect())
+    })
 }
 
 /// The libraries the spec builds with: its `%global asterisk_build_libraries A B C` line.
 pub fn spec_libraries(spec: &str) -> Option<Vec<String>> {
-    spec.lines().find_map(|line| {
-        let rest = line.trim().strip_prefix("%global")?.trim_start();
-        let value = rest.strip_prefix("asterisk_build_libraries")?;
-        value
-            .starts_with(char::is_whitespace)
-            .then(|| value.split_whitespace().map(str::to_uppercase).collect())
-    })
+    spec_words(spec, "asterisk_build_libraries")
+        .map(|words| words.iter().map(|w| w.to_uppercase()).collect())
 }
 
-/// A module's `<depend>`s from its `/*** MODULEINFO ... ***/` block; None without one.
-pub fn moduleinfo_depends(source: &str) -> Option<Vec<String>> {
-    let start = source.find("/*** MODULEINFO")?;
-    let block = &source[start..];
-    let block = &block[..block.find("***/").unwrap_or(block.len())];
-    let mut depends = Vec::new();
-    let mut rest = block;
-    while let Some(at) = rest.find("<depend") {
-        rest = &rest[at..];
-        let Some(open_end) = rest.find('>') else {
-            break;
-        };
-        let body = &rest[open_end + 1..];
-        let Some(close) = body.find("</depend>") else {
-            break;
-        };
-        let names = body[..close].trim();
-        // `<depend>a,b</depend>` means a or b; either counts as needed for the policy.
-        depends.extend(
-            names
-                .split(',')
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty()),
-        );
-        rest = &body[close..];
-    }
-    Some(depends)
-}
-
-/// A module of the tree: its name, menuselect category and dependencies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Module {
-    pub name: String,
-    pub category: String,
-    pub depends: Vec<String>,
-}
-
-/// The modules the tree's module directories hold (sources with a MODULEINFO block).
-pub fn modules(tree: &Utf8Path) -> Result<Vec<Module>> {
-    let mut out = Vec::new();
-    for dir in MODULE_DIRS {
-        let path = tree.join(dir);
-        let Ok(entries) = path.read_dir_utf8() else {
-            continue;
-        };
-        for entry in entries {
-            let entry = entry.with_context(|| format!("reading {path}"))?;
-            let file = entry.file_name();
-            let Some(name) = file.strip_suffix(".c").or_else(|| file.strip_suffix(".cc")) else {
-                continue;
-            };
-            let Ok(text) = std::fs::read(entry.path()) else {
-                continue;
-            };
-            if let Some(depends) = moduleinfo_depends(&String::from_utf8_lossy(&text)) {
-                out.push(Module {
-                    name: name.to_string(),
-                    category: format!("MENUSELECT_{}", dir.to_uppercase()),
-                    depends,
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+/// The modules the spec turns on beyond menuselect's defaults, as a distribution does (the
+/// voicemail variants): its `%global asterisk_distribution_enable` line.
+pub fn spec_enables(spec: &str) -> Vec<String> {
+    spec_words(spec, "asterisk_distribution_enable").unwrap_or_default()
 }
 
 /// The modules a menuselect.makeopts leaves on: module categories list what is off.
@@ -258,6 +164,11 @@ pub struct Options {
     /// Optional libraries built with because a selected module needs them, though the spec
     /// does not name them.
     pub named_libraries: Vec<String>,
+    /// `--without-library`'s libraries (configure.ac's names).
+    pub without_libraries: Vec<String>,
+    /// The modules the spec turns on beyond menuselect's defaults (its
+    /// `asterisk_distribution_enable`).
+    pub distribution: Vec<String>,
     /// The choices whose outcome the build checks (`checked`, dev's first).
     pub checks: Vec<Choice>,
 }
@@ -345,13 +256,28 @@ impl Options {
     }
 }
 
-/// Resolves what the user wants against the tree (configure.ac, its modules) and the spec.
-/// `bundled_pjproject`: false with `--without-pjproject`, whose PJPROJECT is then left out too.
+/// The library `--without-library NAME` means: configure.ac's VAR, by VAR or option (any case).
+pub fn library_named<'a>(
+    name: &str,
+    optional: &'a [OptionalLibrary],
+) -> Option<&'a OptionalLibrary> {
+    optional
+        .iter()
+        .find(|l| l.var.eq_ignore_ascii_case(name))
+        .or_else(|| {
+            optional
+                .iter()
+                .find(|l| l.option.eq_ignore_ascii_case(name))
+        })
+}
+
+/// Resolves what the user wants against the tree (its libraries and modules) and the spec.
+/// `bundled`: the third-party packages the build bundles; PJPROJECT is left out without it.
 pub fn resolve(
     wanted: &Wanted,
-    tree: &Utf8Path,
+    info: &moduleinfo::TreeInfo,
     spec: &str,
-    bundled_pjproject: bool,
+    bundled: &[&str],
 ) -> Result<Options> {
     let menuselect_file = match &wanted.menuselect_file {
         Some(path) => {
@@ -364,18 +290,35 @@ pub fn resolve(
         }
         None => None,
     };
-    let configure_ac = std::fs::read_to_string(tree.join("configure.ac")).unwrap_or_default();
-    let optional = optional_libraries(&configure_ac);
-    let mut left_out = Vec::new();
+    let optional = &info.optional;
+    let modules = &info.modules;
+    let mut without = Vec::new();
+    for name in &wanted.without_libraries {
+        let Some(library) = library_named(name, optional) else {
+            let names: Vec<&str> = optional.iter().map(|l| l.var.as_str()).collect();
+            return Err(Usage(format!(
+                "--without-library {name}: configure.ac declares no optional library so named \
+                 (AST_EXT_LIB_SETUP names {})",
+                names.join(" ")
+            ))
+            .into());
+        };
+        // Libraries that share an option (SPEEX, SPEEX_PREPROCESS) go together.
+        for l in optional.iter().filter(|l| l.option == library.option) {
+            if !without.contains(&l.var) {
+                without.push(l.var.clone());
+            }
+        }
+    }
+    let left_out;
     let mut named_libraries = Vec::new();
-    let modules = modules(tree)?;
     let mut all_choices = if wanted.dev {
         dev_choices()
     } else {
         Vec::new()
     };
     all_choices.extend(wanted.choices.iter().cloned());
-    let checks = checked(&all_choices, &modules)
+    let checks = checked(&all_choices, modules)
         .into_iter()
         .cloned()
         .collect();
@@ -389,12 +332,12 @@ pub fn resolve(
             })
             .collect();
         if let Some((_, _, text)) = &menuselect_file {
-            selected.extend(left_on_by_file(text, &modules));
+            selected.extend(left_on_by_file(text, modules));
         }
         let optional_vars: BTreeSet<String> =
             optional.iter().map(|l| l.var.to_uppercase()).collect();
         let mut allowed: BTreeSet<String> = spec_libraries.into_iter().collect();
-        for module in selected {
+        for module in &selected {
             for dep in &module.depends {
                 let var = dep.to_uppercase();
                 if optional_vars.contains(&var) && allowed.insert(var.clone()) {
@@ -402,10 +345,36 @@ pub fn resolve(
                 }
             }
         }
-        if !bundled_pjproject {
+        // A module the user selects by name needs its library: going without it is a contradiction.
+        for module in &selected {
+            if let Some(var) = module
+                .depends
+                .iter()
+                .map(|d| d.to_uppercase())
+                .find(|v| without.contains(v))
+            {
+                bail!(
+                    "--enable {} needs {var}, which --without-library leaves out: drop one of the two",
+                    module.name
+                );
+            }
+        }
+        if !bundled.contains(&"pjproject") {
             allowed.remove("PJPROJECT");
         }
-        left_out = libraries_left_out(&optional, &allowed);
+        for var in &without {
+            allowed.remove(var);
+        }
+        named_libraries.retain(|v| allowed.contains(v));
+        left_out = libraries_left_out(optional, &allowed);
+    } else {
+        // A spec that names no libraries builds with what the host has, but what the user
+        // goes without.
+        left_out = optional
+            .iter()
+            .filter(|l| without.contains(&l.var))
+            .cloned()
+            .collect();
     }
     Ok(Options {
         choices: wanted.choices.clone(),
@@ -415,6 +384,8 @@ pub fn resolve(
         dev: wanted.dev,
         left_out,
         named_libraries,
+        without_libraries: without,
+        distribution: spec_enables(spec),
         checks,
     })
 }
@@ -424,7 +395,9 @@ pub fn read_menuselect_file(path: &Utf8Path) -> Result<String> {
     let problem = match std::fs::metadata(path) {
         Err(_) => "does not exist".to_string(),
         Ok(m) if m.is_dir() => "is a directory".to_string(),
-        Ok(_) => match std::fs::read(path) {
+        // A FIFO would block the read for ever.
+        Ok(m) if !m.is_file() => "is not a regular file (a device or a pipe?)".to_string(),
+        Ok(_) => match regular::read(path) {
             Err(e) => format!("cannot be read ({e})"),
             Ok(bytes) => match String::from_utf8(bytes) {
                 Err(_) => "is not text".to_string(),
@@ -453,6 +426,8 @@ pub struct OptionsRecord {
     pub libraries_left_out: Vec<String>,
     /// Libraries built with because a selected module needs them.
     pub libraries_named: Vec<String>,
+    /// `--without-library`'s.
+    pub libraries_without: Vec<String>,
     /// The sha256 of the choices: what a reuse compares.
     pub digest: String,
     /// The sha256 of the effective menuselect.makeopts and configure arguments (the image's
@@ -474,6 +449,7 @@ impl Options {
             configure_args: self.configure_args.clone(),
             libraries_left_out: self.left_out.iter().map(|l| l.var.clone()).collect(),
             libraries_named: self.named_libraries.clone(),
+            libraries_without: self.without_libraries.clone(),
             digest: self.digest(),
             effective_sha256: String::new(),
         }
@@ -489,6 +465,7 @@ impl OptionsRecord {
             "configure_args": self.configure_args,
             "libraries_left_out": self.libraries_left_out,
             "libraries_named": self.libraries_named,
+            "libraries_without": self.libraries_without,
             "digest": self.digest,
             "effective_sha256": self.effective_sha256,
         })
@@ -504,6 +481,7 @@ impl OptionsRecord {
             configure_args: json::texts(v, "configure_args")?,
             libraries_left_out: json::texts(v, "libraries_left_out")?,
             libraries_named: json::texts(v, "libraries_named")?,
+            libraries_without: json::texts(v, "libraries_without")?,
             digest: json::text(v, "digest")?,
             effective_sha256: json::text(v, "effective_sha256")?,
         })

@@ -91,17 +91,19 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
     let dirty = tree.kind == TreeKind::Git && files.differs;
     let dot_version = format!("{asterisk_version}\n");
     // What is packed, summed up; a dirty tree's Release time follows it (see `release`). A
-    // tree without git has no commit to sum the unchanged files: it is not summed.
-    let digest = match tree.kind {
-        TreeKind::Git => release::tree_digest(
-            &tree.root,
-            head.as_ref().map(|h| h.commit.as_str()),
-            &files.entries,
-            &changed,
-            &[(".version", dot_version.as_bytes())],
-        )?,
-        TreeKind::Plain => String::new(),
-    };
+    // tree without git has no commit for the unchanged files: every file is summed.
+    let all: std::collections::HashSet<&str> =
+        files.entries.iter().map(|e| e.path.as_str()).collect();
+    let digest = release::tree_digest(
+        &tree.root,
+        head.as_ref().map(|h| h.commit.as_str()),
+        &files.entries,
+        match tree.kind {
+            TreeKind::Git => &changed,
+            TreeKind::Plain => &all,
+        },
+        &[(".version", dot_version.as_bytes())],
+    )?;
     let ledger = release::Ledger::of(plan.target, &tree.root);
     let mut now = now;
     let dirty_time = match dirty {
@@ -183,6 +185,25 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         Some(h) => format!("{}{}", h.commit, if dirty { "-dirty" } else { "" }),
         None => String::new(),
     };
+    // The same NVR for other contents, or one below the last build's: said (the version of a
+    // tree with .version, or without git, follows neither commits nor edits).
+    let nvr = format!("{}-{}", rpm.version, rpm.release);
+    let stays = match (&facts.dot_version, tree.kind) {
+        (Some(v), _) => format!(".version says {}, whatever is committed", v.trim()),
+        (None, TreeKind::Plain) => "a tree without git keeps its version whatever is edited".into(),
+        (None, TreeKind::Git) => "the version follows the commits".into(),
+    };
+    let last = ledger.last_nvr();
+    if plan.rpm_release.is_none() {
+        if let Some(note) = release::nvr_note(
+            last.as_ref().map(|(n, d)| (n.as_str(), d.as_str())),
+            &nvr,
+            &digest,
+            &stays,
+        ) {
+            eprintln!("note: {note}");
+        }
+    }
 
     // The archive.
     let work = plan.work.to_owned();
@@ -211,6 +232,7 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
                 epoch,
             })?;
         }
+        ledger.record_nvr(&nvr, &digest)?;
         eprintln!(
             "archive: {archive_name} ({} files, {})",
             files.entries.len() + 1,

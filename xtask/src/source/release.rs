@@ -162,6 +162,59 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    fn nvr_path(&self) -> Utf8PathBuf {
+        Utf8PathBuf::from(format!("{}.nvr", self.path))
+    }
+
+    /// The version-release and digest of the last build of this tree here, dirty or not.
+    pub fn last_nvr(&self) -> Option<(String, String)> {
+        let text = std::fs::read_to_string(self.nvr_path()).ok()?;
+        let (nvr, digest) = text.trim().split_once(' ')?;
+        Some((nvr.to_string(), digest.to_string()))
+    }
+
+    /// Records this build's version-release and digest, in one step.
+    pub fn record_nvr(&self, nvr: &str, digest: &str) -> Result<()> {
+        let path = self.nvr_path();
+        let dir = path.parent().context("the ledger has no directory")?;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
+        let tmp = Utf8PathBuf::from(format!("{path}.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, format!("{nvr} {digest}\n"))
+            .with_context(|| format!("writing {tmp}"))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {path}"))
+    }
+}
+
+/// What to say when this build's version-release meets the last one of the same tree here:
+/// other contents under the same NVR (a tree whose version does not follow commits or edits:
+/// one with .version, or without git), or an NVR that sorts below the last one (a committed
+/// patch after dirty builds of a .version tree), so that the packages would not upgrade it.
+/// `why` says why the version stays (".version says 22.1.0", "a tree without git").
+pub fn nvr_note(last: Option<(&str, &str)>, nvr: &str, digest: &str, why: &str) -> Option<String> {
+    let (last_nvr, last_digest) = last?;
+    let name = |v: &str| format!("asterisk-{v}");
+    if last_nvr == nvr && last_digest != digest && !digest.is_empty() {
+        return Some(format!(
+            "{} was built here before from other contents: {why}, so both builds have one NVR \
+             and a host with the first one installed would not take the second; pass \
+             --rpm-release to tell them apart",
+            name(nvr)
+        ));
+    }
+    let (v, r) = nvr.rsplit_once('-')?;
+    let (lv, lr) = last_nvr.rsplit_once('-')?;
+    let order = super::vercmp::rpmvercmp(lv, v).then_with(|| super::vercmp::rpmvercmp(lr, r));
+    (order == std::cmp::Ordering::Greater).then(|| {
+        format!(
+            "the last build of this tree here was {}, which sorts above {} ({why}): a host that \
+             installed it takes this one only with rpm --oldpackage (or pass --rpm-release)",
+            name(last_nvr),
+            name(nvr)
+        )
+    })
+}
+
 /// `<digest> <epoch>`, as `Ledger::record` writes it.
 pub fn parse(text: &str) -> Option<Stamped> {
     let (digest, epoch) = text.trim().split_once(' ')?;
@@ -175,6 +228,39 @@ pub fn parse(text: &str) -> Option<Stamped> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_nvr_met_again_is_said() {
+        let why = ".version says 22.1.0";
+        type Case = (
+            Option<(&'static str, &'static str)>,
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+        );
+        let cases: [Case; 6] = [
+            (None, "22.1.0-1", "a", None),
+            // The same tree again: nothing to say.
+            (Some(("22.1.0-1", "a")), "22.1.0-1", "a", None),
+            // Other contents, one NVR.
+            (Some(("22.1.0-1", "a")), "22.1.0-1", "b", Some("asterisk-22.1.0-1 was built here before from other contents: .version says 22.1.0, so both builds have one NVR")),
+            // A committed patch after dirty builds: below them.
+            (Some(("22.1.0-1.dirty.20261201100000", "a")), "22.1.0-1", "b", Some("the last build of this tree here was asterisk-22.1.0-1.dirty.20261201100000, which sorts above asterisk-22.1.0-1")),
+            // Going up: nothing to say.
+            (Some(("22.1.0-1", "a")), "22.1.0-1.dirty.20261201100000", "b", None),
+            (Some(("0^5.20260806.abc-1", "a")), "0^6.20260807.def-1", "b", None),
+        ];
+        for (last, nvr, digest, want) in cases {
+            let got = nvr_note(last, nvr, digest, why);
+            match want {
+                None => assert_eq!(got, None, "{last:?} {nvr}"),
+                Some(w) => assert!(
+                    got.as_deref().is_some_and(|g| g.starts_with(w)),
+                    "{last:?} {nvr}: {got:?}"
+                ),
+            }
+        }
+    }
 
     fn at(digest: char, epoch: i64) -> Stamped {
         Stamped {

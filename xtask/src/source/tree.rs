@@ -88,7 +88,7 @@ fn not_yours(root: &Utf8Path) -> String {
 /// What an Asterisk tree has that `root` lacks.
 pub fn missing_asterisk_parts(root: &Utf8Path) -> Vec<&'static str> {
     let mut missing = Vec::new();
-    match std::fs::read_to_string(root.join("configure.ac")) {
+    match crate::infra::regular::read_to_string(&root.join("configure.ac")) {
         Ok(text) if is_asterisk_configure_ac(&text) => {}
         Ok(_) => missing.push("AC_INIT([asterisk], ...) in configure.ac"),
         Err(_) => missing.push("configure.ac"),
@@ -188,7 +188,20 @@ impl Tree {
     /// Why make_version calls this tree UNKNOWN, and what to do, in words.
     pub fn why_unknown(&self) -> String {
         let rpm_version = "or pass --rpm-version (and --rpm-release) to package it as that";
-        let why = if self.root.join(".git").is_file() {
+        let no_commit = self.root.join(".git").is_dir()
+            && self
+                .git()
+                .args(["rev-parse", "-q", "--verify", "HEAD"])
+                .read_optional()
+                .ok()
+                .flatten()
+                .is_none();
+        let why = if no_commit {
+            format!(
+                "its repository has no commit yet, and make_version describes the commits: \
+                 commit the tree (git commit), {rpm_version}"
+            )
+        } else if self.root.join(".git").is_file() {
             format!(
                 "it is a git worktree (its .git is a file), and Asterisk's build_tools/make_version \
                  reads only a .git directory: build from a clone (git clone --local), {rpm_version}"
@@ -235,7 +248,7 @@ impl Tree {
 
     /// What `build_tools/make_version` looks at. `tracked_changes` is git's dirty state.
     pub fn version_facts(&self, tracked_changes: bool) -> Result<super::version::TreeFacts> {
-        let read = |name: &str| std::fs::read_to_string(self.root.join(name));
+        let read = |name: &str| crate::infra::regular::read_to_string(&self.root.join(name));
         let dot_version = match read(".version") {
             Ok(text) => Some(check_dot_version(&self.root, text)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -251,6 +264,17 @@ impl Tree {
             ..Default::default()
         };
         if facts.dot_version.is_some() || !git_dir {
+            return Ok(facts);
+        }
+        // A repository without a commit: nothing to describe, as make_version finds (the
+        // version is unknown; `why_unknown` says so).
+        let has_commit = self
+            .git()
+            .args(["rev-parse", "-q", "--verify", "HEAD"])
+            .read_optional()?
+            .is_some();
+        if !has_commit {
+            facts.git_dir = false;
             return Ok(facts);
         }
         facts.branch = self

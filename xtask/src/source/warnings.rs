@@ -20,7 +20,7 @@ pub fn warn_about_contents(root: &Utf8Path, set: &mut FileSet) {
             .map(|m| m.len() <= 8 << 20)
             .unwrap_or(false);
         if let Some(line) = small
-            .then(|| std::fs::read(&abs).ok())
+            .then(|| crate::infra::regular::read(&abs).ok())
             .flatten()
             .and_then(|bytes| conflict_marker_line(&bytes))
         {

@@ -432,12 +432,7 @@ fn sounds_are_fetched_verified_and_packaged_a_subpackage_each() {
         ),
     );
     let cache = dir.join("bad-cache");
-    std::fs::create_dir_all(&cache).unwrap();
-    std::fs::copy(
-        fixture().join("../downloads").join(TARBALL),
-        cache.join(TARBALL),
-    )
-    .unwrap();
+    seed_downloads(&cache);
     let run = xtask(
         &[
             "fetch",
@@ -458,4 +453,79 @@ fn sounds_are_fetched_verified_and_packaged_a_subpackage_each() {
         run.error()
     );
     assert!(!cache.join(moh).exists());
+}
+
+/// libjwt, which the tree bundles like pjproject (STIR/SHAKEN's JSON Web Tokens): its address
+/// and checksum come from third-party/libjwt, and it is fetched and verified the same way.
+#[test]
+fn libjwt_is_fetched_from_the_trees_own_metadata_and_verified() {
+    let dir = scratch("fetch-libjwt");
+    let tree = plain_tree(&dir, true);
+    let (pj_bytes, pj_md5) = pjproject_tarball(&dir);
+    // A libjwt-1.15.3.tar.gz with its top directory, and its md5.
+    let work = dir.join("jwt-src");
+    std::fs::create_dir_all(work.join("libjwt-1.15.3")).unwrap();
+    std::fs::write(work.join("libjwt-1.15.3/README"), "a stand-in for libjwt\n").unwrap();
+    sh(
+        &work,
+        "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - libjwt-1.15.3 | gzip -9n > libjwt-1.15.3.tar.gz",
+    );
+    let jwt_bytes = std::fs::read(work.join("libjwt-1.15.3.tar.gz")).unwrap();
+    let jwt_md5 = sh(&work, "md5sum libjwt-1.15.3.tar.gz | cut -d' ' -f1")
+        .trim()
+        .to_string();
+    let jwt_route = "/libjwt/1.15.3/libjwt-1.15.3.tar.gz";
+    let server = Server::start(vec![
+        (ROUTE.into(), Reply::Serve(pj_bytes)),
+        (jwt_route.into(), Reply::Serve(jwt_bytes.clone())),
+    ]);
+    point_pjproject_at(&tree, &server.url(), &pj_md5);
+    // point_pjproject_at leaves pjproject alone in the tree: libjwt's metadata comes back.
+    let jwt = tree.join("third-party/libjwt");
+    std::fs::create_dir_all(&jwt).unwrap();
+    std::fs::write(
+        jwt.join("Makefile.rules"),
+        format!(
+            "PACKAGE_URL ?= {}/libjwt/$(LIBJWT_VERSION)\nTARBALL_FILE = libjwt-$(LIBJWT_VERSION).tar.gz\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        jwt.join("libjwt-1.15.3.tar.gz.md5"),
+        format!("{jwt_md5}  libjwt-1.15.3.tar.gz\n"),
+    )
+    .unwrap();
+    let cache = dir.join("cache");
+    let target = dir.join("target");
+    let run = must(xtask(&fetch_args(&tree, &cache, &[]), &target, &[]));
+    assert!(
+        run.stderr.contains(&format!(
+            "fetch: libjwt 1.15.3 from {}{jwt_route}",
+            server.url()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(cache.join("libjwt-1.15.3.tar.gz")).unwrap(),
+        jwt_bytes
+    );
+    assert_eq!(cache_listing(&cache), ["libjwt-1.15.3.tar.gz", TARBALL]);
+
+    // A tarball that does not match the tree's md5 is refused, and nothing is left.
+    std::fs::write(
+        jwt.join("libjwt-1.15.3.tar.gz.md5"),
+        format!("{}  libjwt-1.15.3.tar.gz\n", "0".repeat(32)),
+    )
+    .unwrap();
+    let other = dir.join("other-cache");
+    let run = xtask(&fetch_args(&tree, &other, &[]), &target, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error().contains("libjwt-1.15.3.tar.gz"),
+        "{}",
+        run.error()
+    );
+    assert!(!other.join("libjwt-1.15.3.tar.gz").exists());
 }

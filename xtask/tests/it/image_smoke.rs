@@ -166,6 +166,27 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         installed.trim(),
         format!("asterisk-{version_release}.x86_64")
     );
+    // What a SIP PBX needs of the subpackages the build has (by default), said in a label and a
+    // file; the others are not installed.
+    let held = "asterisk asterisk-pjsip asterisk-voicemail-plain";
+    assert_eq!(label(&engine, &tag, "org.asterisk.packages"), held);
+    let all = sh(
+        &dir,
+        &format!("{engine} run --rm --entrypoint rpm {tag} -qa --qf '%{{NAME}}\\n' 'asterisk*'"),
+    );
+    let mut all: Vec<&str> = all.lines().collect();
+    all.sort();
+    assert_eq!(all.join(" "), held);
+    let listing = sh(
+        &dir,
+        &format!("{engine} run --rm --entrypoint cat {tag} /usr/share/doc/asterisk/build/packages"),
+    );
+    assert_eq!(
+        listing,
+        held.split(' ')
+            .map(|p| format!("{p}-{version_release}\n"))
+            .collect::<String>()
+    );
 
     // The smoke test passes, says what it checked, and leaves no volume behind.
     let volumes = dangling_volumes(&engine);
@@ -197,6 +218,8 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     let rpm_tag = format!("{tag}-rpm");
     let mut args = image_args(&tree, &out, &rpm_tag);
     args.extend(["--rtp-ports", "12000-12199"]);
+    // Other packages: the ODBC voicemail brings the ODBC package it needs.
+    args.extend(["--packages", "postgresql,voicemail-odbc"]);
     let base_at = args.iter().position(|a| *a == RUNTIME_BASE).unwrap();
     args[base_at] = "xtask-test/runtime-rpm:bookworm";
     let plain = must(xtask(&args, &target, &env));
@@ -206,8 +229,18 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         "rpm -U did not run:\n{}",
         plain.stderr
     );
+    assert_eq!(
+        label(&engine, &rpm_tag, "org.asterisk.packages"),
+        "asterisk asterisk-odbc asterisk-postgresql asterisk-voicemail-odbc"
+    );
+    // smoke checks the modules of the packages installed: 3 of the main one's, 3 of theirs.
     let smoke = must(xtask(&["smoke", "--tag", &rpm_tag], &target, &env));
     assert!(smoke.stderr.contains("stops cleanly"), "{}", smoke.stderr);
+    assert!(
+        smoke.stderr.contains("modules: 6 shipped, 6 loaded"),
+        "{}",
+        smoke.stderr
+    );
     let ports = inspect(&engine, &rpm_tag, "{{json .Config.ExposedPorts}}");
     assert!(
         ports.contains("12199/udp") && !ports.contains("10000/udp"),
@@ -481,7 +514,7 @@ fn smoke_checks_modules_and_runs_unit_tests() {
     let run = must(smoke_unit(&tag));
     assert!(
         run.stderr
-            .contains("modules: 5 shipped, 5 loaded, 0 not loaded"),
+            .contains("modules: 6 shipped, 6 loaded, 0 not loaded"),
         "{}",
         run.stderr
     );

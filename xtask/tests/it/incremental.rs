@@ -212,7 +212,7 @@ type Op = (&'static str, fn(usize) -> String);
 
 /// Every kind of change a contributor makes: edits of sources and headers, files added,
 /// deleted, renamed, moved and relinked, the Makefile's flags changed, and reverts.
-const OPS: [Op; 14] = [
+const OPS: [Op; 15] = [
     ("edit a module", |n| {
         let file = [
             "res/res_mini.c",
@@ -258,6 +258,9 @@ const OPS: [Op; 14] = [
     }),
     ("revert everything", |_| {
         "git checkout -q -- . && git clean -fdq -- .".into()
+    }),
+    ("add a new source to a module directory", |n| {
+        format!("printf '/*** MODULEINFO\\n\\t<support_level>extended</support_level>\\n ***/\\nint extra_{n};\\n' > res/res_extra_{n}.c")
     }),
 ];
 

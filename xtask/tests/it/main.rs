@@ -18,4 +18,5 @@ mod rpm_native;
 mod sbom;
 mod signing;
 mod support;
+mod upgrade;
 mod versions;

@@ -52,7 +52,11 @@ fn the_module_set_is_the_specs_and_yours() {
         [
             "app_hello",
             "app_hello_compat",
+            "app_voicemail",
+            "app_voicemail_odbc",
+            "cdr_mini_pgsql",
             "res_mini",
+            "res_mini_odbc",
             "res_pjsip_mini"
         ]
     );
@@ -72,7 +76,7 @@ fn the_module_set_is_the_specs_and_yours() {
         "{why:?}"
     );
     assert!(
-        run.stderr.contains("modules: 4 built, 4 left out"),
+        run.stderr.contains("modules: 8 built, 4 left out"),
         "{}",
         run.stderr
     );
@@ -108,8 +112,24 @@ fn the_module_set_is_the_specs_and_yours() {
         "{}",
         run.stderr
     );
+    // No family has the math library: its module gets a package named after it, and said so.
+    assert!(
+        run.stderr.contains("subpackages: named after their library, no family having it: asterisk-mathlib (for MATHLIB)"),
+        "{}",
+        run.stderr
+    );
     let manifest = manifest_json(&read(&out.join("manifest.json")));
-    assert_eq!(modules(&manifest), ["func_mini_math", "res_pjsip_mini"]);
+    assert_eq!(
+        modules(&manifest),
+        [
+            "app_voicemail",
+            "app_voicemail_odbc",
+            "cdr_mini_pgsql",
+            "func_mini_math",
+            "res_mini_odbc",
+            "res_pjsip_mini"
+        ]
+    );
     assert_eq!(
         manifest["options"]["menuselect"],
         serde_json::json!([
@@ -186,7 +206,11 @@ fn a_menuselect_file_to_start_from_and_a_dev_build() {
         [
             "app_hello",
             "app_hello_compat",
+            "app_voicemail",
+            "app_voicemail_odbc",
+            "cdr_mini_pgsql",
             "func_mini_math",
+            "res_mini_odbc",
             "res_pjsip_mini",
             "test_mini"
         ]
@@ -308,4 +332,167 @@ fn arguments_reach_the_build_byte_for_byte() {
         made.is_empty(),
         "a value ran in the SRPM's rebuild: {made:?}"
     );
+}
+
+/// The subpackages come from the tree: each library's modules in its family's package (the
+/// main one needs none of the libraries), the voicemail variants apart; `--without-library`
+/// leaves a library out with its modules and package, and says so before the build.
+#[test]
+fn subpackages_follow_the_tree_and_going_without_a_library_says_what_it_costs() {
+    let dir = scratch("options-packages");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let run = must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+    assert!(
+        run.stderr.contains("subpackages: 5 from the tree's MODULEINFO: asterisk-odbc (1), asterisk-pjsip (1), asterisk-postgresql (1), asterisk-voicemail-odbc (1), asterisk-voicemail-plain (1)"),
+        "{}",
+        run.stderr
+    );
+    let manifest = manifest_json(&read(&out.join("manifest.json")));
+    let package = |name: &str| {
+        manifest["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name}: {manifest}"))
+    };
+    assert_eq!(
+        package("asterisk-postgresql")["modules"],
+        serde_json::json!(["cdr_mini_pgsql"])
+    );
+    assert_eq!(
+        package("asterisk-voicemail-odbc")["requires"],
+        serde_json::json!(["asterisk-odbc"])
+    );
+    assert_eq!(
+        package("asterisk-voicemail-plain")["conflicts"],
+        serde_json::json!(["asterisk-voicemail-odbc"])
+    );
+    let main = package("asterisk");
+    assert_eq!(
+        main["modules"],
+        serde_json::json!(["app_hello", "app_hello_compat", "res_mini"])
+    );
+    // What rpm says of them: the main package needs no library a module brought, each
+    // subpackage needs the main one at its exact version and its own library; a module's
+    // configuration goes with it, every variant's stays in the main package.
+    let rpm_of = |name: &str| out.join(package(name)["path"].as_str().unwrap());
+    let q = |flag: &str, name: &str| {
+        sh(
+            &out,
+            &format!("rpm -qp --nosignature {flag} '{}'", rpm_of(name).display()),
+        )
+    };
+    let main_requires = q("-R", "asterisk");
+    assert!(
+        !main_requires.contains("libz.so") && !main_requires.contains("liblzma"),
+        "{main_requires}"
+    );
+    let version = format!(
+        "{}-{}",
+        manifest["version"].as_str().unwrap(),
+        manifest["release"].as_str().unwrap()
+    );
+    let pg = q("-R", "asterisk-postgresql");
+    assert!(
+        pg.contains(&format!("asterisk(x86-64) = {version}")),
+        "{pg}"
+    );
+    assert!(pg.contains("libz.so.1()(64bit)"), "{pg}");
+    assert!(q("-R", "asterisk-odbc").contains("liblzma.so.5()(64bit)"));
+    assert!(q("--conflicts", "asterisk-voicemail-plain").contains("asterisk-voicemail-odbc"));
+    assert!(q("-l", "asterisk-postgresql").contains("/etc/asterisk/cdr_mini_pgsql.conf"));
+    let main_files = q("-l", "asterisk");
+    assert!(
+        main_files.contains("/etc/asterisk/voicemail.conf"),
+        "{main_files}"
+    );
+    assert!(!main_files.contains("cdr_mini_pgsql"), "{main_files}");
+    // The configuration is Asterisk's own, and logrotate rotates as it.
+    let modes = sh(
+        &out,
+        &format!("rpm -qp --nosignature --qf '[%{{FILEUSERNAME}}:%{{FILEGROUPNAME}} %{{FILEMODES:perms}} %{{FILENAMES}}\\n]' '{}' | grep ' /etc/asterisk'", rpm_of("asterisk").display()),
+    );
+    assert!(
+        modes.contains("asterisk:asterisk drwxr-x--- /etc/asterisk\n"),
+        "{modes}"
+    );
+    assert!(
+        modes.contains("asterisk:asterisk -rw-r----- /etc/asterisk/rtp.conf\n"),
+        "{modes}"
+    );
+    let logrotate = sh(
+        &out,
+        &format!(
+            "rpm2cpio '{}' | cpio -i --quiet --to-stdout ./etc/logrotate.d/asterisk",
+            rpm_of("asterisk").display()
+        ),
+    );
+    assert!(
+        logrotate.contains("\tsu asterisk asterisk\n\tcreate 0640 asterisk asterisk\n"),
+        "{logrotate}"
+    );
+    // The service's scriptlets are there without systemd's rpm macros (Debian's rpm has none).
+    let scripts = q("--scripts", "asterisk");
+    for want in [
+        "systemctl --no-reload preset asterisk.service",
+        "disable --now asterisk.service",
+        "try-restart asterisk.service",
+    ] {
+        assert!(scripts.contains(want), "{want}:\n{scripts}");
+    }
+
+    // A module a contributor adds that needs libpq lands in asterisk-postgresql, the spec as it
+    // was: in the SRPM's spec (its description) and map. (The sample tree's Makefile builds the
+    // modules it lists, so the new one is not compiled here; real Asterisk builds every one.)
+    sh(
+        &tree,
+        "printf '/*** MODULEINFO\\n\\t<depend>pgsql</depend>\\n ***/\\n#include \"asterisk.h\"\\n' > cdr/cdr_mini_pg2.c",
+    );
+    let added = dir.join("added");
+    must(xtask(&native_rpm_args(&tree, &added), &target, &[]));
+    let spec = sh(
+        &added,
+        "rpm2cpio SRPMS/*.src.rpm | cpio -i --quiet --to-stdout asterisk.spec",
+    );
+    assert!(
+        spec.contains("Generated from the tree's MODULEINFO by cargo xtask rpm: cdr_mini_pg2, cdr_mini_pgsql."),
+        "{spec}"
+    );
+    let map = sh(
+        &added,
+        "rpm2cpio SRPMS/*.src.rpm | cpio -i --quiet --to-stdout xtask-packages",
+    );
+    assert!(
+        map.contains("module cdr_mini_pg2 asterisk-postgresql\n"),
+        "{map}"
+    );
+    sh(&tree, "rm cdr/cdr_mini_pg2.c");
+
+    // Without PostgreSQL: its module and package are gone, and the summary says so first.
+    let lighter = dir.join("lighter");
+    let mut args = native_rpm_args(&tree, &lighter);
+    args.extend(["--without-library", "postgres"]);
+    let run = must(xtask(&args, &target, &[]));
+    assert!(
+        run.stderr.contains("libraries: without PGSQL (--without-library): leaves out cdr_mini_pgsql, and with them asterisk-postgresql"),
+        "{}",
+        run.stderr
+    );
+    let manifest = manifest_json(&read(&lighter.join("manifest.json")));
+    assert!(
+        !manifest["packages"]
+            .to_string()
+            .contains("asterisk-postgresql"),
+        "{manifest}"
+    );
+    assert_eq!(
+        manifest["options"]["libraries_without"],
+        serde_json::json!(["PGSQL"])
+    );
+    assert!(read(&lighter.join("build/configure-args")).contains("--without-postgres\n"));
+    assert!(!manifest["modules"].to_string().contains("cdr_mini_pgsql"));
 }

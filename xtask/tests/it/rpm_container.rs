@@ -314,7 +314,7 @@ fn the_bundled_stand_in_travels_in_the_srpm_which_rebuilds_offline() {
     let pjsip = |rpm_dir: &Path| {
         sh(
             rpm_dir,
-            "rpm -qpl --nosignature $(ls RPMS/x86_64/asterisk-[0-9]*.rpm)",
+            "for rpm in RPMS/x86_64/*.rpm; do rpm -qpl --nosignature $rpm; done",
         )
         .contains("res_pjsip_mini.so")
     };
@@ -338,6 +338,21 @@ fn the_bundled_stand_in_travels_in_the_srpm_which_rebuilds_offline() {
     let srpm = srpm.trim();
     let sources = sh(&out, &format!("rpm -qpl --nosignature {srpm}"));
     assert!(sources.contains("pjproject-2.17.tar.bz2"), "{sources}");
+    // libjwt likewise (STIR/SHAKEN's), from the tree's third-party/libjwt.
+    assert!(sources.contains("libjwt-1.15.3.tar.gz"), "{sources}");
+    assert!(
+        run.stdout
+            .contains("building the bundled libjwt 1.15.3 from Source5"),
+        "{}",
+        run.stdout
+    );
+    let provides = sh(
+        &out,
+        "rpm -qp --provides --nosignature $(ls RPMS/x86_64/asterisk-[0-9]*.rpm)",
+    );
+    for want in ["bundled(pjproject) = 2.17", "bundled(libjwt) = 1.15.3"] {
+        assert!(provides.contains(want), "{want}: {provides}");
+    }
     let provides = sh(
         &out,
         "rpm -qp --provides --nosignature $(ls RPMS/x86_64/asterisk-[0-9]*.rpm)",
@@ -378,13 +393,14 @@ fn the_bundled_stand_in_travels_in_the_srpm_which_rebuilds_offline() {
     let run = must(run_with(args(&out, &["--without-pjproject"]), &env));
     assert!(
         run.stderr
-            .contains("bundled: nothing (built --without-pjproject"),
+            .contains("bundled: libjwt (built --without-pjproject"),
         "{}",
         run.stderr
     );
     assert!(!pjsip(&out));
     let manifest = manifest_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap());
-    assert_eq!(manifest["bundled"], serde_json::json!([]));
+    assert_eq!(manifest["bundled"].as_array().unwrap().len(), 1);
+    assert_eq!(manifest["bundled"][0]["name"], "libjwt");
     assert!(manifest["bundled_note"]
         .as_str()
         .unwrap()
@@ -609,7 +625,12 @@ fn the_builder_enables_each_distributions_repositories() {
             lines.contains(&"-y install rpm-build ccache"),
             "{id}: {log}"
         );
-        assert!(log.contains("-y builddep --define asterisk_rpm_version 0 /usr/share/asterisk-xtask/asterisk.spec"), "{id}: {log}");
+        // EPEL's libraries only where EPEL is enabled.
+        let builddep = match wants {
+            "" => "-y builddep --define asterisk_rpm_version 0 /usr/share/asterisk-xtask/asterisk.spec",
+            _ => "-y builddep --define asterisk_rpm_version 0 --define=asterisk_epel 1 /usr/share/asterisk-xtask/asterisk.spec",
+        };
+        assert!(lines.contains(&builddep), "{id}: {log}");
         let _ = std::process::Command::new(&engine)
             .args(["rmi", "-f", &tag, &base])
             .output();

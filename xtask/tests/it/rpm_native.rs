@@ -63,9 +63,16 @@ fn working_tree_becomes_rpms() {
     );
     let artifacts = manifest_artifacts(&manifest);
     let kinds: Vec<&str> = artifacts.iter().map(|a| a.1.as_str()).collect();
+    // The main package, -devel, and the subpackages of the sample tree's libraries and
+    // voicemail variants: odbc, pjsip, postgresql, voicemail-odbc, voicemail-plain.
     assert_eq!(
         kinds,
         [
+            "rpm",
+            "rpm",
+            "rpm",
+            "rpm",
+            "rpm",
             "rpm",
             "rpm",
             "srpm",
@@ -333,7 +340,7 @@ fn the_srpm_rebuilds_with_no_network_and_no_defines() {
     );
     let files = sh(
         &top,
-        "rpm -qpl --nosignature $(ls RPMS/x86_64/asterisk-[0-9]*.rpm)",
+        "rpm -qpl --nosignature $(ls RPMS/x86_64/asterisk-pjsip-[0-9]*.rpm)",
     );
     assert!(files.contains("res_pjsip_mini.so"), "{files}");
 }
@@ -373,6 +380,23 @@ fn an_unchanged_tree_is_up_to_date() {
     );
     must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
 
+    // A byte of a published package changed (the size the same): not this build's any more.
+    let main = out.join(main_rpm(
+        &std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+    ));
+    let mut bytes = std::fs::read(&main).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&main, &bytes).unwrap();
+    let changed = must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
+    assert!(
+        changed
+            .stderr
+            .contains("lacks or has changed 1 of its outputs"),
+        "{}",
+        changed.stderr
+    );
+
     let rpm = manifest_artifacts(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
         .into_iter()
         .find(|a| a.1 == "srpm")
@@ -405,5 +429,37 @@ fn an_unchanged_tree_is_up_to_date() {
             .contains("holds other outputs (different: source archive, version)"),
         "{}",
         changed.stderr
+    );
+}
+
+/// `--out` naming a link: the outputs go where it points, and the link stays a link (a build
+/// replaces the directory, never the user's link).
+#[test]
+fn a_linked_output_directory_gets_the_outputs_and_stays_a_link() {
+    let dir = scratch("linked-out");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let real = dir.join("srv-out");
+    must(xtask(&native_rpm_args(&tree, &real), &target, &[]));
+    let link = dir.join("out-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    sh(&tree, "echo '/* another */' >> main/asterisk.c");
+    let run = must(xtask(&native_rpm_args(&tree, &link), &target, &[]));
+    assert!(link.is_symlink(), "the link was replaced:\n{}", run.stderr);
+    assert_eq!(std::fs::read_link(&link).unwrap(), real);
+    let manifest = std::fs::read_to_string(real.join("manifest.json")).unwrap();
+    assert!(
+        manifest_field(&manifest, "release").contains("dirty"),
+        "{manifest}"
+    );
+    // A link to nothing is said.
+    let dangling = dir.join("dangling");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    let run = xtask(&native_rpm_args(&tree, &dangling), &target, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error().contains("is a link to nothing"),
+        "{}",
+        run.error()
     );
 }

@@ -93,23 +93,26 @@ fn every_build_has_a_valid_spdx_document_of_what_it_made() {
         })
         .count();
     assert_eq!(in_main, count, "the main package's files");
-    // The bundled pjproject: name, version, address, checksums, and the main package depends on it.
+    // The bundled pjproject and libjwt: name, version, address, checksums, and the main package
+    // depends on each.
     let manifest = manifest_json(&text);
-    let pj = packages
-        .iter()
-        .find(|p| p["name"] == "pjproject")
-        .expect("no pjproject");
-    assert_eq!(pj["versionInfo"], manifest["bundled"][0]["version"]);
-    assert_eq!(pj["downloadLocation"], manifest["bundled"][0]["url"]);
-    assert_eq!(
-        pj["checksums"][0]["checksumValue"],
-        manifest["bundled"][0]["md5"]
-    );
-    assert!(doc["relationships"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|r| r["relationshipType"] == "DEPENDS_ON" && r["relatedSpdxElement"] == pj["SPDXID"]));
+    for (i, name) in ["pjproject", "libjwt"].iter().enumerate() {
+        let bundled = &manifest["bundled"][i];
+        assert_eq!(bundled["name"], *name);
+        let pj = packages
+            .iter()
+            .find(|p| p["name"] == *name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        assert_eq!(pj["versionInfo"], bundled["version"]);
+        assert_eq!(pj["downloadLocation"], bundled["url"]);
+        assert_eq!(pj["checksums"][0]["checksumValue"], bundled["md5"]);
+        assert!(doc["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["relationshipType"] == "DEPENDS_ON"
+                && r["relatedSpdxElement"] == pj["SPDXID"]));
+    }
 
     // SPDX's own validator says it is a valid SPDX 2.3 document; and it does fail a broken one.
     if let Some(tool) = validator() {

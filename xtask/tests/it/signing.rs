@@ -38,7 +38,7 @@ fn packages_are_signed_and_verify() {
     let run = must(xtask(&args, &target, &env));
     assert!(
         run.stderr
-            .contains("signed: 3 packages with nopass@xtask.invalid"),
+            .contains("signed: 8 packages with nopass@xtask.invalid"),
         "{}",
         run.stderr
     );

@@ -125,22 +125,28 @@ impl Run {
     }
 }
 
-/// `XDG_CACHE_HOME` for the tests: a download cache that holds the sample tree's pjproject
-/// tarball (a stand-in, `tests/fixtures/downloads/`), so that builds bundle it with no network.
-/// Made once per test process.
+/// `XDG_CACHE_HOME` for the tests: a download cache that holds the sample tree's pjproject and
+/// libjwt tarballs (stand-ins, `tests/fixtures/downloads/`), so that builds bundle them with no
+/// network. Made once per test process.
 pub fn test_cache_home() -> &'static Path {
     static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     HOME.get_or_init(|| {
         let home = std::env::temp_dir().join(format!("xtask-test-cache-{}", std::process::id()));
         let downloads = home.join("asterisk-xtask/downloads");
         std::fs::create_dir_all(&downloads).unwrap();
-        std::fs::copy(
-            fixture().join("../downloads/pjproject-2.17.tar.bz2"),
-            downloads.join("pjproject-2.17.tar.bz2"),
-        )
-        .unwrap();
+        seed_downloads(&downloads);
         home
     })
+}
+
+/// The stand-in tarballs the sample tree bundles (`tests/fixtures/downloads/`), copied into `dir`.
+pub const BUNDLED_TARBALLS: [&str; 2] = ["pjproject-2.17.tar.bz2", "libjwt-1.15.3.tar.gz"];
+
+pub fn seed_downloads(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for file in BUNDLED_TARBALLS {
+        std::fs::copy(fixture().join("../downloads").join(file), dir.join(file)).unwrap();
+    }
 }
 
 /// Runs the real xtask binary with its target directory in `target` (and the tests' download
@@ -491,8 +497,11 @@ pub fn pjproject_tarball(dir: &Path) -> (Vec<u8>, String) {
     (bytes, md5.trim().to_string())
 }
 
-/// Points a tree's third-party/pjproject at `base_url` and gives it `md5` for the tarball.
+/// Points a tree's third-party/pjproject at `base_url` and gives it `md5` for the tarball. The
+/// tree then bundles pjproject alone (third-party/libjwt removed, as trees before Asterisk 18
+/// have none), so that the server is asked for one tarball.
 pub fn point_pjproject_at(tree: &Path, base_url: &str, md5: &str) {
+    let _ = std::fs::remove_dir_all(tree.join("third-party/libjwt"));
     let dir = tree.join("third-party/pjproject");
     std::fs::write(
         dir.join("Makefile.rules"),

@@ -6,6 +6,9 @@
 # xtask-test/minbase:bookworm   Debian 12 minbase (debootstrap + import)
 # xtask-test/builder:bookworm   + rpm, rpmbuild, gcc, make, ccache: a base that "already holds
 #                                rpmbuild and the build dependencies" for contrib/docker's builder
+#                                (the Debian names of what the sample tree needs of the spec's
+#                                BuildRequires: curl, as Asterisk's configure asks for a download
+#                                utility whenever it bundles something)
 # xtask-test/runtime:bookworm   minbase + rpm + dnf, the rpm database in /var/lib/rpm, and a
 #                                "system provides" RPM that declares what Debian already has, so
 #                                dnf and rpm install packages without --nodeps: a stand-in for an
@@ -54,7 +57,7 @@ if ! have xtask-test/builder; then
 FROM xtask-test/minbase:bookworm
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      rpm debugedit gcc libc6-dev make ccache cpio file xz-utils bzip2 patch \
+      rpm debugedit gcc libc6-dev make ccache cpio file xz-utils bzip2 patch curl \
  && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
     DOCKER_BUILDKIT=1 "$engine" build -q --network host -t xtask-test/builder:bookworm "$work/builder" >/dev/null

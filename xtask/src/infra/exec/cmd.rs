@@ -54,6 +54,14 @@ impl Shell {
 pub(super) const QUERY_SECS: (&str, u64) = ("ASTERISK_XTASK_QUERY_SECS", 120);
 pub(super) const STALL_SECS: (&str, u64) = ("ASTERISK_XTASK_STALL_SECS", 1800);
 
+/// The limits the environment may set (seconds, MiB), each a whole number above 0.
+pub const LIMIT_SETTINGS: [&str; 4] = [
+    QUERY_SECS.0,
+    STALL_SECS.0,
+    "ASTERISK_XTASK_FETCH_STALL_SECS",
+    "ASTERISK_XTASK_FETCH_MAX_MIB",
+];
+
 pub(super) fn limit((var, default): (&str, u64)) -> Duration {
     let secs = std::env::var(var)
         .ok()

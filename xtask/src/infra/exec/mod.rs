@@ -14,5 +14,5 @@ mod cmd;
 mod failure;
 mod stream;
 
-pub use cmd::{alive, Cmd, Shell};
+pub use cmd::{alive, Cmd, Shell, LIMIT_SETTINGS};
 pub use failure::{Failed, NotInstalled};

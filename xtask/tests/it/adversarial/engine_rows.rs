@@ -30,6 +30,28 @@ fn smoke(w: &World, more: &[&str]) -> Option<Attempt> {
 pub fn rows() -> Vec<Row> {
     vec![
         Row {
+            name: "image --packages naming a subpackage the build does not have",
+            setup: Box::new(|w, row| {
+                image(w, row, &["--runtime-base", "xtask-test/runtime:bookworm", "--packages", "pjsip,mysql"])
+            }),
+            code: 1,
+            says: "--packages mysql: this build has no such subpackage; it has asterisk-odbc, asterisk-pjsip, asterisk-postgresql, asterisk-voicemail-odbc, asterisk-voicemail-plain",
+            engine: true,
+        },
+        Row {
+            name: "image --packages naming two that cannot be installed together",
+            setup: Box::new(|w, row| {
+                image(
+                    w,
+                    row,
+                    &["--runtime-base", "xtask-test/runtime:bookworm", "--packages", "voicemail-plain,asterisk-voicemail-odbc"],
+                )
+            }),
+            code: 1,
+            says: "--packages: asterisk-voicemail-odbc and asterisk-voicemail-plain cannot be installed together",
+            engine: true,
+        },
+        Row {
             name: "image: a runtime base that is not here",
             setup: Box::new(|w, row| image(w, row, &["--runtime-base", "xtask-test/no-such:1"])),
             code: 1,

@@ -318,14 +318,9 @@ pub fn rows() -> Vec<Row> {
         Row {
             name: "--offline with sounds the cache does not hold",
             setup: Box::new(|w, row| {
-                // A cache of its own, with pjproject in it and no sounds.
+                // A cache of its own, with pjproject and libjwt in it and no sounds.
                 let cache = row.join("cache");
-                std::fs::create_dir_all(&cache).unwrap();
-                std::fs::copy(
-                    fixture().join("../downloads/pjproject-2.17.tar.bz2"),
-                    cache.join("pjproject-2.17.tar.bz2"),
-                )
-                .unwrap();
+                seed_downloads(&cache);
                 let cache = p(&cache);
                 let more = [
                     "--offline",

@@ -12,6 +12,7 @@ use crate::support::*;
 mod engine_rows;
 mod fault_rows;
 mod input_rows;
+mod package_rows;
 mod trust_rows;
 
 /// What a row runs, and what must survive it.
@@ -42,7 +43,7 @@ pub struct Row {
 }
 
 /// How many rows the table has: a row lost (or one added) is seen.
-const ROWS: usize = 89;
+const ROWS: usize = 105;
 
 /// What the rows share: a git tree with uncommitted edits, a plain tree, and an output
 /// directory holding the outputs of a good build.
@@ -147,6 +148,7 @@ fn rows() -> Vec<Row> {
     let mut rows = input_rows::rows();
     rows.extend(fault_rows::rows());
     rows.extend(trust_rows::rows());
+    rows.extend(package_rows::rows());
     rows.extend(engine_rows::rows());
     rows
 }

@@ -295,5 +295,149 @@ pub fn rows() -> Vec<Row> {
                 "the unit test results go beside the RPMs of the image xtask-test/minbase:bookworm",
             engine: true,
         },
+        // --- what a newcomer's trial found -------------------------------------------------
+        Row {
+            name: "--menuselect naming a FIFO (the read would block for ever)",
+            setup: Box::new(|w, row| {
+                let fifo = row.join("menuselect.fifo");
+                sh(row, "mkfifo menuselect.fifo");
+                attempt(
+                    rpm(&w.tree, &w.out, &["--menuselect", &p(&fifo)]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "given with --menuselect is not a regular file (a device or a pipe?)",
+            engine: false,
+        },
+        Row {
+            name: "a target directory whose path holds a space (rpm passes it unquoted)",
+            setup: Box::new(|w, row| {
+                let target = row.join("my target");
+                with_env(
+                    attempt(rpm(&w.tree, &w.out, &[]), &[&w.tree, &w.out]),
+                    &[("CARGO_TARGET_DIR", &p(&target))],
+                )
+            }),
+            code: 1,
+            says: "rpmbuild cannot build in",
+            engine: false,
+        },
+        Row {
+            name: "a target directory whose path holds a % (rpm expands it)",
+            setup: Box::new(|w, row| {
+                let target = row.join("t%{?dist}");
+                with_env(
+                    attempt(rpm(&w.tree, &w.out, &[]), &[&w.tree, &w.out]),
+                    &[("CARGO_TARGET_DIR", &p(&target))],
+                )
+            }),
+            code: 1,
+            says: "the path holds '%'",
+            engine: false,
+        },
+        Row {
+            name: "--download-cache the same directory as --out",
+            setup: Box::new(|w, _| {
+                attempt(
+                    rpm(&w.tree, &w.out, &["--download-cache", &p(&w.out)]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "are the same directory: a build replaces its output directory",
+            engine: false,
+        },
+        Row {
+            name: "--out inside the source tree, where the next archive would pack it",
+            setup: Box::new(|w, row| {
+                let tree = copy_of(&w.tree, row);
+                let out = tree.join("packages");
+                attempt(rpm(&tree, &out, &[]), &[&tree])
+            }),
+            code: 1,
+            says: "is inside the source tree",
+            engine: false,
+        },
+        Row {
+            name: "a repository with no commit yet",
+            setup: Box::new(|_, row| {
+                let tree = plain_tree(row, false);
+                sh(&tree, "git init -q .");
+                attempt(
+                    rpm(&tree, &row.join("out"), &[]),
+                    &[&tree, &row.join("out")],
+                )
+            }),
+            code: 1,
+            says: "its repository has no commit yet, and make_version describes the commits",
+            engine: false,
+        },
+        Row {
+            name: "a limit setting that is no number (it would be ignored)",
+            setup: Box::new(|w, _| {
+                with_env(
+                    attempt(rpm(&w.tree, &w.out, &[]), &[&w.tree, &w.out]),
+                    &[("ASTERISK_XTASK_QUERY_SECS", "abc")],
+                )
+            }),
+            code: 2,
+            says: "ASTERISK_XTASK_QUERY_SECS=\"abc\" is no whole number above 0",
+            engine: false,
+        },
+        Row {
+            name: "--tag that starts with a dash",
+            setup: Box::new(|w, _| {
+                let mut args = s(&["image", "--native", "-q", "--source"]);
+                args.extend([p(&w.tree), "--out".into(), p(&w.out), "--tag=-rm".into()]);
+                attempt(args, &[&w.tree, &w.out])
+            }),
+            code: 2,
+            says: "--tag -rm is not a valid image name",
+            engine: false,
+        },
+        Row {
+            name: "fetch --sounds naming a set the tree does not know (said before any download)",
+            setup: Box::new(|w, row| {
+                let cache = row.join("empty");
+                attempt(
+                    s(&[
+                        "fetch",
+                        "--source",
+                        &p(&w.tree),
+                        "--download-cache",
+                        &p(&cache),
+                        "--sounds",
+                        "NOPE",
+                    ]),
+                    &[&w.tree, &cache],
+                )
+            }),
+            code: 1,
+            says: "--sounds NOPE is not a sound set of this tree",
+            engine: false,
+        },
+        Row {
+            name: "smoke --unit-tests into the outputs of a build that records no image",
+            setup: Box::new(|w, row| {
+                let out = out_copy(w, row);
+                let mut a = attempt(
+                    s(&[
+                        "smoke",
+                        "--unit-tests",
+                        "--tag",
+                        "xtask-test/minbase:bookworm",
+                        "--out",
+                        &p(&out),
+                    ]),
+                    &[&out],
+                )?;
+                a.env = vec![("CONTAINER_ENGINE".into(), w.engine.clone().unwrap())];
+                Some(a)
+            }),
+            code: 1,
+            says: "manifest.json records no image, not xtask-test/minbase:bookworm",
+            engine: true,
+        },
     ]
 }
