@@ -93,6 +93,15 @@ pub fn parse(args: &[String]) -> Result<Command> {
         return Err(Usage(usage_line(
             "--unit-tests needs a value when one is given, and was given an empty one (an unset \
              variable?): leave the value out to run every test",
+            words.first().copied(),
+        ))
+        .into());
+    }
+    // bpaf would say "`--native` cannot be used multiple times", which reads wrong.
+    if words.contains(&"--native") && words.contains(&"--container") {
+        return Err(Usage(usage_line(
+            "--native and --container exclude each other: choose where the build runs",
+            words.first().copied(),
         ))
         .into());
     }
@@ -100,13 +109,18 @@ pub fn parse(args: &[String]) -> Result<Command> {
         Ok(command) => Ok(command),
         Err(ParseFailure::Stdout(doc, full)) => Ok(Command::Print(doc.monochrome(full))),
         Err(ParseFailure::Completion(text)) => Ok(Command::Print(text)),
-        Err(ParseFailure::Stderr(doc)) => Err(Usage(usage_line(&doc.monochrome(false))).into()),
+        Err(ParseFailure::Stderr(doc)) => {
+            Err(Usage(usage_line(&doc.monochrome(false), words.first().copied())).into())
+        }
     }
 }
 
 /// bpaf's message as one line (it wraps long ones), our own checks' messages as they are, and
 /// where to look.
-fn usage_line(text: &str) -> String {
+/// The commands, for the help a usage error points at.
+const COMMANDS: [&str; 6] = ["rpm", "image", "smoke", "fetch", "doctor", "bench"];
+
+fn usage_line(text: &str, command: Option<&str>) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // `couldn't parse `99999`: --jobs takes ...`: our message already names the value.
     let line = match line.split_once("`: ") {
@@ -115,7 +129,10 @@ fn usage_line(text: &str) -> String {
         }
         _ => line,
     };
-    format!("{line} (cargo xtask --help)")
+    match command.filter(|c| COMMANDS.contains(c)) {
+        Some(c) => format!("{line} (cargo xtask {c} --help)"),
+        None => format!("{line} (cargo xtask --help)"),
+    }
 }
 
 /// The whole command line: `rpm`, `image` or `smoke`.

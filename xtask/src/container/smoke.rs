@@ -113,7 +113,12 @@ pub fn check(
     if unit_tests.is_some() && label(engine, tag, DEV_LABEL)? != "yes" {
         bail!(
             "the image {tag} was not built with --dev, so it has no test framework and no unit \
-             tests: build it with cargo xtask image --dev"
+             tests: build it with cargo xtask image --dev{}",
+            if tag == DEFAULT_TAG {
+                " (asterisk:dev is the tag every image gets, dev build or not)"
+            } else {
+                ""
+            }
         );
     }
     eprintln!("smoke: {tag} ({image_id}), expecting Asterisk {want}");

@@ -119,14 +119,11 @@ fn incremental_dir(
             format!("container {base_image}"),
         ),
     };
-    let (on, why) = plan_incremental::decide(
-        plan.incremental,
-        packed.dirty,
-        plan_incremental::is_release(&packed.asterisk_version),
-        mounts,
-    );
+    let release = plan_incremental::is_release(&packed.asterisk_version);
+    let (on, why) = plan_incremental::decide(plan.incremental, packed.dirty, release, mounts);
     if plan.sh.dry_run || plan.check_reproducible || !on {
-        if plan.incremental != plan_incremental::Mode::Auto || on {
+        // Said when asked for, when it would be on, and for a release (which never is).
+        if plan.incremental != plan_incremental::Mode::Auto || on || release {
             let why = if plan.check_reproducible {
                 "--check-reproducible compares clean builds"
             } else {

@@ -53,7 +53,7 @@ pub fn rows() -> Vec<Row> {
             name: "--native with --container",
             setup: Box::new(|w, _| attempt(rpm(&w.tree, &w.out, &["--container"]), &[&w.out])),
             code: 2,
-            says: "`--container` cannot be used at the same time as `--native`",
+            says: "--native and --container exclude each other: choose where the build runs",
             engine: false,
         },
         Row {
