@@ -279,7 +279,12 @@ fn engine_problems_get_one_line() {
         &target,
         &[],
     );
-    assert!(run.error().contains("cannot be used at the same time"));
+    assert!(
+        run.error()
+            .contains("--native and --container exclude each other"),
+        "{}",
+        run.error()
+    );
     assert_eq!(run.code, Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }

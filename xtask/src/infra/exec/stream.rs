@@ -60,8 +60,10 @@ impl Cmd {
                     if interrupt::requested() {
                         return stop(None);
                     }
-                    let quiet = started.elapsed()
-                        - Duration::from_millis(last_line.load(Ordering::SeqCst));
+                    // The reader may store a line's time after `elapsed` was taken: saturate.
+                    let quiet = started
+                        .elapsed()
+                        .saturating_sub(Duration::from_millis(last_line.load(Ordering::SeqCst)));
                     if quiet > stall {
                         return stop(Some(format!(
                             "printed nothing for {}s, so it looks stuck and was stopped ({} sets the limit)",
