@@ -30,6 +30,7 @@ pub struct SmokeFlags {
     /// `--unit-tests [CATEGORY]`: Some("") for all.
     pub unit_tests: Option<String>,
     pub out: Option<Utf8PathBuf>,
+    pub call: crate::container::call::CallFlags,
     pub verbose: bool,
 }
 
@@ -324,6 +325,7 @@ fn smoke_flags() -> impl Parser<SmokeFlags> {
         "DIR",
         "Where --unit-tests writes unit-tests.xml (default: <target>/rpm, recorded in its manifest)",
     );
+    let call = crate::container::call::flags();
     let verbose = flag::verbose();
     construct!(SmokeFlags {
         tag,
@@ -331,6 +333,7 @@ fn smoke_flags() -> impl Parser<SmokeFlags> {
         timeout_secs,
         unit_tests,
         out,
+        call,
         verbose,
     })
 }

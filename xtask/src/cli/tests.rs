@@ -254,6 +254,7 @@ fn image_tags() {
 const OTHER_PROGRAMS_FLAGS: &[(&str, &str)] = &[
     ("--define", "rpmbuild"),
     ("--init", "docker run"),
+    ("--user", "docker run"),
     ("--privileged", "docker run"),
     ("--network", "docker run"),
     ("--format", "podman build"),

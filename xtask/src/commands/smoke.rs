@@ -19,7 +19,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     engine.check()?;
     let tag = flags.tag.as_deref().unwrap_or(DEFAULT_TAG);
     let Some(category) = &flags.unit_tests else {
-        return smoke::check(&engine, tag, flags.timeout_secs, None);
+        return smoke::check(&engine, tag, flags.timeout_secs, None, &flags.call);
     };
     let out = match &flags.out {
         Some(dir) => crate::plan::absolute(dir)?,
@@ -42,6 +42,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
             category,
             results: &results,
         }),
+        &flags.call,
     );
     // Failed tests leave their results too: recorded, so the directory stays ours.
     if results.exists() {

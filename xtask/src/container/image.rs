@@ -18,6 +18,8 @@ use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
 
 pub const DOCKERFILE: &str = "contrib/docker/Dockerfile";
+/// Beside the Dockerfile: the image's default configuration and its entry point.
+const IMAGE_DIR: &str = "image";
 /// The list of the image's packages, under /usr/share/doc/asterisk/build/.
 pub const PACKAGES_FILE: &str = "packages";
 pub const DEFAULT_RUNTIME_BASE: &str = "docker.io/library/almalinux:9-minimal";
@@ -315,11 +317,45 @@ fn fill_context(
     }
     std::fs::copy(dockerfile, context.join("Dockerfile"))
         .with_context(|| format!("copying {dockerfile} into {context}"))?;
+    // The image's own configuration and entry point, beside the Dockerfile.
+    let image_dir = dockerfile
+        .parent()
+        .unwrap_or(Utf8Path::new("."))
+        .join(IMAGE_DIR);
+    if !image_dir.is_dir() {
+        bail!(
+            "{image_dir} is missing: the Dockerfile takes the image's configuration and entry \
+             point from it (copy contrib/docker/{IMAGE_DIR}/ from the xtask's checkout)"
+        );
+    }
+    copy_tree(&image_dir, &context.join(IMAGE_DIR))?;
     for a in rpms {
         let src = out.join(&a.path);
         let dest = rpm_dir.join(src.file_name().unwrap_or("package.rpm"));
         if std::fs::hard_link(&src, &dest).is_err() {
             std::fs::copy(&src, &dest).with_context(|| format!("copying {src} into {rpm_dir}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies a directory of regular files and directories (the image's configuration).
+fn copy_tree(from: &Utf8Path, to: &Utf8Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {to}"))?;
+    for entry in from
+        .read_dir_utf8()
+        .with_context(|| format!("reading {from}"))?
+    {
+        let entry = entry.with_context(|| format!("reading {from}"))?;
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("reading {}", entry.path()))?;
+        let dest = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(entry.path(), &dest)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &dest)
+                .with_context(|| format!("copying {} into {to}", entry.path()))?;
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
-//! The container engine and what runs on it after the build: the runtime image, the smoke test.
+//! The container engine and what runs on it after the build: the runtime image, the smoke test and its SIP call.
 
+pub mod call;
 pub mod checks;
 pub mod image;
 pub mod packages;

@@ -12,6 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use camino::Utf8Path;
 
+use super::call::{self, CallFlags};
 use super::checks;
 use crate::infra::engine::{self, Engine, EngineKind};
 use crate::infra::interrupt;
@@ -100,6 +101,7 @@ pub fn check(
     tag: &str,
     timeout_secs: u64,
     unit_tests: Option<UnitTests>,
+    call_flags: &CallFlags,
 ) -> Result<()> {
     let Some(image_id) = engine.image_id(tag)? else {
         bail!(
@@ -121,7 +123,17 @@ pub fn check(
             }
         );
     }
+    let (mounts, user) = call::mounts(&call_flags.config)?;
     eprintln!("smoke: {tag} ({image_id}), expecting Asterisk {want}");
+    for path in &call_flags.config {
+        eprintln!(
+            "  configuration: {path} (read-only{})",
+            user.as_deref()
+                .map(|u| format!(", run as its owner {u}"))
+                .unwrap_or_default()
+        );
+    }
+    let call = call::prepare(call_flags.mode)?;
     engine.remove_leftovers()?;
 
     let container = Container {
@@ -136,6 +148,9 @@ pub fn check(
             "--label",
             &format!("{}={}", engine::BUILD_LABEL, engine::owner_label()),
         ])
+        .args(call.as_ref().map(|c| c.run_args()).unwrap_or_default())
+        .args(mounts)
+        .args(user.iter().flat_map(|u| ["--user".to_string(), u.clone()]))
         .arg(tag)
         .run(|line| eprintln!("  container {line}"))
         .with_context(|| format!("starting {tag}"))?;
@@ -171,11 +186,17 @@ pub fn check(
             Waiting::Unhealthy => "became unhealthy: its health check fails".to_string(),
             Waiting::NoHealthCheck => "has no HEALTHCHECK to wait for".to_string(),
         };
+        let log = logs(engine, &container.name);
+        let problem = match telling_line(&log) {
+            Some(line) => format!("{problem}; its log says: {line}"),
+            None => problem,
+        };
+        let tail = log[log.len().saturating_sub(20)..].to_vec();
         return Err(anyhow!(crate::infra::exec::Failed {
             program: format!("{tag}'s container"),
             code: None,
             status: problem,
-            tail: last_logs(engine, &container.name),
+            tail,
         })
         .context(format!(
             "the smoke test of {tag} failed; the container was removed"
@@ -211,6 +232,12 @@ pub fn check(
     checks::modules(engine, &container.name, tag)?;
     if let Some(u) = &unit_tests {
         checks::unit_tests(engine, &container.name, tag, u.category, u.results)?;
+    }
+    if let Some(c) = &call {
+        c.place(engine, &container.name, call_flags.mode)
+            .with_context(|| {
+                format!("the smoke test of {tag} failed; the container was removed")
+            })?;
     }
 
     // `docker stop` sends the image's STOPSIGNAL, then SIGKILL after the grace period: a clean
@@ -254,10 +281,45 @@ pub fn check(
     Ok(())
 }
 
+/// The line of a container's log that says why it failed: the entry point's refusal, or the
+/// configuration line Asterisk rejected (config.c's warning names the file and line), without
+/// the terminal's colours.
+pub fn telling_line(log: &[String]) -> Option<String> {
+    log.iter().map(|l| plain(l.trim())).find(|l| {
+        l.starts_with("asterisk-start: ")
+            || (l.contains(" config.c:") && (l.contains("WARNING") || l.contains("ERROR")))
+    })
+}
+
+/// `text` without ANSI escape sequences (Asterisk's console colours).
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters final-byte
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn last_logs(engine: &Engine, name: &str) -> Vec<String> {
+    let log = logs(engine, name);
+    log[log.len().saturating_sub(20)..].to_vec()
+}
+
+/// The container's whole log (the line that tells may lie far before its end).
+fn logs(engine: &Engine, name: &str) -> Vec<String> {
     let logs = engine
         .cmd()
-        .args(["logs", "--tail", "20", name])
+        .args(["logs", name])
         .env("DOCKER_CLI_HINTS", "false");
     // docker logs writes the container's stderr to its own stderr: merge both.
     let mut lines = Vec::new();
@@ -283,6 +345,33 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(read_state(line), want, "{line}");
         }
+    }
+
+    #[test]
+    fn the_line_that_tells() {
+        let log = |lines: &[&str]| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        let rejected = log(&[
+            "Asterisk Ready.",
+            "[2026-12-02 01:00:00] WARNING[1] config.c: parse error: no closing ']', line 12 of /etc/asterisk/pjsip.conf",
+            "[2026-12-02 01:00:00] ERROR[1] res_pjsip/config_transport.c: Unable to load pjsip.conf",
+        ]);
+        assert_eq!(
+            telling_line(&rejected).as_deref(),
+            Some("[2026-12-02 01:00:00] WARNING[1] config.c: parse error: no closing ']', line 12 of /etc/asterisk/pjsip.conf")
+        );
+        // Real Asterisk's console: file:line and function, in colour.
+        let real = log(&[
+            "[2026-12-02 01:30:43] \u{1b}[1;33mWARNING\u{1b}[0m[1]: \u{1b}[1;37mconfig.c\u{1b}[0m:\u{1b}[1;37m2074\u{1b}[0m \u{1b}[1;37mprocess_text_line\u{1b}[0m: parse error: no closing ']', line 8 of /etc/asterisk/pjsip.conf",
+        ]);
+        assert_eq!(
+            telling_line(&real).as_deref(),
+            Some("[2026-12-02 01:30:43] WARNING[1]: config.c:2074 process_text_line: parse error: no closing ']', line 8 of /etc/asterisk/pjsip.conf")
+        );
+        let refused = log(&[
+            "asterisk-start: ASTERISK_RTP_PORTS=2-1 is upside down: FIRST must be below LAST",
+        ]);
+        assert!(telling_line(&refused).unwrap().contains("upside down"));
+        assert_eq!(telling_line(&log(&["Asterisk Ready."])), None);
     }
 
     #[test]

@@ -80,6 +80,8 @@ pub fn install(family: Family, what: Need) -> String {
         (Debian | Debian12 | Arch, Gpg) => "gnupg",
         (Fedora, Gpg) => "gnupg2",
         (Suse, Gpg) => "gpg2",
+        (Debian | Debian12, Sipp) => "sip-tester",
+        (Fedora | Suse | Arch, Sipp) => "sipp",
         (Debian, Engine) => "docker.io docker-buildx (or podman catatonit)",
         (Debian12, Engine) => "docker.io (its /usr/bin/docker has BuildKit; or podman catatonit)",
         (Fedora, Engine) => "podman (or docker-ce with docker-buildx-plugin)",
@@ -110,6 +112,7 @@ pub enum Need {
     Buildx,
     Catatonit,
     Gpg,
+    Sipp,
     Rpm2cpio,
     Cpio,
 }
@@ -124,6 +127,7 @@ impl Need {
             Need::Buildx => "docker's buildx component",
             Need::Catatonit => "catatonit",
             Need::Gpg => "gpg",
+            Need::Sipp => "sipp",
             Need::Rpm2cpio => "rpm2cpio",
             Need::Cpio => "cpio",
         }
@@ -141,6 +145,7 @@ pub struct Facts {
     pub rpm2cpio: Option<String>,
     pub cpio: Option<String>,
     pub gpg: Option<String>,
+    pub sipp: Option<String>,
     /// The engine program found, and its kind.
     pub engine: Option<(String, EngineKind)>,
     /// Whether the engine answered, or what it said.
@@ -224,18 +229,27 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
         Need::Cpio,
         "every build (the SBOM lists the packages' files)",
     ));
-    out.push(match &f.gpg {
+    // What only one feature needs: a note when missing.
+    let optional = |item: &'static str, found: &Option<String>, need: Need, used: &str| match found
+    {
         Some(path) => Finding {
-            item: "gpg",
+            item,
             state: "ok",
             text: path.clone(),
         },
         None => Finding {
-            item: "gpg",
+            item,
             state: "note",
-            text: format!("{}; needed by rpm --sign", install(fam, Need::Gpg)),
+            text: format!("{}; needed by {used}", install(fam, need)),
         },
-    });
+    };
+    out.push(optional("gpg", &f.gpg, Need::Gpg, "rpm --sign"));
+    out.push(optional(
+        "sipp",
+        &f.sipp,
+        Need::Sipp,
+        "smoke's SIP call (skipped without it; --call makes that an error)",
+    ));
     let mut add = |item, state, text: String| out.push(Finding { item, state, text });
     match (&f.engine, &f.engine_answers) {
         (None, _) => add(
@@ -344,6 +358,7 @@ pub fn probe(sh: Shell, engine_program: Option<&str>, target: &Utf8Path) -> Fact
         rpm2cpio: found("rpm2cpio"),
         cpio: found("cpio"),
         gpg: found("gpg").or_else(|| found("gpg2")),
+        sipp: found("sipp"),
         selinux_enforcing: std::fs::read_to_string("/sys/fs/selinux/enforce")
             .map(|s| s.trim() == "1")
             .unwrap_or(false),

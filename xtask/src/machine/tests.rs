@@ -69,6 +69,7 @@ fn everything() -> Facts {
         rpm2cpio: Some("/usr/bin/rpm2cpio".into()),
         cpio: Some("/usr/bin/cpio".into()),
         gpg: Some("/usr/bin/gpg".into()),
+        sipp: Some("/usr/bin/sipp".into()),
         engine: Some(("/usr/bin/docker".into(), EngineKind::Docker)),
         engine_answers: Some(Ok(())),
         buildkit: Some(Ok(())),
@@ -99,6 +100,7 @@ fn what_is_missing_says_how_to_fix_it() {
     f.rpmbuild = None;
     f.rpm2cpio = None;
     f.gpg = None;
+    f.sipp = None;
     f.buildkit = Some(Err("no buildx".into()));
     f.free = Some((100 << 20, "/t".into()));
     f.network = Some(false);
@@ -126,6 +128,13 @@ fn what_is_missing_says_how_to_fix_it() {
     assert_eq!(
         state(&found, "gpg"),
         Some(("note", "apt-get install gnupg; needed by rpm --sign"))
+    );
+    assert_eq!(
+        state(&found, "sipp"),
+        Some((
+            "note",
+            "apt-get install sip-tester; needed by smoke's SIP call (skipped without it; --call makes that an error)"
+        ))
     );
     let (s, text) = state(&found, "disk").unwrap();
     assert!(

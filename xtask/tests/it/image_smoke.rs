@@ -128,9 +128,20 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         "Asterisk"
     );
     assert!(label(&engine, &tag, "org.opencontainers.image.source").starts_with("https://"));
-    assert_eq!(inspect(&engine, &tag, "{{.Config.User}}"), "asterisk");
-    assert!(inspect(&engine, &tag, "{{json .Config.Healthcheck}}").contains("core show version"));
-    // A small RTP range by default, the same in EXPOSE and in rtp.conf.
+    // The fixed uid and gid, numeric, as Kubernetes' runAsNonRoot checks it: the package's.
+    assert_eq!(inspect(&engine, &tag, "{{.Config.User}}"), "450:450");
+    let ids = sh(
+        &dir,
+        &format!(
+            "{engine} run --rm --entrypoint sh {tag} -c 'id -u asterisk; id -g asterisk; id -u'"
+        ),
+    );
+    assert_eq!(ids, "450\n450\n450\n");
+    assert!(
+        inspect(&engine, &tag, "{{json .Config.Healthcheck}}").contains("pjsip show transports")
+    );
+    // A small RTP range by default, the same in EXPOSE and in ASTERISK_RTP_PORTS, which the
+    // entry point writes into environment.conf.
     let ports = inspect(&engine, &tag, "{{json .Config.ExposedPorts}}");
     for port in ["5060/udp", "5060/tcp", "8088/tcp", "10000/udp", "10099/udp"] {
         assert!(ports.contains(port), "{port} is not exposed");
@@ -140,14 +151,37 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         "{ports}"
     );
     assert_eq!(ports.matches("/udp").count(), 101, "{ports}");
+    assert!(
+        inspect(&engine, &tag, "{{json .Config.Env}}").contains("ASTERISK_RTP_PORTS=10000-10099"),
+        "{}",
+        inspect(&engine, &tag, "{{json .Config.Env}}")
+    );
     let rtp = sh(
         &dir,
-        &format!("{engine} run --rm --entrypoint cat {tag} /etc/asterisk/rtp.conf"),
+        &format!("{engine} run --rm --entrypoint cat {tag} /etc/asterisk/environment.conf"),
     );
     assert!(
-        rtp.contains("rtpstart=10000\n") && rtp.contains("rtpend=10099\n"),
+        rtp.contains("rtpstart = 10000\n") && rtp.contains("rtpend = 10099\n"),
         "{rtp}"
     );
+    // The image's own small configuration; Asterisk's samples moved aside, all there.
+    let etc = sh(
+        &dir,
+        &format!("{engine} run --rm --entrypoint sh {tag} -c 'ls /etc/asterisk; echo --; ls /usr/share/asterisk/samples'"),
+    );
+    let (etc, samples) = etc.split_once("--\n").unwrap();
+    assert_eq!(
+        etc.split_whitespace().collect::<Vec<_>>().join(" "),
+        "README ari.conf asterisk.conf cdr.conf environment.conf extensions.conf features.conf http.conf keys logger.conf manager.conf modules.conf pjsip.conf rtp.conf"
+    );
+    let sample_files = std::fs::read_dir(fixture().join("configs/samples"))
+        .unwrap()
+        .count();
+    assert!(
+        samples.split_whitespace().count() >= sample_files - 2,
+        "{samples}"
+    );
+    assert!(samples.contains("voicemail.conf"), "{samples}");
     let volumes = inspect(&engine, &tag, "{{json .Config.Volumes}}");
     assert!(
         volumes.contains("/var/lib/asterisk") && volumes.contains("/var/spool/asterisk"),
@@ -202,6 +236,14 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
     );
     assert!(smoke.stderr.contains("not root"), "{}", smoke.stderr);
     assert!(smoke.stderr.contains("stops cleanly"), "{}", smoke.stderr);
+    // The call, step by step (the stand-in core answers SIP as Asterisk does).
+    for step in [
+        "sip OPTIONS as 6001 (digest): 200 OK",
+        "sip REGISTER as 6001 (digest): 200 OK",
+        "sip call to 600 (echo test): answered, 150 RTP packets sent, 146 came back; Asterisk counted 146 in (strict RTP keeps the first 4 while it learns the source), 146 out; BYE 200 OK",
+    ] {
+        assert!(smoke.stderr.contains(step), "{step}:\n{}", smoke.stderr);
+    }
     assert!(containers_of(&engine, &smoke).is_empty());
 
     // A second run with the tree unchanged uses the RPMs it has.
@@ -233,9 +275,25 @@ fn image_from_the_sample_tree_boots_and_says_its_version() {
         label(&engine, &rpm_tag, "org.asterisk.packages"),
         "asterisk asterisk-odbc asterisk-postgresql asterisk-voicemail-odbc"
     );
-    // smoke checks the modules of the packages installed: 3 of the main one's, 3 of theirs.
+    // smoke checks the modules of the packages installed: 3 of the main one's, 3 of theirs;
+    // without PJSIP there is no call to place, which --call makes an error.
     let smoke = must(xtask(&["smoke", "--tag", &rpm_tag], &target, &env));
     assert!(smoke.stderr.contains("stops cleanly"), "{}", smoke.stderr);
+    assert!(
+        smoke
+            .stderr
+            .contains("sip call: skipped: the image has no PJSIP"),
+        "{}",
+        smoke.stderr
+    );
+    let required = xtask(&["smoke", "--tag", &rpm_tag, "--call"], &target, &env);
+    assert_eq!(required.code, Some(1), "{}", required.stderr);
+    assert!(
+        required.error().contains("--call: the image has no PJSIP"),
+        "{}",
+        required.stderr
+    );
+    assert!(containers_of(&engine, &required).is_empty());
     assert!(
         smoke.stderr.contains("modules: 6 shipped, 6 loaded"),
         "{}",
@@ -408,7 +466,7 @@ fn image_and_smoke_refuse_bad_input_and_leave_nothing_running() {
         &dir,
         &tag,
         &broken,
-        r#"["sh", "-c", "/usr/sbin/asterisk -f & pid=$!; trap 'kill $pid; exit 7' TERM; wait"]"#,
+        r#"["sh", "-c", "/usr/local/sbin/asterisk-start /usr/sbin/asterisk -f & pid=$!; trap 'kill $pid; exit 7' TERM; wait"]"#,
     );
     let run = xtask(&["smoke", "--tag", &broken], &target, &env);
     assert!(!run.ok);
@@ -585,4 +643,250 @@ fn smoke_checks_modules_and_runs_unit_tests() {
     );
     assert!(!run.stderr.contains("healthy after"), "{}", run.stderr);
     remove_image(&engine, &tag);
+}
+
+/// The image's own configuration with `edit` applied to one file, written to `dir/name`.
+fn edited_config(
+    engine: &str,
+    tag: &str,
+    dir: &Path,
+    name: &str,
+    edit: &str,
+) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let original = sh(
+        dir,
+        &format!("{engine} run --rm --entrypoint cat {tag} /etc/asterisk/{name}"),
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, original).unwrap();
+    sh(dir, &format!("sed -i {edit} {name}"));
+    path
+}
+
+#[test]
+fn smoke_places_a_call_and_names_the_step_that_fails() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("smoke_places_a_call") else {
+        return;
+    };
+    let dir = scratch("call");
+    let tree = git_tree(&dir);
+    let out = dir.join("out");
+    let target = dir.join("target");
+    let tag = format!("xtask-test/asterisk:call-{}", std::process::id());
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    must(xtask(&image_args(&tree, &out, &tag), &target, &env));
+    let smoke = |args: &[&str]| {
+        let mut all = vec!["smoke", "--tag", tag.as_str()];
+        all.extend(args);
+        let run = xtask(&all, &target, &env);
+        assert!(containers_of(&engine, &run).is_empty(), "{}", run.stderr);
+        run
+    };
+
+    // Each way a call fails, named by its step, through a configuration file mounted over the
+    // image's (read-only: smoke never writes to it).
+    let configs = dir.join("configs");
+    let cases: [(&str, &str, &str, &str); 4] = [
+        (
+            "wrong-password",
+            "pjsip.conf",
+            "'s/^\\[6001-auth\\](environment-password)$/[6001-auth]\\npassword = not-the-one-smoke-set/'",
+            "sip OPTIONS as 6001: SIP/2.0 401 Unauthorized (waiting for 200) (the password smoke set through ASTERISK_ENDPOINT_PASSWORD was refused",
+        ),
+        (
+            "no-answer",
+            "pjsip.conf",
+            "'s/^bind = 0.0.0.0:5060$/bind = 0.0.0.0:5070/'",
+            "sip OPTIONS as 6001: no answer within 5s",
+        ),
+        (
+            "no-echo",
+            "extensions.conf",
+            "'s/^ same => n,Echo()$/ same => n,Wait(20)/'",
+            "sip call to 600 (echo test): 150 RTP packets sent, 0 came back (Asterisk took 146 and sent 0): the echo test did not echo them all",
+        ),
+        (
+            // 600 is the start of 6001: Asterisk answers 484, as it does here.
+            "unknown-extension",
+            "extensions.conf",
+            "'s/^exten => 600,/exten => 700,/'",
+            "sip call as 6001: SIP/2.0 484 Address Incomplete",
+        ),
+    ];
+    for (case, file, edit, says) in cases {
+        let path = edited_config(&engine, &tag, &configs.join(case), file, edit);
+        let run = smoke(&["--config", path.to_str().unwrap()]);
+        assert_eq!(run.code, Some(1), "{case}: {}", run.stderr);
+        assert!(run.error().contains(says), "{case}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("configuration: {} (read-only)", path.display())),
+            "{case}: {}",
+            run.stderr
+        );
+    }
+
+    // A pjsip.conf Asterisk rejects: unhealthy, and smoke prints the line its log names.
+    let broken = edited_config(
+        &engine,
+        &tag,
+        &configs.join("broken"),
+        "pjsip.conf",
+        "'s/^\\[transport-udp\\](environment-transport)$/[transport-udp/'",
+    );
+    let run = smoke(&["--config", broken.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let line = sh(
+        broken.parent().unwrap(),
+        "grep -n '^\\[transport-udp$' pjsip.conf | cut -d: -f1",
+    );
+    assert!(
+        run.error()
+            .contains("became unhealthy: its health check fails; its log says: ")
+            && run.error().contains(&format!(
+                "config.c: parse error: no closing ']', line {} of /etc/asterisk/pjsip.conf",
+                line.trim()
+            )),
+        "{}",
+        run.stderr
+    );
+
+    // A file only its owner can read: smoke runs the container as that owner, in the asterisk
+    // group, as the README's docker run line does; without that the entry point says why.
+    let private = dir.join("private");
+    let pjsip = edited_config(
+        &engine,
+        &tag,
+        &private,
+        "pjsip.conf",
+        "'s/^; SIP:/; Private. SIP:/'",
+    );
+    sh(
+        &private,
+        "chown 1234:1234 pjsip.conf && chmod 0600 pjsip.conf",
+    );
+    let run = smoke(&["--config", pjsip.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("run as its owner 1234:450"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("runs as uid 1234"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sip call to 600 (echo test): answered"),
+        "{}",
+        run.stderr
+    );
+    let refused = Command::new(&engine)
+        .args(["run", "--rm", "-v"])
+        .arg(format!("{}:/etc/asterisk/pjsip.conf:ro", pjsip.display()))
+        .arg(&tag)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(78));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr).trim(),
+        "asterisk-start: /etc/asterisk/pjsip.conf cannot be read by uid 450 gid 450 (owner 1234:1234, mode 600): run the container as its owner (--user 1234:450) or make it readable by group 450"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&pjsip).unwrap().lines().next().unwrap_or(""),
+        "; Private. SIP: UDP and TCP on 5060 (and TLS on 5061 when /etc/asterisk/keys holds asterisk.crt and",
+        "the mounted file was changed"
+    );
+
+    // The environment's bad values stop the start with one line and status 78.
+    for (variable, says) in [
+        ("ASTERISK_RTP_PORTS=10099-10000", "ASTERISK_RTP_PORTS=10099-10000 is upside down: FIRST must be below LAST"),
+        ("ASTERISK_EXTERNAL_ADDRESS=300.1.2.3", "ASTERISK_EXTERNAL_ADDRESS=300.1.2.3 is not an address (an IPv4 or IPv6 address, or a host name)"),
+        ("ASTERISK_VERBOSE=loud", "ASTERISK_VERBOSE=loud is not a number from 0 to 9"),
+        ("ASTERISK_ENDPOINT_PASSWORD=short", "ASTERISK_ENDPOINT_PASSWORD is shorter than 8 characters"),
+        ("TZ=Nowhere/City", "TZ=Nowhere/City is not a time zone in /usr/share/zoneinfo (such as Europe/Berlin)"),
+    ] {
+        let run = Command::new(&engine)
+            .args(["run", "--rm", "-e", variable, &tag])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(78), "{variable}");
+        assert_eq!(
+            String::from_utf8_lossy(&run.stderr).trim(),
+            format!("asterisk-start: {says}"),
+            "{variable}"
+        );
+    }
+
+    // The environment's good values land in environment.conf, readable.
+    let written = sh(
+        &dir,
+        &format!("{engine} run --rm -e ASTERISK_EXTERNAL_ADDRESS=203.0.113.7 -e ASTERISK_LOCAL_NET=192.168.0.0/16,10.0.0.0/8 -e ASTERISK_VERBOSE=5 -e ASTERISK_ENDPOINT_PASSWORD=correct-horse --entrypoint /usr/local/sbin/asterisk-start {tag} cat /etc/asterisk/environment.conf"),
+    );
+    for line in [
+        "verbose = 5",
+        "external_media_address = 203.0.113.7",
+        "external_signaling_address = 203.0.113.7",
+        "local_net = 192.168.0.0/16\nlocal_net = 10.0.0.0/8",
+        "password = correct-horse",
+    ] {
+        assert!(written.contains(line), "{line}:\n{written}");
+    }
+
+    // A certificate in /etc/asterisk/keys turns TLS on 5061 on (the real Asterisk check is in
+    // the notes: the stand-in speaks no TLS).
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    std::fs::write(keys.join("asterisk.crt"), "certificate\n").unwrap();
+    std::fs::write(keys.join("asterisk.key"), "key\n").unwrap();
+    let with_tls = sh(
+        &dir,
+        &format!("{engine} run --rm -v {}:/etc/asterisk/keys:ro --entrypoint /usr/local/sbin/asterisk-start {tag} cat /etc/asterisk/environment.conf", keys.display()),
+    );
+    assert!(
+        with_tls.contains("[transport-tls](environment-transport)\ntype = transport\nprotocol = tls\nbind = 0.0.0.0:5061\ncert_file = /etc/asterisk/keys/asterisk.crt\npriv_key_file = /etc/asterisk/keys/asterisk.key"),
+        "{with_tls}"
+    );
+    assert!(!written.contains("transport-tls"), "{written}");
+
+    // Without sipp the call is skipped with one line; --call makes that an error; --no-call
+    // skips it.
+    let no_sipp = dir.join("no-sipp");
+    std::fs::create_dir_all(&no_sipp).unwrap();
+    let bare = [
+        ("CONTAINER_ENGINE", engine.as_str()),
+        ("PATH", no_sipp.to_str().unwrap()),
+    ];
+    let run = must(xtask(&["smoke", "--tag", &tag], &target, &bare));
+    assert!(
+        run.stderr.contains("sip call: skipped: sipp is not installed (apt-get install sip-tester on Debian and Ubuntu, dnf install sipp on Fedora and EPEL; --call makes this an error)"),
+        "{}",
+        run.stderr
+    );
+    let run = xtask(&["smoke", "--tag", &tag, "--call"], &target, &bare);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error()
+            .contains("--call needs sipp, which is not installed"),
+        "{}",
+        run.stderr
+    );
+    let run = must(smoke(&["--no-call"]));
+    assert!(
+        run.stderr.contains("sip call: skipped (--no-call)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("sip OPTIONS"), "{}", run.stderr);
+
+    // A configuration path that is not there.
+    let run = smoke(&["--config", "/nonexistent/pjsip.conf"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error()
+            .contains("--config /nonexistent/pjsip.conf: no such file or directory"),
+        "{}",
+        run.stderr
+    );
+
+    remove_image(&engine, &tag);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -14,6 +14,7 @@ const OVERLAY: &[&str] = &[
     "contrib/rpm/",
     "contrib/docker/Dockerfile.builder",
     "contrib/docker/Dockerfile",
+    "contrib/docker/image/",
     "tests/fixtures/mini-asterisk/",
     "tests/fixtures/downloads/",
     ".github/workflows/xtask-packages.yml",

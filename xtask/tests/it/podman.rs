@@ -106,7 +106,7 @@ fn podman_builds_rpms_and_an_image_that_passes_smoke() {
         &format!("podman image inspect --format '{{{{json .Config.Healthcheck}}}}' {tag}"),
     );
     assert!(
-        health.contains("core show version"),
+        health.contains("pjsip show transports"),
         "podman dropped the HEALTHCHECK: {health}"
     );
 
