@@ -104,6 +104,12 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         .find(|a| a.kind == Kind::Sbom)
         .map_or_else(|| "none".to_string(), |a| a.sha256.clone());
     fill_context(&context, &dockerfile.path, i.out, rpms, &record)?;
+    // A --dev image: the tree's test keys, which res_crypto's unit tests read from the
+    // working directory (as upstream runs them from the source tree).
+    let keys = i.tree.root.join("tests/keys");
+    if i.manifest.options.dev && keys.is_dir() {
+        copy_tree(&keys, &context.join(IMAGE_DIR).join("test-keys"))?;
+    }
     let m = i.manifest;
     // What the image holds: the packages, named with their versions, in the label and beside
     // the build's record.
