@@ -432,38 +432,126 @@ pub fn sipp_failure(log: &str) -> Option<String> {
     None
 }
 
-/// The `--config` paths as read-only mounts, and the uid to run as: the owner of the
-/// configuration when it is not root's (a file mounted from the host keeps its owner and mode,
-/// which the image's uid may not read), in the asterisk group.
-pub fn mounts(config: &[Utf8PathBuf]) -> Result<(Vec<String>, Option<String>)> {
+/// `--config`'s mounts and the user the container runs as; a directory's copy is removed when
+/// this is dropped.
+pub struct Mounts {
+    pub args: Vec<String>,
+    pub user: Option<String>,
+    /// Said in smoke's output, one per path.
+    pub described: Vec<String>,
+    copy: Option<Utf8PathBuf>,
+}
+
+impl Drop for Mounts {
+    fn drop(&mut self) {
+        if let Some(copy) = &self.copy {
+            let _ = std::fs::remove_dir_all(copy);
+        }
+    }
+}
+
+/// The `--config` paths as mounts. A file is mounted read-only over the image's, and the
+/// container runs as its owner in the asterisk group when that is not root (a file mounted from
+/// the host keeps its owner and mode, which uid 450 may not read): the README's `docker run`
+/// line. A directory becomes /etc/asterisk through a private copy, so that the entry point can
+/// write environment.conf and Asterisk its files while yours are never written.
+pub fn mounts(config: &[Utf8PathBuf]) -> Result<Mounts> {
     use std::os::unix::fs::MetadataExt;
-    let mut args = Vec::new();
-    let mut user = None;
+    let mut m = Mounts {
+        args: Vec::new(),
+        user: None,
+        described: Vec::new(),
+        copy: None,
+    };
+    // SAFETY: getuid(2) cannot fail.
+    let me = unsafe { libc::getuid() };
     for path in config {
         let absolute = crate::plan::absolute(path)?;
         let meta = std::fs::metadata(&absolute).with_context(|| {
             format!("--config {path}: no such file or directory: name a configuration directory or file")
         })?;
-        let target = if meta.is_dir() {
-            "/etc/asterisk".to_string()
-        } else {
-            let name = absolute
-                .file_name()
-                .with_context(|| format!("--config {path} names no file"))?;
-            format!("/etc/asterisk/{name}")
-        };
+        if meta.is_dir() {
+            if m.copy.is_some() {
+                bail!("--config {path}: only one directory can be /etc/asterisk: name files for the rest");
+            }
+            let copy = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+                .map_err(|p| anyhow!("the temporary directory is not UTF-8: {}", p.display()))?
+                .join(format!("asterisk-xtask-config-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&copy);
+            m.copy = Some(copy.clone());
+            copy_config(&absolute, &copy, path, me)?;
+            m.args.push("--mount".into());
+            m.args
+                .push(format!("type=bind,source={copy},target=/etc/asterisk"));
+            m.described
+                .push(format!("{path} (a copy: yours is never written)"));
+            if me != 0 {
+                m.user = Some(format!("{me}:{ASTERISK_GID}"));
+            }
+            continue;
+        }
+        let name = absolute
+            .file_name()
+            .with_context(|| format!("--config {path} names no file"))?;
         if absolute.as_str().contains(',') {
             bail!("--config {path}: a path with a comma cannot be mounted: move or link it");
         }
-        args.push("--mount".into());
-        args.push(format!(
-            "type=bind,source={absolute},target={target},readonly"
+        m.args.push("--mount".into());
+        m.args.push(format!(
+            "type=bind,source={absolute},target=/etc/asterisk/{name},readonly"
         ));
-        if meta.uid() != 0 && user.is_none() {
-            user = Some(format!("{}:{ASTERISK_GID}", meta.uid()));
+        let owner = meta.uid();
+        if owner != 0 && m.user.is_none() {
+            m.user = Some(format!("{owner}:{ASTERISK_GID}"));
+        }
+        m.described.push(match owner {
+            0 => format!("{path} (read-only)"),
+            _ => format!("{path} (read-only, run as its owner {owner}:{ASTERISK_GID})"),
+        });
+    }
+    Ok(m)
+}
+
+/// Copies a configuration directory (files and directories, links followed) for the container:
+/// the asterisk group's to read and write when this runs as root, else the invoking user's (the
+/// container then runs as that user in the group).
+fn copy_config(from: &Utf8Path, to: &Utf8Path, given: &Utf8Path, me: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(to).with_context(|| format!("creating {to}"))?;
+    let own = |path: &Utf8Path, mode: u32| -> Result<()> {
+        if me == 0 {
+            let c = std::ffi::CString::new(path.as_str())?;
+            // SAFETY: chown(2) on a path this function just made.
+            if unsafe { libc::chown(c.as_ptr(), 0, ASTERISK_GID) } != 0 {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("chown {path}"));
+            }
+        }
+        // Not root: the copy is the invoking user's alone, and the container runs as them.
+        let mode = if me == 0 { mode } else { mode & 0o700 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("chmod {path}"))
+    };
+    own(to, 0o2770)?;
+    for entry in from
+        .read_dir_utf8()
+        .with_context(|| format!("--config {given}: reading {from}"))?
+    {
+        let entry = entry.with_context(|| format!("--config {given}: reading {from}"))?;
+        let source = entry.path();
+        let dest = to.join(entry.file_name());
+        let meta = std::fs::metadata(source)
+            .with_context(|| format!("--config {given}: {source} is a link to nothing"))?;
+        if meta.is_dir() {
+            copy_config(source, &dest, given, me)?;
+        } else if meta.is_file() {
+            std::fs::copy(source, &dest).with_context(|| {
+                format!("--config {given}: {source} cannot be read: make it readable to you")
+            })?;
+            own(&dest, 0o660)?;
         }
     }
-    Ok((args, user))
+    Ok(())
 }
 
 /// A password for this run: 16 hex digits from the system's random source.

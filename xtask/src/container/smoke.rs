@@ -123,15 +123,10 @@ pub fn check(
             }
         );
     }
-    let (mounts, user) = call::mounts(&call_flags.config)?;
+    let mounts = call::mounts(&call_flags.config)?;
     eprintln!("smoke: {tag} ({image_id}), expecting Asterisk {want}");
-    for path in &call_flags.config {
-        eprintln!(
-            "  configuration: {path} (read-only{})",
-            user.as_deref()
-                .map(|u| format!(", run as its owner {u}"))
-                .unwrap_or_default()
-        );
+    for described in &mounts.described {
+        eprintln!("  configuration: {described}");
     }
     let call = call::prepare(call_flags.mode)?;
     engine.remove_leftovers()?;
@@ -149,8 +144,13 @@ pub fn check(
             &format!("{}={}", engine::BUILD_LABEL, engine::owner_label()),
         ])
         .args(call.as_ref().map(|c| c.run_args()).unwrap_or_default())
-        .args(mounts)
-        .args(user.iter().flat_map(|u| ["--user".to_string(), u.clone()]))
+        .args(mounts.args.iter().cloned())
+        .args(
+            mounts
+                .user
+                .iter()
+                .flat_map(|u| ["--user".to_string(), u.clone()]),
+        )
         .arg(tag)
         .run(|line| eprintln!("  container {line}"))
         .with_context(|| format!("starting {tag}"))?;

@@ -831,6 +831,63 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
         assert!(written.contains(line), "{line}:\n{written}");
     }
 
+    // A whole directory: smoke boots it through a private copy (the entry point writes
+    // environment.conf there), and the directory itself is never written.
+    let whole = dir.join("whole");
+    std::fs::create_dir_all(&whole).unwrap();
+    sh(
+        &whole,
+        &format!("{engine} run --rm --entrypoint tar {tag} -C /etc/asterisk -c . | tar -x && rm environment.conf && chmod -R go-rwx . && chown -R 1234:1234 ."),
+    );
+    let modes = |d: &Path| sh(d, "find . -printf '%m %u:%g %p\\n' | LC_ALL=C sort");
+    let before = (tree_checksums(&whole), modes(&whole));
+    let run = must(smoke(&["--config", whole.to_str().unwrap()]));
+    assert!(
+        run.stderr.contains(&format!(
+            "configuration: {} (a copy: yours is never written)",
+            whole.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("sip call to 600 (echo test): answered"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        (tree_checksums(&whole), modes(&whole)),
+        before,
+        "the mounted directory was changed"
+    );
+    assert!(!whole.join("environment.conf").exists());
+    let copies = sh(
+        &dir,
+        "ls -d /tmp/asterisk-xtask-config-* 2>/dev/null | wc -l",
+    );
+    assert_eq!(copies.trim(), "0", "a configuration copy was left behind");
+    // A configuration of its own that does not include environment.conf gets none, and a line.
+    let own = dir.join("own");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(own.join("asterisk.conf"), "[options]\nverbose = 1\n").unwrap();
+    let said = Command::new(&engine)
+        .args(["run", "--rm", "-v"])
+        .arg(format!("{}:/etc/asterisk", own.display()))
+        .args([
+            "--entrypoint",
+            "/usr/local/sbin/asterisk-start",
+            &tag,
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(said.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&said.stdout).trim(),
+        "asterisk-start: no file in /etc/asterisk includes environment.conf: the ASTERISK_* variables do not apply (your configuration is used as it is)"
+    );
+    assert!(!own.join("environment.conf").exists());
+
     // A certificate in /etc/asterisk/keys turns TLS on 5061 on (the real Asterisk check is in
     // the notes: the stand-in speaks no TLS).
     let keys = dir.join("keys");
