@@ -9,6 +9,18 @@ use crate::infra::engine::Engine;
 use crate::infra::exec::Shell;
 
 pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
+    let checked = check(flags, ws);
+    // smoke publishes nothing: an interrupt only ever leaves its container removed.
+    if checked.is_err() && crate::infra::interrupt::requested() {
+        return Err(crate::infra::interrupt::Interrupted {
+            done: Some("the smoke test stopped; its container was removed".into()),
+        }
+        .into());
+    }
+    checked
+}
+
+fn check(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     let sh = Shell {
         dry_run: false,
         verbose: flags.verbose,

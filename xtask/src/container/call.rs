@@ -17,9 +17,12 @@ use anyhow::{anyhow, bail, Context, Result};
 use bpaf::{construct, long, Parser};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use std::collections::BTreeMap;
+
 use crate::infra::engine::Engine;
 use crate::infra::exec::Shell;
 use crate::infra::interrupt;
+use crate::plan::flag::Usage;
 
 /// The endpoint and extension of the image's default configuration (contrib/docker/image).
 const ENDPOINT: &str = "6001";
@@ -68,8 +71,10 @@ pub fn flags() -> impl Parser<CallFlags> {
         .req_flag(CallMode::Skip);
     let mode = construct!([call, no_call]).fallback(CallMode::IfSipp);
     let config = long("config")
-        .help("Boot with your configuration: a directory mounted as /etc/asterisk, or a file mounted into it (repeatable; read-only)")
-        .argument::<Utf8PathBuf>("PATH")
+        .help("Boot with your configuration: a directory as /etc/asterisk (a copy), or a file mounted into it read-only (repeatable)")
+        .argument::<String>("PATH")
+        .parse(crate::plan::flag::non_empty("config"))
+        .map(Utf8PathBuf::from)
         .many();
     construct!(CallFlags { mode, config })
 }
@@ -465,14 +470,20 @@ pub fn mounts(config: &[Utf8PathBuf]) -> Result<Mounts> {
     };
     // SAFETY: getuid(2) cannot fail.
     let me = unsafe { libc::getuid() };
+    let mut targets: BTreeMap<String, &Utf8Path> = BTreeMap::new();
     for path in config {
         let absolute = crate::plan::absolute(path)?;
-        let meta = std::fs::metadata(&absolute).with_context(|| {
-            format!("--config {path}: no such file or directory: name a configuration directory or file")
+        let meta = std::fs::metadata(&absolute).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => anyhow!(Usage(format!(
+                "--config {path}: no such file or directory: name a configuration directory or file"
+            ))),
+            _ => anyhow!("--config {path}: {e}"),
         })?;
         if meta.is_dir() {
             if m.copy.is_some() {
-                bail!("--config {path}: only one directory can be /etc/asterisk: name files for the rest");
+                bail!(Usage(format!(
+                    "--config {path}: only one directory can be /etc/asterisk: name files for the rest"
+                )));
             }
             let copy = Utf8PathBuf::from_path_buf(std::env::temp_dir())
                 .map_err(|p| anyhow!("the temporary directory is not UTF-8: {}", p.display()))?
@@ -490,19 +501,51 @@ pub fn mounts(config: &[Utf8PathBuf]) -> Result<Mounts> {
             }
             continue;
         }
+        if !meta.is_file() {
+            bail!(Usage(format!(
+                "--config {path} is neither a regular file nor a directory: name a configuration file"
+            )));
+        }
         let name = absolute
             .file_name()
             .with_context(|| format!("--config {path} names no file"))?;
+        if let Some(other) = targets.insert(name.to_string(), path) {
+            bail!(Usage(format!(
+                "--config {other} and --config {path} would both be /etc/asterisk/{name}: name one"
+            )));
+        }
         if absolute.as_str().contains(',') {
             bail!("--config {path}: a path with a comma cannot be mounted: move or link it");
+        }
+        if !name.ends_with(".conf") {
+            eprintln!(
+                "  note: --config {path}: Asterisk reads the .conf files of /etc/asterisk; {name} is mounted, but may be read by nothing"
+            );
+        }
+        let owner = meta.uid();
+        let user = match owner {
+            0 => format!("450:{ASTERISK_GID}"),
+            _ => format!("{owner}:{ASTERISK_GID}"),
+        };
+        if let Some(other) = m.user.as_ref().filter(|u| **u != user && owner != 0) {
+            bail!(
+                "--config {path} belongs to uid {owner}, but the container already runs as {other} \
+                 for another --config: give the files one owner"
+            );
+        }
+        if let Some(how) = unreadable(owner, meta.gid(), meta.mode()) {
+            bail!(
+                "--config {path} cannot be read in the container (owner {owner}:{}, mode {:o}): {how}",
+                meta.gid(),
+                meta.mode() & 0o7777
+            );
         }
         m.args.push("--mount".into());
         m.args.push(format!(
             "type=bind,source={absolute},target=/etc/asterisk/{name},readonly"
         ));
-        let owner = meta.uid();
-        if owner != 0 && m.user.is_none() {
-            m.user = Some(format!("{owner}:{ASTERISK_GID}"));
+        if owner != 0 {
+            m.user = Some(user);
         }
         m.described.push(match owner {
             0 => format!("{path} (read-only)"),
@@ -510,6 +553,20 @@ pub fn mounts(config: &[Utf8PathBuf]) -> Result<Mounts> {
         });
     }
     Ok(m)
+}
+
+/// Why the container cannot read a mounted file, or None: it runs as the file's owner (in the
+/// asterisk group) unless root owns it, when it runs as uid 450.
+pub fn unreadable(owner: u32, group: u32, mode: u32) -> Option<&'static str> {
+    let by_owner = owner != 0 && mode & 0o400 != 0;
+    let by_group = group == ASTERISK_GID && mode & 0o040 != 0;
+    if by_owner || by_group || mode & 0o004 != 0 {
+        return None;
+    }
+    Some(match owner {
+        0 => "root owns it and the image runs as uid 450: make it readable by group 450 (chgrp 450, chmod g+r) or give it to your user",
+        _ => "make it readable by its owner (chmod u+r)",
+    })
 }
 
 /// Copies a configuration directory (files and directories, links followed) for the container:
@@ -663,6 +720,29 @@ mod tests {
                 Some(w) => assert!(got.as_deref().unwrap_or("").contains(w), "{got:?}"),
             }
         }
+    }
+
+    #[test]
+    fn who_can_read_a_mounted_file() {
+        let cases = [
+            (1234, 1234, 0o600, true),
+            (1234, 1234, 0o000, false),
+            (1234, 1234, 0o040, false),
+            (0, 0, 0o600, false),
+            (0, 0, 0o644, true),
+            (0, 450, 0o640, true),
+            (0, 450, 0o600, false),
+            (1234, 450, 0o040, true),
+        ];
+        for (owner, group, mode, readable) in cases {
+            assert_eq!(
+                unreadable(owner, group, mode).is_none(),
+                readable,
+                "{owner}:{group} {mode:o}"
+            );
+        }
+        assert!(unreadable(0, 0, 0o600).unwrap().contains("chgrp 450"));
+        assert!(unreadable(5, 5, 0).unwrap().contains("chmod u+r"));
     }
 
     #[test]

@@ -181,7 +181,9 @@ pub fn check(
                 std::thread::sleep(Duration::from_millis(500));
                 continue;
             }
-            Waiting::Starting => format!("is not healthy after {}s", timeout_secs),
+            Waiting::Starting => format!(
+                "is not healthy after {timeout_secs}s (--timeout sets how long smoke waits)"
+            ),
             Waiting::Exited(code) => format!("exited with status {code} before it became healthy"),
             Waiting::Unhealthy => "became unhealthy: its health check fails".to_string(),
             Waiting::NoHealthCheck => "has no HEALTHCHECK to wait for".to_string(),
@@ -228,7 +230,10 @@ pub fn check(
     if uid == 0 {
         bail!("the container runs as root: the image must set a non-root USER");
     }
-    eprintln!("  runs as uid {uid} ({}), not root", user.trim());
+    match user.trim() {
+        "" => eprintln!("  runs as uid {uid}, not root"),
+        name => eprintln!("  runs as uid {uid} ({name}), not root"),
+    }
     checks::modules(engine, &container.name, tag)?;
     if let Some(u) = &unit_tests {
         checks::unit_tests(engine, &container.name, tag, u.category, u.results)?;

@@ -92,9 +92,9 @@ pub fn explain_engine_failure(program: &str, stderr: &str) -> String {
     } else if stderr.contains("permission denied") {
         "add yourself to the docker group (or use podman), then log in again"
     } else if stderr.contains("Cannot connect") || stderr.contains("Is the docker daemon running") {
-        "start it (systemctl start docker, or run dockerd), check DOCKER_HOST and `docker context ls`, or build with --native"
+        "start it (systemctl start docker, or run dockerd), check DOCKER_HOST and `docker context ls` (rpm and image can also build with --native)"
     } else {
-        "start it, choose another with --engine or CONTAINER_ENGINE, or build with --native"
+        "start it, choose another with --engine or CONTAINER_ENGINE (rpm and image can also build with --native)"
     };
     format!("the container engine {program} does not answer ({said}): {hint}")
 }
@@ -158,7 +158,7 @@ impl Engine {
             {
                 bail!(
                 "the container engine {} is not installed: install docker (with buildx) or podman, \
-                 name another with --engine or CONTAINER_ENGINE, or build with --native \
+                 name another with --engine or CONTAINER_ENGINE (rpm and image can also build with --native) \
                  (cargo xtask doctor checks what this machine has)",
                 self.program
             )

@@ -109,7 +109,12 @@ pub fn modules(manifest: &Manifest) {
         .filter(|p| !p.modules.is_empty() || p.path.is_none())
     {
         match &p.path {
-            Some(_) => eprintln!("  {:<28} {} modules", p.name, p.modules.len()),
+            Some(_) => eprintln!(
+                "  {:<28} {} module{}",
+                p.name,
+                p.modules.len(),
+                if p.modules.len() == 1 { "" } else { "s" }
+            ),
             None => eprintln!("  {:<28} {}", p.name, p.note),
         }
     }

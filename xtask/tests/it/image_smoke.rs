@@ -799,10 +799,15 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
     // The environment's bad values stop the start with one line and status 78.
     for (variable, says) in [
         ("ASTERISK_RTP_PORTS=10099-10000", "ASTERISK_RTP_PORTS=10099-10000 is upside down: FIRST must be below LAST"),
-        ("ASTERISK_EXTERNAL_ADDRESS=300.1.2.3", "ASTERISK_EXTERNAL_ADDRESS=300.1.2.3 is not an address (an IPv4 or IPv6 address, or a host name)"),
+        ("ASTERISK_EXTERNAL_ADDRESS=300.1.2.3", "ASTERISK_EXTERNAL_ADDRESS=300.1.2.3 is not an address (an IPv4 or IPv6 address, or a host name, without a port)"),
         ("ASTERISK_VERBOSE=loud", "ASTERISK_VERBOSE=loud is not a number from 0 to 9"),
         ("ASTERISK_ENDPOINT_PASSWORD=short", "ASTERISK_ENDPOINT_PASSWORD is shorter than 8 characters"),
         ("TZ=Nowhere/City", "TZ=Nowhere/City is not a time zone in /usr/share/zoneinfo (such as Europe/Berlin)"),
+        ("ASTERISK_EXTERNAL_ADDRESS=1.2.3.4:5060", "ASTERISK_EXTERNAL_ADDRESS=1.2.3.4:5060 is not an address (an IPv4 or IPv6 address, or a host name, without a port)"),
+        ("ASTERISK_EXTERNAL_ADDRESS=:::::", "ASTERISK_EXTERNAL_ADDRESS=::::: is not an address (an IPv4 or IPv6 address, or a host name, without a port)"),
+        ("ASTERISK_LOCAL_NET=999.999.0.0/99", "ASTERISK_LOCAL_NET=999.999.0.0/99: '999.999.0.0/99' is not a network (ADDRESS/BITS, such as 192.168.0.0/16; comma-separated)"),
+        ("ASTERISK_LOCAL_NET=192.168.0.0/16,,", "ASTERISK_LOCAL_NET=192.168.0.0/16,, has an empty item: separate networks with single commas"),
+        ("ASTERISK_RTP_PORTS=010000-10099", "ASTERISK_RTP_PORTS=010000-10099 is not FIRST-LAST (such as 10000-10099)"),
     ] {
         let run = Command::new(&engine)
             .args(["run", "--rm", "-e", variable, &tag])
@@ -934,15 +939,37 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
     );
     assert!(!run.stderr.contains("sip OPTIONS"), "{}", run.stderr);
 
-    // A configuration path that is not there.
-    let run = smoke(&["--config", "/nonexistent/pjsip.conf"]);
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(
-        run.error()
-            .contains("--config /nonexistent/pjsip.conf: no such file or directory"),
-        "{}",
-        run.stderr
-    );
+    // --config paths that cannot work: one line each, before anything starts.
+    let root_only = dir.join("root-only");
+    std::fs::create_dir_all(&root_only).unwrap();
+    std::fs::write(root_only.join("rtp.conf"), "[general]\n").unwrap();
+    sh(&root_only, "chmod 0600 rtp.conf");
+    let other = dir.join("other-owner");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("cdr.conf"), "[general]\n").unwrap();
+    sh(&other, "chown 2345:2345 cdr.conf");
+    let pjsip_path = pjsip.to_str().unwrap();
+    let rtp_path = root_only.join("rtp.conf");
+    let cdr_path = other.join("cdr.conf");
+    let rows: [(&[&str], i32, &str); 7] = [
+        (&["--config", "/nonexistent/pjsip.conf"], 2, "--config /nonexistent/pjsip.conf: no such file or directory: name a configuration directory or file"),
+        (&["--config", ""], 2, "--config needs a value, and was given an empty one (an unset variable?)"),
+        (&["--config", "/dev/null"], 2, "--config /dev/null is neither a regular file nor a directory: name a configuration file"),
+        (&["--config", pjsip_path, "--config", broken.to_str().unwrap()], 2, "would both be /etc/asterisk/pjsip.conf: name one"),
+        (&["--config", rtp_path.to_str().unwrap()], 1, "cannot be read in the container (owner 0:0, mode 600): root owns it and the image runs as uid 450"),
+        (&["--config", pjsip_path, "--config", cdr_path.to_str().unwrap()], 1, "belongs to uid 2345, but the container already runs as 1234:450 for another --config: give the files one owner"),
+        (&["--config", whole.to_str().unwrap(), "--config", own.to_str().unwrap()], 2, "only one directory can be /etc/asterisk: name files for the rest"),
+    ];
+    for (args, code, says) in rows {
+        let run = smoke(args);
+        assert_eq!(run.code, Some(code), "{args:?}: {}", run.stderr);
+        assert!(run.error().contains(says), "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("docker run"),
+            "{args:?} started a container: {}",
+            run.stderr
+        );
+    }
 
     remove_image(&engine, &tag);
     std::fs::remove_dir_all(&dir).unwrap();
