@@ -687,7 +687,15 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
     // Each way a call fails, named by its step, through a configuration file mounted over the
     // image's (read-only: smoke never writes to it).
     let configs = dir.join("configs");
-    let cases: [(&str, &str, &str, &str); 4] = [
+    let cases: [(&str, &str, &str, &str); 5] = [
+        (
+            // PJSIP installed but not loaded: never healthy (only an image without it may lack
+            // transports).
+            "pjsip-not-loaded",
+            "modules.conf",
+            "'$a noload = res_pjsip_mini.so'",
+            "became unhealthy: its health check fails",
+        ),
         (
             "wrong-password",
             "pjsip.conf",
