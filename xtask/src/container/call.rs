@@ -599,7 +599,14 @@ fn copy_config(from: &Utf8Path, to: &Utf8Path, given: &Utf8Path, me: u32) -> Res
         let dest = to.join(entry.file_name());
         let meta = std::fs::metadata(source)
             .with_context(|| format!("--config {given}: {source} is a link to nothing"))?;
-        if meta.is_dir() {
+        let link = entry
+            .file_type()
+            .with_context(|| format!("--config {given}: reading {source}"))?
+            .is_symlink();
+        if meta.is_dir() && link {
+            // A linked directory is not followed (it may lead back up the tree).
+            eprintln!("  note: --config {given}: {source} links to a directory: not copied");
+        } else if meta.is_dir() {
             copy_config(source, &dest, given, me)?;
         } else if meta.is_file() {
             std::fs::copy(source, &dest).with_context(|| {

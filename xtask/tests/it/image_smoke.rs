@@ -850,10 +850,17 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
     std::fs::create_dir_all(&whole).unwrap();
     sh(
         &whole,
-        &format!("{engine} run --rm --entrypoint tar {tag} -C /etc/asterisk -c . | tar -x && rm environment.conf && chmod -R go-rwx . && chown -R 1234:1234 ."),
+        &format!("{engine} run --rm --entrypoint tar {tag} -C /etc/asterisk -c . | tar -x && rm environment.conf && chmod -R go-rwx . && chown -R 1234:1234 . && ln -s . loop"),
     );
     let modes = |d: &Path| sh(d, "find . -printf '%m %u:%g %p\\n' | LC_ALL=C sort");
-    let before = (tree_checksums(&whole), modes(&whole));
+    // (Its link to itself: the files' sums, and the links in `modes`.)
+    let sums = |d: &Path| {
+        sh(
+            d,
+            "find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum",
+        )
+    };
+    let before = (sums(&whole), modes(&whole));
     let run = must(smoke(&["--config", whole.to_str().unwrap()]));
     assert!(
         run.stderr.contains(&format!(
@@ -868,8 +875,14 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr
+            .contains("/loop links to a directory: not copied"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
-        (tree_checksums(&whole), modes(&whole)),
+        (sums(&whole), modes(&whole)),
         before,
         "the mounted directory was changed"
     );
