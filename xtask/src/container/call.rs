@@ -19,9 +19,11 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use std::collections::BTreeMap;
 
+use super::checks;
 use crate::infra::engine::Engine;
 use crate::infra::exec::Shell;
 use crate::infra::interrupt;
+use crate::infra::regular::{self, Copied};
 use crate::plan::flag::Usage;
 
 /// The endpoint and extension of the image's default configuration (contrib/docker/image).
@@ -143,7 +145,7 @@ impl Call {
 
     /// The three steps against the running container `name`.
     pub fn place(&self, engine: &Engine, name: &str, mode: CallMode) -> Result<()> {
-        let transports = asterisk(engine, name, "pjsip show transports")?;
+        let transports = checks::asterisk(engine, name, "pjsip show transports")?;
         if transports.contains("No such command") {
             if mode == CallMode::Required {
                 bail!(
@@ -326,18 +328,9 @@ fn echo_test(
     Ok((PACKETS, back))
 }
 
-/// The running Asterisk's answer to a CLI `command`.
-fn asterisk(engine: &Engine, name: &str, command: &str) -> Result<String> {
-    engine
-        .cmd()
-        .args(["exec", name, "/usr/sbin/asterisk", "-rx", command])
-        .read()
-        .with_context(|| format!("asking the running Asterisk `{command}`"))
-}
-
 /// Asterisk's own count of the call's packets, in and out.
 fn channel_stats(engine: &Engine, name: &str) -> Result<(u32, u32)> {
-    let text = asterisk(engine, name, "pjsip show channelstats")?;
+    let text = checks::asterisk(engine, name, "pjsip show channelstats")?;
     Ok(channel_counts(&text, ENDPOINT).unwrap_or((0, 0)))
 }
 
@@ -569,12 +562,10 @@ pub fn unreadable(owner: u32, group: u32, mode: u32) -> Option<&'static str> {
     })
 }
 
-/// Copies a configuration directory (files and directories, links followed) for the container:
-/// the asterisk group's to read and write when this runs as root, else the invoking user's (the
-/// container then runs as that user in the group).
+/// Copies a configuration directory for the container: the asterisk group's to read and write
+/// when this runs as root, else the invoking user's alone (the container then runs as them).
 fn copy_config(from: &Utf8Path, to: &Utf8Path, given: &Utf8Path, me: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(to).with_context(|| format!("creating {to}"))?;
     let own = |path: &Utf8Path, mode: u32| -> Result<()> {
         if me == 0 {
             let c = std::ffi::CString::new(path.as_str())?;
@@ -584,38 +575,19 @@ fn copy_config(from: &Utf8Path, to: &Utf8Path, given: &Utf8Path, me: u32) -> Res
                     .with_context(|| format!("chown {path}"));
             }
         }
-        // Not root: the copy is the invoking user's alone, and the container runs as them.
         let mode = if me == 0 { mode } else { mode & 0o700 };
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
             .with_context(|| format!("chmod {path}"))
     };
-    own(to, 0o2770)?;
-    for entry in from
-        .read_dir_utf8()
-        .with_context(|| format!("--config {given}: reading {from}"))?
-    {
-        let entry = entry.with_context(|| format!("--config {given}: reading {from}"))?;
-        let source = entry.path();
-        let dest = to.join(entry.file_name());
-        let meta = std::fs::metadata(source)
-            .with_context(|| format!("--config {given}: {source} is a link to nothing"))?;
-        let link = entry
-            .file_type()
-            .with_context(|| format!("--config {given}: reading {source}"))?
-            .is_symlink();
-        if meta.is_dir() && link {
-            // A linked directory is not followed (it may lead back up the tree).
-            eprintln!("  note: --config {given}: {source} links to a directory: not copied");
-        } else if meta.is_dir() {
-            copy_config(source, &dest, given, me)?;
-        } else if meta.is_file() {
-            std::fs::copy(source, &dest).with_context(|| {
-                format!("--config {given}: {source} cannot be read: make it readable to you")
-            })?;
-            own(&dest, 0o660)?;
+    regular::copy_dir(from, to, &mut |copied| match copied {
+        Copied::Dir(dir) => own(dir, 0o2770),
+        Copied::File(file) => own(file, 0o660),
+        Copied::LinkedDir(link) => {
+            eprintln!("  note: --config {given}: {link} links to a directory: not copied");
+            Ok(())
         }
-    }
-    Ok(())
+    })
+    .with_context(|| format!("--config {given}"))
 }
 
 /// A password for this run: 16 hex digits from the system's random source.

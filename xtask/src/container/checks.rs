@@ -169,6 +169,12 @@ fn exec(engine: &Engine, container: &str, args: &[&str]) -> Result<String> {
         .read()
 }
 
+/// The running Asterisk's answer to a CLI `command` (`asterisk -rx`).
+pub fn asterisk(engine: &Engine, container: &str, command: &str) -> Result<String> {
+    exec(engine, container, &["/usr/sbin/asterisk", "-rx", command])
+        .with_context(|| format!("asking the running Asterisk `{command}`"))
+}
+
 /// Every module the image's packages ship is loaded, or did not load for a reason that is not a
 /// missing library or symbol. Says what it saw.
 pub fn modules(engine: &Engine, container: &str, tag: &str) -> Result<()> {
@@ -180,14 +186,7 @@ pub fn modules(engine: &Engine, container: &str, tag: &str) -> Result<()> {
         }
     };
     let shipped = crate::outputs::build_record::modules_of(&files);
-    let loaded = loaded_modules(
-        &exec(
-            engine,
-            container,
-            &["/usr/sbin/asterisk", "-rx", "module show"],
-        )
-        .context("asking the running Asterisk `module show`")?,
-    );
+    let loaded = loaded_modules(&asterisk(engine, container, "module show")?);
     // The loader's errors go to the console (the container's log) and to messages.log.
     let mut log = String::new();
     let logs = engine.cmd().args(["logs", container]);
@@ -266,14 +265,10 @@ pub fn unit_tests(
         })
         .with_context(|| format!("running `{command}` in {tag}"))?;
     let inside = "/var/log/asterisk/xtask-unit-tests.xml";
-    let said = exec(
+    let said = asterisk(
         engine,
         container,
-        &[
-            "/usr/sbin/asterisk",
-            "-rx",
-            &format!("test generate results xml {inside}"),
-        ],
+        &format!("test generate results xml {inside}"),
     )?;
     if !said.contains("Results Generated Successfully") {
         bail!("Asterisk in {tag} wrote no test results: {}", said.trim());

@@ -11,6 +11,7 @@ use crate::infra::engine::{Engine, EngineKind};
 use crate::infra::exec::Shell;
 use crate::infra::interrupt::Interrupted;
 use crate::infra::progress::human_size;
+use crate::infra::regular;
 use crate::outputs::manifest::{self, Artifact, ImageRecord, Kind, Manifest};
 use crate::outputs::{build_record, publish};
 use crate::rpmbuild::spec;
@@ -108,7 +109,11 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
     // working directory (as upstream runs them from the source tree).
     let keys = i.tree.root.join("tests/keys");
     if i.manifest.options.dev && keys.is_dir() {
-        copy_tree(&keys, &context.join(IMAGE_DIR).join("test-keys"))?;
+        regular::copy_dir(
+            &keys,
+            &context.join(IMAGE_DIR).join("test-keys"),
+            &mut |_| Ok(()),
+        )?;
     }
     let m = i.manifest;
     // What the image holds: the packages, named with their versions, in the label and beside
@@ -334,34 +339,12 @@ fn fill_context(
              point from it (copy contrib/docker/{IMAGE_DIR}/ from the xtask's checkout)"
         );
     }
-    copy_tree(&image_dir, &context.join(IMAGE_DIR))?;
+    regular::copy_dir(&image_dir, &context.join(IMAGE_DIR), &mut |_| Ok(()))?;
     for a in rpms {
         let src = out.join(&a.path);
         let dest = rpm_dir.join(src.file_name().unwrap_or("package.rpm"));
         if std::fs::hard_link(&src, &dest).is_err() {
             std::fs::copy(&src, &dest).with_context(|| format!("copying {src} into {rpm_dir}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// Copies a directory of regular files and directories (the image's configuration).
-fn copy_tree(from: &Utf8Path, to: &Utf8Path) -> Result<()> {
-    std::fs::create_dir_all(to).with_context(|| format!("creating {to}"))?;
-    for entry in from
-        .read_dir_utf8()
-        .with_context(|| format!("reading {from}"))?
-    {
-        let entry = entry.with_context(|| format!("reading {from}"))?;
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("reading {}", entry.path()))?;
-        let dest = to.join(entry.file_name());
-        if kind.is_dir() {
-            copy_tree(entry.path(), &dest)?;
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &dest)
-                .with_context(|| format!("copying {} into {to}", entry.path()))?;
         }
     }
     Ok(())

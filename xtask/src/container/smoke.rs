@@ -213,8 +213,7 @@ pub fn check(
             .args(args.iter().copied())
             .read()
     };
-    let answer = exec(&["/usr/sbin/asterisk", "-rx", "core show version"])
-        .context("asking the running Asterisk `core show version`")?;
+    let answer = checks::asterisk(engine, &container.name, "core show version")?;
     let answer = answer.trim();
     eprintln!("  core show version: {answer}");
     if !answer.contains(&format!("Asterisk {want}")) {
@@ -290,29 +289,10 @@ pub fn check(
 /// configuration line Asterisk rejected (config.c's warning names the file and line), without
 /// the terminal's colours.
 pub fn telling_line(log: &[String]) -> Option<String> {
-    log.iter().map(|l| plain(l.trim())).find(|l| {
+    log.iter().map(|l| checks::strip_ansi(l.trim())).find(|l| {
         l.starts_with("asterisk-start: ")
             || (l.contains(" config.c:") && (l.contains("WARNING") || l.contains("ERROR")))
     })
-}
-
-/// `text` without ANSI escape sequences (Asterisk's console colours).
-fn plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // CSI: ESC [ parameters final-byte
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn last_logs(engine: &Engine, name: &str) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! Reading a file the user or the tree names, without hanging: a FIFO (or a device) where a
-//! file should be blocks `read` for ever, so only regular files (or links to them) are read.
+//! file should be blocks `read` for ever, so only regular files (or links to them) are read, and
+//! copied (`copy_dir`).
 
 use std::io::{Error, ErrorKind, Result};
 
@@ -26,6 +27,50 @@ pub fn read(path: &Utf8Path) -> Result<Vec<u8>> {
 pub fn read_to_string(path: &Utf8Path) -> Result<String> {
     check(path)?;
     std::fs::read_to_string(path)
+}
+
+/// What `copy_dir` made, or passed over.
+pub enum Copied<'a> {
+    Dir(&'a Utf8Path),
+    File(&'a Utf8Path),
+    /// A link to a directory, not followed (it may lead back up the tree).
+    LinkedDir(&'a Utf8Path),
+}
+
+/// Copies the directories and regular files under `from` into `to` (links to files followed;
+/// links to directories, devices and pipes left out), handing each to `visit` as it goes.
+pub fn copy_dir(
+    from: &Utf8Path,
+    to: &Utf8Path,
+    visit: &mut dyn FnMut(Copied) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(to).with_context(|| format!("creating {to}"))?;
+    visit(Copied::Dir(to))?;
+    for entry in from
+        .read_dir_utf8()
+        .with_context(|| format!("reading {from}"))?
+    {
+        let entry = entry.with_context(|| format!("reading {from}"))?;
+        let source = entry.path();
+        let dest = to.join(entry.file_name());
+        let meta =
+            std::fs::metadata(source).with_context(|| format!("{source} is a link to nothing"))?;
+        let link = entry
+            .file_type()
+            .with_context(|| format!("reading {source}"))?
+            .is_symlink();
+        if meta.is_dir() && link {
+            visit(Copied::LinkedDir(source))?;
+        } else if meta.is_dir() {
+            copy_dir(source, &dest, visit)?;
+        } else if meta.is_file() {
+            std::fs::copy(source, &dest)
+                .with_context(|| format!("{source} cannot be read: make it readable to you"))?;
+            visit(Copied::File(&dest))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
