@@ -211,7 +211,7 @@ impl Engine {
                 anyhow!(
                     "the image {image} is not here and could not be pulled ({}): build or load it, \
                      or name a local image with {flag}",
-                    first_line(&e)
+                    crate::infra::exec::last_line(&e)
                 )
             })?;
         self.image_id(image)?
@@ -255,9 +255,26 @@ impl Engine {
     }
 
     /// Removes a container, whatever its state, with its anonymous volumes (an image's VOLUMEs);
-    /// quiet, and fine if it is gone already.
+    /// quiet, and fine if it is gone already. When the removal fails because another process is
+    /// removing it (two runs cleaning the same leftover), waits until it is gone (up to 30 s),
+    /// so that "removed" means that no listing shows it any more.
     pub fn remove_container(&self, name: &str) {
-        let _ = self.remove_cmd(name).read();
+        if self.remove_cmd(name).read().is_ok() {
+            return;
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline && self.container_exists(name) {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
+    /// Whether the engine still lists a container (in any state, "removing" included).
+    fn container_exists(&self, name: &str) -> bool {
+        self.cmd()
+            .args(["container", "inspect", "--format", "{{.Id}}", name])
+            .cleanup_step()
+            .read()
+            .is_ok()
     }
 
     /// The `docker rm -f -v` command for a container, to run on interrupt.
@@ -305,19 +322,6 @@ pub fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "localhost".into())
-}
-
-fn first_line(e: &anyhow::Error) -> String {
-    match e.downcast_ref::<crate::infra::exec::Failed>() {
-        Some(f) => f
-            .tail
-            .iter()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .cloned()
-            .unwrap_or_else(|| f.status.clone()),
-        None => format!("{e}"),
-    }
 }
 
 #[cfg(test)]

@@ -174,25 +174,34 @@ pub fn publish_build(
         .collect();
     let packages = sbom::read_packages(sh, &built, &work.join("sbom"))?;
     let version_release = format!("{version}-{release}");
-    let sbom_name = sbom::file_name(&name, &version_release);
-    let document = sbom::document(&sbom::SbomInputs {
+    let facts = sbom::facts(&sbom::SbomInputs {
         name: &name,
         version_release: &version_release,
         source_date_epoch: packed.source_date,
+        asterisk_version: &packed.asterisk_version,
+        revision: &packed.revision,
+        dirty: packed.dirty,
+        archive_name: &packed.archive_name,
         archive_sha256: &packed.archive_sha256,
         packages: &packages,
         bundled: &base.bundled,
     });
-    let sbom_path = staging.path.join(&sbom_name);
-    let mut text = serde_json::to_string_pretty(&document).context("writing the SBOM")?;
-    text.push('\n');
-    std::fs::write(&sbom_path, &text).with_context(|| format!("writing {sbom_path}"))?;
-    artifacts.push(Artifact {
-        path: sbom_name,
-        kind: Kind::Sbom,
-        sha256: digest::sha256_of_file(&sbom_path)?,
-        size: file_size(&sbom_path)?,
-    });
+    let (spdx_name, cdx_name) = sbom::file_names(&name, &version_release);
+    for (file, document) in [
+        (spdx_name, sbom::spdx::document(&facts)),
+        (cdx_name, sbom::cyclonedx::document(&facts)),
+    ] {
+        let path = staging.path.join(&file);
+        let mut text = serde_json::to_string_pretty(&document).context("writing the SBOM")?;
+        text.push('\n');
+        std::fs::write(&path, &text).with_context(|| format!("writing {path}"))?;
+        artifacts.push(Artifact {
+            path: file,
+            kind: Kind::Sbom,
+            sha256: digest::sha256_of_file(&path)?,
+            size: file_size(&path)?,
+        });
+    }
     // The manifest, and the swap.
     let mut manifest = Manifest {
         name,

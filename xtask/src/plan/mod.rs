@@ -45,6 +45,8 @@ pub struct Core {
     pub quiet: bool,
     pub dry_run: bool,
     pub verbose: bool,
+    /// `--fetch-tags`: fetch the repository's tags before reading the version.
+    pub fetch_tags: bool,
 }
 
 /// `rpm`'s flags (`image` takes them too): the core and each concern's.
@@ -110,6 +112,9 @@ fn core_flags() -> impl Parser<Core> {
         .help("Print what would run; build and write nothing")
         .switch();
     let verbose = flag::verbose();
+    let fetch_tags = long("fetch-tags")
+        .help("Fetch the tags of the tree's git remote before reading the version (make_version describes the commit with the tags it can see; a clone made without tags gets a lower version). The only write the xtask makes to the tree's repository, and only when asked")
+        .switch();
     construct!(Core {
         source,
         out,
@@ -121,6 +126,7 @@ fn core_flags() -> impl Parser<Core> {
         quiet,
         dry_run,
         verbose,
+        fetch_tags,
     })
 }
 
@@ -181,6 +187,8 @@ pub struct Plan {
     pub incremental: incremental::Mode,
     /// Build twice and compare the packages.
     pub check_reproducible: bool,
+    /// `--fetch-tags`.
+    pub fetch_tags: bool,
 }
 
 impl Plan {
@@ -232,6 +240,7 @@ impl Plan {
             sign: flags.sign.clone(),
             incremental: flags.incremental,
             check_reproducible: flags.check_reproducible,
+            fetch_tags: core.fetch_tags,
         };
         if core.verbose {
             eprint!("{}", plan.describe());
@@ -301,6 +310,7 @@ mod tests {
             },
             sign: None,
             incremental: Default::default(),
+            fetch_tags: false,
             check_reproducible: false,
         };
         let text = plan.describe();

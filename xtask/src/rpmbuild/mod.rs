@@ -283,12 +283,15 @@ impl<'a> Run<'a> {
             archive_name: packed.archive_name.clone(),
             top_dir: packed.stem.clone(),
             source_date_epoch: packed.source_date,
+            source_url: crate::source::version::release_url(&packed.asterisk_version)
+                .filter(|_| !packed.dirty),
             bundled: inputs
                 .bundled
                 .iter()
                 .map(|f| spec::BundledSource {
                     name: f.tarball.name.clone(),
                     version: f.tarball.version.clone(),
+                    url: f.tarball.url.clone(),
                 })
                 .collect(),
             sounds: inputs.sounds.clone(),

@@ -118,6 +118,8 @@ pub struct BundledSource {
     /// `pjproject`
     pub name: String,
     pub version: String,
+    /// The tree's address for it (`PACKAGE_URL/TARBALL_FILE`, expanded); may be empty.
+    pub url: String,
 }
 
 /// What the build is, as the spec sees it.
@@ -128,6 +130,8 @@ pub struct SpecInputs {
     pub archive_name: String,
     pub top_dir: String,
     pub source_date_epoch: i64,
+    /// Where Asterisk publishes this release (a release tag built from a clean tree).
+    pub source_url: Option<String>,
     /// Empty: built without the bundled third-party libraries.
     pub bundled: Vec<BundledSource>,
     /// Sound sets, a subpackage each; none by default.
@@ -161,8 +165,19 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
         ("asterisk_source".into(), inputs.archive_name.clone()),
         ("asterisk_topdir".into(), inputs.top_dir.clone()),
     ];
+    if let Some(dir) = inputs
+        .source_url
+        .as_deref()
+        .and_then(|u| source_dir(u, &inputs.archive_name))
+    {
+        out.push(("asterisk_source_url".into(), dir));
+    }
     for b in &inputs.bundled {
         out.push((format!("asterisk_{}_version", b.name), b.version.clone()));
+        let file = b.url.rsplit('/').next().unwrap_or_default();
+        if let Some(dir) = source_dir(&b.url, file) {
+            out.push((format!("asterisk_{}_url", b.name), dir));
+        }
     }
     if !inputs.sounds.is_empty() {
         let sets: Vec<String> = inputs
@@ -215,6 +230,39 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
     out
 }
 
+#[derive(Clone, Copy)]
+enum Changelog {
+    Before,
+    Header,
+    Text,
+    After,
+}
+
+/// The build's `%changelog` entry: the source's date, the version and release (without the
+/// distribution's tag, which rpmlint's ReleaseExtension allows), and what it is.
+pub fn changelog_entry(inputs: &SpecInputs) -> String {
+    format!(
+        "* {} Asterisk xtask maintainers <asterisk-xtask@localhost> - {}-{}\n\
+         - Asterisk {}, built from its source tree by cargo xtask rpm\n",
+        crate::source::version::changelog_date(inputs.source_date_epoch),
+        inputs.rpm.version,
+        inputs.rpm.release,
+        inputs.asterisk_version.replace('%', "%%"),
+    )
+}
+
+/// The directory of a Source's address, for a `Source: DIR/FILE` line: only an address that ends
+/// with the file rpm finds in SOURCES, and one that a `%global` holds as is (no `%`, no spaces,
+/// no quotes); None otherwise, and the spec names the file alone.
+pub fn source_dir(url: &str, file: &str) -> Option<String> {
+    let dir = url.strip_suffix(file)?.strip_suffix('/')?;
+    let plain = url.contains("://")
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"%'\"\\{}$`".contains(&b));
+    (plain && !file.is_empty() && !dir.is_empty()).then(|| dir.to_string())
+}
+
 /// The file name of the subpackages' map in the SRPM (Source4): which module and configuration
 /// file goes to which subpackage.
 pub const PACKAGES_SOURCE: &str = "xtask-packages";
@@ -235,8 +283,11 @@ pub fn render(spec: &str, inputs: &SpecInputs) -> String {
         .iter()
         .enumerate()
         .map(|(i, s)| {
+            let at = source_dir(&s.url, &s.file)
+                .map(|d| format!("{d}/"))
+                .unwrap_or_default();
             format!(
-                "Source{}:      {}\nSource{}:      {}.sha1\n",
+                "Source{}:      {at}{}\nSource{}:      {}.sha1\n",
                 100 + 2 * i,
                 s.file,
                 101 + 2 * i,
@@ -245,7 +296,20 @@ pub fn render(spec: &str, inputs: &SpecInputs) -> String {
         })
         .collect();
     let mut inserted = sources.is_empty();
+    let mut changelog = Changelog::Before;
     for line in spec.split_inclusive('\n') {
+        // The first %changelog entry: this build's, in plain text (rpmlint warns of macros there).
+        changelog = match (changelog, line.trim_end()) {
+            (Changelog::Before, "%changelog") => Changelog::Header,
+            (Changelog::Header, l) if l.starts_with("* ") => {
+                out.push_str(&changelog_entry(inputs));
+                changelog = Changelog::Text;
+                continue;
+            }
+            (Changelog::Text, l) if l.starts_with("* ") || l.is_empty() => Changelog::After,
+            (Changelog::Text, _) => continue,
+            (state, _) => state,
+        };
         out.push_str(line);
         if !inserted && line.starts_with("Source0:") {
             out.push_str(&sources);
@@ -370,9 +434,11 @@ mod tests {
             archive_name: "asterisk-GIT-master-abc1234M.tar.gz".into(),
             top_dir: "asterisk-GIT-master-abc1234M".into(),
             source_date_epoch: 1,
+            source_url: None,
             bundled: vec![BundledSource {
                 name: "pjproject".into(),
                 version: "2.17".into(),
+                url: "https://raw.githubusercontent.com/asterisk/third-party/master/pjproject/2.17/pjproject-2.17.tar.bz2".into(),
             }],
             sounds: vec![SoundSet {
                 name: "MOH-OPSOUND-WAV".into(),
@@ -411,7 +477,14 @@ mod tests {
         assert_eq!(get("asterisk_rpm_version"), None);
         let args = define_args(&d[..1]);
         assert_eq!(args, ["--define", "_topdir /t/w"]);
-        let spec = render("Name: asterisk\nSource0: a.tar.gz\n%files\n", &inputs);
+        let spec = render(
+            "Name: asterisk\nSource0: a.tar.gz\n%files\n%changelog\n* Mon Nov 30 2026 A <a@b> - 0-1\n- one\n  two\n\n* Sun Nov 29 2026 A <a@b> - 0-0\n- old\n",
+            &inputs,
+        );
+        assert!(
+            spec.contains("%changelog\n* Thu Jan 01 1970 Asterisk xtask maintainers <asterisk-xtask@localhost> - 0^5.20260806.abc1234-1.dirty.20261130083000\n- Asterisk GIT-master-abc1234M, built from its source tree by cargo xtask rpm\n\n* Sun Nov 29 2026 A <a@b> - 0-0\n- old\n"),
+            "{spec}"
+        );
         for line in [
             "%global asterisk_rpm_version 0^5.20260806.abc1234\n",
             "%global asterisk_rpm_release 1.dirty.20261130083000\n",
@@ -424,11 +497,12 @@ mod tests {
             "%global asterisk_configure_without --without-postgres\n",
             "%global asterisk_libraries_left_out PGSQL\n",
             "%global asterisk_dev 1\n",
+            "%global asterisk_pjproject_url https://raw.githubusercontent.com/asterisk/third-party/master/pjproject/2.17\n",
         ] {
             assert!(spec.contains(line), "{line}: {spec}");
         }
         assert!(
-            spec.contains("Source0: a.tar.gz\nSource100:      asterisk-moh-opsound-wav-2.03.tar.gz\nSource101:      asterisk-moh-opsound-wav-2.03.tar.gz.sha1\n"),
+            spec.contains("Source0: a.tar.gz\nSource100:      https://x/asterisk-moh-opsound-wav-2.03.tar.gz\nSource101:      asterisk-moh-opsound-wav-2.03.tar.gz.sha1\n"),
             "{spec}"
         );
         assert!(spec.contains("%global asterisk_sound_sets asterisk-moh-opsound-wav:asterisk-moh-opsound-wav-2.03.tar.gz:moh\n"), "{spec}");
@@ -455,5 +529,26 @@ mod tests {
             "{without}"
         );
         assert!(without.ends_with("\n\nName: asterisk\n"), "{without}");
+    }
+
+    #[test]
+    fn source_addresses_only_when_they_name_the_file_and_hold_no_macro() {
+        let cases = [
+            (
+                "https://a.org/x/f-1.tar.gz",
+                "f-1.tar.gz",
+                Some("https://a.org/x"),
+            ),
+            ("https://a.org/x/f-1.tar.gz", "g-1.tar.gz", None),
+            ("https://a.org/%7Bx/f-1.tar.gz", "f-1.tar.gz", None),
+            ("https://a.org/a b/f-1.tar.gz", "f-1.tar.gz", None),
+            ("https://a.org/%{x}/f-1.tar.gz", "f-1.tar.gz", None),
+            ("f-1.tar.gz", "f-1.tar.gz", None),
+            ("", "", None),
+            ("https://a.org/x/f'1.tar.gz", "f'1.tar.gz", None),
+        ];
+        for (url, file, want) in cases {
+            assert_eq!(source_dir(url, file).as_deref(), want, "{url}");
+        }
     }
 }

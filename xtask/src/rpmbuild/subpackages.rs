@@ -534,15 +534,41 @@ impl Split {
                 ),
                 (true, true) => "Asterisk modules.".to_string(),
             };
+            let text = format!(
+                "{why} Generated from the tree's MODULEINFO by cargo xtask rpm: {}.",
+                p.modules.join(", ")
+            );
             packages.push_str(&format!(
-                "\n%description -n {n}\n{why}\nGenerated from the tree's MODULEINFO by cargo xtask rpm: {m}.\n\n",
+                "\n%description -n {n}\n{}\n\n",
+                wrap(&text, DESCRIPTION_WIDTH),
                 n = p.name,
-                m = p.modules.join(", ")
             ));
             files.push_str(&format!("%files -n {n} -f xtask-{n}.files\n\n", n = p.name));
         }
         (packages, files)
     }
+}
+
+/// The widest line of a `%description` that rpmlint takes (`description-line-too-long`).
+pub const DESCRIPTION_WIDTH: usize = 79;
+
+/// Text broken into lines of at most `width` characters at spaces (a longer word stands alone).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.join("\n")
 }
 
 /// A binary package of the build, as the manifest records it.

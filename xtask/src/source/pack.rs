@@ -51,6 +51,8 @@ pub struct PackInputs<'a> {
     /// The tree digest and Release time of the dirty build the output directory holds, if it
     /// holds one (the outputs stage reads it: `outputs::earlier::published_stamp`).
     pub published: Option<release::Stamped>,
+    /// `--fetch-tags`: fetch the remote's tags first.
+    pub fetch_tags: bool,
 }
 
 impl<'a> PackInputs<'a> {
@@ -64,6 +66,7 @@ impl<'a> PackInputs<'a> {
             dev: plan.choices.dev,
             dry_run: plan.sh.dry_run,
             published: None,
+            fetch_tags: plan.fetch_tags,
         }
     }
 }
@@ -76,6 +79,9 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
     let files = fileset::collect(tree, &[plan.target.to_owned(), out.clone()])?;
     for warning in &files.warnings {
         eprintln!("warning: {warning}");
+    }
+    if plan.fetch_tags {
+        tree.fetch_tags()?;
     }
     let head = tree.head()?;
     let facts = tree.version_facts(files.tracked_changes)?;

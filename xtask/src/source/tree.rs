@@ -152,6 +152,49 @@ impl Tree {
         self.sh.git(&self.root)
     }
 
+    /// `--fetch-tags`: `git fetch --tags` from the remote the branch follows (else `origin`, else
+    /// the only remote), said in one line; a plain tree or one without remotes is an error.
+    pub fn fetch_tags(&self) -> Result<()> {
+        if self.kind == TreeKind::Plain {
+            bail!(
+                "--fetch-tags: {} is not a git checkout, so it has no tags to fetch: leave --fetch-tags out",
+                self.root
+            );
+        }
+        let remotes = self.git().args(["remote"]).read()?;
+        let remotes: Vec<&str> = remotes.split_whitespace().collect();
+        let branch = self
+            .git()
+            .args(["symbolic-ref", "--short", "-q", "HEAD"])
+            .read_optional()?
+            .unwrap_or_default();
+        let followed = match branch.trim() {
+            "" => None,
+            b => self
+                .git()
+                .args(["config", "--get", &format!("branch.{b}.remote")])
+                .read_optional()?
+                .map(|r| r.trim().to_string()),
+        };
+        let Some(remote) = choose_remote(followed.as_deref(), &remotes) else {
+            bail!(
+                "--fetch-tags: the repository of {} has no remote to fetch tags from: add one (git remote add origin URL) or leave --fetch-tags out",
+                self.root
+            );
+        };
+        eprintln!("fetching the tags of {remote} (--fetch-tags)");
+        self.git()
+            .args(["fetch", "--quiet", "--tags", &remote])
+            .read()
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "--fetch-tags: git fetch --tags {remote} failed: {}",
+                    crate::infra::exec::last_line(&e)
+                )
+            })?;
+        Ok(())
+    }
+
     /// HEAD's time and depth; None for a plain tree or a repository without commits.
     pub fn head(&self) -> Result<Option<Head>> {
         if self.kind == TreeKind::Plain {
@@ -308,6 +351,21 @@ impl Tree {
     }
 }
 
+/// The remote `--fetch-tags` fetches from: the one the branch follows, else `origin`, else the
+/// only one; None when there is none to choose.
+pub fn choose_remote(followed: Option<&str>, remotes: &[&str]) -> Option<String> {
+    if let Some(r) = followed.filter(|r| remotes.contains(r)) {
+        return Some(r.to_string());
+    }
+    if remotes.contains(&"origin") {
+        return Some("origin".into());
+    }
+    match remotes {
+        [only] => Some(only.to_string()),
+        _ => None,
+    }
+}
+
 /// `.version` as make_version would print it, refused when that would break the build: a
 /// carriage return (CRLF), another control character, or nothing at all.
 fn check_dot_version(root: &Utf8Path, text: String) -> Result<String> {
@@ -386,6 +444,30 @@ mod more_tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(want) && !err.contains('\r'), "{err}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod remote_tests {
+    use super::*;
+
+    #[test]
+    fn the_remote_tags_come_from() {
+        let cases: [(Option<&str>, &[&str], Option<&str>); 6] = [
+            (Some("upstream"), &["origin", "upstream"], Some("upstream")),
+            (None, &["origin", "upstream"], Some("origin")),
+            (Some("gone"), &["origin"], Some("origin")),
+            (None, &["fork"], Some("fork")),
+            (None, &["a", "b"], None),
+            (None, &[], None),
+        ];
+        for (followed, remotes, want) in cases {
+            assert_eq!(
+                choose_remote(followed, remotes).as_deref(),
+                want,
+                "{followed:?} {remotes:?}"
+            );
         }
     }
 }

@@ -162,6 +162,35 @@ pub fn utc_stamp(epoch: i64) -> (String, String) {
     (date, time)
 }
 
+/// Where Asterisk publishes a release's tarball, for a version `make_version` printed on a
+/// release tag (None for branches and snapshots).
+pub fn release_url(asterisk_version: &str) -> Option<String> {
+    super::rpm_version::release_rpm_version(asterisk_version)?;
+    let dir = match asterisk_version.starts_with("certified-") {
+        true => "certified-asterisk",
+        false => "asterisk",
+    };
+    if asterisk_version.contains('/') {
+        return None;
+    }
+    Some(format!(
+        "https://downloads.asterisk.org/pub/telephony/{dir}/releases/asterisk-{asterisk_version}.tar.gz"
+    ))
+}
+
+/// The date of a `%changelog` entry for a Unix time, in UTC: `Tue Dec 01 2026`.
+pub fn changelog_date(epoch: i64) -> String {
+    let (d, _) = utc_stamp(epoch);
+    let days = epoch.div_euclid(86_400);
+    let weekday =
+        ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][(days + 4).rem_euclid(7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = d[4..6].parse::<usize>().unwrap_or(1).clamp(1, 12);
+    format!("{weekday} {} {} {}", months[month - 1], &d[6..8], &d[0..4])
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time (OCI's `created`).
 pub fn rfc3339(epoch: i64) -> String {
     let (_, t) = utc_stamp(epoch);
@@ -289,5 +318,32 @@ mod tests {
         );
         assert_eq!(utc_stamp(951_782_400).0, "20000229");
         assert_eq!(rfc3339(1_786_031_149), "2026-08-06T15:45:49Z");
+    }
+
+    #[test]
+    fn release_addresses() {
+        let cases = [
+            ("22.1.0", Some("https://downloads.asterisk.org/pub/telephony/asterisk/releases/asterisk-22.1.0.tar.gz")),
+            ("23.0.0-rc1", Some("https://downloads.asterisk.org/pub/telephony/asterisk/releases/asterisk-23.0.0-rc1.tar.gz")),
+            ("certified-22.8-cert4", Some("https://downloads.asterisk.org/pub/telephony/certified-asterisk/releases/asterisk-certified-22.8-cert4.tar.gz")),
+            ("certified/22.8-cert4", None),
+            ("GIT-master-abc1234", None),
+            ("22.1.0-1-gabc", None),
+        ];
+        for (v, want) in cases {
+            assert_eq!(release_url(v).as_deref(), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn changelog_dates() {
+        for (epoch, want) in [
+            (0, "Thu Jan 01 1970"),
+            (1_796_083_200, "Tue Dec 01 2026"),
+            (1_709_164_800, "Thu Feb 29 2024"),
+            (-86_400, "Wed Dec 31 1969"),
+        ] {
+            assert_eq!(changelog_date(epoch), want, "{epoch}");
+        }
     }
 }

@@ -556,19 +556,26 @@ fn smoke_checks_modules_and_runs_unit_tests() {
     );
     let inside = sh(&dir, &format!("{engine} run --rm --entrypoint cat {tag} /usr/share/doc/asterisk/build/menuselect.makeopts"));
     assert!(inside.contains("TEST_FRAMEWORK"), "{inside}");
-    // The SBOM: in the image, and its digest in a label.
-    let (sbom, _, sbom_sha) = manifest_artifacts(&manifest)
+    // Both SBOMs (SPDX, CycloneDX): in the image, and the SPDX one's digest in a label.
+    let sboms: Vec<_> = manifest_artifacts(&manifest)
         .into_iter()
-        .find(|a| a.1 == "sbom")
-        .unwrap();
-    assert_eq!(label(&engine, &tag, "org.asterisk.sbom.sha256"), sbom_sha);
-    let inside = sh(
-        &dir,
-        &format!(
-            "{engine} run --rm --entrypoint sha256sum {tag} /usr/share/doc/asterisk/build/{sbom}"
-        ),
+        .filter(|a| a.1 == "sbom")
+        .collect();
+    let names: Vec<&str> = sboms.iter().map(|a| a.0.as_str()).collect();
+    assert!(
+        names.len() == 2 && names[0].ends_with(".spdx.json") && names[1].ends_with(".cdx.json"),
+        "{names:?}"
     );
-    assert!(inside.starts_with(&sbom_sha), "{inside}");
+    assert_eq!(label(&engine, &tag, "org.asterisk.sbom.sha256"), sboms[0].2);
+    for (sbom, _, sbom_sha) in &sboms {
+        let inside = sh(
+            &dir,
+            &format!(
+                "{engine} run --rm --entrypoint sha256sum {tag} /usr/share/doc/asterisk/build/{sbom}"
+            ),
+        );
+        assert!(inside.starts_with(sbom_sha.as_str()), "{inside}");
+    }
     let run = must(smoke_unit(&tag));
     assert!(
         run.stderr

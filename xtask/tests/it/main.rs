@@ -15,6 +15,7 @@ mod reproducible;
 mod rpm_container;
 mod rpm_errors;
 mod rpm_native;
+mod rpmlint;
 mod sbom;
 mod signing;
 mod support;

@@ -80,6 +80,7 @@ fn working_tree_becomes_rpms() {
             "build-info",
             "build-info",
             "build-info",
+            "sbom",
             "sbom"
         ],
         "{manifest}"

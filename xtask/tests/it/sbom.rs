@@ -1,21 +1,48 @@
 //! The SBOM: an SPDX 2.3 JSON document per build, checked by SPDX's own validator
-//! (`pyspdxtools`, PyPI's spdx-tools), against the packages' real contents.
+//! (`pyspdxtools`, PyPI's spdx-tools) and NTIA's minimum elements (`ntia-checker`), with a CycloneDX
+//! 1.6 document beside it checked by CycloneDX's own schema validator, against the packages' real
+//! contents.
 
 use std::process::Command;
 
 use crate::support::*;
 
-/// SPDX's validator, or None (said loudly; under CI it must be there: .ci/run installs it).
-fn validator() -> Option<&'static str> {
-    if Command::new("pyspdxtools").arg("--help").output().is_ok() {
-        return Some("pyspdxtools");
+/// A validator the test runs, or None (said loudly; under CI it must be there: .ci/run installs
+/// it). `probe` is a command line that succeeds when it is installed.
+fn installed(what: &str, probe: &[&str]) -> bool {
+    if Command::new(probe[0])
+        .args(&probe[1..])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return true;
     }
-    let msg = "pyspdxtools (pip install spdx-tools) is not installed";
+    let msg = format!("{what} is not installed");
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
         panic!("{msg} (CI=true: the SBOM must be validated)");
     }
     eprintln!("\n!!!!!!!! SKIPPED the SBOM validation: {msg} !!!!!!!!\n");
-    None
+    false
+}
+
+/// CycloneDX's own JSON schema validator (PyPI's cyclonedx-python-lib), strict: Ok or the error.
+const CDX_VALIDATE: &str = "import sys
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.schema import SchemaVersion
+e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())
+sys.exit(f'invalid: {e}' if e else 0)";
+
+/// Runs a validator on a file: (passed, what it printed).
+fn validate(program: &str, args: &[&str], file: &std::path::Path) -> (bool, String) {
+    let out = Command::new(program).args(args).arg(file).output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 #[test]
@@ -114,27 +141,194 @@ fn every_build_has_a_valid_spdx_document_of_what_it_made() {
                 && r["relatedSpdxElement"] == pj["SPDXID"]));
     }
 
-    // SPDX's own validator says it is a valid SPDX 2.3 document; and it does fail a broken one.
-    if let Some(tool) = validator() {
-        let ok = Command::new(tool)
-            .arg("-i")
-            .arg(out.join(&name))
-            .output()
+    // Scanners' identifiers: a purl for every RPM and the SRPM, CPEs for Asterisk and what it
+    // bundles, suppliers, licenses, and each RPM made from the SRPM, the SRPM from its sources.
+    let rels = doc["relationships"].as_array().unwrap();
+    let related = |from: &serde_json::Value, kind: &str, to: &serde_json::Value| {
+        rels.iter().any(|r| {
+            r["spdxElementId"] == *from
+                && r["relationshipType"] == kind
+                && r["relatedSpdxElement"] == *to
+        })
+    };
+    let refs = |p: &serde_json::Value, kind: &str| -> Vec<String> {
+        p["externalRefs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["referenceType"] == kind)
+            .map(|r| r["referenceLocator"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let srpm = packages
+        .iter()
+        .find(|p| p["packageFileName"].as_str().unwrap().ends_with(".src.rpm"))
+        .unwrap();
+    for (path, kind, _) in artifacts.iter().filter(|a| a.1 == "rpm" || a.1 == "srpm") {
+        let file = path.rsplit('/').next().unwrap();
+        let p = packages
+            .iter()
+            .find(|p| p["packageFileName"] == *file)
             .unwrap();
-        assert!(
-            ok.status.success(),
-            "{}{}",
-            String::from_utf8_lossy(&ok.stdout),
-            String::from_utf8_lossy(&ok.stderr)
+        let name = p["name"].as_str().unwrap();
+        let arch = if kind == "srpm" {
+            "src"
+        } else {
+            file.rsplit('.').nth(1).unwrap()
+        };
+        assert_eq!(
+            refs(p, "purl"),
+            [format!(
+                "pkg:rpm/asterisk/{name}@{}?arch={arch}",
+                version.replace('^', "%5E")
+            )],
+            "{file}"
         );
+        assert_eq!(refs(p, "cpe23Type").len(), 1, "{file}");
+        assert_eq!(p["supplier"], "Organization: Asterisk project");
+        assert!(
+            p["licenseDeclared"]
+                .as_str()
+                .unwrap()
+                .starts_with("GPL-2.0-only AND GPL-2.0-or-later"),
+            "{p}"
+        );
+        if kind == "rpm" {
+            assert!(
+                related(&p["SPDXID"], "GENERATED_FROM", &srpm["SPDXID"]),
+                "{file}"
+            );
+        }
+    }
+    let archive = packages
+        .iter()
+        .find(|p| p["packageFileName"].as_str().unwrap().ends_with(".tar.gz"))
+        .unwrap();
+    assert!(related(
+        &srpm["SPDXID"],
+        "GENERATED_FROM",
+        &archive["SPDXID"]
+    ));
+    assert_eq!(
+        refs(archive, "cpe23Type"),
+        [format!(
+            "cpe:2.3:a:sangoma:asterisk:{}:*:*:*:*:*:*:*",
+            manifest_field(&text, "asterisk_version")
+        )]
+    );
+    for (name, cpe, license) in [
+        (
+            "pjproject",
+            "cpe:2.3:a:teluu:pjsip:2.17:*:*:*:*:*:*:*",
+            "GPL-2.0-or-later",
+        ),
+        (
+            "libjwt",
+            "cpe:2.3:a:benmcollins:libjwt:1.15.3:*:*:*:*:*:*:*",
+            "MPL-2.0",
+        ),
+    ] {
+        let p = packages.iter().find(|p| p["name"] == name).unwrap();
+        assert_eq!(refs(p, "cpe23Type"), [cpe]);
+        assert_eq!(refs(p, "purl").len(), 1);
+        assert_eq!(p["licenseDeclared"], license);
+        assert!(p["originator"].as_str().is_some());
+        assert!(
+            related(&srpm["SPDXID"], "GENERATED_FROM", &p["SPDXID"]),
+            "{name}"
+        );
+    }
+
+    // The CycloneDX document beside it says the same: the same purls, hashes and files.
+    let cdx_name = name.replace(".spdx.json", ".cdx.json");
+    let (listed, _, cdx_sha) = artifacts
+        .iter()
+        .find(|a| a.0 == cdx_name)
+        .expect("no CycloneDX document in the manifest");
+    assert!(sh(&out, &format!("sha256sum '{listed}'")).starts_with(cdx_sha.as_str()));
+    let cdx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(&cdx_name)).unwrap()).unwrap();
+    assert_eq!(cdx["specVersion"], "1.6");
+    let components = cdx["components"].as_array().unwrap();
+    let mut spdx_purls: Vec<String> = packages.iter().flat_map(|p| refs(p, "purl")).collect();
+    let mut cdx_purls: Vec<String> = components
+        .iter()
+        .map(|c| c["purl"].as_str().unwrap().to_string())
+        .collect();
+    spdx_purls.sort();
+    cdx_purls.sort();
+    assert_eq!(spdx_purls, cdx_purls);
+    let main = components
+        .iter()
+        .find(|c| c["bom-ref"].as_str() == Some(rpm.rsplit('/').next().unwrap()))
+        .unwrap();
+    assert_eq!(
+        main["components"].as_array().unwrap().len(),
+        count,
+        "the main package's files"
+    );
+    assert!(main["pedigree"]["ancestors"][0]["purl"]
+        .as_str()
+        .unwrap()
+        .ends_with("?arch=src"));
+
+    // The validators: SPDX's own (a valid SPDX 2.3 document), NTIA's minimum elements, and
+    // CycloneDX's schema; each fails a broken document.
+    if installed(
+        "pyspdxtools (pip install spdx-tools)",
+        &["pyspdxtools", "--help"],
+    ) {
+        let (ok, said) = validate("pyspdxtools", &["-i"], &out.join(&name));
+        assert!(ok, "{said}");
         let mut broken = doc.clone();
         broken["files"][0]["checksums"] = serde_json::json!([broken["files"][0]["checksums"][1]]);
         let bad = dir.join("broken.spdx.json");
         std::fs::write(&bad, serde_json::to_string(&broken).unwrap()).unwrap();
-        let failed = Command::new(tool).arg("-i").arg(&bad).output().unwrap();
         assert!(
-            !failed.status.success(),
+            !validate("pyspdxtools", &["-i"], &bad).0,
             "the validator took a file entry without SHA-1"
         );
     }
+    if installed(
+        "ntia-checker (pip install ntia-conformance-checker)",
+        &["ntia-checker", "--version"],
+    ) {
+        let (ok, said) = validate("ntia-checker", &["-c", "ntia"], &out.join(&name));
+        assert!(ok && said.contains("Conformant: True"), "{said}");
+        assert!(
+            !said.contains("floating"),
+            "an element no relationship reaches: {said}"
+        );
+        let mut broken = doc.clone();
+        broken["packages"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("supplier");
+        let bad = dir.join("no-supplier.spdx.json");
+        std::fs::write(&bad, serde_json::to_string(&broken).unwrap()).unwrap();
+        assert!(
+            !validate("ntia-checker", &["-c", "ntia"], &bad).0,
+            "NTIA's checker took a package without a supplier"
+        );
+    }
+    if installed(
+        "cyclonedx-python-lib (pip install 'cyclonedx-python-lib[json-validation]')",
+        &[
+            "python3",
+            "-c",
+            "import cyclonedx.validation.json, jsonschema",
+        ],
+    ) {
+        let (ok, said) = validate("python3", &["-c", CDX_VALIDATE], &out.join(&cdx_name));
+        assert!(ok, "{said}");
+        let mut broken = cdx.clone();
+        broken["components"][0]["hashes"][0]["alg"] = serde_json::json!("SHA-257");
+        let bad = dir.join("broken.cdx.json");
+        std::fs::write(&bad, serde_json::to_string(&broken).unwrap()).unwrap();
+        assert!(
+            !validate("python3", &["-c", CDX_VALIDATE], &bad).0,
+            "CycloneDX's validator took an unknown hash algorithm"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -361,3 +361,94 @@ fn rpm_versions_sort_under_rpm() {
         assert_eq!(ours, std::cmp::Ordering::Less, "{} < {}", pair[0], pair[1]);
     }
 }
+
+#[test]
+fn a_clone_without_tags_says_so_and_fetches_them_only_when_asked() {
+    let dir = scratch("fetch-tags");
+    let origin = git_tree(&dir);
+    let target = dir.join("target");
+    let clone = dir.join("clone");
+    sh(
+        &dir,
+        &format!(
+            "git clone -q --no-tags {} {}",
+            origin.display(),
+            clone.display()
+        ),
+    );
+    assert_eq!(sh(&clone, "git tag").trim(), "");
+    // Without tags: the version is based on the line's name alone, and the output says why.
+    let tagless = must(xtask(&dry_run_args(&clone), &target, &[]));
+    let (_, nvr) = version_line(&tagless);
+    assert!(nvr.starts_with("0~~master^2."), "{nvr}");
+    assert!(
+        tagless
+            .stderr
+            .contains("this repository has no release tag made by this commit"),
+        "{}",
+        tagless.stderr
+    );
+    assert!(
+        tagless.stderr.contains("git fetch --tags"),
+        "{}",
+        tagless.stderr
+    );
+    // Nothing fetched unasked.
+    assert_eq!(sh(&clone, "git tag").trim(), "");
+    // --fetch-tags: the remote's tags, and the version the full clone has.
+    let mut args = dry_run_args(&clone);
+    args.push("--fetch-tags");
+    let fetched = must(xtask(&args, &target, &[]));
+    assert!(
+        fetched
+            .stderr
+            .contains("fetching the tags of origin (--fetch-tags)"),
+        "{}",
+        fetched.stderr
+    );
+    assert_eq!(sh(&clone, "git tag").trim(), "22.0.0");
+    assert_eq!(version_line(&fetched).1, nvr_of(&origin, &target));
+    assert!(version_line(&fetched).1.starts_with("23.0.0~~master^"));
+
+    // One line each, exit 1, nothing changed: no remote, a remote that is gone, no git.
+    sh(&clone, "git remote remove origin");
+    let none = xtask(&args, &target, &[]);
+    assert_eq!(none.code, Some(1), "{}", none.stderr);
+    assert!(
+        none.error().starts_with("error: --fetch-tags: the repository of ")
+            && none.error().contains("has no remote to fetch tags from: add one (git remote add origin URL) or leave --fetch-tags out"),
+        "{}",
+        none.stderr
+    );
+    sh(&clone, "git remote add origin /nonexistent/repository");
+    let gone = xtask(&args, &target, &[]);
+    assert_eq!(gone.code, Some(1), "{}", gone.stderr);
+    assert!(
+        gone.error()
+            .starts_with("error: --fetch-tags: git fetch --tags origin failed: "),
+        "{}",
+        gone.stderr
+    );
+    assert_eq!(
+        gone.error().trim_end().lines().count(),
+        1,
+        "{}",
+        gone.stderr
+    );
+    let plain = plain_tree(&dir.join("plain"), false);
+    let mut args = dry_run_args(&plain);
+    args.push("--fetch-tags");
+    let run = xtask(&args, &target, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error()
+            .contains("is not a git checkout, so it has no tags to fetch"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn nvr_of(tree: &Path, target: &Path) -> String {
+    nvr(tree, target, &[]).1
+}

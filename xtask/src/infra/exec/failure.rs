@@ -20,6 +20,20 @@ impl std::fmt::Display for NotInstalled {
 
 impl std::error::Error for NotInstalled {}
 
+/// What a failed program said last (its last non-empty line, else its status), or the error.
+pub fn last_line(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<Failed>() {
+        Some(f) => f
+            .tail
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .cloned()
+            .unwrap_or_else(|| f.status.clone()),
+        None => format!("{e}"),
+    }
+}
+
 /// A program that ran and failed: its name, how it ended, its last lines.
 #[derive(Debug)]
 pub struct Failed {

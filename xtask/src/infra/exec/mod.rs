@@ -15,4 +15,4 @@ mod failure;
 mod stream;
 
 pub use cmd::{alive, Cmd, Shell, LIMIT_SETTINGS};
-pub use failure::{Failed, NotInstalled};
+pub use failure::{last_line, Failed, NotInstalled};

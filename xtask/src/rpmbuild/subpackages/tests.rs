@@ -364,16 +364,45 @@ fn the_spec_declares_each_package() {
     let split = split(&info(), &options(&["IMAP_TK", "COROSYNC"]), &[]).unwrap();
     let (packages, files) = split.spec_sections();
     for want in [
-        "%package -n asterisk-postgresql\nSummary:        Asterisk modules that need pgsql\nRequires:       %{name}%{?_isa} = %{version}-%{release}\n\n%description -n asterisk-postgresql\nThe Asterisk modules that need PGSQL (configure.ac's name).\nGenerated from the tree's MODULEINFO by cargo xtask rpm: cdr_pgsql.\n",
+        "%package -n asterisk-postgresql\nSummary:        Asterisk modules that need pgsql\nRequires:       %{name}%{?_isa} = %{version}-%{release}\n\n%description -n asterisk-postgresql\nThe Asterisk modules that need PGSQL (configure.ac's name). Generated from the\ntree's MODULEINFO by cargo xtask rpm: cdr_pgsql.\n",
         "%package -n asterisk-pjsip\nSummary:        Asterisk modules that need pjproject\nRequires:       %{name}%{?_isa} = %{version}-%{release}\nRequires:       asterisk-curl%{?_isa} = %{version}-%{release}\n",
         "Conflicts:      asterisk-voicemail-odbc\n",
-        "only one of asterisk-voicemail-plain, asterisk-voicemail-odbc may be installed",
     ] {
         assert!(packages.contains(want), "{want}\n{packages}");
     }
+    assert!(
+        packages.replace('\n', " ").contains(
+            "only one of asterisk-voicemail-plain, asterisk-voicemail-odbc may be installed"
+        ),
+        "{packages}"
+    );
+    let long = packages
+        .lines()
+        .find(|l| l.chars().count() > DESCRIPTION_WIDTH);
+    assert!(long.is_none(), "{long:?}");
     assert!(
         files.contains("%files -n asterisk-odbc -f xtask-asterisk-odbc.files\n"),
         "{files}"
     );
     assert_eq!(files.matches("%files").count(), split.packages.len());
+}
+
+#[test]
+fn descriptions_wrap_at_rpmlints_width() {
+    assert_eq!(wrap("a b c", 3), "a b\nc");
+    assert_eq!(wrap("", 79), "");
+    assert_eq!(
+        wrap("averyveryverylongword b", 5),
+        "averyveryverylongword\nb"
+    );
+    let modules: Vec<String> = (0..60).map(|i| format!("res_pjsip_module_{i}")).collect();
+    let text = format!("The modules: {}.", modules.join(", "));
+    let wrapped = wrap(&text, DESCRIPTION_WIDTH);
+    assert!(wrapped
+        .lines()
+        .all(|l| l.chars().count() <= DESCRIPTION_WIDTH));
+    assert_eq!(
+        wrapped.split_whitespace().collect::<Vec<_>>(),
+        text.split_whitespace().collect::<Vec<_>>()
+    );
 }
