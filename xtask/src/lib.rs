@@ -90,6 +90,7 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         cli::Command::Rpm(f) => commands::rpm::run(f, &Workspace::from_env()?),
         cli::Command::Image(f) => commands::image::run(f, &Workspace::from_env()?),
+        cli::Command::Run(f) => commands::run::run(f, &Workspace::from_env()?),
         cli::Command::Smoke(f) => commands::smoke::run(f, &Workspace::from_env()?),
         cli::Command::Fetch(f) => commands::fetch::run(f, &Workspace::from_env()?),
         cli::Command::Doctor(f) => commands::doctor::run(f, &Workspace::from_env()?),

@@ -23,6 +23,12 @@ pub struct ImageFlags {
 }
 
 #[derive(Debug, Clone, Default)]
+pub struct RunFlags {
+    pub image: ImageFlags,
+    pub choices: crate::container::run::RunChoices,
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct SmokeFlags {
     pub tag: Option<String>,
     pub engine: Option<String>,
@@ -69,6 +75,7 @@ pub enum Command {
     Print(String),
     Rpm(RpmFlags),
     Image(ImageFlags),
+    Run(RunFlags),
     Smoke(SmokeFlags),
     Fetch(FetchFlags),
     Doctor(DoctorFlags),
@@ -119,7 +126,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
 /// bpaf's message as one line (it wraps long ones), our own checks' messages as they are, and
 /// where to look.
 /// The commands, for the help a usage error points at.
-const COMMANDS: [&str; 6] = ["rpm", "image", "smoke", "fetch", "doctor", "bench"];
+const COMMANDS: [&str; 7] = ["rpm", "image", "run", "smoke", "fetch", "doctor", "bench"];
 
 fn usage_line(text: &str, command: Option<&str>) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -152,6 +159,13 @@ pub fn options() -> OptionParser<Command> {
         .command("image")
         .help("Build a runtime image from the RPMs of the working tree")
         .map(Command::Image);
+    let run = run_flags()
+        .to_options()
+        .descr("Build what is not up to date, make (or reuse) the image, start it with SIP and RTP on 127.0.0.1, wait until it is healthy and attach Asterisk's console; leaving the console or Ctrl-C removes the container. Takes every flag of rpm and image")
+        .usage("Usage: cargo xtask run [flags]")
+        .command("run")
+        .help("Your patched Asterisk, running, with its console in your terminal")
+        .map(Command::Run);
     let smoke = smoke_flags()
         .to_options()
         .descr(
@@ -182,7 +196,7 @@ pub fn options() -> OptionParser<Command> {
         .command("bench")
         .help("Measure clean build, no-op, patch loop and archive side by side")
         .map(Command::Bench);
-    construct!([rpm, image, smoke, fetch, doctor, bench])
+    construct!([rpm, image, run, smoke, fetch, doctor, bench])
         .to_options()
         .descr("Build RPMs and container images of an Asterisk working tree.")
         .usage("Usage: cargo xtask <command> [flags]")
@@ -219,6 +233,46 @@ fn image_flags() -> impl Parser<ImageFlags> {
         rtp_ports,
         packages,
     })
+}
+
+fn run_flags() -> impl Parser<RunFlags> {
+    use crate::container::run::{Network, RunChoices};
+    let image = image_flags();
+    let config = flag::path(
+        "config",
+        "DIR",
+        "A configuration directory to use as /etc/asterisk (a private copy: yours is never written)",
+    );
+    let all = long("publish-all")
+        .help("Publish SIP and RTP on every address, not only 127.0.0.1 (phones on your network; set ASTERISK_EXTERNAL_ADDRESS for NAT)")
+        .req_flag(Network::All);
+    let host = long("host-network")
+        .help("Run in the host's network instead of publishing ports")
+        .req_flag(Network::Host);
+    let network = construct!([all, host]).fallback(Network::Loopback);
+    let keep_state = long("keep-state")
+        .help("Keep /var/lib/asterisk and /var/spool/asterisk in named volumes (said at start) from run to run")
+        .switch();
+    let detach = long("detach")
+        .help("Leave the container running and print its name and how to attach to it and stop it")
+        .switch();
+    let timeout_secs = long("timeout")
+        .help("How long the container may take to become healthy (default: 120)")
+        .argument::<String>("SECS")
+        .parse(|v| {
+            v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("--timeout takes a whole number of seconds above 0, not '{v}'")
+            })
+        })
+        .fallback(120);
+    let choices = construct!(RunChoices {
+        config,
+        network,
+        keep_state,
+        detach,
+        timeout_secs,
+    });
+    construct!(RunFlags { image, choices })
 }
 
 fn fetch_flags() -> impl Parser<FetchFlags> {

@@ -18,6 +18,26 @@ use crate::plan::Plan;
 
 pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
+    make(&flags, ws, &mut timer, false)?;
+    eprintln!("{}", timer.line());
+    Ok(())
+}
+
+/// The image `image` and `run` make: its first tag, the engine and the tree it is of.
+pub struct Made {
+    pub tag: String,
+    pub engine: Engine,
+    pub tree: crate::source::tree::Tree,
+}
+
+/// The RPMs of the tree (built when they are not this tree's), then the image; with `reuse`
+/// (`run`), an image the manifest records that still matches every choice is used as it is.
+pub fn make(
+    flags: &ImageFlags,
+    ws: &Workspace,
+    timer: &mut PhaseTimer,
+    reuse: bool,
+) -> Result<Option<Made>> {
     let plan = Plan::resolve(&flags.rpm, ws)?;
     let engine = Engine::find(plan.sh, flags.rpm.place.engine.as_deref()).context(
         "no container engine to build the image with: install docker or podman, or name one with --engine or CONTAINER_ENGINE (cargo xtask doctor)",
@@ -35,7 +55,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         inputs,
         signer,
         packed,
-    } = rpm::begin(&plan, ws, &mut timer)?;
+    } = rpm::begin(&plan, ws, timer)?;
     // The packages to install, checked against the build's subpackages before anything is built.
     let chosen = packages::choose(flags.packages.as_deref(), &inputs.split.packages)?;
     eprintln!(
@@ -44,7 +64,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
     );
     if plan.sh.dry_run {
         eprintln!("dry run: would build the image from {}", plan.out);
-        return Ok(());
+        return Ok(None);
     }
     let builder = uptodate::builder_now(&plan, ws, &inputs);
     let key = plan.sign.as_deref();
@@ -57,7 +77,7 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
             eprintln!("rpms: {} {why}: building them", plan.out);
             plan.place()
                 .context("the RPMs of this tree are needed for the image")?;
-            rpm::build(&plan, ws, &inputs, &packed, signer.as_ref(), &mut timer)?
+            rpm::build(&plan, ws, &inputs, &packed, signer.as_ref(), timer)?
         }
     };
 
@@ -67,6 +87,27 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         flags.tags.clone()
     };
     let rpms = packages::rpms(&manifest, &chosen);
+    let names: Vec<String> = image::package_names(&manifest, &rpms);
+    if reuse {
+        if let Some(record) = image::reusable(
+            &engine,
+            &manifest,
+            &runtime_base,
+            &names,
+            &tags,
+            flags.rtp_ports,
+        )? {
+            eprintln!(
+                "image: {} ({}) is this build's, with the same base, packages and RTP range: using it",
+                tags[0], record.id
+            );
+            return Ok(Some(Made {
+                tag: tags[0].clone(),
+                engine,
+                tree: inputs.tree,
+            }));
+        }
+    }
     let record = image::build(
         &engine,
         &ImageInputs {
@@ -91,6 +132,9 @@ pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
         .filter(|a| rpm_paths.contains(&a.path))
         .collect();
     image::report(&engine, &record, &rpms, &plan.out)?;
-    eprintln!("{}", timer.line());
-    Ok(())
+    Ok(Some(Made {
+        tag: tags[0].clone(),
+        engine,
+        tree: inputs.tree,
+    }))
 }

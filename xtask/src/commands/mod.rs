@@ -6,4 +6,5 @@ pub mod doctor;
 pub mod fetch;
 pub mod image;
 pub mod rpm;
+pub mod run;
 pub mod smoke;

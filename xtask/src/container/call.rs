@@ -440,6 +440,14 @@ pub struct Mounts {
     copy: Option<Utf8PathBuf>,
 }
 
+impl Mounts {
+    /// Takes the private copy of a directory over from the mounts (which would remove it when
+    /// dropped): for a container that outlives the command (`run --detach`).
+    pub fn take_copy(&mut self) -> Option<Utf8PathBuf> {
+        self.copy.take()
+    }
+}
+
 impl Drop for Mounts {
     fn drop(&mut self) {
         if let Some(copy) = &self.copy {

@@ -118,15 +118,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
     let m = i.manifest;
     // What the image holds: the packages, named with their versions, in the label and beside
     // the build's record.
-    let names: Vec<String> = rpms
-        .iter()
-        .filter_map(|a| {
-            m.packages
-                .iter()
-                .find(|p| p.path.as_deref() == Some(a.path.as_str()))
-        })
-        .map(|p| p.name.clone())
-        .collect();
+    let names = package_names(m, rpms);
     let listing: String = names
         .iter()
         .map(|n| format!("{n}-{}-{}\n", m.version, m.release))
@@ -156,6 +148,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         ("DEV", if m.options.dev { "yes" } else { "no" }.to_string()),
         ("SBOM_SHA256", sbom_sha256),
         ("PACKAGES", names.join(" ")),
+        ("TREE", tree_label(i.tree)),
     ];
     let mut build = engine.cmd().args(["build", "--network", "host"]);
     if engine.kind == EngineKind::Podman {
@@ -289,6 +282,62 @@ pub fn source_url_of(origin: Option<&str>) -> String {
         Some(url) => url.trim_end_matches(".git").to_string(),
         None => DEFAULT_SOURCE.to_string(),
     }
+}
+
+/// The packages of `rpms`, by name, as the manifest records them.
+pub fn package_names(m: &Manifest, rpms: &[&Artifact]) -> Vec<String> {
+    rpms.iter()
+        .filter_map(|a| {
+            m.packages
+                .iter()
+                .find(|p| p.path.as_deref() == Some(a.path.as_str()))
+        })
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// The label that says which tree an image was built from: `<host>:<path>`.
+pub const TREE_LABEL: &str = "org.asterisk.xtask.tree";
+
+/// `<host>:<the tree's canonical path>`, the value of `TREE_LABEL`.
+pub fn tree_label(tree: &Tree) -> String {
+    format!("{}:{}", crate::infra::engine::hostname(), tree.root)
+}
+
+/// The image the manifest records, when the engine still has it under every wanted tag and it
+/// was made with these choices (runtime base, packages, RTP range): `run` uses it as it is.
+pub fn reusable(
+    engine: &Engine,
+    m: &Manifest,
+    runtime_base: &str,
+    packages: &[String],
+    tags: &[String],
+    rtp_ports: (u16, u16),
+) -> Result<Option<ImageRecord>> {
+    let Some(record) = &m.image else {
+        return Ok(None);
+    };
+    if record.runtime_base != runtime_base || record.packages != packages {
+        return Ok(None);
+    }
+    for tag in tags {
+        if engine.image_id(tag)?.as_deref() != Some(record.id.as_str()) {
+            return Ok(None);
+        }
+    }
+    let env = engine
+        .cmd()
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            "{{range .Config.Env}}{{println .}}{{end}}",
+            &record.id,
+        ])
+        .read_optional()?
+        .unwrap_or_default();
+    let wanted = format!("ASTERISK_RTP_PORTS={}-{}", rtp_ports.0, rtp_ports.1);
+    Ok(env.lines().any(|l| l == wanted).then(|| record.clone()))
 }
 
 fn source_url(tree: &Tree) -> String {

@@ -4,5 +4,6 @@ pub mod call;
 pub mod checks;
 pub mod image;
 pub mod packages;
+pub mod run;
 pub mod smoke;
 pub mod unit_tests;

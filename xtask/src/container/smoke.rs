@@ -155,55 +155,14 @@ pub fn check(
         .run(|line| eprintln!("  container {line}"))
         .with_context(|| format!("starting {tag}"))?;
 
-    let timeout = Duration::from_secs(timeout_secs);
-    loop {
-        interrupt::check()?;
-        if engine.kind == EngineKind::Podman {
-            // podman runs health checks from systemd timers, which a host without systemd
-            // (CI containers) lacks: run the check here. Its failures count as usual.
-            let _ = engine
-                .cmd()
-                .args(["healthcheck", "run", &container.name])
-                .read();
-        }
-        let state = engine
-            .cmd()
-            .args([
-                "inspect",
-                "--format",
-                "{{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
-                &container.name,
-            ])
-            .read()?;
-        let problem = match read_state(&state) {
-            Waiting::Healthy => break,
-            Waiting::Starting if started.elapsed() < timeout => {
-                std::thread::sleep(Duration::from_millis(500));
-                continue;
-            }
-            Waiting::Starting => format!(
-                "is not healthy after {timeout_secs}s (--timeout sets how long smoke waits)"
-            ),
-            Waiting::Exited(code) => format!("exited with status {code} before it became healthy"),
-            Waiting::Unhealthy => "became unhealthy: its health check fails".to_string(),
-            Waiting::NoHealthCheck => "has no HEALTHCHECK to wait for".to_string(),
-        };
-        let log = logs(engine, &container.name);
-        let problem = match telling_line(&log) {
-            Some(line) => format!("{problem}; its log says: {line}"),
-            None => problem,
-        };
-        let tail = log[log.len().saturating_sub(20)..].to_vec();
-        return Err(anyhow!(crate::infra::exec::Failed {
-            program: format!("{tag}'s container"),
-            code: None,
-            status: problem,
-            tail,
-        })
-        .context(format!(
-            "the smoke test of {tag} failed; the container was removed"
-        )));
-    }
+    wait_healthy(
+        engine,
+        &container.name,
+        tag,
+        timeout_secs,
+        started,
+        &format!("the smoke test of {tag} failed; the container was removed"),
+    )?;
     eprintln!("  healthy after {:.1}s", started.elapsed().as_secs_f64());
 
     let exec = |args: &[&str]| {
@@ -283,6 +242,63 @@ pub fn check(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Waits until the container `name` (of image `tag`, started at `started`) is healthy: its log's
+/// telling line and last lines when it exits, turns unhealthy or stays starting past the timeout,
+/// with `failed` as the error's context.
+pub fn wait_healthy(
+    engine: &Engine,
+    name: &str,
+    tag: &str,
+    timeout_secs: u64,
+    started: Instant,
+    failed: &str,
+) -> Result<()> {
+    let timeout = Duration::from_secs(timeout_secs);
+    loop {
+        interrupt::check()?;
+        if engine.kind == EngineKind::Podman {
+            // podman runs health checks from systemd timers, which a host without systemd
+            // (CI containers) lacks: run the check here. Its failures count as usual.
+            let _ = engine.cmd().args(["healthcheck", "run", name]).read();
+        }
+        let state = engine
+            .cmd()
+            .args([
+                "inspect",
+                "--format",
+                "{{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+                name,
+            ])
+            .read()?;
+        let problem = match read_state(&state) {
+            Waiting::Healthy => return Ok(()),
+            Waiting::Starting if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(500));
+                continue;
+            }
+            Waiting::Starting => format!(
+                "is not healthy after {timeout_secs}s (--timeout sets how long smoke waits)"
+            ),
+            Waiting::Exited(code) => format!("exited with status {code} before it became healthy"),
+            Waiting::Unhealthy => "became unhealthy: its health check fails".to_string(),
+            Waiting::NoHealthCheck => "has no HEALTHCHECK to wait for".to_string(),
+        };
+        let log = logs(engine, name);
+        let problem = match telling_line(&log) {
+            Some(line) => format!("{problem}; its log says: {line}"),
+            None => problem,
+        };
+        let tail = log[log.len().saturating_sub(20)..].to_vec();
+        return Err(anyhow!(crate::infra::exec::Failed {
+            program: format!("{tag}'s container"),
+            code: None,
+            status: problem,
+            tail,
+        })
+        .context(failed.to_string()));
+    }
 }
 
 /// The line of a container's log that says why it failed: the entry point's refusal, or the

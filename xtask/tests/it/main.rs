@@ -16,6 +16,7 @@ mod rpm_container;
 mod rpm_errors;
 mod rpm_native;
 mod rpmlint;
+mod run;
 mod sbom;
 mod signing;
 mod support;

@@ -10,6 +10,7 @@
 //! (default 1800) or printed a line it was told means it is looping (`stop_on`). Both stop
 //! within a fraction of a second of a Ctrl-C.
 
+mod attach;
 mod cmd;
 mod failure;
 mod stream;

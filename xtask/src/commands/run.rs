@@ -1,0 +1,42 @@
+//! `cargo xtask run`: from an edit to your patched Asterisk running, in one command.
+//!
+//! image's steps (the RPMs built when they are not this tree's, incrementally as rpm builds
+//! them; the image made, or reused when it is this build's) -> the container of this tree
+//! replaced and started -> healthy -> Asterisk's console (or, detached, how to reach it).
+
+use anyhow::Result;
+
+use super::image;
+use crate::cli::RunFlags;
+use crate::container::run;
+use crate::infra::progress::PhaseTimer;
+use crate::infra::workspace::Workspace;
+
+pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
+    let mut timer = PhaseTimer::default();
+    // A --tag that names another tree's image is refused before anything is built.
+    if let Some(tag) = flags.image.tags.first() {
+        let sh = crate::infra::exec::Shell {
+            dry_run: false,
+            verbose: flags.image.rpm.core.verbose,
+        };
+        if let Some(engine) =
+            crate::infra::engine::Engine::find(sh, flags.image.rpm.place.engine.as_deref())
+        {
+            let tree = crate::source::tree::Tree::locate(
+                sh,
+                flags.image.rpm.core.source.as_deref(),
+                &ws.root,
+            )?;
+            if engine.check().is_ok() {
+                run::check_image_tree(&engine, tag, &tree)?;
+            }
+        }
+    }
+    let Some(made) = image::make(&flags.image, ws, &mut timer, true)? else {
+        eprintln!("dry run: would start the image and attach its console");
+        return Ok(());
+    };
+    eprintln!("{}", timer.line());
+    run::run(&made.engine, &made.tag, &made.tree, &flags.choices)
+}
