@@ -236,7 +236,7 @@ fn image_flags() -> impl Parser<ImageFlags> {
 }
 
 fn run_flags() -> impl Parser<RunFlags> {
-    use crate::container::run::{Network, RunChoices};
+    use crate::container::run::{Listen, RunChoices};
     let image = image_flags();
     let config = flag::path(
         "config",
@@ -245,11 +245,11 @@ fn run_flags() -> impl Parser<RunFlags> {
     );
     let all = long("publish-all")
         .help("Publish SIP and RTP on every address, not only 127.0.0.1 (phones on your network; set ASTERISK_EXTERNAL_ADDRESS for NAT)")
-        .req_flag(Network::All);
+        .req_flag(Listen::All);
     let host = long("host-network")
         .help("Run in the host's network instead of publishing ports")
-        .req_flag(Network::Host);
-    let network = construct!([all, host]).fallback(Network::Loopback);
+        .req_flag(Listen::Host);
+    let network = construct!([all, host]).fallback(Listen::Loopback);
     let keep_state = long("keep-state")
         .help("Keep /var/lib/asterisk and /var/spool/asterisk in named volumes (said at start) from run to run")
         .switch();

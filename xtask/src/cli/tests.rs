@@ -280,7 +280,7 @@ fn every_command_and_flag_the_docs_name_exists() {
     for entry in std::fs::read_dir(root.join("docs")).unwrap().flatten() {
         docs.push(entry.path());
     }
-    let commands = ["rpm", "image", "smoke", "fetch", "doctor", "bench"];
+    let commands = ["rpm", "image", "run", "smoke", "fetch", "doctor", "bench"];
     let help = |cmd: &str| match parse(&[cmd.to_string(), "--help".to_string()]).unwrap() {
         Command::Print(text) => text,
         _ => panic!("no help for {cmd}"),

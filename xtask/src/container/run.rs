@@ -36,7 +36,7 @@ pub const SIP_PORT: u16 = 5060;
 
 /// Where the container listens.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Network {
+pub enum Listen {
     /// Published on 127.0.0.1.
     #[default]
     Loopback,
@@ -50,7 +50,7 @@ pub enum Network {
 #[derive(Debug, Clone, Default)]
 pub struct RunChoices {
     pub config: Option<Utf8PathBuf>,
-    pub network: Network,
+    pub network: Listen,
     pub keep_state: bool,
     pub detach: bool,
     pub timeout_secs: u64,
@@ -466,22 +466,22 @@ fn rtp_range(engine: &Engine, tag: &str) -> Result<(u16, u16)> {
 /// an error naming the holder otherwise.
 fn choose_publish(
     engine: &Engine,
-    network: Network,
+    network: Listen,
     rtp: (u16, u16),
     label: &str,
 ) -> Result<Publish> {
     let address = match network {
-        Network::Host => "0.0.0.0",
-        Network::Loopback => "127.0.0.1",
-        Network::All => "0.0.0.0",
+        Listen::Host => "0.0.0.0",
+        Listen::Loopback => "127.0.0.1",
+        Listen::All => "0.0.0.0",
     };
     let Some((port, proto)) = busy_port(address, rtp) else {
         return Ok(match network {
-            Network::Host => Publish::Host,
+            Listen::Host => Publish::Host,
             _ => Publish::Fixed { address },
         });
     };
-    if network != Network::Host {
+    if network != Listen::Host {
         if let Some(other) = other_trees_run(engine, label)? {
             return Ok(Publish::Picked {
                 address,

@@ -347,8 +347,7 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
     let busy = xtask(&run_args(&tree, &out, &tag, &["--detach"]), &target, &env);
     assert_eq!(busy.code, Some(1), "{}", busy.stderr);
     assert!(
-        busy.error()
-            .contains(&format!("127.0.0.1:5060/udp is in use ("))
+        busy.error().contains("127.0.0.1:5060/udp is in use (")
             && busy
                 .error()
                 .contains(&format!("(pid {}) holds it", std::process::id())),

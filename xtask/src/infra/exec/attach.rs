@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::Cmd;
+use super::cmd::Cmd;
 use crate::infra::interrupt;
 
 impl Cmd {
