@@ -1,8 +1,10 @@
 //! `cargo xtask bench`: the contributor's loop, measured side by side in one run, on a scratch
 //! copy of the tree (the user's is never touched): a clean build (`rpm --force`), a no-op (`rpm`
-//! again: up to date), a patch loop (one line added to a `.c` file, `rpm`, the line taken back),
-//! and the source archive against `git archive --format=tar.gz HEAD`. Each a few times,
-//! interleaved; medians and ratios in a table, `bench.json` and a bar chart (`bench.svg`).
+//! again: up to date), the first edit after it (the kept build directory made: its own step), a
+//! patch loop (another one-line edit of the same `.c` file on the warm directory, `rpm`, the
+//! lines taken back) with where its time goes (rpm's phases), and the source archive against
+//! `git archive --format=tar.gz HEAD`. Each a few times, interleaved; medians and ratios in a
+//! table, `bench.json` and a bar chart (`bench.svg`).
 //!
 //! The arithmetic and the chart are pure functions with table tests.
 
@@ -24,6 +26,7 @@ pub struct Step {
 
 pub const CLEAN: &str = "clean build (rpm --force)";
 pub const NOOP: &str = "no-op (rpm, unchanged tree)";
+pub const FIRST_PATCH: &str = "first edit after a clean build";
 pub const PATCH: &str = "patch loop (one line in a .c file)";
 pub const ARCHIVE: &str = "source archive (rpm's packing)";
 pub const GIT_ARCHIVE: &str = "git archive --format=tar.gz HEAD";
@@ -53,6 +56,75 @@ pub fn ratios(steps: &[Step]) -> Vec<(&'static str, f64, Option<f64>, &'static s
             (s.name, m, base.map(|b| m / b), s.baseline)
         })
         .collect()
+}
+
+/// rpm's `time:` line (`time: archive 0.1s, %build 1m02s, ...; total 1m10s`) as (phase,
+/// seconds), the total left out.
+pub fn phases(line: &str) -> Vec<(String, f64)> {
+    let Some(rest) = line.strip_prefix("time: ") else {
+        return Vec::new();
+    };
+    let rest = rest.split(';').next().unwrap_or_default();
+    rest.split(", ")
+        .filter_map(|part| {
+            let (name, took) = part.trim().rsplit_once(' ')?;
+            Some((name.to_string(), seconds_of(took)?))
+        })
+        .collect()
+}
+
+/// `1m02s`, `0.4s`, `3s` as seconds.
+fn seconds_of(took: &str) -> Option<f64> {
+    let took = took.strip_suffix('s')?;
+    match took.split_once('m') {
+        Some((m, s)) => Some(m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?),
+        None => took.parse().ok(),
+    }
+}
+
+/// Where the patch loop's time goes: each phase's median over the rounds, largest first.
+pub fn breakdown(rounds: &[Vec<(String, f64)>]) -> Vec<(String, f64)> {
+    let mut names: Vec<String> = Vec::new();
+    for r in rounds {
+        for (n, _) in r {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+    }
+    let mut out: Vec<(String, f64)> = names
+        .into_iter()
+        .map(|n| {
+            let times: Vec<f64> = rounds
+                .iter()
+                .map(|r| r.iter().find(|(m, _)| *m == n).map_or(0.0, |p| p.1))
+                .collect();
+            (n, median(&times))
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    out
+}
+
+/// The breakdown as lines under the table.
+pub fn breakdown_table(parts: &[(String, f64)]) -> String {
+    let total: f64 = parts.iter().map(|p| p.1).sum();
+    let mut out = String::from(
+        "patch loop, where the time goes (rpm's phases, medians):
+",
+    );
+    for (name, took) in parts {
+        let share = if total > 0.0 {
+            took / total * 100.0
+        } else {
+            0.0
+        };
+        out.push_str(&format!(
+            "  {name:<20} {took:>8.2}s {share:>5.1}%
+"
+        ));
+    }
+    out
 }
 
 /// The table printed at the end.
@@ -138,10 +210,12 @@ pub struct Bench<'a> {
 }
 
 impl Bench<'_> {
-    /// Runs `rpm` with `more`: how long it took, and whether it said it was up to date.
-    fn rpm(&self, more: &[&str]) -> Result<(f64, bool)> {
+    /// Runs `rpm` with `more`: how long it took, whether it said it was up to date, and its
+    /// phases.
+    fn rpm(&self, more: &[&str]) -> Result<(f64, bool, Vec<(String, f64)>)> {
         let started = Instant::now();
         let mut up_to_date = false;
+        let mut timed = Vec::new();
         self.sh
             .cmd(self.xtask.as_str())
             .arg("rpm")
@@ -150,13 +224,19 @@ impl Bench<'_> {
             .args(self.rpm_args.iter().map(String::as_str))
             .args(more.iter().copied())
             .env("CARGO_TARGET_DIR", self.work.join("target").as_str())
-            .run(|line| up_to_date |= line.starts_with("up to date: "))
+            .run(|line| {
+                up_to_date |= line.starts_with("up to date: ");
+                if line.starts_with("time: ") {
+                    timed = phases(line);
+                }
+            })
             .with_context(|| format!("cargo xtask rpm {} on {}", more.join(" "), self.tree))?;
-        Ok((started.elapsed().as_secs_f64(), up_to_date))
+        Ok((started.elapsed().as_secs_f64(), up_to_date, timed))
     }
 
-    /// The whole measurement: `runs` rounds of clean, no-op, patch, archive, git archive.
-    pub fn run(&self, runs: usize) -> Result<Vec<Step>> {
+    /// The whole measurement: `runs` rounds of clean, no-op, first edit, patch, archive, git
+    /// archive; and the patch loop's phases, round by round.
+    pub fn run(&self, runs: usize) -> Result<(Vec<Step>, Vec<Vec<(String, f64)>>)> {
         let mut steps = vec![
             Step {
                 name: CLEAN,
@@ -165,6 +245,11 @@ impl Bench<'_> {
             },
             Step {
                 name: NOOP,
+                baseline: CLEAN,
+                seconds: vec![],
+            },
+            Step {
+                name: FIRST_PATCH,
                 baseline: CLEAN,
                 seconds: vec![],
             },
@@ -186,29 +271,41 @@ impl Bench<'_> {
         ];
         let target = patch_target(&self.tree)?;
         let original = std::fs::read(&target).with_context(|| format!("reading {target}"))?;
+        let mut rounds = Vec::new();
         for round in 1..=runs {
             eprintln!("bench: round {round} of {runs}");
             steps[0].seconds.push(self.rpm(&["--force"])?.0);
             // The no-op must be up to date and the patch built, or this measures something else.
-            let (noop, up_to_date) = self.rpm(&[])?;
+            let (noop, up_to_date, _) = self.rpm(&[])?;
             if !up_to_date {
                 bail!("the no-op round {round} was not up to date: the bench would time a build");
             }
             steps[1].seconds.push(noop);
+            // The first edit after the clean build makes the kept directory (its own step);
+            // the patch loop is the next edit, on the warm directory.
             let mut patched = original.clone();
-            patched.extend_from_slice(format!("/* bench round {round} */\n").as_bytes());
-            std::fs::write(&target, &patched).with_context(|| format!("patching {target}"))?;
-            let took = self.rpm(&[]);
-            std::fs::write(&target, &original).with_context(|| format!("restoring {target}"))?;
-            let (took, up_to_date) = took?;
-            if up_to_date {
-                bail!("the patch of round {round} was taken as up to date: nothing was built");
+            let mut timed = Vec::new();
+            for (i, step) in [3usize, 4].iter().enumerate() {
+                patched
+                    .extend_from_slice(format!("/* bench round {round}, edit {i} */\n").as_bytes());
+                std::fs::write(&target, &patched).with_context(|| format!("patching {target}"))?;
+                let took = self.rpm(&[]);
+                if took.is_err() || *step == 4 {
+                    std::fs::write(&target, &original)
+                        .with_context(|| format!("restoring {target}"))?;
+                }
+                let (took, up_to_date, phases) = took?;
+                if up_to_date {
+                    bail!("the edit of round {round} was taken as up to date: nothing was built");
+                }
+                steps[*step - 1].seconds.push(took);
+                timed = phases;
             }
-            steps[2].seconds.push(took);
-            steps[3].seconds.push(self.archive_only()?);
-            steps[4].seconds.push(self.git_archive()?);
+            rounds.push(timed);
+            steps[4].seconds.push(self.archive_only()?);
+            steps[5].seconds.push(self.git_archive()?);
         }
-        Ok(steps)
+        Ok((steps, rounds))
     }
 
     /// Packing alone: a dry run packs nothing, so the archive is timed in this process.
@@ -290,5 +387,32 @@ mod tests {
         let j = report_json(&steps, Utf8Path::new("/t"), 3);
         assert_eq!(j["steps"][1]["to"], CLEAN);
         assert_eq!(j["steps"][0]["to"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn where_the_time_goes() {
+        let line = "time: archive 0.1s, %prep 0.0s, %build 1m02s, %install 22.7s, publish 1.8s; total 1m27s";
+        assert_eq!(
+            phases(line),
+            [
+                ("archive".to_string(), 0.1),
+                ("%prep".to_string(), 0.0),
+                ("%build".to_string(), 62.0),
+                ("%install".to_string(), 22.7),
+                ("publish".to_string(), 1.8)
+            ]
+        );
+        assert!(phases("version: x").is_empty());
+        let rounds = vec![
+            phases("time: %build 10s, publish 2s; total 12s"),
+            phases("time: %build 30s, publish 1s, image 4s; total 35s"),
+            phases("time: %build 20s, publish 3s; total 23s"),
+        ];
+        let b = breakdown(&rounds);
+        assert_eq!(b[0], ("%build".to_string(), 20.0));
+        assert_eq!(b[1], ("publish".to_string(), 2.0));
+        assert_eq!(b[2], ("image".to_string(), 0.0));
+        let t = breakdown_table(&b);
+        assert!(t.contains("%build") && t.contains("90.9%"), "{t}");
     }
 }

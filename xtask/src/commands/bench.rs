@@ -93,7 +93,7 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     }
     let xtask = Utf8PathBuf::try_from(std::env::current_exe().context("finding the xtask")?)
         .context("the xtask's path is not UTF-8")?;
-    let steps = Bench {
+    let (steps, rounds) = Bench {
         sh,
         xtask,
         tree: copy,
@@ -101,14 +101,20 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
         rpm_args,
     }
     .run(flags.runs)?;
-    let mut json =
-        serde_json::to_string_pretty(&measure::report_json(&steps, &tree.root, flags.runs))?;
+    let parts = measure::breakdown(&rounds);
+    let mut report = measure::report_json(&steps, &tree.root, flags.runs);
+    report["patch_phases"] = serde_json::json!(parts
+        .iter()
+        .map(|(name, median)| serde_json::json!({"phase": name, "median": median}))
+        .collect::<Vec<_>>());
+    let mut json = serde_json::to_string_pretty(&report)?;
     json.push('\n');
     std::fs::write(out.join("bench.json"), json)
         .with_context(|| format!("writing {out}/bench.json"))?;
     std::fs::write(out.join("bench.svg"), measure::svg(&steps))
         .with_context(|| format!("writing {out}/bench.svg"))?;
     println!("{}", measure::table(&steps));
+    println!("{}", measure::breakdown_table(&parts));
     eprintln!("bench: {out}/bench.json and {out}/bench.svg");
     std::fs::remove_dir_all(&work).with_context(|| format!("removing {work}"))?;
     Ok(())

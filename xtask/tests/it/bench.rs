@@ -29,7 +29,11 @@ fn bench_runs_on_a_scratch_copy_and_reports() {
     for step in [
         "clean build (rpm --force)",
         "no-op (rpm, unchanged tree)",
+        "first edit after a clean build",
         "patch loop (one line in a .c file)",
+        "patch loop, where the time goes (rpm's phases, medians):",
+        "  %build ",
+        "  publish ",
         "source archive (rpm's packing)",
         "git archive --format=tar.gz HEAD",
     ] {
@@ -38,7 +42,12 @@ fn bench_runs_on_a_scratch_copy_and_reports() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
     let steps = json["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 5);
+    assert_eq!(steps.len(), 6);
+    let phases = json["patch_phases"].as_array().unwrap();
+    assert!(
+        phases.iter().any(|p| p["phase"] == "%install") && phases.len() >= 5,
+        "{phases:?}"
+    );
     assert!(steps
         .iter()
         .all(|s| s["seconds"].as_array().unwrap().len() == 1));
