@@ -58,9 +58,12 @@ pub fn ratios(steps: &[Step]) -> Vec<(&'static str, f64, Option<f64>, &'static s
         .collect()
 }
 
+/// rpm's phases and their seconds, as its `time:` line names them.
+pub type Phases = Vec<(String, f64)>;
+
 /// rpm's `time:` line (`time: archive 0.1s, %build 1m02s, ...; total 1m10s`) as (phase,
 /// seconds), the total left out.
-pub fn phases(line: &str) -> Vec<(String, f64)> {
+pub fn phases(line: &str) -> Phases {
     let Some(rest) = line.strip_prefix("time: ") else {
         return Vec::new();
     };
@@ -83,7 +86,7 @@ fn seconds_of(took: &str) -> Option<f64> {
 }
 
 /// Where the patch loop's time goes: each phase's median over the rounds, largest first.
-pub fn breakdown(rounds: &[Vec<(String, f64)>]) -> Vec<(String, f64)> {
+pub fn breakdown(rounds: &[Phases]) -> Phases {
     let mut names: Vec<String> = Vec::new();
     for r in rounds {
         for (n, _) in r {
@@ -212,7 +215,7 @@ pub struct Bench<'a> {
 impl Bench<'_> {
     /// Runs `rpm` with `more`: how long it took, whether it said it was up to date, and its
     /// phases.
-    fn rpm(&self, more: &[&str]) -> Result<(f64, bool, Vec<(String, f64)>)> {
+    fn rpm(&self, more: &[&str]) -> Result<(f64, bool, Phases)> {
         let started = Instant::now();
         let mut up_to_date = false;
         let mut timed = Vec::new();
@@ -236,7 +239,7 @@ impl Bench<'_> {
 
     /// The whole measurement: `runs` rounds of clean, no-op, first edit, patch, archive, git
     /// archive; and the patch loop's phases, round by round.
-    pub fn run(&self, runs: usize) -> Result<(Vec<Step>, Vec<Vec<(String, f64)>>)> {
+    pub fn run(&self, runs: usize) -> Result<(Vec<Step>, Vec<Phases>)> {
         let mut steps = vec![
             Step {
                 name: CLEAN,
