@@ -289,13 +289,14 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
             }));
         }
     }
-    replace_earlier(engine, &name)?;
-    let rtp = rtp_range(engine, tag)?;
-    let publish = choose_publish(engine, c.network, rtp, &label)?;
+    // The configuration is checked (and copied) before the earlier container goes.
     let mut mounts = match &c.config {
         Some(dir) => Some(call::mounts(std::slice::from_ref(dir))?),
         None => None,
     };
+    let rtp = rtp_range(engine, tag)?;
+    replace_earlier(engine, &name)?;
+    let publish = choose_publish(engine, c.network, rtp, &label)?;
     let mut running = Running {
         engine,
         name: name.container.clone(),
