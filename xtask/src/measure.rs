@@ -28,6 +28,9 @@ pub const CLEAN: &str = "clean build (rpm --force)";
 pub const NOOP: &str = "no-op (rpm, unchanged tree)";
 pub const FIRST_PATCH: &str = "first edit after a clean build";
 pub const PATCH: &str = "patch loop (one line in a .c file)";
+/// The repository of the image `bench --running` makes (tagged with its pid, removed at the end).
+pub const BENCH_IMAGE: &str = "asterisk-xtask-bench";
+pub const RUNNING: &str = "one-line patch to a running container answering SIP OPTIONS";
 pub const ARCHIVE: &str = "source archive (rpm's packing)";
 pub const GIT_ARCHIVE: &str = "git archive --format=tar.gz HEAD";
 
@@ -210,6 +213,37 @@ pub struct Bench<'a> {
     pub work: &'a Utf8Path,
     /// `rpm`'s flags for every build (--native, --container, ...).
     pub rpm_args: Vec<String>,
+    /// `--running`: `run --detach`'s image flags (--runtime-base ...), for the step from a patch
+    /// to a running container that answers SIP; None leaves the step out.
+    pub running: Option<Vec<String>>,
+}
+
+/// The container `run --detach` names in its output.
+pub fn detached_name(line: &str) -> Option<&str> {
+    line.strip_prefix("run: ")?
+        .strip_suffix(" is running, detached")
+}
+
+/// Whether something answers a SIP OPTIONS on `addr` (any SIP status line) within a second.
+pub fn answers_sip(addr: &str) -> bool {
+    let Ok(socket) = std::net::UdpSocket::bind("127.0.0.1:0") else {
+        return false;
+    };
+    let _ = socket.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+    let Ok(local) = socket.local_addr() else {
+        return false;
+    };
+    let request = format!(
+        "OPTIONS sip:bench@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-bench\r\n\
+         From: <sip:bench@127.0.0.1>;tag=bench\r\nTo: <sip:bench@127.0.0.1>\r\n\
+         Call-ID: xtask-bench-{}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        std::process::id()
+    );
+    if socket.send_to(request.as_bytes(), addr).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 2048];
+    matches!(socket.recv_from(&mut buf), Ok((n, _)) if buf[..n].starts_with(b"SIP/2.0 "))
 }
 
 impl Bench<'_> {
@@ -262,6 +296,11 @@ impl Bench<'_> {
                 seconds: vec![],
             },
             Step {
+                name: RUNNING,
+                baseline: CLEAN,
+                seconds: vec![],
+            },
+            Step {
                 name: ARCHIVE,
                 baseline: GIT_ARCHIVE,
                 seconds: vec![],
@@ -275,6 +314,7 @@ impl Bench<'_> {
         let target = patch_target(&self.tree)?;
         let original = std::fs::read(&target).with_context(|| format!("reading {target}"))?;
         let mut rounds = Vec::new();
+        let mut container: Option<String> = None;
         for round in 1..=runs {
             eprintln!("bench: round {round} of {runs}");
             steps[0].seconds.push(self.rpm(&["--force"])?.0);
@@ -305,10 +345,84 @@ impl Bench<'_> {
                 timed = phases;
             }
             rounds.push(timed);
-            steps[4].seconds.push(self.archive_only()?);
-            steps[5].seconds.push(self.git_archive()?);
+            if let Some(image_args) = &self.running {
+                patched
+                    .extend_from_slice(format!("/* bench round {round}, running */\n").as_bytes());
+                std::fs::write(&target, &patched).with_context(|| format!("patching {target}"))?;
+                let took = self.patch_to_running(image_args, &mut container);
+                std::fs::write(&target, &original)
+                    .with_context(|| format!("restoring {target}"))?;
+                steps[4].seconds.push(took?);
+            }
+            steps[5].seconds.push(self.archive_only()?);
+            steps[6].seconds.push(self.git_archive()?);
+        }
+        if let Some(name) = &container {
+            let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
+            let _ = self
+                .sh
+                .cmd(engine.as_str())
+                .args(["rm", "-f", "-v", name])
+                .cleanup_step()
+                .read();
+            let _ = self
+                .sh
+                .cmd(engine.as_str())
+                .args(["rmi", &format!("{BENCH_IMAGE}:{}", std::process::id())])
+                .cleanup_step()
+                .read();
+        }
+        if self.running.is_none() {
+            steps.retain(|s| s.name != RUNNING);
         }
         Ok((steps, rounds))
+    }
+
+    /// From an edited tree to a container of it that answers SIP OPTIONS: `run --detach` (which
+    /// builds, makes the image, replaces the last round's container), then OPTIONS until one is
+    /// answered on the port the engine published.
+    fn patch_to_running(
+        &self,
+        image_args: &[String],
+        container: &mut Option<String>,
+    ) -> Result<f64> {
+        let started = Instant::now();
+        let mut name = None;
+        self.sh
+            .cmd(self.xtask.as_str())
+            .arg("run")
+            .args(["-q", "--detach", "--source", self.tree.as_str()])
+            .args(["--out", self.work.join("out").as_str()])
+            .args(self.rpm_args.iter().map(String::as_str))
+            .args(image_args.iter().map(String::as_str))
+            .env("CARGO_TARGET_DIR", self.work.join("target").as_str())
+            .run(|line| {
+                if let Some(n) = detached_name(line) {
+                    name = Some(n.to_string());
+                }
+            })
+            .with_context(|| format!("cargo xtask run --detach on {}", self.tree))?;
+        let name = name.context("run --detach named no container")?;
+        *container = Some(name.clone());
+        let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
+        let published = self
+            .sh
+            .cmd(engine)
+            .args(["port", &name, "5060/udp"])
+            .read()
+            .with_context(|| format!("reading the SIP port of {name}"))?;
+        let addr = published
+            .lines()
+            .next()
+            .map(|l| l.trim().replace("0.0.0.0:", "127.0.0.1:"))
+            .unwrap_or_else(|| "127.0.0.1:5060".into());
+        while !answers_sip(&addr) {
+            crate::infra::interrupt::check()?;
+            if started.elapsed().as_secs() > 600 {
+                bail!("{name} did not answer SIP OPTIONS on {addr} within 600s");
+            }
+        }
+        Ok(started.elapsed().as_secs_f64())
     }
 
     /// Packing alone: a dry run packs nothing, so the archive is timed in this process.

@@ -60,6 +60,9 @@ pub struct BenchFlags {
     pub nodeps: bool,
     pub without_pjproject: bool,
     pub download_cache: Option<Utf8PathBuf>,
+    /// `--running`: the step from a patch to a running container answering SIP.
+    pub running: bool,
+    pub runtime_base: Option<String>,
     pub verbose: bool,
 }
 
@@ -332,6 +335,14 @@ fn bench_flags() -> impl Parser<BenchFlags> {
     let nodeps = long("nodeps").help("Passed to rpm").switch();
     let without_pjproject = long("without-pjproject").help("Passed to rpm").switch();
     let download_cache = bundled::cache_flag("Passed to rpm");
+    let running = long("running")
+        .help("Also time a one-line patch to a running container that answers SIP OPTIONS (cargo xtask run --detach; needs a container engine and SIP's 5060 on 127.0.0.1)")
+        .switch();
+    let runtime_base = flag::text(
+        "runtime-base",
+        "IMG",
+        "Base of the runtime image for --running (as image takes it)",
+    );
     let verbose = flag::verbose();
     construct!(BenchFlags {
         source,
@@ -342,6 +353,8 @@ fn bench_flags() -> impl Parser<BenchFlags> {
         nodeps,
         without_pjproject,
         download_cache,
+        running,
+        runtime_base,
         verbose,
     })
 }

@@ -99,6 +99,17 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
         tree: copy,
         work: &work,
         rpm_args,
+        running: flags.running.then(|| {
+            // A tag of the bench's own, removed with its container at the end.
+            let mut image_args = vec![
+                "--tag".to_string(),
+                format!("{}:{}", measure::BENCH_IMAGE, std::process::id()),
+            ];
+            if let Some(base) = &flags.runtime_base {
+                image_args.extend(["--runtime-base".to_string(), base.clone()]);
+            }
+            image_args
+        }),
     }
     .run(flags.runs)?;
     let parts = measure::breakdown(&rounds);

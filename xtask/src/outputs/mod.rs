@@ -181,6 +181,7 @@ pub fn publish_build(
         asterisk_version: &packed.asterisk_version,
         revision: &packed.revision,
         dirty: packed.dirty,
+        upstream_release: packed.upstream_release,
         archive_name: &packed.archive_name,
         archive_sha256: &packed.archive_sha256,
         packages: &packages,

@@ -277,6 +277,14 @@ impl<'a> Run<'a> {
             }
         }
         let kept = incremental_dir(plan, ws, inputs, packed, place)?;
+        for f in &inputs.bundled {
+            if !f.tarball.url.is_empty() && !spec::plain_url(&f.tarball.url) {
+                eprintln!(
+                    "note: the address third-party/{} gives ({}) is not one a Source line or an SBOM can hold (a scheme, no spaces, quotes or %): the SRPM names {} alone, the SBOM says NOASSERTION",
+                    f.tarball.name, f.tarball.url, f.tarball.file
+                );
+            }
+        }
         let spec_inputs = SpecInputs {
             asterisk_version: packed.asterisk_version.clone(),
             rpm: packed.rpm.clone(),
@@ -284,7 +292,7 @@ impl<'a> Run<'a> {
             top_dir: packed.stem.clone(),
             source_date_epoch: packed.source_date,
             source_url: crate::source::version::release_url(&packed.asterisk_version)
-                .filter(|_| !packed.dirty),
+                .filter(|_| packed.upstream_release),
             bundled: inputs
                 .bundled
                 .iter()

@@ -256,11 +256,17 @@ pub fn changelog_entry(inputs: &SpecInputs) -> String {
 /// no quotes); None otherwise, and the spec names the file alone.
 pub fn source_dir(url: &str, file: &str) -> Option<String> {
     let dir = url.strip_suffix(file)?.strip_suffix('/')?;
-    let plain = url.contains("://")
-        && url
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"%'\"\\{}$`".contains(&b));
-    (plain && !file.is_empty() && !dir.is_empty()).then(|| dir.to_string())
+    (plain_url(url) && !file.is_empty() && !dir.is_empty()).then(|| dir.to_string())
+}
+
+/// An address a `%global`, a Source line and an SPDX downloadLocation all take as it is: a
+/// scheme, printable ASCII, no `%`, quotes, backslashes, braces, `$` or backquotes.
+pub fn plain_url(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, rest)| {
+        !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphabetic()) && !rest.is_empty()
+    }) && url
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b"%'\"\\{}$`".contains(&b))
 }
 
 /// The file name of the subpackages' map in the SRPM (Source4): which module and configuration
@@ -546,6 +552,13 @@ mod tests {
             ("f-1.tar.gz", "f-1.tar.gz", None),
             ("", "", None),
             ("https://a.org/x/f'1.tar.gz", "f'1.tar.gz", None),
+            ("://a.org/f-1.tar.gz", "f-1.tar.gz", None),
+            ("h2p://a.org/f-1.tar.gz", "f-1.tar.gz", None),
+            (
+                "https://ex ample.com/100%/\"q\"/2.17/f-1.tar.gz",
+                "f-1.tar.gz",
+                None,
+            ),
         ];
         for (url, file, want) in cases {
             assert_eq!(source_dir(url, file).as_deref(), want, "{url}");

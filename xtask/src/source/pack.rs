@@ -33,6 +33,10 @@ pub struct Packed {
     pub tree_digest: String,
     /// A dirty tree's Release time.
     pub dirty_time: Option<i64>,
+    /// Asterisk's own release, as it publishes it: a release version, and either an unpacked
+    /// tree without git (a release tarball) or a commit tagged with that version, unchanged.
+    /// Only then do the spec and the SBOM name Asterisk's release address.
+    pub upstream_release: bool,
 }
 
 /// What packing needs to know of the plan.
@@ -187,6 +191,18 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
     for note in &derived.notes {
         eprintln!("note: {note}");
     }
+    let upstream_release = !dirty
+        && crate::source::version::release_url(&asterisk_version).is_some()
+        && match tree.kind {
+            super::tree::TreeKind::Plain => true,
+            super::tree::TreeKind::Git => tree
+                .git()
+                .args(["tag", "--points-at", "HEAD"])
+                .read_optional()?
+                .unwrap_or_default()
+                .lines()
+                .any(|t| t.trim() == asterisk_version),
+        };
     let revision = match &head {
         Some(h) => format!("{}{}", h.commit, if dirty { "-dirty" } else { "" }),
         None => String::new(),
@@ -262,6 +278,7 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         dirty,
         tree_digest: digest,
         dirty_time,
+        upstream_release,
     })
 }
 

@@ -130,7 +130,10 @@ fn the_workflow_is_one_upstream_can_call() {
         );
     }
     assert!(caller.contains("uses: ./.github/workflows/XtaskPackages.yml"));
-    assert!(caller.contains("  pull_request:\n    types: [labeled]\n  workflow_dispatch:"));
+    assert!(caller.contains("  pull_request:\n    types: [labeled]\n"));
+    assert!(caller.contains("\n  workflow_dispatch:\n"));
+    // Another label cancels nothing: the label is part of the concurrency group.
+    assert!(caller.contains("-${{ github.event.label.name || github.event_name }}"));
     for trigger in ["\n  push:", "synchronize", "pull_request_target"] {
         assert!(
             !caller.contains(trigger) && !reusable.contains(trigger),

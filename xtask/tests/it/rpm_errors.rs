@@ -301,3 +301,61 @@ fn one_build_at_a_time_per_target_directory() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_build_and_publishes_nothing_half() {
+    // `cargo xtask rpm ... 2>&1 | head -30`: the pipe closes while rpmbuild streams; the build must
+    // end (not wait for the stall limit) and leave no half-published output.
+    let dir = scratch("closed-pipe");
+    let tree = git_tree(&dir);
+    let out = dir.join("out");
+    let target = dir.join("target");
+    let mut args: Vec<&str> = native_rpm_args(&tree, &out);
+    args.retain(|a| *a != "-q");
+    let line = args
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let started = std::time::Instant::now();
+    let status = std::process::Command::new("timeout")
+        .arg("300")
+        .arg("sh")
+        .arg("-c")
+        .arg(format!(
+            "\"$0\" {line} 2>&1 | head -30 >/dev/null; exit ${{PIPESTATUS:-0}}"
+        ))
+        .arg(env!("CARGO_BIN_EXE_xtask"))
+        .env("CARGO_TARGET_DIR", &target)
+        .env("XDG_CACHE_HOME", test_cache_home())
+        .env("ASTERISK_XTASK_STALL_SECS", "600")
+        .status()
+        .unwrap();
+    assert_ne!(status.code(), Some(124), "the xtask hung on a closed pipe");
+    assert!(
+        started.elapsed().as_secs() < 200,
+        "it waited {:?}",
+        started.elapsed()
+    );
+    // Whatever it got to: no staging directory left, and outputs only if complete.
+    let leftovers = sh(&dir, "ls -A out 2>/dev/null | grep -c '^\\.' || true");
+    assert_eq!(
+        leftovers.trim(),
+        "0",
+        "{}",
+        sh(&dir, "ls -la out 2>/dev/null || true")
+    );
+    if out.join("manifest.json").exists() {
+        let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+        for (path, _, sha) in manifest_artifacts(&manifest) {
+            assert!(sh(&out, &format!("sha256sum '{path}'")).starts_with(&sha));
+        }
+    }
+    // No rpmbuild of it left running.
+    let running = sh(
+        &dir,
+        &format!("pgrep -f '[r]pmbuild.*{}' || true", target.display()),
+    );
+    assert!(running.trim().is_empty(), "{running}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -389,6 +389,42 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         "a bad input left a container"
     );
     assert_eq!(docker(&engine, &["volume", "ls", "-q"]), volumes_before);
+
+    // The bench's step from a one-line patch to a running container that answers SIP (here,
+    // where 5060 is this test's): timed, and its container removed afterwards.
+    let bench_out = dir.join("bench");
+    let bench = must(xtask(
+        &[
+            "bench",
+            "--runs",
+            "1",
+            "--native",
+            "--source",
+            tree.to_str().unwrap(),
+            "--out",
+            bench_out.to_str().unwrap(),
+            "--running",
+            "--runtime-base",
+            RUNTIME_BASE,
+        ],
+        &target,
+        &env,
+    ));
+    assert!(
+        bench
+            .stdout
+            .contains("one-line patch to a running container answering SIP OPTIONS"),
+        "{}",
+        bench.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bench_out.join("bench.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["steps"].as_array().unwrap().len(), 7);
+    assert!(
+        run_containers(&engine).is_empty(),
+        "the bench left its container"
+    );
     docker(&engine, &["rmi", &tag, &foreign]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -332,3 +332,113 @@ fn every_build_has_a_valid_spdx_document_of_what_it_made() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The SRPM's spec and the SBOM's archive entry of a build of `tree` into `out`.
+fn spec_and_archive(
+    tree: &std::path::Path,
+    out: &std::path::Path,
+    target: &std::path::Path,
+) -> (String, serde_json::Value, String) {
+    let run = must(xtask(&native_rpm_args(tree, out), target, &[]));
+    let spec = sh(
+        out,
+        "rpm2cpio SRPMS/*.src.rpm | cpio -i --quiet --to-stdout asterisk.spec",
+    );
+    let name = sh(out, "ls *.spdx.json").trim().to_string();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(&name)).unwrap()).unwrap();
+    let archive = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["SPDXID"]
+                .as_str()
+                .unwrap()
+                .starts_with("SPDXRef-Package-source-")
+        })
+        .unwrap()
+        .clone();
+    if installed(
+        "pyspdxtools (pip install spdx-tools)",
+        &["pyspdxtools", "--help"],
+    ) {
+        let (ok, said) = validate("pyspdxtools", &["-i"], &out.join(&name));
+        assert!(ok, "{said}");
+    }
+    (spec, archive, run.stderr)
+}
+
+#[test]
+fn asterisks_release_address_only_for_its_release_and_only_addresses_that_hold() {
+    let dir = scratch("release-address");
+    let target = dir.join("target");
+    let release = "https://downloads.asterisk.org/pub/telephony/asterisk/releases";
+    // An unpacked release (no git, .version 22.1.0): Asterisk's address, its tag's purl.
+    let plain = plain_tree(&dir.join("plain"), true);
+    let (spec, archive, _) = spec_and_archive(&plain, &dir.join("out-plain"), &target);
+    assert!(
+        spec.contains(&format!("%global asterisk_source_url {release}\n")),
+        "{spec}"
+    );
+    assert_eq!(
+        archive["downloadLocation"],
+        format!("{release}/asterisk-22.1.0.tar.gz")
+    );
+    assert_eq!(
+        archive["externalRefs"][0]["referenceLocator"],
+        "pkg:github/asterisk/asterisk@22.1.0"
+    );
+    // A git tree whose .version says 22.1.0 on an untagged commit: not Asterisk's release.
+    let tree = git_tree(&dir.join("git"));
+    sh(
+        &tree,
+        "echo 22.1.0 > .version && git add .version && git commit -q -m release-files",
+    );
+    let (spec, archive, _) = spec_and_archive(&tree, &dir.join("out-git"), &target);
+    assert!(!spec.contains("%global asterisk_source_url"), "{spec}");
+    assert_eq!(archive["downloadLocation"], "NOASSERTION");
+    let commit = sh(&tree, "git rev-parse HEAD").trim().to_string();
+    assert_eq!(
+        archive["externalRefs"][0]["referenceLocator"],
+        format!("pkg:github/asterisk/asterisk@{commit}")
+    );
+    // Tagged 22.1.0: the release. With an uncommitted edit: the commit, never `-dirty`.
+    sh(&tree, "git tag 22.1.0");
+    let (spec, _, _) = spec_and_archive(&tree, &dir.join("out-tagged"), &target);
+    assert!(
+        spec.contains(&format!("%global asterisk_source_url {release}\n")),
+        "{spec}"
+    );
+    sh(&tree, "echo '/* edit */' >> main/sip.c");
+    let (spec, archive, _) = spec_and_archive(&tree, &dir.join("out-dirty"), &target);
+    assert!(!spec.contains("%global asterisk_source_url"), "{spec}");
+    assert_eq!(
+        archive["externalRefs"][0]["referenceLocator"],
+        format!("pkg:github/asterisk/asterisk@{commit}")
+    );
+    // An address a Source line cannot hold: said, the file alone in the SRPM, NOASSERTION in
+    // the SBOM (which stays valid).
+    sh(&tree, "git checkout -q main/sip.c && sed -i 's|^PACKAGE_URL ?= .*|PACKAGE_URL ?= https://ex ample.com/100%/\"q\"/$(PJPROJECT_VERSION)|' third-party/pjproject/Makefile.rules");
+    let out = dir.join("out-odd");
+    let (spec, _, said) = spec_and_archive(&tree, &out, &target);
+    assert!(said.contains("note: the address third-party/pjproject gives (https://ex ample.com/100%/\"q\"/2.17/pjproject-2.17.tar.bz2) is not one a Source line or an SBOM can hold"), "{said}");
+    assert!(!spec.contains("%global asterisk_pjproject_url"), "{spec}");
+    assert!(
+        spec.contains(
+            "Source1:        %{?asterisk_pjproject_url:%{asterisk_pjproject_url}/}pjproject-"
+        ),
+        "{spec}"
+    );
+    let name = sh(&out, "ls *.spdx.json").trim().to_string();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(&name)).unwrap()).unwrap();
+    let pj = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "pjproject")
+        .unwrap();
+    assert_eq!(pj["downloadLocation"], "NOASSERTION");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -89,9 +89,10 @@ impl Cmd {
                 }
                 on_line(line);
             };
-            let result = self.read_lines(&reader, &mut tail, &mut seen);
-            finished.store(true, Ordering::SeqCst);
-            result
+            // Also when a line cannot be printed (stderr is a pipe that closed: `| head`) and
+            // the callback panics: the watcher must end, or the scope would wait for it.
+            let _done = Finished(&finished);
+            self.read_lines(&reader, &mut tail, &mut seen)
         });
         let status = reader
             .try_wait()
@@ -138,6 +139,15 @@ impl Cmd {
             }
             tail.push_back(line.to_string());
         }
+    }
+}
+
+/// Raises `finished` when dropped, however the reading ends.
+struct Finished<'a>(&'a AtomicBool);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }
 

@@ -46,6 +46,8 @@ pub struct SbomInputs<'a> {
     pub revision: &'a str,
     /// The tree had uncommitted changes.
     pub dirty: bool,
+    /// Asterisk's release as it publishes it (`Packed::upstream_release`).
+    pub upstream_release: bool,
     /// The source archive (Source0): its file name and sha256 (which also names the documents).
     pub archive_name: &'a str,
     pub archive_sha256: &'a str,
@@ -185,8 +187,11 @@ pub fn facts(i: &SbomInputs) -> BomFacts {
         }
     }
     // The archive: Asterisk as packed from the tree.
-    let release_url = crate::source::version::release_url(i.asterisk_version).filter(|_| !i.dirty);
-    let purl = match (&release_url, i.revision) {
+    let release_url =
+        crate::source::version::release_url(i.asterisk_version).filter(|_| i.upstream_release);
+    // The commit the tree is (or, with changes, was made from).
+    let commit = i.revision.trim_end_matches("-dirty");
+    let purl = match (&release_url, commit) {
         (Some(_), _) => ids::github_purl(asterisk.github, i.asterisk_version),
         (None, "") => ids::generic_purl("asterisk", i.asterisk_version, ""),
         (None, rev) => ids::github_purl(asterisk.github, rev),
@@ -214,7 +219,7 @@ pub fn facts(i: &SbomInputs) -> BomFacts {
         download: release_url,
         checksums: vec![("SHA256", i.archive_sha256.to_string())],
         files: Vec::new(),
-        comment: Some(match (i.dirty, i.revision) {
+        comment: Some(match (i.dirty, commit) {
             (true, "") => "packed from a working tree with changes".to_string(),
             (true, rev) => format!("packed from a working tree with uncommitted changes on {rev}"),
             (false, "") => "packed from a tree outside git".to_string(),
@@ -224,7 +229,8 @@ pub fn facts(i: &SbomInputs) -> BomFacts {
     for b in i.bundled {
         let key = format!("bundled-{}-{}", b.name, b.version);
         let known = ids::bundled(&b.name);
-        let url = (!b.url.is_empty()).then(|| b.url.clone());
+        // An address SPDX and the spec can hold (the tree's Makefile.rules may say anything).
+        let url = crate::rpmbuild::spec::plain_url(&b.url).then(|| b.url.clone());
         let (purl, cpe, originator, license) = match &known {
             Some(u) => (
                 ids::github_purl(u.github, &format!("{}{}", u.tag_prefix, b.version)),
@@ -418,6 +424,7 @@ pub(crate) mod tests {
             asterisk_version: "22.1.0",
             revision: "0123456789abcdef0123456789abcdef01234567",
             dirty: false,
+            upstream_release: true,
             archive_name: "asterisk-22.1.0.tar.gz",
             archive_sha256: "ff",
             packages,
@@ -442,6 +449,8 @@ pub(crate) mod tests {
         // A dirty release tree: the commit, no release address, supplied by whoever built it.
         let dirty = archive(&SbomInputs {
             dirty: true,
+            upstream_release: false,
+            revision: "0123456789abcdef0123456789abcdef01234567-dirty",
             ..inputs(&packages, &bundled)
         });
         assert_eq!(
