@@ -85,6 +85,17 @@ fn incremental_builds_rebuild_only_what_changed_and_match_a_clean_build() {
 
     // One line in one module: one file laid, configure and menuselect reused, one module
     // compiled (and the core, whose build.h make_build_h writes every time, as Asterisk's).
+    // The bundled tarballs in the kept directory keep their time (a newer copy would make
+    // make unpack and build pjproject, and every module on it, again).
+    let tarball_times = || {
+        sh(
+            &target,
+            "stat -c '%n %Y' xtask/incremental/*/src/xtask-downloads/*.tar.* | sort",
+        )
+    };
+    let before = tarball_times();
+    assert!(before.contains("pjproject-2.17.tar.bz2"), "{before}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     sh(&tree, "echo '/* edit two */' >> res/res_mini.c");
     let second = must(xtask(&args(&[]), &target, &[]));
     assert_one_change_reused(&second);
@@ -93,6 +104,12 @@ fn incremental_builds_rebuild_only_what_changed_and_match_a_clean_build() {
         "{}",
         second.stdout
     );
+    assert!(
+        second.stdout.contains("xtask: modules left out: reused"),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(tarball_times(), before);
     let built = compiled(&second);
     assert!(built.contains(&"res/res_mini.o".to_string()), "{built:?}");
     assert!(
