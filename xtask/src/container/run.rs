@@ -265,13 +265,13 @@ impl Drop for Running<'_> {
     }
 }
 
-/// The knobs of the image's entry point that `run` passes on from the environment.
-const PASSED_ON: [&str; 6] = [
+/// The knobs of the image's entry point that `run` passes on from the environment (not
+/// ASTERISK_RTP_PORTS: the range published is the image's; `image --rtp-ports` sets it).
+const PASSED_ON: [&str; 5] = [
     "ASTERISK_EXTERNAL_ADDRESS",
     "ASTERISK_LOCAL_NET",
     "ASTERISK_VERBOSE",
     "ASTERISK_ENDPOINT_PASSWORD",
-    "ASTERISK_RTP_PORTS",
     "TZ",
 ];
 
