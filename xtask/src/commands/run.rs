@@ -14,7 +14,9 @@ use crate::infra::workspace::Workspace;
 
 pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
-    // A --tag that names another tree's image is refused before anything is built.
+    // A --config that is no directory, and a --tag that names another tree's image, are refused
+    // before anything is built.
+    run::check_config(&flags.choices)?;
     if let Some(tag) = flags.image.tags.first() {
         let sh = crate::infra::exec::Shell {
             dry_run: false,

@@ -280,15 +280,7 @@ const PASSED_ON: [&str; 5] = [
 pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()> {
     let label = tree_label(tree);
     let name = RunName::of(&label);
-    if let Some(config) = &c.config {
-        let absolute = crate::plan::absolute(config)?;
-        if !absolute.is_dir() {
-            bail!(crate::plan::Usage(match absolute.exists() {
-                true => format!("--config {config} is not a directory: name the directory to use as /etc/asterisk (single files: cargo xtask smoke --config FILE)"),
-                false => format!("--config {config}: no such directory: name the directory to use as /etc/asterisk"),
-            }));
-        }
-    }
+    check_config(c)?;
     // The configuration is checked (and copied) before the earlier container goes.
     let mut mounts = match &c.config {
         Some(dir) => Some(call::mounts(std::slice::from_ref(dir))?),
@@ -388,6 +380,21 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
         }
         Err(e) => Err(interrupted_or(e, &name.container)),
     }
+}
+
+/// `--config` names a directory (checked before anything is built, and again before it is
+/// copied).
+pub fn check_config(c: &RunChoices) -> Result<()> {
+    if let Some(config) = &c.config {
+        let absolute = crate::plan::absolute(config)?;
+        if !absolute.is_dir() {
+            bail!(crate::plan::Usage(match absolute.exists() {
+                true => format!("--config {config} is not a directory: name the directory to use as /etc/asterisk (single files: cargo xtask smoke --config FILE)"),
+                false => format!("--config {config}: no such directory: name the directory to use as /etc/asterisk"),
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// An interrupt says what it removed; anything else is as it came.

@@ -328,6 +328,11 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         "{}",
         missing.stderr
     );
+    assert!(
+        !missing.stderr.contains("version: "),
+        "checked only after packing:\n{}",
+        missing.stderr
+    );
     let file = dir.join("pjsip.conf");
     std::fs::write(&file, "[x]\n").unwrap();
     let not_dir = xtask(
