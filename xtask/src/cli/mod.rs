@@ -259,15 +259,7 @@ fn run_flags() -> impl Parser<RunFlags> {
     let detach = long("detach")
         .help("Leave the container running and print its name and how to attach to it and stop it")
         .switch();
-    let timeout_secs = long("timeout")
-        .help("How long the container may take to become healthy (default: 120)")
-        .argument::<String>("SECS")
-        .parse(|v| {
-            v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                format!("--timeout takes a whole number of seconds above 0, not '{v}'")
-            })
-        })
-        .fallback(120);
+    let timeout_secs = timeout_flag();
     let choices = construct!(RunChoices {
         config,
         network,
@@ -365,14 +357,9 @@ fn doctor_flags() -> impl Parser<DoctorFlags> {
     construct!(DoctorFlags { engine, verbose })
 }
 
-fn smoke_flags() -> impl Parser<SmokeFlags> {
-    let tag = long("tag")
-        .help("The image to check (default: asterisk:dev)")
-        .argument::<String>("T")
-        .parse(|t| check_tag(&t).map(|()| t))
-        .optional();
-    let engine = place::engine_flag();
-    let timeout_secs = long("timeout")
+/// `--timeout SECS`: how long smoke and run wait for the container to become healthy.
+fn timeout_flag() -> impl Parser<u64> {
+    long("timeout")
         .help("How long the container may take to become healthy (default: 120)")
         .argument::<String>("SECS")
         .parse(|v| {
@@ -380,7 +367,17 @@ fn smoke_flags() -> impl Parser<SmokeFlags> {
                 format!("--timeout takes a whole number of seconds above 0, not '{v}'")
             })
         })
-        .fallback(120);
+        .fallback(120)
+}
+
+fn smoke_flags() -> impl Parser<SmokeFlags> {
+    let tag = long("tag")
+        .help("The image to check (default: asterisk:dev)")
+        .argument::<String>("T")
+        .parse(|t| check_tag(&t).map(|()| t))
+        .optional();
+    let engine = place::engine_flag();
+    let timeout_secs = timeout_flag();
     let with_category = long("unit-tests")
         .help("On a --dev image: run Asterisk's unit tests (`test execute`) of CATEGORY, or all, in the booted container; JUnit XML into the out dir")
         .argument::<String>("CATEGORY")

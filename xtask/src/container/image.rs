@@ -325,6 +325,12 @@ pub fn reusable(
             return Ok(None);
         }
     }
+    Ok((rtp_range(engine, &record.id)? == Some(rtp_ports)).then(|| record.clone()))
+}
+
+/// An image's RTP range, from its environment (ASTERISK_RTP_PORTS); None for an image that
+/// is not here or names none.
+pub fn rtp_range(engine: &Engine, image: &str) -> Result<Option<(u16, u16)>> {
     let env = engine
         .cmd()
         .args([
@@ -332,12 +338,15 @@ pub fn reusable(
             "inspect",
             "--format",
             "{{range .Config.Env}}{{println .}}{{end}}",
-            &record.id,
+            image,
         ])
         .read_optional()?
         .unwrap_or_default();
-    let wanted = format!("ASTERISK_RTP_PORTS={}-{}", rtp_ports.0, rtp_ports.1);
-    Ok(env.lines().any(|l| l == wanted).then(|| record.clone()))
+    Ok(env
+        .lines()
+        .find_map(|l| l.strip_prefix("ASTERISK_RTP_PORTS="))
+        .and_then(|r| r.split_once('-'))
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?))))
 }
 
 fn source_url(tree: &Tree) -> String {

@@ -286,7 +286,9 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
         Some(dir) => Some(call::mounts(std::slice::from_ref(dir))?),
         None => None,
     };
-    let rtp = rtp_range(engine, tag)?;
+    let rtp = super::image::rtp_range(engine, tag)?.with_context(|| {
+        format!("{tag} names no ASTERISK_RTP_PORTS: build it with cargo xtask image")
+    })?;
     replace_earlier(engine, &name)?;
     let publish = choose_publish(engine, c.network, rtp, &label)?;
     let mut running = Running {
@@ -446,28 +448,6 @@ fn replace_earlier(engine: &Engine, name: &RunName) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The image's RTP range, from its environment (ASTERISK_RTP_PORTS).
-fn rtp_range(engine: &Engine, tag: &str) -> Result<(u16, u16)> {
-    let env = engine
-        .cmd()
-        .args([
-            "image",
-            "inspect",
-            "--format",
-            "{{range .Config.Env}}{{println .}}{{end}}",
-            tag,
-        ])
-        .read()
-        .with_context(|| format!("reading {tag}'s environment"))?;
-    env.lines()
-        .find_map(|l| l.strip_prefix("ASTERISK_RTP_PORTS="))
-        .and_then(|r| r.split_once('-'))
-        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-        .with_context(|| {
-            format!("{tag} names no ASTERISK_RTP_PORTS: build it with cargo xtask image")
-        })
 }
 
 /// Fixed ports when they are free; ports the engine picks when another tree's run holds them;
