@@ -13,8 +13,9 @@ COPY asterisk.spec /usr/share/asterisk-xtask/asterisk.spec
 
 # EL keeps most -devel packages in CRB (EL8: PowerTools), and ccache and the spec's
 # asterisk_epel_libraries (FreeTDS, iksemel, spandsp, uriparser) in EPEL: EPEL is enabled for
-# those, and asterisk_epel tells the spec it is. Fedora has them all. Versions follow the base
-# image's repositories, whose id is part of the tag.
+# those (and ccache), with epel-rpm-macros, whose %epel tells the spec (as in mock's and koji's
+# EPEL build roots, so that the SRPM rebuilds there the same). Fedora has them all. Versions
+# follow the base image's repositories, whose id is part of the tag.
 # hadolint ignore=DL3041,SC1091
 RUN if command -v rpmbuild >/dev/null 2>&1; then \
         echo "rpmbuild is in the base image: installing nothing"; \
@@ -23,6 +24,7 @@ RUN if command -v rpmbuild >/dev/null 2>&1; then \
         && case "$ID" in \
             fedora) dnf -y install dnf-plugins-core ;; \
             *) dnf -y install dnf-plugins-core epel-release \
+               && dnf -y install epel-rpm-macros \
                && case "${VERSION_ID%%.*}" in \
                    8) dnf config-manager --set-enabled powertools ;; \
                    *) dnf config-manager --set-enabled crb ;; \

@@ -1,6 +1,8 @@
-//! The layers, checked: every source file imports only its own layer and those below it, and
-//! no file reaches back into its parent module for an item (siblings it may use). A test
-//! rather than a convention, because the order drifts otherwise.
+//! The layers, checked: every source file imports only its own layer and those below it, no
+//! file reaches back into its parent module for an item (siblings it may use), and no two files
+//! use each other, through any chain (within a layer too: what both need goes below both).
+//! Every `crate::` path is read, in `use` lines, groups and code, and everything but the
+//! `#[cfg(test)]` items. A test rather than a convention, because the order drifts otherwise.
 
 use std::path::{Path, PathBuf};
 
@@ -36,28 +38,79 @@ fn sources(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, String)>) {
     }
 }
 
-/// The code of a file that is not its tests: up to its first `#[cfg(test)]`, comments left out.
+/// The code of a file that is not its tests: every line but the item after each `#[cfg(test)]`
+/// (a `mod tests { ... }` to its closing brace, or `mod tests;`), comments left out.
 fn code(text: &str) -> Vec<(usize, &str)> {
-    text.lines()
-        .enumerate()
-        .take_while(|(_, l)| l.trim() != "#[cfg(test)]")
-        .filter(|(_, l)| !l.trim_start().starts_with("//"))
-        .map(|(n, l)| (n + 1, l))
-        .collect()
+    let mut out = Vec::new();
+    let mut lines = text.lines().enumerate();
+    while let Some((n, line)) = lines.next() {
+        if line.trim() == "#[cfg(test)]" {
+            // Skip the item: to the `;` of a one-line one, or until its braces close.
+            let mut depth = 0i32;
+            let mut opened = false;
+            for (_, l) in lines.by_ref() {
+                let code = l.split("//").next().unwrap_or(l);
+                depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
+                opened |= code.contains('{');
+                if (opened && depth <= 0) || (!opened && code.trim_end().ends_with(';')) {
+                    break;
+                }
+            }
+            continue;
+        }
+        if !line.trim_start().starts_with("//") {
+            out.push((n + 1, line));
+        }
+    }
+    out
 }
 
-/// The top modules a line names as `crate::<module>`.
+/// The top modules a line names as `crate::<module>`, also in a group (`crate::{a::X, b}`).
 fn crate_paths(line: &str) -> Vec<&str> {
-    line.match_indices("crate::")
-        .filter(|(at, _)| !line[..*at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
-        .map(|(at, _)| {
-            let rest = &line[at + "crate::".len()..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            &rest[..end]
-        })
-        .collect()
+    let ident = |rest: &str| -> usize {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
+    };
+    let mut out = Vec::new();
+    for (at, _) in line.match_indices("crate::") {
+        if line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let rest = &line[at + "crate::".len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                // The group's items at its top level: what follows `{` and each `,` there.
+                let mut depth = 0;
+                let mut start = 0;
+                let mut closed = false;
+                for (i, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            let item = group[start..i].trim();
+                            out.push(&item[..ident(item)]);
+                            closed = true;
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            let item = group[start..i].trim();
+                            out.push(&item[..ident(item)]);
+                            start = i + 1;
+                        }
+                        _ => {}
+                    }
+                }
+                if !closed {
+                    let item = group[start..].trim();
+                    out.push(&item[..ident(item)]);
+                }
+            }
+            None => out.push(&rest[..ident(rest)]),
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out
 }
 
 /// The names a line takes from `super::` (`use super::{a, b}`, `super::x::y`).
@@ -101,19 +154,27 @@ fn each_layer_imports_only_those_below_it_and_no_file_its_parent() {
         }
         let mine = rank(top)
             .unwrap_or_else(|| panic!("{} is in no layer: add it to LAYERS", path.display()));
-        // A file's siblings: the other files and folders of its directory.
+        // A file's siblings: the other files and folders of its directory. What `super::`
+        // names: for a folder's mod.rs, the folder's own parent (its siblings there are the
+        // entries beside the folder); for a file at the top, the crate root.
+        let names_in = |dir: &Path| -> Vec<String> {
+            std::fs::read_dir(dir)
+                .unwrap()
+                .flatten()
+                .map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .trim_end_matches(".rs")
+                        .to_string()
+                })
+                .collect()
+        };
         let dir = src.join(path).parent().unwrap().to_path_buf();
-        let siblings: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .trim_end_matches(".rs")
-                    .to_string()
-            })
-            .collect();
-        let is_module_root = path.ends_with("mod.rs") || parts.len() == 1;
+        let siblings = match path.ends_with("mod.rs") {
+            true => names_in(dir.parent().unwrap()),
+            false => names_in(&dir),
+        };
+        // A test module is its parent's own tests: `use super::*` is what it is for.
         let is_tests = path.ends_with("tests.rs");
         for (n, line) in code(text) {
             for used in crate_paths(line) {
@@ -125,7 +186,7 @@ fn each_layer_imports_only_those_below_it_and_no_file_its_parent() {
                     _ => {}
                 }
             }
-            if is_module_root || is_tests {
+            if is_tests {
                 continue;
             }
             for name in super_names(line) {
@@ -156,6 +217,11 @@ fn the_checks_read_lines_right() {
         ["outputs", "cli"]
     );
     assert!(crate_paths("use mycrate::x;").is_empty());
+    assert_eq!(
+        crate_paths("use crate::{commands::rpm, infra::{exec, json}, plan};"),
+        ["commands", "infra", "plan"]
+    );
+    assert_eq!(crate_paths("use crate::{cli::Usage,"), ["cli"]);
     assert_eq!(super_names("use super::{sign, Run};"), ["sign", "Run"]);
     assert_eq!(super_names("use super::manifest::Manifest;"), ["manifest"]);
     assert_eq!(
@@ -163,7 +229,14 @@ fn the_checks_read_lines_right() {
         ["options"]
     );
     assert_eq!(super_names("use super::{a::B, c};"), ["a", "c"]);
-    assert_eq!(code("a\n// crate::x\n#[cfg(test)]\nb\n"), [(1, "a")]);
+    assert_eq!(
+        code("a\n// crate::x\n#[cfg(test)]\nb;\nc\n"),
+        [(1, "a"), (5, "c")]
+    );
+    assert_eq!(
+        code("a\n#[cfg(test)]\nmod tests {\n    fn t() {}\n}\nimpl X {\n}\n"),
+        [(1, "a"), (6, "impl X {"), (7, "}")]
+    );
 }
 
 #[test]
@@ -204,5 +277,159 @@ fn one_name_for_one_thing() {
         twice.is_empty(),
         "public types of one name:\n{}",
         twice.join("\n")
+    );
+    // One file for one name: no two files (nor a file and a folder elsewhere) share one, so
+    // that a name says which stage it is (a folder with its own mod.rs, or a file with its
+    // tests beside it in a folder of its name, is one module).
+    let mut names: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (path, _) in &files {
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        if matches!(stem.as_str(), "mod" | "tests" | "lib" | "main") {
+            continue;
+        }
+        let module = path.with_extension("").display().to_string();
+        names.entry(stem).or_default().push(module);
+    }
+    for (path, _) in &files {
+        for dir in path.parent().into_iter().flat_map(|p| p.iter()) {
+            let dir = dir.to_string_lossy().to_string();
+            let module: String = path
+                .iter()
+                .take_while(|p| p.to_string_lossy() != dir)
+                .chain(std::iter::once(std::ffi::OsStr::new(&dir)))
+                .map(|p| p.to_string_lossy().to_string())
+                .collect::<Vec<_>>()
+                .join("/");
+            let entry = names.entry(dir).or_default();
+            if !entry.contains(&module) {
+                entry.push(module);
+            }
+        }
+    }
+    let shared: Vec<String> = names
+        .iter()
+        .filter(|(_, at)| at.len() > 1)
+        .map(|(name, at)| format!("{name}: {}", at.join(", ")))
+        .collect();
+    assert!(
+        shared.is_empty(),
+        "names used twice:\n{}",
+        shared.join("\n")
+    );
+}
+
+/// A file's module path (`source/fileset.rs`: `source::fileset`; `outputs/mod.rs`: `outputs`).
+fn module_of(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .iter()
+        .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_string())
+        .collect();
+    let parts = match parts.last().map(String::as_str) {
+        Some("mod") => &parts[..parts.len() - 1],
+        _ => &parts[..],
+    };
+    parts.join("::")
+}
+
+/// The modules a line uses: each `crate::` path (also in a group) and each `super::` name, as
+/// the longest module path it starts with.
+fn modules_used(line: &str, me: &str, modules: &[String]) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for (at, _) in line.match_indices("crate::") {
+        if line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let rest = &line[at + "crate::".len()..];
+        let group_start = rest.find('{');
+        let plain_end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .unwrap_or(rest.len());
+        match group_start {
+            Some(g) if g == plain_end => {
+                // `crate::a::{b::C, d}`: the prefix with each item.
+                let prefix = rest[..g].trim_end_matches("::");
+                let group = &rest[g + 1..rest[g..].find('}').map_or(rest.len(), |e| g + e)];
+                for item in group.split(',') {
+                    let item = item.trim();
+                    let end = item
+                        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                        .unwrap_or(item.len());
+                    let item = item[..end].trim_end_matches("::");
+                    paths.push(match prefix.is_empty() {
+                        true => item.to_string(),
+                        false => format!("{prefix}::{item}"),
+                    });
+                }
+            }
+            _ => paths.push(rest[..plain_end].trim_end_matches("::").to_string()),
+        }
+    }
+    // `super::` is the module's parent (for a folder's mod.rs, the folder's parent).
+    let parent = me.rsplit_once("::").map_or("", |(p, _)| p);
+    for name in super_names(line) {
+        paths.push(match parent {
+            "" => name,
+            parent => format!("{parent}::{name}"),
+        });
+    }
+    paths
+        .iter()
+        .filter_map(|p| {
+            let parts: Vec<&str> = p.split("::").collect();
+            (1..=parts.len())
+                .rev()
+                .map(|n| parts[..n].join("::"))
+                .find(|m| modules.contains(m))
+        })
+        .filter(|m| m != me)
+        .collect()
+}
+
+#[test]
+fn no_two_files_use_each_other() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, Path::new(""), &mut files);
+    files.retain(|(p, _)| {
+        !p.ends_with("tests.rs") && !matches!(module_of(p).as_str(), "lib" | "main" | "layers")
+    });
+    let modules: Vec<String> = files.iter().map(|(p, _)| module_of(p)).collect();
+    let mut uses: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (path, text) in &files {
+        let me = module_of(path);
+        let entry = uses.entry(me.clone()).or_default();
+        for (_, line) in code(text) {
+            for used in modules_used(line, &me, &modules) {
+                // A module's own folder (outputs -> outputs::publish) is its to compose.
+                if !used.starts_with(&format!("{me}::")) {
+                    entry.insert(used);
+                }
+            }
+        }
+    }
+    // Every cycle, found from each module by a walk of what it uses.
+    let mut cycles = std::collections::BTreeSet::new();
+    for start in uses.keys() {
+        let mut stack = vec![(start.clone(), vec![start.clone()])];
+        while let Some((at, path)) = stack.pop() {
+            for next in uses.get(&at).into_iter().flatten() {
+                if next == start {
+                    let mut cycle = path.clone();
+                    let min = cycle.iter().enumerate().min_by_key(|(_, m)| *m).unwrap().0;
+                    cycle.rotate_left(min);
+                    cycles.insert(cycle.join(" -> "));
+                } else if !path.contains(next) && path.len() < 8 {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    stack.push((next.clone(), longer));
+                }
+            }
+        }
+    }
+    assert!(
+        cycles.is_empty(),
+        "files that use each other (put what both need below both):\n{}",
+        cycles.into_iter().collect::<Vec<_>>().join("\n")
     );
 }

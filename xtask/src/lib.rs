@@ -1,14 +1,13 @@
 //! The Asterisk xtask: RPMs and a runtime image from an Asterisk working tree, in stages.
 //!
-//! From the bottom up (each layer imports only those below it; `tests::layers` checks it):
+//! From the bottom up (each layer imports only those below it; `layers` checks it):
 //! `infra` (the program runner, the engine, the workspace), `plan` (the user's choices, a
 //! module per concern), the stages `source`, `bundled`, `rpmbuild`, `outputs`, `container`,
 //! then `cli` (composes the flags), `machine` and `measure` (doctor's and bench's logic), and
 //! `commands` (thin sequences of the stages). See ARCHITECTURE.md.
 
-// Crate-private, so that the compiler reports what nothing uses; but for what the end-to-end
-// tests check against the real programs: the version rules (against rpm's own order) and the
-// rule that names the main package.
+// Crate-private, so that the compiler reports what nothing uses; what the end-to-end tests
+// check against the real programs is re-exported in `checked`.
 pub(crate) mod bundled;
 pub(crate) mod cli;
 pub(crate) mod commands;
@@ -16,12 +15,21 @@ pub(crate) mod container;
 pub(crate) mod infra;
 pub(crate) mod machine;
 pub(crate) mod measure;
-pub mod outputs;
+pub(crate) mod outputs;
 pub(crate) mod plan;
 pub(crate) mod rpmbuild;
-pub mod source;
+pub(crate) mod source;
 
 use anyhow::Result;
+
+/// What the end-to-end tests check against the real programs: the version rules (against rpm's
+/// own order) and the rule that names the main package (against the packages rpmbuild makes).
+pub mod checked {
+    pub use crate::outputs::manifest::is_main_package;
+    pub use crate::source::rpm_version::rpm_version;
+    pub use crate::source::snapshot::{Snapshot, Tag};
+    pub use crate::source::vercmp::rpmvercmp;
+}
 
 pub(crate) use infra::workspace::Workspace;
 

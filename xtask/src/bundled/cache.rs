@@ -15,10 +15,18 @@ use crate::infra::digest;
 use crate::infra::exec::{Failed, Shell};
 use crate::infra::interrupt;
 use crate::infra::progress::human_size;
-use crate::plan::bundled::Network;
+use crate::plan::downloads::Network;
 
 /// Makes the download cache directory; a path that is something else is said in one line.
 fn make_cache(cache: &Utf8Path) -> Result<()> {
+    if cache.is_symlink() && !cache.exists() {
+        let to = std::fs::read_link(cache).unwrap_or_default();
+        bail!(
+            "the download cache {cache} is a link to {}, which does not exist: make that \
+             directory, or name another with --download-cache DIR",
+            to.display()
+        );
+    }
     if cache.exists() && !cache.is_dir() {
         bail!(
             "the download cache {cache} is a file, not a directory: move it away, or name a \

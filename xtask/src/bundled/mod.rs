@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::infra::exec::Shell;
 use crate::infra::json;
-use crate::plan::bundled::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
+use crate::plan::downloads::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
 use tarball::Tarball;
 
 /// A tarball of the tree's, in the download cache and verified.

@@ -8,7 +8,7 @@ use bpaf::{construct, long, OptionParser, ParseFailure, Parser};
 use camino::Utf8PathBuf;
 
 pub use crate::plan::place::Where;
-use crate::plan::{bundled, choices, flag, place, sounds};
+use crate::plan::{choices, downloads, flag, place, sound_sets};
 pub use crate::plan::{RpmFlags, Usage};
 
 #[derive(Debug, Clone, Default)]
@@ -25,7 +25,7 @@ pub struct ImageFlags {
 #[derive(Debug, Clone, Default)]
 pub struct RunFlags {
     pub image: ImageFlags,
-    pub choices: crate::container::run::RunChoices,
+    pub choices: crate::container::dev_container::RunChoices,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -239,7 +239,7 @@ fn image_flags() -> impl Parser<ImageFlags> {
 }
 
 fn run_flags() -> impl Parser<RunFlags> {
-    use crate::container::run::{Listen, RunChoices};
+    use crate::container::dev_container::{Listen, RunChoices};
     let image = image_flags();
     let config = flag::path(
         "config",
@@ -276,10 +276,10 @@ fn fetch_flags() -> impl Parser<FetchFlags> {
         "DIR",
         "The Asterisk tree whose third-party/ says what to fetch (default: the checkout the xtask lives in)",
     );
-    let download_cache = bundled::cache_flag(
+    let download_cache = downloads::cache_flag(
         "Where the tarballs go (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
     );
-    let sounds = sounds::flags();
+    let sounds = sound_sets::flags();
     let offline = long("offline")
         .help("Touch no network: only check that the cache holds every tarball, verified")
         .switch();
@@ -326,7 +326,7 @@ fn bench_flags() -> impl Parser<BenchFlags> {
     );
     let nodeps = long("nodeps").help("Passed to rpm").switch();
     let without_pjproject = long("without-pjproject").help("Passed to rpm").switch();
-    let download_cache = bundled::cache_flag("Passed to rpm");
+    let download_cache = downloads::cache_flag("Passed to rpm");
     let running = long("running")
         .help("Also time a one-line patch to a running container that answers SIP OPTIONS (cargo xtask run --detach; needs a container engine and SIP's 5060 on 127.0.0.1)")
         .switch();

@@ -349,3 +349,46 @@ fn every_command_and_flag_the_docs_name_exists() {
         wrong.join("\n")
     );
 }
+
+/// Every flag that takes a value, in every command's --help, refuses an empty one in one line
+/// (a flag added later is covered without being listed).
+#[test]
+fn every_flag_that_takes_a_value_refuses_an_empty_one() {
+    let commands = ["rpm", "image", "run", "smoke", "fetch", "doctor", "bench"];
+    let mut tried = 0;
+    for cmd in commands {
+        let Command::Print(help) = parse(&[cmd.to_string(), "--help".to_string()]).unwrap() else {
+            panic!("no help for {cmd}");
+        };
+        for line in help.lines() {
+            // `    --out=DIR   What...` or `    --sounds=<NAME[,NAME...]>  ...`
+            let Some(flag) = line.trim_start().strip_prefix("--") else {
+                continue;
+            };
+            let Some((name, _)) = flag.split_once('=') else {
+                continue;
+            };
+            // A flag whose value is optional (`--unit-tests[=CATEGORY]`) is its own row above.
+            if name.contains('[') {
+                continue;
+            }
+            let line = [cmd.to_string(), format!("--{name}=")];
+            let err = match parse(&line) {
+                Ok(_) => panic!("{cmd} --{name}= was taken"),
+                Err(e) => e,
+            };
+            assert!(
+                err.downcast_ref::<Usage>().is_some(),
+                "{cmd} --{name}=: not a usage error: {err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("--{name}")) && !text.contains('\n'),
+                "{cmd} --{name}=: {text}"
+            );
+            tried += 1;
+        }
+    }
+    // rpm alone has more than twenty.
+    assert!(tried > 40, "only {tried} flags with values were found");
+}

@@ -44,7 +44,9 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
         }
         match &entry.kind {
-            fileset::EntryKind::Symlink { target } => std::os::unix::fs::symlink(target, &to),
+            crate::source::entries::EntryKind::Symlink { target } => {
+                std::os::unix::fs::symlink(target, &to)
+            }
             _ => std::fs::copy(&from, &to).map(|_| ()),
         }
         .with_context(|| format!("copying {from} to {to}"))?;

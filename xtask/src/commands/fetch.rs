@@ -6,7 +6,7 @@ use anyhow::Result;
 use crate::bundled::{self, cache, sounds};
 use crate::cli::FetchFlags;
 use crate::infra::exec::Shell;
-use crate::plan::bundled::{cache_dir, Network, BUNDLED};
+use crate::plan::downloads::{cache_dir, Network, BUNDLED};
 use crate::source::tree::Tree;
 use crate::Workspace;
 

@@ -8,12 +8,12 @@ use anyhow::{Context, Result};
 
 use super::rpm;
 use crate::cli::ImageFlags;
-use crate::container::image::{self, ImageInputs, DEFAULT_RUNTIME_BASE};
 use crate::container::packages;
+use crate::container::runtime_image::{self, ImageInputs, DEFAULT_RUNTIME_BASE};
 use crate::infra::engine::Engine;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
-use crate::outputs::{publish, uptodate};
+use crate::outputs::uptodate;
 use crate::plan::Plan;
 
 pub fn run(flags: ImageFlags, ws: &Workspace) -> Result<()> {
@@ -48,7 +48,7 @@ pub fn make(
         .runtime_base
         .clone()
         .unwrap_or_else(|| DEFAULT_RUNTIME_BASE.to_string());
-    image::check_runtime_base(&engine, &runtime_base)?;
+    runtime_image::check_runtime_base(&engine, &runtime_base)?;
 
     let rpm::Begun {
         _lock,
@@ -82,14 +82,14 @@ pub fn make(
     };
 
     let tags = if flags.tags.is_empty() {
-        image::default_tags(&format!("{}-{}", manifest.version, manifest.release))
+        runtime_image::default_tags(&format!("{}-{}", manifest.version, manifest.release))
     } else {
         flags.tags.clone()
     };
     let rpms = packages::rpms(&manifest, &chosen);
-    let names: Vec<String> = image::package_names(&manifest, &rpms);
+    let names: Vec<String> = runtime_image::package_names(&manifest, &rpms);
     if reuse {
-        if let Some(record) = image::reusable(
+        if let Some(record) = runtime_image::reusable(
             &engine,
             &manifest,
             &runtime_base,
@@ -108,7 +108,7 @@ pub fn make(
             }));
         }
     }
-    let record = image::build(
+    let record = runtime_image::build(
         &engine,
         &ImageInputs {
             rpms: rpms.clone(),
@@ -125,13 +125,13 @@ pub fn make(
     timer.end("image");
     let rpm_paths: Vec<String> = rpms.iter().map(|a| a.path.clone()).collect();
     manifest.image = Some(record.clone());
-    manifest.write(&plan.out.join(publish::MANIFEST))?;
+    manifest.write(&plan.out.join(crate::outputs::manifest::MANIFEST))?;
     let rpms: Vec<&crate::outputs::manifest::Artifact> = manifest
         .artifacts
         .iter()
         .filter(|a| rpm_paths.contains(&a.path))
         .collect();
-    image::report(&engine, &record, &rpms, &plan.out)?;
+    runtime_image::report(&engine, &record, &rpms, &plan.out)?;
     Ok(Some(Made {
         tag: tags[0].clone(),
         engine,

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::image;
 use crate::cli::RunFlags;
-use crate::container::run;
+use crate::container::dev_container;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
 
@@ -16,7 +16,7 @@ pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     // A --config that is no directory, and a --tag that names another tree's image, are refused
     // before anything is built.
-    run::check_config(&flags.choices)?;
+    dev_container::check_config(&flags.choices)?;
     if let Some(tag) = flags.image.tags.first() {
         let sh = crate::infra::exec::Shell {
             dry_run: false,
@@ -31,7 +31,7 @@ pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
                 &ws.root,
             )?;
             if engine.check().is_ok() {
-                run::check_image_tree(&engine, tag, &tree)?;
+                dev_container::check_image_tree(&engine, tag, &tree)?;
             }
         }
     }
@@ -40,5 +40,5 @@ pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
         return Ok(());
     };
     eprintln!("{}", timer.line());
-    run::run(&made.engine, &made.tag, &made.tree, &flags.choices)
+    dev_container::run(&made.engine, &made.tag, &made.tree, &flags.choices)
 }

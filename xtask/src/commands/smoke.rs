@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 
 use crate::cli::SmokeFlags;
-use crate::container::smoke::{self, UnitTests, DEFAULT_TAG};
+use crate::container::boot_test::{self, UnitTests, DEFAULT_TAG};
 use crate::container::unit_tests;
 use crate::infra::engine::Engine;
 use crate::infra::exec::Shell;
@@ -31,7 +31,7 @@ fn check(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     engine.check()?;
     let tag = flags.tag.as_deref().unwrap_or(DEFAULT_TAG);
     let Some(category) = &flags.unit_tests else {
-        return smoke::check(&engine, tag, flags.timeout_secs, None, &flags.call);
+        return boot_test::check(&engine, tag, flags.timeout_secs, None, &flags.call);
     };
     let out = match &flags.out {
         Some(dir) => crate::plan::absolute(dir)?,
@@ -46,7 +46,7 @@ fn check(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
         image_id: &image_id,
     };
     let results = unit_tests::prepare(&place)?;
-    let checked = smoke::check(
+    let checked = boot_test::check(
         &engine,
         tag,
         flags.timeout_secs,

@@ -1,9 +1,9 @@
 //! The container engine and what runs on it after the build: the runtime image, the smoke test and its SIP call.
 
+pub mod boot_test;
 pub mod call;
 pub mod checks;
-pub mod image;
+pub mod dev_container;
 pub mod packages;
-pub mod run;
-pub mod smoke;
+pub mod runtime_image;
 pub mod unit_tests;

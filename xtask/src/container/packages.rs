@@ -43,7 +43,7 @@ pub fn choose(asked: Option<&[String]>, offered: &[Subpackage]) -> Result<Vec<St
             let mut out = Vec::new();
             for name in names {
                 // The main package is always installed.
-                if name == "asterisk" {
+                if name == crate::rpmbuild::subpackages::MAIN {
                     continue;
                 }
                 let full = full_name(name);
@@ -121,6 +121,7 @@ mod tests {
             requires: requires.iter().map(|s| s.to_string()).collect(),
             modules: vec![],
             unfamiliar: false,
+            bundles: vec![],
         }
     }
 

@@ -5,8 +5,8 @@ use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::infra::digest;
+use crate::outputs::manifest::MANIFEST;
 use crate::outputs::manifest::{Artifact, Kind, Manifest};
-use crate::outputs::publish::MANIFEST;
 
 /// The results' file name in the output directory.
 pub const FILE: &str = "unit-tests.xml";

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use camino::Utf8Path;
 
 use super::manifest::listed_artifacts;
-use super::publish::MANIFEST;
+use super::manifest::MANIFEST;
 
 /// Every directory that holds one of `paths` (relative, `/`-separated), at any depth.
 pub fn parents<'a>(paths: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
@@ -102,9 +102,25 @@ pub fn list(dir: &Utf8Path) -> Result<Listing> {
     Ok(listing)
 }
 
+/// Why a directory is not an earlier output of this tool, in words ("it has no manifest.json").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotEarlier(pub String);
+
+impl std::fmt::Display for NotEarlier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotEarlier {}
+
 /// The files an earlier output in `dir` consists of (its manifest's artifacts, then the
 /// manifest), or why `dir` is not an earlier output.
-pub fn earlier_output(dir: &Utf8Path) -> Result<Vec<String>, String> {
+pub fn earlier_output(dir: &Utf8Path) -> Result<Vec<String>, NotEarlier> {
+    why_not(dir).map_err(NotEarlier)
+}
+
+fn why_not(dir: &Utf8Path) -> Result<Vec<String>, String> {
     // An empty directory may be used; any other needs this tool's manifest, which is looked at
     // before anything is listed (a directory such as / is refused at once, not walked).
     let empty = dir

@@ -17,7 +17,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::infra::digest;
 use crate::infra::exec::Shell;
 use crate::infra::interrupt;
-use crate::plan::sign::SignedBy as Signed;
+use crate::plan::signing_key::SignedBy as Signed;
 use crate::rpmbuild::{spec, subpackages, BuildInputs};
 use crate::source::pack::Packed;
 use manifest::{Artifact, Kind, Manifest};
@@ -215,7 +215,7 @@ pub fn publish_build(
         ..base
     };
     manifest.options.effective_sha256 = record.effective_sha256;
-    manifest.write(&staging.path.join(publish::MANIFEST))?;
+    manifest.write(&staging.path.join(manifest::MANIFEST))?;
     interrupt::check()?;
     publish::swap_in(staging, &packed.out)?;
     Ok(manifest)

@@ -17,7 +17,6 @@ use crate::source::tree::{Tree, TreeKind};
 
 use super::earlier::{earlier_output, parents};
 
-pub const MANIFEST: &str = "manifest.json";
 /// The file that marks a staging directory as this tool's, so that a later run may remove it.
 const STAGING_MARK: &str = ".cargo-xtask-staging";
 
@@ -252,6 +251,7 @@ fn sibling(out: &Utf8Path, what: &str) -> Result<Utf8PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outputs::manifest::MANIFEST;
     use crate::outputs::manifest::{Artifact, Kind, Manifest};
 
     struct Temp(Utf8PathBuf);

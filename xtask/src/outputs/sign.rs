@@ -14,8 +14,8 @@ const BATCH: &str = "--batch --pinentry-mode error";
 
 impl Signer {
     /// The manifest's record of who signed.
-    pub fn record(&self) -> crate::plan::sign::SignedBy {
-        crate::plan::sign::SignedBy {
+    pub fn record(&self) -> crate::plan::signing_key::SignedBy {
+        crate::plan::signing_key::SignedBy {
             key: self.key.clone(),
             fingerprint: self.fingerprint.clone(),
         }
@@ -171,7 +171,7 @@ pub fn sign_if(
     signer: Option<&Signer>,
     work: &Utf8Path,
     timer: &mut crate::infra::progress::PhaseTimer,
-) -> Result<Option<crate::plan::sign::SignedBy>> {
+) -> Result<Option<crate::plan::signing_key::SignedBy>> {
     let Some(signer) = signer else {
         return Ok(None);
     };

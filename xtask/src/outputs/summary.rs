@@ -5,7 +5,6 @@ use camino::Utf8Path;
 
 use super::build_record;
 use super::manifest::Manifest;
-use super::publish;
 use crate::infra::progress::{human_size, PhaseTimer};
 use crate::plan::choices;
 use crate::rpmbuild::spec;
@@ -145,8 +144,12 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
     for a in &manifest.artifacts {
         eprintln!("  {:<72} {:>9}", a.path, human_size(a.size));
     }
-    let size = std::fs::metadata(out.join(publish::MANIFEST)).map_or(0, |m| m.len());
-    eprintln!("  {:<72} {:>9}", publish::MANIFEST, human_size(size));
+    let size = std::fs::metadata(out.join(super::manifest::MANIFEST)).map_or(0, |m| m.len());
+    eprintln!(
+        "  {:<72} {:>9}",
+        super::manifest::MANIFEST,
+        human_size(size)
+    );
     match manifest.bundled.as_slice() {
         [] => eprintln!("bundled: nothing ({})", manifest.bundled_note),
         list => {

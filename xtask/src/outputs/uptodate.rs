@@ -7,7 +7,7 @@
 use camino::Utf8Path;
 
 use super::manifest::Manifest;
-use super::publish::MANIFEST;
+use super::manifest::MANIFEST;
 use crate::infra::workspace::Workspace;
 use crate::plan::place::Place;
 use crate::plan::Plan;

@@ -152,8 +152,8 @@ pub fn flags() -> impl Parser<ChoiceFlags> {
     let configure_args = long("configure-arg")
         .help("An argument for configure, after the spec's own (--configure-arg --with-foo); may repeat")
         .argument::<String>("ARG")
-        .parse(|a| match a.is_empty() || a.contains('\n') {
-            true => Err("--configure-arg takes one non-empty line".to_string()),
+        .parse(|a| match a.is_empty() || a.contains(['\n', '\r']) {
+            true => Err("--configure-arg takes one non-empty line (no line break, no carriage return)".to_string()),
             false => Ok(a),
         })
         .many();

@@ -7,15 +7,15 @@
 //! parsers beside the few flags every build has (`Core`), and `Plan::resolve` their plan parts.
 //! `--verbose` prints the plan. The decisions are pure functions with table tests.
 
-pub mod bundled;
+pub mod check_reproducible;
 pub mod choices;
+pub mod downloads;
 pub mod flag;
-pub mod incremental;
 pub mod paths;
 pub mod place;
-pub mod reproducible;
-pub mod sign;
-pub mod sounds;
+pub mod rebuild;
+pub mod signing_key;
+pub mod sound_sets;
 
 use anyhow::Result;
 use bpaf::{construct, long, short, Parser};
@@ -54,11 +54,11 @@ pub struct Core {
 pub struct RpmFlags {
     pub core: Core,
     pub place: place::PlaceFlags,
-    pub bundled: bundled::BundledFlags,
+    pub bundled: downloads::BundledFlags,
     pub sounds: Vec<String>,
     pub choices: choices::ChoiceFlags,
     pub sign: Option<String>,
-    pub incremental: incremental::Mode,
+    pub incremental: rebuild::Mode,
     pub check_reproducible: bool,
 }
 
@@ -134,12 +134,12 @@ fn core_flags() -> impl Parser<Core> {
 pub fn rpm_flags() -> impl Parser<RpmFlags> {
     let core = core_flags();
     let place = place::flags();
-    let bundled = bundled::flags();
-    let sounds = sounds::flags();
+    let bundled = downloads::flags();
+    let sounds = sound_sets::flags();
     let choices = choices::flags();
-    let sign = sign::flags();
-    let incremental = incremental::flags();
-    let check_reproducible = reproducible::flags();
+    let sign = signing_key::flags();
+    let incremental = rebuild::flags();
+    let check_reproducible = check_reproducible::flags();
     construct!(RpmFlags {
         core,
         place,
@@ -177,14 +177,14 @@ pub struct Plan {
     pub output: Output,
     /// Where a build would run, or why none can: `image` needs it only when its RPMs are stale.
     pub place: std::result::Result<place::Place, place::Unavailable>,
-    pub bundled: bundled::BundledPlan,
+    pub bundled: downloads::BundledPlan,
     /// Sound sets to package (menuselect names); none by default.
     pub sounds: Vec<String>,
     /// Menuselect and configure choices, dev mode: the environment's, then the flags'.
     pub choices: choices::Wanted,
     /// The gpg key to sign the packages with.
     pub sign: Option<String>,
-    pub incremental: incremental::Mode,
+    pub incremental: rebuild::Mode,
     /// Build twice and compare the packages.
     pub check_reproducible: bool,
     /// `--fetch-tags`.
@@ -212,7 +212,7 @@ impl Plan {
         if let Some(dir) = &flags.place.ccache_dir {
             check_apart(dir, "--ccache-dir", Near::Inside, ws)?;
         }
-        let bundled = bundled::resolve(&flags.bundled, &flags.choices.without_libraries)?;
+        let bundled = downloads::resolve(&flags.bundled, &flags.choices.without_libraries)?;
         paths::check_cache_apart_from_out(&bundled.download_cache, &out)?;
         let work = ws.target.join("xtask/rpm-work");
         let place = place::resolve(sh, &flags.place);
@@ -257,7 +257,7 @@ impl Plan {
             place::describe(&self.place),
             self.out,
             self.work,
-            bundled::describe(&self.bundled),
+            downloads::describe(&self.bundled),
             choices::describe(&self.choices),
             self.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
             or_default(&self.rpm_version),
@@ -297,10 +297,10 @@ mod tests {
                 nodeps: true,
                 nodeps_note: None,
             }),
-            bundled: bundled::BundledPlan {
+            bundled: downloads::BundledPlan {
                 download_cache: "/t/downloads".into(),
                 packages: vec!["pjproject", "libjwt"],
-                network: bundled::Network::Off,
+                network: downloads::Network::Off,
             },
             sounds: vec![],
             choices: choices::Wanted {

@@ -4,7 +4,7 @@
 //! removing the ones that went away. The spec then skips configure and menuselect when their
 //! inputs are unchanged, and make rebuilds what depends on the change.
 //!
-//! Whether a build is incremental is `plan::incremental`'s decision. The key holds the tree's
+//! Whether a build is incremental is `plan::rebuild`'s decision. The key holds the tree's
 //! path, the spec and the options, so two trees never share a directory and a changed option
 //! starts afresh. A run marks the directory while it builds: one that was interrupted is
 //! rebuilt from scratch; a change make cannot follow starts it afresh too (`verdict`).
@@ -49,6 +49,9 @@ pub enum Change {
     Relinked,
     /// A path the last build had that the tree no longer has (deleted, renamed, moved).
     Removed,
+    /// A path that is another kind of thing now: a directory where a file or a link was, or
+    /// the other way round (files under a link to a directory would be written through it).
+    Retyped,
 }
 
 /// Whether a kept directory can take these changes and still give what a clean build gives,
@@ -68,6 +71,11 @@ pub fn verdict(changes: &[(&str, Change)]) -> Option<String> {
     }
     if let Some(path) = first(&|_, c| c == Change::Relinked) {
         return Some(format!("the link {path} changed"));
+    }
+    if let Some(path) = first(&|_, c| c == Change::Retyped) {
+        return Some(format!(
+            "{path} changed between a file, a link and a directory"
+        ));
     }
     if let Some(path) = first(&|p, _| is_build_file(p)) {
         return Some(format!("{path} is part of the build system"));
@@ -106,6 +114,8 @@ fn is_header(path: &str) -> bool {
 /// the mark of a build in progress.
 pub struct Kept {
     pub dir: Utf8PathBuf,
+    /// Made afresh by a clean build (of a committed tree) for the next edit's build.
+    pub seeding: bool,
 }
 
 const BUILDING: &str = "building";
@@ -183,8 +193,13 @@ impl Kept {
             crate::infra::interrupt::check()?;
             let at = src.join(path);
             let was_link = at.is_symlink();
+            // What is there now, not following a link: a directory is one only as itself.
+            let was_dir = std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir());
+            let exists = std::fs::symlink_metadata(&at).is_ok();
             let change = match member {
+                Member::Dir if exists && !was_dir => Some(Change::Retyped),
                 Member::Dir => continue,
+                _ if was_dir => Some(Change::Retyped),
                 Member::Symlink { target } => {
                     let same = std::fs::read_link(&at)
                         .map(|t| t.as_os_str() == std::ffi::OsStr::new(target))
@@ -289,6 +304,19 @@ impl Kept {
         Ok(synced)
     }
 
+    /// Lays `members` into an emptied directory, for a clean build that keeps it: what
+    /// `sync` does when it starts afresh, whatever was there.
+    pub fn sow(
+        &self,
+        files: &BTreeMap<String, Vec<u8>>,
+        members: &BTreeMap<String, Member>,
+    ) -> Result<()> {
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir).with_context(|| format!("removing {}", self.dir))?;
+        }
+        self.sync(files, members).map(|_| ())
+    }
+
     fn mark(&self) -> Result<()> {
         std::fs::write(self.dir.join(BUILDING), std::process::id().to_string())
             .with_context(|| format!("marking {}", self.dir))
@@ -379,7 +407,7 @@ mod tests {
     fn what_a_kept_directory_can_take() {
         use Change::*;
         type Case<'a> = (&'a [(&'a str, Change)], Option<&'a str>);
-        let cases: [Case; 10] = [
+        let cases: [Case; 11] = [
             (&[], None),
             (
                 &[("res/res_mini.c", Edited), ("include/asterisk.h", Edited)],
@@ -397,6 +425,10 @@ mod tests {
             (
                 &[("apps/app_voicemail_imap.c", Relinked)],
                 Some("the link apps/app_voicemail_imap.c changed"),
+            ),
+            (
+                &[("res/mini", Retyped)],
+                Some("res/mini changed between a file, a link and a directory"),
             ),
             (
                 &[("Makefile", Edited)],
@@ -464,6 +496,7 @@ mod tests {
         );
         let kept = Kept {
             dir: base.join("kept"),
+            seeding: false,
         };
         // The archive's files: what packing read (here, the tree as it is at each step).
         let files = |tree: &Utf8Path| -> BTreeMap<String, Vec<u8>> {
@@ -525,6 +558,61 @@ mod tests {
         std::fs::write(kept.src().join("main/a.c"), "x").unwrap();
         let err = kept.sync(&missing, &members).unwrap_err().to_string();
         assert_eq!(err, "the packed archive holds no main/a.c");
+        // A link to a directory that becomes a directory of its own: what is under it would be
+        // written through the old link, into the directory it named.
+        let mut linked = members.clone();
+        linked.insert(
+            "apps".to_string(),
+            Member::Symlink {
+                target: "main".into(),
+            },
+        );
+        kept.sync(&packed, &linked).unwrap();
+        kept.done().unwrap();
+        let mut own = members.clone();
+        own.insert("apps".to_string(), Member::Dir);
+        own.insert(
+            "apps/c.c".to_string(),
+            Member::Generated {
+                contents: b"c".to_vec(),
+            },
+        );
+        let retyped = kept.sync(&packed, &own).unwrap();
+        assert!(
+            retyped
+                .fresh
+                .as_deref()
+                .unwrap()
+                .contains("apps changed between"),
+            "{retyped:?}"
+        );
+        assert!(!kept.src().join("main/c.c").exists() && kept.src().join("apps/c.c").is_file());
+        kept.done().unwrap();
+        // A file that becomes a directory (b.c, then b.c/d.c): afresh, not "File exists".
+        let mut file = members.clone();
+        file.insert(
+            "main/b.c".to_string(),
+            Member::Generated {
+                contents: b"b".to_vec(),
+            },
+        );
+        kept.sync(&packed, &file).unwrap();
+        kept.done().unwrap();
+        let mut dir = members.clone();
+        dir.insert("main/b.c".to_string(), Member::Dir);
+        dir.insert(
+            "main/b.c/d.c".to_string(),
+            Member::Generated {
+                contents: b"d".to_vec(),
+            },
+        );
+        let became = kept.sync(&packed, &dir).unwrap();
+        assert!(became
+            .fresh
+            .as_deref()
+            .unwrap()
+            .contains("main/b.c changed between"));
+        assert!(kept.src().join("main/b.c/d.c").is_file());
         std::fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -22,8 +22,8 @@ use crate::infra::exec::Failed;
 use crate::infra::interrupt;
 use crate::infra::progress::{human_duration, PhaseTimer};
 use crate::infra::workspace::Workspace;
-use crate::plan::incremental as plan_incremental;
 use crate::plan::place::Place;
+use crate::plan::rebuild as plan_incremental;
 use crate::plan::{Output, Plan};
 use crate::source::pack::Packed;
 use crate::source::tree::{Tree, TreeKind};
@@ -121,7 +121,8 @@ fn incremental_dir(
     };
     let release = plan_incremental::is_release(&packed.asterisk_version);
     let (on, why) = plan_incremental::decide(plan.incremental, packed.dirty, release, mounts);
-    if plan.sh.dry_run || plan.check_reproducible || !on {
+    let seeds = !on && plan_incremental::seeds(plan.incremental, packed.dirty, release, mounts);
+    if plan.sh.dry_run || plan.check_reproducible || !(on || seeds) {
         // Said when asked for, when it would be on, and for a release (which never is).
         if plan.incremental != plan_incremental::Mode::Auto || on || release {
             let why = if plan.check_reproducible {
@@ -141,9 +142,18 @@ fn incremental_dir(
     );
     let kept = incremental::Kept {
         dir: ws.target.join("xtask/incremental").join(key),
+        seeding: seeds,
     };
     // Laid from the archive, not the tree: the packages are what the archive and the SRPM hold.
     let files = incremental::archive_files(&packed.archive_path, &packed.stem)?;
+    if seeds {
+        kept.sow(&files, &packed.members)?;
+        eprintln!(
+            "incremental: no ({why}); built in full in {}, kept for the next edit's incremental build",
+            kept.dir
+        );
+        return Ok(Some(kept));
+    }
     let synced = kept.sync(&files, &packed.members)?;
     let laid = match &synced.fresh {
         Some(why) => format!(
@@ -307,6 +317,7 @@ impl<'a> Run<'a> {
             split: inputs.split.clone(),
             jobs: plan.jobs,
             incremental: kept.as_ref().map(|k| k.dir.clone()),
+            seeding: kept.as_ref().is_some_and(|k| k.seeding),
         };
         let rendered = stage(plan, inputs, packed, &spec_inputs)?;
         Ok(Run {

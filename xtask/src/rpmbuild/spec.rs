@@ -143,6 +143,8 @@ pub struct SpecInputs {
     pub jobs: Option<u32>,
     /// The kept build directory of an incremental build (on this host).
     pub incremental: Option<Utf8PathBuf>,
+    /// The kept directory is made by a clean build, for the next edit: packaged in full.
+    pub seeding: bool,
 }
 
 /// Whether the packages are for trying rather than shipping: dev builds. They skip debuginfo
@@ -218,6 +220,9 @@ pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
     );
     optional("asterisk_packages_file", PACKAGES_SOURCE.to_string());
     optional("asterisk_subpackages", inputs.split.names().join(" "));
+    for b in &inputs.split.main_bundles {
+        optional(&format!("asterisk_{b}_in_main"), "1".into());
+    }
     if o.dev {
         optional("asterisk_dev", "1".into());
     }
@@ -375,8 +380,11 @@ pub fn defines(
             "asterisk_incremental_dir".into(),
             kept.join("src").into_string(),
         ));
-        // Packages for trying: made fast (see the spec).
-        out.push(("asterisk_fast_packaging".into(), "1".into()));
+        // Packages for trying: made fast (see the spec); a clean build that only keeps its
+        // directory for the next edit is packaged in full.
+        if !inputs.seeding {
+            out.push(("asterisk_fast_packaging".into(), "1".into()));
+        }
     }
     if let Some(jobs) = inputs.jobs {
         out.push(("asterisk_jobs".into(), jobs.to_string()));
@@ -472,6 +480,7 @@ mod tests {
             split: Split::default(),
             jobs: Some(2),
             incremental: None,
+            seeding: false,
         };
         let d = defines(&inputs, Utf8Path::new("/t/w"), None);
         let get = |k: &str| d.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());

@@ -63,9 +63,12 @@ const FAMILIES: &[(&str, &str)] = &[
     ("SRTP", "srtp"),
 ];
 
+/// The main package's name (the spec's Name).
+pub const MAIN: &str = "asterisk";
+
 /// The package names the build has besides the generated ones.
 pub const RESERVED: &[&str] = &[
-    "asterisk",
+    MAIN,
     "asterisk-devel",
     "asterisk-debuginfo",
     "asterisk-debugsource",
@@ -94,6 +97,21 @@ pub struct Subpackage {
     pub modules: Vec<String>,
     /// Named after its library, no family having it: said in the summary.
     pub unfamiliar: bool,
+    /// The bundled libraries its modules hold, linked in (`libjwt`): its `Provides: bundled()`.
+    pub bundles: Vec<String>,
+}
+
+/// The bundled libraries Asterisk links into the modules that `<depend>` on them (pjproject is
+/// not one: it is libasteriskpj, in the main package, which the modules link to).
+pub const LINKED_IN: &[&str] = &["libjwt"];
+
+/// The bundled libraries of `LINKED_IN` a module depends on.
+fn linked_in(m: &Module) -> Vec<String> {
+    LINKED_IN
+        .iter()
+        .filter(|b| m.depends.iter().any(|d| d.eq_ignore_ascii_case(b)))
+        .map(|b| b.to_string())
+        .collect()
 }
 
 /// The split of a tree's modules.
@@ -105,6 +123,8 @@ pub struct Split {
     pub placed: BTreeMap<String, String>,
     /// configuration file -> package, for the files that go with a module.
     pub configs: BTreeMap<String, String>,
+    /// The bundled libraries linked into modules the main package keeps.
+    pub main_bundles: Vec<String>,
 }
 
 /// Why a package has its name: a family, a library no family has, a variant. Two reasons for
@@ -299,7 +319,10 @@ fn place(
             if let Some(found) = place(needed, info, by_name, seen) {
                 return Some(found);
             }
-        } else if info.known.contains(&dep.to_uppercase()) {
+        } else if info.known.contains(&dep.to_uppercase())
+            && !LINKED_IN.iter().any(|b| dep.eq_ignore_ascii_case(b))
+        {
+            // (A library linked into the module, bundled, needs no package of its own.)
             if let Some((package, origin)) = package_of_library(dep, &info.core) {
                 return Some((package, origin, Some(dep.to_uppercase())));
             }
@@ -367,8 +390,14 @@ pub fn split(info: &TreeInfo, options: &Options, reserved: &[String]) -> Result<
                 requires: Vec::new(),
                 modules: Vec::new(),
                 unfamiliar: matches!(origin, Origin::Library(_)),
+                bundles: Vec::new(),
             });
         entry.modules.push(module.clone());
+        for b in linked_in(by_name[module.as_str()]) {
+            if !entry.bundles.contains(&b) {
+                entry.bundles.push(b);
+            }
+        }
         if let Some(lib) = library {
             if !entry.libraries.contains(lib) {
                 entry.libraries.push(lib.clone());
@@ -454,7 +483,16 @@ pub fn split(info: &TreeInfo, options: &Options, reserved: &[String]) -> Result<
         .filter(|(_, packages)| packages.len() == 1)
         .filter_map(|(conf, packages)| packages.into_iter().next().map(|p| (conf, p)))
         .collect();
+    let mut main_bundles: Vec<String> = info
+        .modules
+        .iter()
+        .filter(|m| built.contains(&m.name) && !placed.contains_key(&m.name))
+        .flat_map(linked_in)
+        .collect();
+    main_bundles.sort();
+    main_bundles.dedup();
     Ok(Split {
+        main_bundles,
         placed: placed.into_iter().map(|(m, (p, _, _))| (m, p)).collect(),
         packages: packages.into_values().collect(),
         configs,
@@ -520,6 +558,12 @@ impl Split {
             }
             for c in &p.conflicts {
                 packages.push_str(&format!("Conflicts:      {c}\n"));
+            }
+            for b in &p.bundles {
+                packages.push_str(&format!(
+                    "%if %{{defined asterisk_{b}_version}}\n\
+                     Provides:       bundled({b}) = %{{asterisk_{b}_version}}\n%endif\n"
+                ));
             }
             let why = match (p.libraries.is_empty(), p.conflicts.is_empty()) {
                 (false, _) => format!(

@@ -15,7 +15,7 @@ use tar::{EntryType, Header};
 
 use super::pgzip::ParGz;
 
-use super::fileset::{Entry, EntryKind};
+use super::entries::{Entry, EntryKind};
 
 /// What goes into the archive at one path.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,38 +10,10 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::entries::{is_excluded, split_names, Entry, EntryKind, FileSet};
 use super::status::parse_status;
 use super::tree::{Tree, TreeKind};
 use super::warnings::{warn_about_contents, warn_about_links};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryKind {
-    File { executable: bool },
-    Symlink { target: String },
-}
-
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// Relative to the tree, `/`-separated.
-    pub path: String,
-    pub kind: EntryKind,
-    pub mtime: i64,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct FileSet {
-    /// Sorted by path.
-    pub entries: Vec<Entry>,
-    /// Paths (relative to the tree) that differ from the commit: modified, added, untracked.
-    pub changed: Vec<String>,
-    /// Whether the tree differs from its commit at all (including deletions and untracked
-    /// files); always true for a plain tree, which has no commit.
-    pub differs: bool,
-    /// Whether a tracked file changed (git's dirty mark); false for a plain tree.
-    pub tracked_changes: bool,
-    /// Notes for the user (build outputs packed, submodules skipped).
-    pub warnings: Vec<String>,
-}
 
 /// Collects the file set. `excluded` are absolute directories never packed (target, out).
 pub fn collect(tree: &Tree, excluded: &[Utf8PathBuf]) -> Result<FileSet> {
@@ -61,27 +33,6 @@ fn relative_exclusions(root: &Utf8Path, excluded: &[Utf8PathBuf]) -> Vec<String>
             dir.strip_prefix(root).ok().map(|rel| rel.to_string())
         })
         .filter(|rel| !rel.is_empty())
-        .collect()
-}
-
-/// Whether `rel` is `.git`, inside it, or inside one of the excluded directories.
-pub fn is_excluded(rel: &str, excluded: &[String]) -> bool {
-    let under = |dir: &str| rel == dir || rel.starts_with(&format!("{dir}/"));
-    under(".git") || rel.split('/').any(|c| c == ".git") || excluded.iter().any(|d| under(d))
-}
-
-/// NUL-separated names from git, each of which must be UTF-8.
-pub fn split_names(bytes: &[u8]) -> Result<Vec<String>> {
-    bytes
-        .split(|b| *b == 0)
-        .filter(|name| !name.is_empty())
-        .map(|name| match std::str::from_utf8(name) {
-            Ok(s) => Ok(s.to_string()),
-            Err(_) => bail!(
-                "the file name {:?} is not UTF-8: rename it, or add it to .gitignore to leave it out",
-                String::from_utf8_lossy(name)
-            ),
-        })
         .collect()
 }
 
@@ -133,12 +84,70 @@ fn collect_git(tree: &Tree, excluded: &[String]) -> Result<FileSet> {
     ])
     .read_bytes()
     .context("asking git which files differ from the commit")?;
-    let status = parse_status(&status, prefix, excluded, &submodules)?;
+    let mut status = parse_status(&status, prefix, excluded, &submodules)?;
+    // git status does not look at files marked assume-unchanged or skip-worktree: compared
+    // here, so that an edit under such a mark is a change like any other.
+    let marked = git(&["ls-files", "-v", "-s", "-z", "--", "."])
+        .read_bytes()
+        .context("asking git which files it is told not to look at")?;
+    for path in hidden_changes(root, &split_names(&marked)?, excluded)? {
+        status.any = true;
+        status.tracked = true;
+        if root.join(&path).is_file() && !status.changed.contains(&path) {
+            status.changed.push(path);
+        }
+    }
     set.differs = status.any;
     set.tracked_changes = status.tracked;
     set.changed = status.changed;
     warn_about_contents(root, &mut set);
     Ok(set)
+}
+
+/// The files of `git ls-files -v -s` lines marked assume-unchanged (a lower-case tag) or
+/// skip-worktree (`S`) whose content is not their index blob's, or that are gone.
+fn hidden_changes(root: &Utf8Path, lines: &[String], excluded: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for line in lines {
+        let Some((tag, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        if !(tag == "S" || tag.chars().all(|c| c.is_ascii_lowercase())) {
+            continue;
+        }
+        // `<mode> <blob> <stage>\t<path>`
+        let Some((fields, path)) = rest.split_once('\t') else {
+            continue;
+        };
+        let mut fields = fields.split(' ');
+        let (Some(mode), Some(blob)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if is_excluded(path, excluded) || !mode.starts_with("100") {
+            continue;
+        }
+        let file = root.join(path);
+        let now = match std::fs::symlink_metadata(&file) {
+            Ok(m) if m.is_file() => Some(git_blob_id(&file)?),
+            Ok(_) => None,
+            Err(_) => None,
+        };
+        if now.as_deref() != Some(blob) {
+            out.push(path.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// The id git gives a file's bytes as a blob (no filters: a file a filter would change counts
+/// as changed, which is the safe side).
+fn git_blob_id(file: &Utf8Path) -> Result<String> {
+    use sha1::Digest;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
+    let mut h = sha1::Sha1::new();
+    h.update(format!("blob {}\0", bytes.len()));
+    h.update(&bytes);
+    Ok(crate::infra::digest::hex(&h.finalize()))
 }
 
 fn collect_plain(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
@@ -252,6 +261,33 @@ fn entry_at(root: &Utf8Path, rel: &str, hint: Hint) -> Result<Option<Looked>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_git_is_told_not_to_look_at_are_compared() {
+        let dir = std::env::temp_dir().join(format!("hidden-{}", std::process::id()));
+        let root = Utf8PathBuf::try_from(dir).unwrap();
+        std::fs::create_dir_all(&root).unwrap();
+        for (name, text) in [("a", "a\n"), ("b", "b2\n"), ("c", "c2\n"), ("x", "x2\n")] {
+            std::fs::write(root.join(name), text).unwrap();
+        }
+        // (78981922... is git's id of "a\n", 61780798... of "b\n", f2ad6c76... of "c\n")
+        let lines: Vec<String> = [
+            "h 100644 78981922613b2afb6025042ff6bd878ac1994e85 0\ta",
+            "S 100644 61780798228d17af2d34fce4cfbdf35556832472 0\tb",
+            "H 100644 f2ad6c76f0115a6ba5b00456a849810e7ec0af20 0\tc",
+            "h 100644 f2ad6c76f0115a6ba5b00456a849810e7ec0af20 0\tgone",
+            "S 100644 61780798228d17af2d34fce4cfbdf35556832472 0\tx",
+        ]
+        .map(String::from)
+        .to_vec();
+        // a is unchanged under its mark, b edited under one, c edited but git sees it (its
+        // status says so), gone is gone, x is left out.
+        assert_eq!(
+            hidden_changes(&root, &lines, &["x".to_string()]).unwrap(),
+            ["b", "gone"]
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn exclusions() {

@@ -2,14 +2,15 @@
 
 pub(crate) mod archive;
 pub(crate) mod date;
+pub(crate) mod entries;
 pub(crate) mod fileset;
 pub(crate) mod pack;
 pub(crate) mod pgzip;
 pub(crate) mod release;
-pub mod rpm_version;
-pub mod snapshot;
+pub(crate) mod rpm_version;
+pub(crate) mod snapshot;
 pub(crate) mod status;
 pub(crate) mod tree;
-pub mod vercmp;
+pub(crate) mod vercmp;
 pub(crate) mod version;
 pub(crate) mod warnings;

@@ -119,13 +119,19 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
     let dirty_time = match dirty {
         false => None,
         true => {
-            let (epoch, why) = release::dirty_time(
+            let (mut epoch, why) = release::dirty_time(
                 &digest,
                 ledger.last().as_ref(),
                 plan.published.as_ref(),
                 now,
                 pinned,
             );
+            // A changed tree's time is one no other tree of this user has had.
+            if why == release::Why::Changed && !plan.dry_run {
+                if let Some(clock) = release::Clock::of_user() {
+                    epoch = clock.take(epoch);
+                }
+            }
             // A second change within the second of the last build gets the next second: wait
             // for it rather than date the archive ahead of the clock (make would stop on that).
             if !plan.dry_run && (1..=release::MAX_WAIT_SECS).contains(&(epoch - now)) {

@@ -7,7 +7,8 @@
 //! manifest says the same of what it holds. The same digest as either gets the same time, so
 //! the same tree keeps its NVR and stays up to date; any other digest (an edit, a deletion, a
 //! revert) gets a time after both and no earlier than now. So along a day of edits the Release
-//! only goes up, and two different trees never share one, even within a second.
+//! only goes up, and two different trees never share one, even within a second: nor two trees
+//! with target directories of their own, through the user's `Clock`.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -16,7 +17,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
-use super::fileset::{Entry, EntryKind};
+use super::entries::{Entry, EntryKind};
 use crate::infra::interrupt;
 
 /// A build's tree, summed up: its digest and the time its Release carries.
@@ -66,6 +67,57 @@ pub fn dirty_time(
     (now.max(after), Why::Changed)
 }
 
+/// The last dirty time given to any tree of this user (`asterisk-xtask/dirty-clock` in the user's
+/// cache directory), so that two trees with target directories of their own (two worktrees of
+/// one commit) never get one time, and so one NVR and one image tag, within a second.
+pub struct Clock {
+    path: Utf8PathBuf,
+}
+
+impl Clock {
+    /// The user's clock: `$XDG_CACHE_HOME`, else `~/.cache`; None without either.
+    pub fn of_user() -> Option<Clock> {
+        let base = match std::env::var("XDG_CACHE_HOME") {
+            Ok(dir) if dir.starts_with('/') => Utf8PathBuf::from(dir),
+            _ => Utf8PathBuf::from(std::env::var("HOME").ok().filter(|h| h.starts_with('/'))?)
+                .join(".cache"),
+        };
+        Some(Clock {
+            path: base.join("asterisk-xtask/dirty-clock"),
+        })
+    }
+
+    /// `epoch`, or the second after the last time given when that is not before it; recorded
+    /// under a lock (two builds at once take two seconds). Best effort: a clock that cannot be
+    /// written costs only this guarantee, and `epoch` is taken as it is.
+    pub fn take(&self, epoch: i64) -> i64 {
+        self.try_take(epoch).unwrap_or(epoch)
+    }
+
+    fn try_take(&self, epoch: i64) -> Result<i64> {
+        use std::io::{Seek, Write};
+        let dir = self.path.parent().context("the clock has no directory")?;
+        std::fs::create_dir_all(dir)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&self.path)?;
+        file.lock()?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        let taken = match text.trim().parse::<i64>() {
+            Ok(last) if last >= epoch => last + 1,
+            _ => epoch,
+        };
+        file.set_len(0)?;
+        file.rewind()?;
+        writeln!(file, "{taken}")?;
+        Ok(taken)
+    }
+}
+
 /// The most a build waits for the clock to reach its Release time (when it follows another
 /// build of a changed tree within the same second).
 pub const MAX_WAIT_SECS: i64 = 2;
@@ -94,7 +146,6 @@ pub fn tree_digest(
 ) -> Result<String> {
     let mut h = Sha256::new();
     h.update(format!("commit {}\0", commit.unwrap_or("none")));
-    let mut buf = vec![0u8; 1 << 16];
     for e in entries {
         h.update(e.path.as_bytes());
         match &e.kind {
@@ -107,20 +158,8 @@ pub fn tree_digest(
             }
         }
         if changed.contains(e.path.as_str()) && matches!(e.kind, EntryKind::File { .. }) {
-            let path = root.join(&e.path);
-            let mut file = std::fs::File::open(&path).with_context(|| format!("reading {path}"))?;
-            let mut content = Sha256::new();
-            loop {
-                interrupt::check()?;
-                let n = file
-                    .read(&mut buf)
-                    .with_context(|| format!("reading {path}"))?;
-                if n == 0 {
-                    break;
-                }
-                content.update(&buf[..n]);
-            }
-            h.update(content.finalize());
+            interrupt::check()?;
+            h.update(crate::infra::digest::sha256_of_file(&root.join(&e.path))?);
         }
         h.update(b"\n");
     }
@@ -228,6 +267,27 @@ pub fn parse(text: &str) -> Option<Stamped> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_two_trees_take_one_second() {
+        let dir = std::env::temp_dir().join(format!("clock-{}", std::process::id()));
+        let clock = Clock {
+            path: Utf8PathBuf::try_from(dir.join("dirty-clock")).unwrap(),
+        };
+        // Two trees in one second, then a later second, then a clock gone back.
+        assert_eq!(clock.take(100), 100);
+        assert_eq!(clock.take(100), 101);
+        assert_eq!(clock.take(200), 200);
+        assert_eq!(clock.take(150), 201);
+        // Unreadable: the time as it is.
+        std::fs::write(&clock.path, "garbage").unwrap();
+        assert_eq!(clock.take(300), 300);
+        let nowhere = Clock {
+            path: Utf8PathBuf::from("/proc/no-such/dirty-clock"),
+        };
+        assert_eq!(nowhere.take(7), 7);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn an_nvr_met_again_is_said() {

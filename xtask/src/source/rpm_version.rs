@@ -22,7 +22,7 @@
 use anyhow::{bail, Result};
 
 use super::snapshot::{snapshot_version, Snapshot};
-use super::version::UNKNOWN_VERSION;
+use super::version::{release_rpm_version, UNKNOWN_VERSION};
 
 /// An RPM Version and Release.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,58 +108,6 @@ pub fn resolve_rpm_version(
     check_rpm_field("the RPM Version (--rpm-version)", &derived.rpm.version)?;
     check_rpm_field("the RPM Release (--rpm-release)", &derived.rpm.release)?;
     Ok(derived)
-}
-
-/// `22.10.1` -> `22.10.1`; `23.5.0-rc1` -> `23.5.0~rc1`; `22.0.0-pre1` -> `22.0.0~pre1`;
-/// `certified-22.8-cert4` -> `22.8+cert4`; `certified/22.8-cert4-rc1` -> `22.8+cert4~rc1`.
-/// None for anything else.
-pub fn release_rpm_version(tag: &str) -> Option<String> {
-    let (certified, rest) = match tag
-        .strip_prefix("certified-")
-        .or_else(|| tag.strip_prefix("certified/"))
-    {
-        Some(rest) => (true, rest),
-        None => (false, tag),
-    };
-    let mut parts = rest.split('-');
-    let numbers = parts.next()?;
-    if !is_dotted_number(numbers) {
-        return None;
-    }
-    let mut out = numbers.to_string();
-    let mut next = parts.next();
-    if certified {
-        let cert = next?.strip_prefix("cert")?;
-        if !is_number(cert) {
-            return None;
-        }
-        out.push_str(&format!("+cert{cert}"));
-        next = parts.next();
-    }
-    if let Some(pre) = next {
-        let kind = pre.trim_end_matches(|c: char| c.is_ascii_digit());
-        let n = &pre[kind.len()..];
-        if !matches!(kind, "rc" | "pre" | "beta" | "alpha") || !is_number(n) {
-            return None;
-        }
-        out.push_str(&format!("~{pre}"));
-    }
-    if parts.next().is_some() {
-        return None;
-    }
-    Some(out)
-}
-
-pub(super) fn is_number(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-pub(super) fn is_dotted_number(s: &str) -> bool {
-    s.split('.').all(is_number)
-}
-
-pub(super) fn is_hex(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Whether rpm accepts `s` as a Version or Release: no `-`, `/`, `:`, no whitespace, not empty.

@@ -3,8 +3,8 @@
 
 use anyhow::{bail, Result};
 
-use super::rpm_version::{is_dotted_number, is_hex, is_number, release_rpm_version};
 use super::vercmp::rpmvercmp;
+use super::version::{is_dotted_number, is_hex, is_number, release_rpm_version};
 
 /// A tag of the repository and the commit time of what it points at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Result};
 
-use super::fileset::{is_excluded, split_names};
+use super::entries::{is_excluded, split_names};
 
 /// What `git status --porcelain=v1 -z` says, reduced to what packaging needs.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -57,7 +57,7 @@ impl Tree {
                 Some(f) => f.tail.join("\n"),
                 None => String::new(),
             };
-            if said.contains("dubious ownership") {
+            if said.contains("dubious ownership") || said.contains("safe.directory") {
                 bail!("{}", not_yours(&root));
             }
         }

@@ -165,7 +165,7 @@ pub fn utc_stamp(epoch: i64) -> (String, String) {
 /// Where Asterisk publishes a release's tarball, for a version `make_version` printed on a
 /// release tag (None for branches and snapshots).
 pub fn release_url(asterisk_version: &str) -> Option<String> {
-    super::rpm_version::release_rpm_version(asterisk_version)?;
+    release_rpm_version(asterisk_version)?;
     let dir = match asterisk_version.starts_with("certified-") {
         true => "certified-asterisk",
         false => "asterisk",
@@ -203,6 +203,58 @@ pub fn rfc3339(epoch: i64) -> String {
         &t[10..12],
         &t[12..14]
     )
+}
+
+/// `22.10.1` -> `22.10.1`; `23.5.0-rc1` -> `23.5.0~rc1`; `22.0.0-pre1` -> `22.0.0~pre1`;
+/// `certified-22.8-cert4` -> `22.8+cert4`; `certified/22.8-cert4-rc1` -> `22.8+cert4~rc1`.
+/// None for anything else.
+pub fn release_rpm_version(tag: &str) -> Option<String> {
+    let (certified, rest) = match tag
+        .strip_prefix("certified-")
+        .or_else(|| tag.strip_prefix("certified/"))
+    {
+        Some(rest) => (true, rest),
+        None => (false, tag),
+    };
+    let mut parts = rest.split('-');
+    let numbers = parts.next()?;
+    if !is_dotted_number(numbers) {
+        return None;
+    }
+    let mut out = numbers.to_string();
+    let mut next = parts.next();
+    if certified {
+        let cert = next?.strip_prefix("cert")?;
+        if !is_number(cert) {
+            return None;
+        }
+        out.push_str(&format!("+cert{cert}"));
+        next = parts.next();
+    }
+    if let Some(pre) = next {
+        let kind = pre.trim_end_matches(|c: char| c.is_ascii_digit());
+        let n = &pre[kind.len()..];
+        if !matches!(kind, "rc" | "pre" | "beta" | "alpha") || !is_number(n) {
+            return None;
+        }
+        out.push_str(&format!("~{pre}"));
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(out)
+}
+
+pub(super) fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub(super) fn is_dotted_number(s: &str) -> bool {
+    s.split('.').all(is_number)
+}
+
+pub(super) fn is_hex(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]

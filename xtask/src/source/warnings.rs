@@ -3,7 +3,7 @@
 
 use camino::Utf8Path;
 
-use super::fileset::{EntryKind, FileSet};
+use super::entries::{EntryKind, FileSet};
 
 /// Warnings about what is packed as it is but is probably not meant: links that point out of
 /// the tree, and (among the files that differ from the commit) unfinished merges.

@@ -823,6 +823,8 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
         ("ASTERISK_LOCAL_NET=999.999.0.0/99", "ASTERISK_LOCAL_NET=999.999.0.0/99: '999.999.0.0/99' is not a network (ADDRESS/BITS, such as 192.168.0.0/16; comma-separated)"),
         ("ASTERISK_LOCAL_NET=192.168.0.0/16,,", "ASTERISK_LOCAL_NET=192.168.0.0/16,, has an empty item: separate networks with single commas"),
         ("ASTERISK_RTP_PORTS=010000-10099", "ASTERISK_RTP_PORTS=010000-10099 is not FIRST-LAST (such as 10000-10099)"),
+        ("ASTERISK_RTP_PORTS=10000-10000", "ASTERISK_RTP_PORTS=10000-10000 is one port: RTP needs a range, FIRST below LAST (such as 10000-10099)"),
+        ("ASTERISK_EXTERNAL_ADDRESS=01.02.03.04", "ASTERISK_EXTERNAL_ADDRESS=01.02.03.04 is not an address (an IPv4 or IPv6 address, or a host name, without a port)"),
     ] {
         let run = Command::new(&engine)
             .args(["run", "--rm", "-e", variable, &tag])
@@ -839,9 +841,16 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
     // The environment's good values land in environment.conf, readable.
     let written = sh(
         &dir,
-        &format!("{engine} run --rm -e ASTERISK_EXTERNAL_ADDRESS=203.0.113.7 -e ASTERISK_LOCAL_NET=192.168.0.0/16,10.0.0.0/8 -e ASTERISK_VERBOSE=5 -e ASTERISK_ENDPOINT_PASSWORD=correct-horse --entrypoint /usr/local/sbin/asterisk-start {tag} cat /etc/asterisk/environment.conf"),
+        &format!("{engine} run --rm -e ASTERISK_EXTERNAL_ADDRESS=203.0.113.7 -e ASTERISK_LOCAL_NET=192.168.0.0/16,10.0.0.0/8 -e ASTERISK_VERBOSE=5 -e ASTERISK_ENDPOINT_PASSWORD=correct-horse -e TZ=Europe/Berlin --entrypoint /usr/local/sbin/asterisk-start {tag} cat /etc/asterisk/environment.conf"),
     );
+    // The time zone is the process's own: what Asterisk (here `date`) sees.
+    let zone = sh(
+        &dir,
+        &format!("{engine} run --rm -e TZ=Europe/Berlin --entrypoint /usr/local/sbin/asterisk-start {tag} date +%Z"),
+    );
+    assert!(matches!(zone.trim(), "CET" | "CEST"), "{zone}");
     for line in [
+        "; TZ=Europe/Berlin",
         "verbose = 5",
         "external_media_address = 203.0.113.7",
         "external_signaling_address = 203.0.113.7",
@@ -899,6 +908,50 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
         "ls -d /tmp/asterisk-xtask-config-* 2>/dev/null | wc -l",
     );
     assert_eq!(copies.trim(), "0", "a configuration copy was left behind");
+    // The README's own line for a whole directory (no copy): mounted as it is, owned by 1234 and
+    // readable by it alone, the container run as its owner in the asterisk group is healthy (a
+    // PJSIP transport up), and environment.conf is written there, the owner's.
+    let direct = dir.join("direct");
+    sh(
+        &dir,
+        &format!(
+            "cp -a {} {} && rm {}/loop",
+            whole.display(),
+            direct.display(),
+            direct.display()
+        ),
+    );
+    let name = format!("xtask-readme-line-{}", std::process::id());
+    let started = Command::new(&engine)
+        .args([
+            "run", "--init", "-d", "--name", &name, "--user", "1234:450", "-v",
+        ])
+        .arg(format!("{}:/etc/asterisk", direct.display()))
+        .args(["-p", "127.0.0.1::5060/udp", &tag])
+        .output()
+        .unwrap();
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let mut health = String::new();
+    for _ in 0..120 {
+        health = inspect(&engine, &name, "{{.State.Health.Status}}");
+        if health != "starting" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let logs = sh(&dir, &format!("{engine} logs {name} 2>&1 | tail -n 5"));
+    let _ = Command::new(&engine)
+        .args(["rm", "-f", "-v", &name])
+        .output();
+    assert_eq!(health, "healthy", "{logs}");
+    assert_eq!(
+        sh(&direct, "stat -c '%u %a' environment.conf").trim(),
+        "1234 660"
+    );
     // A configuration of its own that does not include environment.conf gets none, and a line.
     let own = dir.join("own");
     std::fs::create_dir_all(&own).unwrap();
@@ -1001,4 +1054,141 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
 
     remove_image(&engine, &tag);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The image's own configuration, read as Asterisk reads it (sections, templates, `key = value`):
+/// PJSIP on UDP and TCP 5060 (TLS only from the entry point, with a certificate), every endpoint
+/// authenticated, no route out of the box, HTTP, ARI and AMI off, logs to the console and a file.
+#[test]
+fn the_default_configuration_listens_authenticates_and_stays_in_the_box() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/docker/image/asterisk");
+    // [name](templates) -> key = value lines, templates applied.
+    let sections = |file: &str| -> Vec<(String, Vec<(String, String)>)> {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        // (name, templates, its own key = value lines)
+        type Section = (String, Vec<String>, Vec<(String, String)>);
+        let mut out: Vec<Section> = Vec::new();
+        for line in text.lines() {
+            let line = line.split(';').next().unwrap().trim();
+            if let Some(head) = line.strip_prefix('[') {
+                let (name, rest) = head.split_once(']').unwrap();
+                let templates = rest
+                    .trim_matches(|c| c == '(' || c == ')')
+                    .split(',')
+                    .filter(|t| !t.is_empty() && *t != "!")
+                    .map(str::to_string)
+                    .collect();
+                // A template (`(!)`) is no object of its own: named "!" here, and skipped.
+                let name = if rest.contains('!') {
+                    "!".to_string()
+                } else {
+                    name.to_string()
+                };
+                out.push((name, templates, Vec::new()));
+            } else if let Some((k, v)) = line.split_once('=') {
+                let (k, v) = (
+                    k.trim().trim_end_matches('>').trim(),
+                    v.trim_start_matches('>').trim(),
+                );
+                if let Some(last) = out.last_mut() {
+                    last.2.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        let named: Vec<(String, Vec<(String, String)>)> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('['))
+            .filter_map(|h| h.split_once(']'))
+            .map(|(n, _)| n.to_string())
+            .zip(out.iter().map(|(_, _, kv)| kv.clone()))
+            .collect();
+        out.iter()
+            .filter(|(name, _, _)| name != "!")
+            .map(|(name, templates, own)| {
+                let mut all: Vec<(String, String)> = templates
+                    .iter()
+                    .flat_map(|t| {
+                        named
+                            .iter()
+                            .filter(move |(n, _)| n == t)
+                            .flat_map(|(_, kv)| kv.clone())
+                    })
+                    .collect();
+                all.extend(own.clone());
+                (name.clone(), all)
+            })
+            .collect()
+    };
+    let get = |kv: &[(String, String)], k: &str| {
+        kv.iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let pjsip = sections("pjsip.conf");
+    let transports: Vec<(Option<String>, Option<String>)> = pjsip
+        .iter()
+        .filter(|(_, kv)| get(kv, "type").as_deref() == Some("transport"))
+        .map(|(_, kv)| (get(kv, "protocol"), get(kv, "bind")))
+        .collect();
+    assert_eq!(
+        transports,
+        [
+            (Some("udp".into()), Some("0.0.0.0:5060".into())),
+            (Some("tcp".into()), Some("0.0.0.0:5060".into()))
+        ]
+    );
+    let endpoints: Vec<&(String, Vec<(String, String)>)> = pjsip
+        .iter()
+        .filter(|(_, kv)| get(kv, "type").as_deref() == Some("endpoint"))
+        .collect();
+    assert_eq!(endpoints.len(), 1, "{endpoints:?}");
+    for (name, kv) in &endpoints {
+        let auth = get(kv, "auth").unwrap_or_else(|| panic!("endpoint {name} has no auth"));
+        assert!(
+            pjsip
+                .iter()
+                .any(|(n, a)| n == &auth && get(a, "type").as_deref() == Some("auth")),
+            "{name}: {auth}"
+        );
+        assert_eq!(get(kv, "context").as_deref(), Some("demo"));
+    }
+    assert!(
+        !pjsip
+            .iter()
+            .any(|(_, kv)| get(kv, "type").as_deref() == Some("identify")),
+        "an identify section lets requests in by address"
+    );
+    // The dialplan answers its own numbers and dials only the phone registered here.
+    let text = std::fs::read_to_string(dir.join("extensions.conf")).unwrap();
+    let extensions: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(';'))
+        .filter(|l| l.contains("=>"))
+        .collect();
+    for line in &extensions {
+        assert!(!line.contains("=> _"), "a pattern: {line}");
+        if let Some(at) = line.find("Dial(") {
+            assert!(line[at..].starts_with("Dial(PJSIP/6001,"), "{line}");
+        }
+    }
+    for (file, section) in [
+        ("http.conf", "general"),
+        ("ari.conf", "general"),
+        ("manager.conf", "general"),
+    ] {
+        let s = sections(file);
+        let kv = &s.iter().find(|(n, _)| n == section).unwrap().1;
+        assert_eq!(get(kv, "enabled").as_deref(), Some("no"), "{file}");
+    }
+    let logger = sections("logger.conf");
+    let files = &logger.iter().find(|(n, _)| n == "logfiles").unwrap().1;
+    assert!(
+        get(files, "console").is_some_and(|v| v.contains("verbose")),
+        "{files:?}"
+    );
+    assert!(
+        get(files, "messages.log").is_some_and(|v| v.contains("error")),
+        "{files:?}"
+    );
 }

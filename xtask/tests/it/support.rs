@@ -375,10 +375,7 @@ pub fn main_rpm(manifest: &str) -> String {
     let (name, version, release) = (field("name"), field("version"), field("release"));
     manifest_artifacts(manifest)
         .into_iter()
-        .find(|a| {
-            a.1 == "rpm"
-                && xtask::outputs::manifest::is_main_package(&a.0, &name, &version, &release)
-        })
+        .find(|a| a.1 == "rpm" && xtask::checked::is_main_package(&a.0, &name, &version, &release))
         .expect("the manifest lists no main package")
         .0
 }

@@ -192,7 +192,7 @@ fn the_dirty_release_only_goes_up_along_a_day_of_edits() {
     let build = || must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
     let (_, clean) = version_line(&build());
     // (what the step does to the tree; whether it changes what is packed)
-    let steps: [(&str, bool); 12] = [
+    let steps: [(&str, bool); 14] = [
         ("echo '/* one */' >> main/asterisk.c", true),
         ("true", false),
         ("echo n > NOTES.txt", true),
@@ -213,6 +213,15 @@ fn the_dirty_release_only_goes_up_along_a_day_of_edits() {
         (
             "echo x > apps/new_helper.txt; rm apps/new_helper.txt",
             false,
+        ),
+        // Edits git status does not see (files marked so): changes all the same.
+        (
+            "git update-index --assume-unchanged res/res_mini.c; echo '/* hidden */' >> res/res_mini.c",
+            true,
+        ),
+        (
+            "git update-index --skip-worktree apps/app_hello.c; echo '/* hidden */' >> apps/app_hello.c",
+            true,
         ),
     ];
     let mut last: Option<String> = None;
@@ -238,7 +247,11 @@ fn the_dirty_release_only_goes_up_along_a_day_of_edits() {
     }
     // Back at the commit: the commit's own NVR, the same as before the day began (below the
     // dirty builds, as every build of that commit is).
-    sh(&tree, "git checkout -q main/asterisk.c");
+    sh(
+        &tree,
+        "git update-index --no-assume-unchanged res/res_mini.c --no-skip-worktree apps/app_hello.c; \
+         git checkout -q main/asterisk.c res/res_mini.c apps/app_hello.c",
+    );
     assert_eq!(version_line(&build()).1, clean);
     // The dry run of a tree says the NVR its build got.
     sh(&tree, "echo '/* again */' >> main/asterisk.c");
@@ -248,8 +261,8 @@ fn the_dirty_release_only_goes_up_along_a_day_of_edits() {
 
 #[test]
 fn rpm_versions_sort_under_rpm() {
-    use xtask::source::rpm_version::rpm_version;
-    use xtask::source::snapshot::{Snapshot, Tag};
+    use xtask::checked::rpm_version;
+    use xtask::checked::{Snapshot, Tag};
     let day = |d: i64| 1_785_000_000 + d * 86_400;
     let tags: Vec<Tag> = [
         ("20.5.0", 1),
@@ -356,8 +369,8 @@ fn rpm_versions_sort_under_rpm() {
         // The xtask's own comparison agrees with rpm's, Version first, then Release.
         let (va, ra) = pair[0].rsplit_once('-').unwrap();
         let (vb, rb) = pair[1].rsplit_once('-').unwrap();
-        let ours = xtask::source::vercmp::rpmvercmp(va, vb)
-            .then_with(|| xtask::source::vercmp::rpmvercmp(ra, rb));
+        let ours =
+            xtask::checked::rpmvercmp(va, vb).then_with(|| xtask::checked::rpmvercmp(ra, rb));
         assert_eq!(ours, std::cmp::Ordering::Less, "{} < {}", pair[0], pair[1]);
     }
 }

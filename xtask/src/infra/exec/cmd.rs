@@ -35,6 +35,8 @@ impl Shell {
         self.cmd("git")
             .args(["-C", root.as_str()])
             .env("GIT_OPTIONAL_LOCKS", "0")
+            // git's messages in English whatever the user's locale: its refusals are read.
+            .env("LC_ALL", "C")
     }
 
     /// rpm, the one way the xtask asks it anything.
@@ -115,7 +117,9 @@ impl Cmd {
         self
     }
 
-    /// How long `read` waits for an answer (default: `ASTERISK_XTASK_QUERY_SECS`).
+    /// How long `read` waits for an answer (default: `ASTERISK_XTASK_QUERY_SECS`; the
+    /// environment sets it, this the tests).
+    #[cfg(test)]
     pub fn query_limit(mut self, limit: Duration) -> Cmd {
         self.query_limit = Some(limit);
         self
@@ -168,10 +172,6 @@ impl Cmd {
     pub fn dir(mut self, dir: &Utf8Path) -> Cmd {
         self.dir = Some(dir.to_owned());
         self
-    }
-
-    pub fn program(&self) -> &str {
-        &self.program
     }
 
     /// The command as a line a user can paste into a shell.

@@ -88,6 +88,8 @@ fn info() -> TreeInfo {
             off(module("test_x", &["TEST_FRAMEWORK"])),
             module("app_dial", &[]),
             off(module("res_corosync", &["corosync"])),
+            // Needs the bundled libjwt alone: linked in, no package of its own.
+            module("res_jwt_only", &["libjwt"]),
         ],
         // configure.ac's; menuselect-deps adds GENERIC_ODBC.
         optional: OPTIONAL
@@ -102,7 +104,7 @@ fn info() -> TreeInfo {
             .chain(&["GENERIC_ODBC"])
             .map(|s| s.to_string())
             .collect(),
-        core: names(&["CRYPTO", "LIBJWT"]),
+        core: names(&["CRYPTO"]),
     }
 }
 
@@ -150,6 +152,7 @@ fn modules_go_where_their_libraries_are() {
         // An option is no library.
         ("test_x", None),
         ("app_dial", None),
+        ("res_jwt_only", None),
     ];
     for (m, want) in cases {
         assert_eq!(at(m), want, "{m}");
@@ -172,6 +175,23 @@ fn modules_go_where_their_libraries_are() {
         ]
     );
     let get = |n: &str| split.packages.iter().find(|p| p.name == n).unwrap();
+    // libjwt is linked into res_stir_shaken (asterisk-curl) and res_jwt_only (the main
+    // package): each of the two provides it, and no other.
+    assert_eq!(get("asterisk-curl").bundles, ["libjwt"]);
+    assert_eq!(split.main_bundles, ["libjwt"]);
+    for p in split.packages.iter().filter(|p| p.name != "asterisk-curl") {
+        assert!(p.bundles.is_empty(), "{}: {:?}", p.name, p.bundles);
+    }
+    let (sections, _) = split.spec_sections();
+    let curl = sections
+        .split("%package -n ")
+        .find(|s| s.starts_with("asterisk-curl\n"))
+        .unwrap();
+    assert!(
+        curl.contains("%if %{defined asterisk_libjwt_version}\nProvides:       bundled(libjwt) = %{asterisk_libjwt_version}\n%endif\n"),
+        "{curl}"
+    );
+    assert_eq!(sections.matches("bundled(libjwt)").count(), 1, "{sections}");
     assert!(get("asterisk-unbound").unfamiliar);
     assert!(!get("asterisk-odbc").unfamiliar);
     assert_eq!(

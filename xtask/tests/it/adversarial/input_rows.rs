@@ -300,6 +300,20 @@ pub fn rows() -> Vec<Row> {
             engine: false,
         },
         Row {
+            name: "--download-cache naming a link to nothing",
+            setup: Box::new(|w, row| {
+                let link = row.join("cache-link");
+                std::os::unix::fs::symlink(row.join("gone"), &link).unwrap();
+                attempt(
+                    rpm(&w.tree, &w.out, &["--download-cache", &p(&link)]),
+                    &[&w.tree, &w.out],
+                )
+            }),
+            code: 1,
+            says: "which does not exist: make that directory, or name another with --download-cache DIR",
+            engine: false,
+        },
+        Row {
             name: "--offline with an empty download cache",
             setup: Box::new(|w, row| {
                 attempt(

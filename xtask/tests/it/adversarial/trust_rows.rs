@@ -3,7 +3,7 @@
 //! make would evaluate, another user's repository, a download cache that cannot be used, names
 //! too long for a file, a GNUPGHOME gpg cannot write, an unknown builder taken for a known one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::*;
 
@@ -163,16 +163,22 @@ pub fn rows() -> Vec<Row> {
         Row {
             name: "a tree another user owns, whose .git/config runs a program",
             setup: Box::new(|w, row| {
-                let tree = copy_of(&w.tree, row);
-                let mark = row.join("fsmonitor-ran");
-                sh(
-                    &tree,
-                    &format!(
-                        "git config core.fsmonitor 'touch {}; false'; chown -R 65534:65534 .",
-                        mark.display()
-                    ),
-                );
+                let (tree, mark) = foreign_tree(w, row);
                 attempt(rpm(&tree, &row.join("o"), &[]), &[&tree, &mark])
+            }),
+            code: 1,
+            says: "git refuses to read",
+            engine: false,
+        },
+        Row {
+            name: "a tree another user owns, and git speaks German",
+            setup: Box::new(|w, row| {
+                let (tree, mark) = foreign_tree(w, row);
+                // (C.UTF-8 is not C: gettext reads LANGUAGE, and Debian's git has German.)
+                with_env(
+                    attempt(rpm(&tree, &row.join("o"), &[]), &[&tree, &mark]),
+                    &[("LC_ALL", "C.UTF-8"), ("LANGUAGE", "de")],
+                )
             }),
             code: 1,
             says: "git refuses to read",
@@ -440,4 +446,19 @@ pub fn rows() -> Vec<Row> {
             engine: true,
         },
     ]
+}
+
+/// A copy of the sample tree owned by nobody (65534), whose .git/config runs a program that
+/// would leave a mark: git must refuse it, and the mark must never appear.
+fn foreign_tree(w: &World, row: &Path) -> (PathBuf, PathBuf) {
+    let tree = copy_of(&w.tree, row);
+    let mark = row.join("fsmonitor-ran");
+    sh(
+        &tree,
+        &format!(
+            "git config core.fsmonitor 'touch {}; false'; chown -R 65534:65534 .",
+            mark.display()
+        ),
+    );
+    (tree, mark)
 }

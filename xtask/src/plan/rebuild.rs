@@ -35,6 +35,14 @@ pub fn decide(asked: Mode, dirty: bool, release: bool, mounts: bool) -> (bool, &
     }
 }
 
+/// Whether a build that is not incremental keeps its build directory for the next edit's: a
+/// committed snapshot built without `--clean` (a clean build, in full, in the kept directory),
+/// so that the first edit after it builds on it rather than from nothing. Never a release, never
+/// `--clean`, never where the directory cannot be mounted.
+pub fn seeds(asked: Mode, dirty: bool, release: bool, mounts: bool) -> bool {
+    asked == Mode::Auto && !dirty && !release && mounts
+}
+
 /// A release build: make_version names a release, not a snapshot (`GIT-...`).
 pub fn is_release(asterisk_version: &str) -> bool {
     !asterisk_version.starts_with("GIT-")
@@ -69,6 +77,22 @@ mod tests {
         for ((asked, dirty, release, mounts), want) in cases {
             assert_eq!(
                 decide(asked, dirty, release, mounts).0,
+                want,
+                "{asked:?} {dirty} {release} {mounts}"
+            );
+        }
+        // Only a committed snapshot, asked for nothing, where the directory can be mounted.
+        let seeding = [
+            ((Mode::Auto, false, false, true), true),
+            ((Mode::Auto, true, false, true), false),
+            ((Mode::Auto, false, true, true), false),
+            ((Mode::Off, false, false, true), false),
+            ((Mode::On, false, false, true), false),
+            ((Mode::Auto, false, false, false), false),
+        ];
+        for ((asked, dirty, release, mounts), want) in seeding {
+            assert_eq!(
+                seeds(asked, dirty, release, mounts),
                 want,
                 "{asked:?} {dirty} {release} {mounts}"
             );

@@ -12,8 +12,9 @@ use crate::infra::exec::Shell;
 use crate::infra::interrupt::Interrupted;
 use crate::infra::progress::human_size;
 use crate::infra::regular;
+use crate::outputs::build_record;
+use crate::outputs::manifest::MANIFEST;
 use crate::outputs::manifest::{self, Artifact, ImageRecord, Kind, Manifest};
-use crate::outputs::{build_record, publish};
 use crate::rpmbuild::spec;
 use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
@@ -88,7 +89,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         bail!(
             "{}/{} lists no runtime package of {}: run cargo xtask rpm again",
             i.out,
-            publish::MANIFEST,
+            MANIFEST,
             i.manifest.name
         );
     }
@@ -232,8 +233,7 @@ pub fn report(
     );
     eprintln!(
         "  recorded in {out}/{}; check it with: cargo xtask smoke --tag {}",
-        publish::MANIFEST,
-        image.tags[0]
+        MANIFEST, image.tags[0]
     );
     Ok(())
 }

@@ -16,9 +16,9 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::boot_test;
 use super::call;
-use super::image::{tree_label, TREE_LABEL};
-use super::smoke;
+use super::runtime_image::{tree_label, TREE_LABEL};
 use crate::infra::digest;
 use crate::infra::engine::{hostname, Engine};
 use crate::infra::exec::alive;
@@ -286,7 +286,7 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
         Some(dir) => Some(call::mounts(std::slice::from_ref(dir))?),
         None => None,
     };
-    let rtp = super::image::rtp_range(engine, tag)?.with_context(|| {
+    let rtp = super::runtime_image::rtp_range(engine, tag)?.with_context(|| {
         format!("{tag} names no ASTERISK_RTP_PORTS: build it with cargo xtask image")
     })?;
     replace_earlier(engine, &name)?;
@@ -337,7 +337,7 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
         .run(|line| eprintln!("  container {line}"))
         .with_context(|| format!("starting {tag}"))?;
     eprintln!("run: {} from {tag}", name.container);
-    let waited = smoke::wait_healthy(
+    let waited = boot_test::wait_healthy(
         engine,
         &name.container,
         tag,
