@@ -324,8 +324,8 @@ impl Bench<'_> {
                 bail!("the no-op round {round} was not up to date: the bench would time a build");
             }
             steps[1].seconds.push(noop);
-            // The first edit after the clean build makes the kept directory (its own step);
-            // the patch loop is the next edit, on the warm directory.
+            // The first edit after the clean build (whose directory it builds on, the version
+            // now a dirty one's: its own step); the patch loop is the next edit.
             let mut patched = original.clone();
             let mut timed = Vec::new();
             for (i, step) in [3usize, 4].iter().enumerate() {

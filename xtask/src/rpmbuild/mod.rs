@@ -149,7 +149,7 @@ fn incremental_dir(
     if seeds {
         kept.sow(&files, &packed.members)?;
         eprintln!(
-            "incremental: no ({why}); built in full in {}, kept for the next edit's incremental build",
+            "incremental: no (a committed tree): built in full in {}, kept for the next edit's incremental build",
             kept.dir
         );
         return Ok(Some(kept));

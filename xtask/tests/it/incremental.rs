@@ -62,9 +62,12 @@ fn incremental_builds_rebuild_only_what_changed_and_match_a_clean_build() {
     // nothing in the build names it, so configure and menuselect are reused).
     let committed = must(xtask(&args(&[]), &target, &[]));
     assert!(
-        committed.stderr.contains(
-            "incremental: no (the tree is committed (--incremental keeps the build directory)); built in full in"
-        ) && committed.stderr.contains("kept for the next edit's incremental build"),
+        committed
+            .stderr
+            .contains("incremental: no (a committed tree): built in full in")
+            && committed
+                .stderr
+                .contains("kept for the next edit's incremental build"),
         "{}",
         committed.stderr
     );

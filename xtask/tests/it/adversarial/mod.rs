@@ -183,6 +183,16 @@ fn bad_input_and_faults_lose_nothing_and_leave_nothing() {
         "the table has {} rows, not {ROWS}",
         rows.len()
     );
+    // The docs say how many, and the count is this one.
+    for doc in ["docs/testing.md", "docs/refused.md"] {
+        let text =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(doc))
+                .unwrap();
+        assert!(
+            text.contains(&format!("{ROWS} rows")),
+            "{doc} does not say {ROWS} rows"
+        );
+    }
     let mut names = std::collections::BTreeSet::new();
     let (mut ran, mut skipped) = (0, Vec::new());
     for (n, row) in rows.iter().enumerate() {
