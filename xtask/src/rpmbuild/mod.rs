@@ -121,7 +121,11 @@ fn incremental_dir(
     };
     let release = plan_incremental::is_release(&packed.asterisk_version);
     let (on, why) = plan_incremental::decide(plan.incremental, packed.dirty, release, mounts);
-    let seeds = !on && plan_incremental::seeds(plan.incremental, packed.dirty, release, mounts);
+    // (On this host only: in a container the kept directory's path would show in the SRPM's
+    // scripts, and a clean container build must give the bytes another clean one gives.)
+    let seeds = !on
+        && matches!(place, Place::Native { .. })
+        && plan_incremental::seeds(plan.incremental, packed.dirty, release, mounts);
     if plan.sh.dry_run || plan.check_reproducible || !(on || seeds) {
         // Said when asked for, when it would be on, and for a release (which never is).
         if plan.incremental != plan_incremental::Mode::Auto || on || release {

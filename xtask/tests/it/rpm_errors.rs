@@ -263,7 +263,7 @@ fn help_is_the_manual() {
         "  build in   this host (",
         "  jobs       3",
         "  version    derived / release derived",
-        "$ GIT_OPTIONAL_LOCKS=0 git -C ",
+        "$ GIT_OPTIONAL_LOCKS=0 LC_ALL=C git -C ",
     ] {
         assert!(run.stderr.contains(line), "{line}:\n{}", run.stderr);
     }

@@ -290,6 +290,70 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         "volumes were left"
     );
 
+    // Ctrl-C while it boots (a configuration without a SIP transport keeps its health check
+    // from passing): the same, exit 130, nothing left.
+    let booting = dir.join("booting");
+    std::fs::create_dir_all(&booting).unwrap();
+    sh(
+        &booting,
+        &format!("{engine} run --rm --entrypoint tar {tag} -C /etc/asterisk -c . | tar -x && sed -i '/^\\[transport-/,/^$/d' pjsip.conf && ! grep -q '^type = transport' pjsip.conf"),
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(run_args(
+            &tree,
+            &out,
+            &tag,
+            &["--config", booting.to_str().unwrap()],
+        ))
+        .env("CARGO_TARGET_DIR", &target)
+        .env("XDG_CACHE_HOME", test_cache_home())
+        .env("CONTAINER_ENGINE", &engine)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let boot_deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let health = docker(
+            &engine,
+            &["inspect", "--format", "{{.State.Health.Status}}", &name],
+        );
+        if health == "starting" {
+            break;
+        }
+        assert_ne!(health, "healthy", "no transport, and healthy");
+        assert!(std::time::Instant::now() < boot_deadline, "never started");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    sh(&dir, &format!("kill -INT {}", child.id()));
+    let ended = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert_eq!(ended.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(&format!("interrupted: the container {name} was removed")),
+        "{stderr}"
+    );
+    assert!(
+        run_containers(&engine).is_empty(),
+        "a run container survived Ctrl-C while booting"
+    );
+    assert_eq!(
+        docker(&engine, &["volume", "ls", "-q"]),
+        volumes_before,
+        "volumes were left"
+    );
+    assert_eq!(
+        sh(
+            &dir,
+            "ls -d /tmp/asterisk-xtask-config-* 2>/dev/null | wc -l"
+        )
+        .trim(),
+        "0",
+        "the configuration's copy was left"
+    );
+
     // --keep-state: named volumes, said, kept after the console closes.
     let kept = must(xtask(
         &run_args(&tree, &out, &tag, &["--keep-state"]),

@@ -249,7 +249,7 @@ fn the_dirty_release_only_goes_up_along_a_day_of_edits() {
     // dirty builds, as every build of that commit is).
     sh(
         &tree,
-        "git update-index --no-assume-unchanged res/res_mini.c --no-skip-worktree apps/app_hello.c; \
+        "git update-index --no-assume-unchanged res/res_mini.c; git update-index --no-skip-worktree apps/app_hello.c; \
          git checkout -q main/asterisk.c res/res_mini.c apps/app_hello.c",
     );
     assert_eq!(version_line(&build()).1, clean);
