@@ -677,3 +677,172 @@ fn incremental_builds_in_the_container() {
     assert_eq!(packages(&out), packages(&clean_out));
     assert!(containers_of(&engine, &second).is_empty());
 }
+
+/// The spec's BuildRequires are complete for a minimal build root (mock's and koji's hold
+/// `@buildsys-build` alone): a stand-in "Fedora" base holds only Debian's equivalents of
+/// `@buildsys-build`, and its `dnf` installs the Debian name of each package it is asked for, so
+/// the builder Dockerfile's own `dnf builddep` of the spec makes the build root. The sample tree
+/// (whose configure asks, as Asterisk's does, for a download utility even with the bundled
+/// tarballs in the cache) builds there; with one BuildRequires taken out of the spec, it does not.
+#[test]
+fn a_build_root_of_the_specs_buildrequires_alone_builds_the_tree() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("build_root_of_buildrequires") else {
+        return;
+    };
+    let dir = scratch("buildroot");
+    let base = format!("xtask-test/buildsys-{}:44", std::process::id());
+    let context = dir.join("base");
+    std::fs::create_dir_all(&context).unwrap();
+    // RPM name -> Debian packages. rpm-build is what the Dockerfile installs before builddep;
+    // Fedora's gcc requires glibc-devel. The sample's stand-in modules link no real library, so
+    // the -devel and -libs packages of the libraries are recorded and skipped; any other name the
+    // spec asks for fails here until it is given its Debian name.
+    std::fs::write(
+        context.join("dnf"),
+        r#"#!/bin/sh
+set -eu
+debian() {
+    case "$1" in
+        rpm-build) echo rpm debugedit file cpio xz-utils ;;
+        ccache) echo ccache ;;
+        gcc) echo gcc libc6-dev ;;
+        gcc-c++) echo g++ ;;
+        make) echo make ;;
+        pkgconfig) echo pkgconf ;;
+        curl) echo curl ;;
+        bzip2) echo bzip2 ;;
+        gzip) echo gzip ;;
+        tar) echo tar ;;
+        patch) echo patch ;;
+        sed) echo sed ;;
+        binutils) echo binutils ;;
+        coreutils) echo coreutils ;;
+        findutils) echo findutils ;;
+        gawk) echo gawk ;;
+        dnf-plugins-core|systemd-rpm-macros) ;;
+        *-devel|*-libs) echo "$1" >> /skipped.log ;;
+        *) echo "dnf stand-in: no Debian name for $1" >&2; exit 1 ;;
+    esac
+}
+install() {
+    pkgs=
+    for name in "$@"; do pkgs="$pkgs $(debian "$name")"; done
+    echo "$pkgs" >> /installed.log
+    [ -n "${pkgs# }" ] || return 0
+    apt-get update -q >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >/dev/null
+}
+[ "$1" = -y ] && shift
+case "$1" in
+    install) shift; install "$@" ;;
+    builddep)
+        shift
+        # dnf's and rpmspec's --define and spec arguments are the same.
+        names=$(rpmspec -q --buildrequires "$@" | awk '{ print $1 }' | sort -u)
+        echo "$names" > /buildrequires.log
+        # shellcheck disable=SC2086
+        install $names ;;
+    clean) rm -rf /var/lib/apt/lists/* ;;
+    *) echo "dnf stand-in: $*" >&2; exit 1 ;;
+esac
+"#,
+    )
+    .unwrap();
+    // @buildsys-build's tools that Debian's minbase lacks (the rest it has).
+    std::fs::write(
+        context.join("Dockerfile"),
+        "FROM xtask-test/minbase:bookworm\n\
+         RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+             --no-install-recommends bzip2 cpio diffutils gawk patch unzip xz-utils \
+          && rm -rf /var/lib/apt/lists/*\n\
+         RUN printf 'ID=fedora\\nVERSION_ID=44\\n' > /etc/os-release\n\
+         COPY dnf /usr/local/bin/dnf\n\
+         RUN chmod +x /usr/local/bin/dnf && ! command -v curl && ! command -v wget && ! command -v gcc\n",
+    )
+    .unwrap();
+    sh(
+        &context,
+        &format!("DOCKER_BUILDKIT=1 {engine} build -q --network host -t {base} . >/dev/null"),
+    );
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    let build = |out: &Path, spec: Option<&Path>| {
+        let mut args = vec![
+            "rpm",
+            "--container",
+            "--base-image",
+            &base,
+            "--nodeps",
+            "--source",
+            tree.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(spec) = spec {
+            args.extend(["--spec", spec.to_str().unwrap()]);
+        }
+        xtask(&args, &target, &env)
+    };
+    let builder_of = |run: &Run| {
+        run.stderr
+            .lines()
+            .chain(run.stdout.lines())
+            .find_map(|l| {
+                l.split_whitespace()
+                    .find(|w| w.starts_with("asterisk-xtask-builder"))
+            })
+            .map(|w| w.trim_end_matches([',', ':', ')']).to_string())
+    };
+
+    let out = dir.join("out");
+    let run = must(build(&out, None));
+    assert!(
+        run.stdout.contains("building the bundled pjproject 2.17"),
+        "{}",
+        run.stdout
+    );
+    assert!(!packages(&out).is_empty());
+    let builder = builder_of(&run).unwrap_or_else(|| panic!("no builder named:\n{}", run.stderr));
+    // The build root was made by the spec's BuildRequires: curl came from them.
+    let asked = sh(
+        &dir,
+        &format!("{engine} run --rm --entrypoint cat {builder} /buildrequires.log"),
+    );
+    assert!(asked.lines().any(|l| l == "curl"), "{asked}");
+
+    // Without `BuildRequires: curl`, configure stops where Asterisk's does.
+    let spec = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/rpm/asterisk.spec"),
+    )
+    .unwrap();
+    let without: String = spec
+        .lines()
+        .filter(|l| l.split_whitespace().collect::<Vec<_>>() != ["BuildRequires:", "curl"])
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(
+        without.len(),
+        spec.len(),
+        "the spec has no BuildRequires: curl"
+    );
+    let short = dir.join("without-curl.spec");
+    std::fs::write(&short, without).unwrap();
+    let out = dir.join("out-without-curl");
+    let run = build(&out, Some(&short));
+    assert!(!run.ok, "built without a download utility:\n{}", run.stderr);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("A download utility (wget, curl, or fetch) is required"),
+        "{all}"
+    );
+    assert!(!out.join("RPMS").exists());
+    let mut images = vec![base.clone(), builder];
+    images.extend(builder_of(&run));
+    let _ = Command::new(&engine)
+        .arg("rmi")
+        .arg("-f")
+        .args(&images)
+        .output();
+}

@@ -82,6 +82,77 @@ fn run_containers(engine: &str) -> Vec<String> {
     .collect()
 }
 
+/// `cargo xtask run ARGS` started in the background, its stderr kept.
+fn spawn_run(args: &[&str], target: &Path, engine: &str, stdin: Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env("CARGO_TARGET_DIR", target)
+        .env("XDG_CACHE_HOME", test_cache_home())
+        .env("CONTAINER_ENGINE", engine)
+        .stdin(stdin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the container's health is `wanted` (a container that must not become healthy
+/// while it is `starting` fails the test if it does).
+fn wait_for_health(engine: &str, name: &str, wanted: &str, deadline: std::time::Instant) {
+    loop {
+        let health = docker(
+            engine,
+            &["inspect", "--format", "{{.State.Health.Status}}", name],
+        );
+        if health == wanted {
+            break;
+        }
+        assert!(
+            wanted == "healthy" || health != "healthy",
+            "{name}: healthy while waiting for {wanted}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name}: never {wanted}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+}
+
+/// Ctrl-C to a run: exit 130, the line that says the container was removed, and no run
+/// container or volume of its left.
+fn interrupt_and_check(
+    child: std::process::Child,
+    engine: &str,
+    name: &str,
+    volumes_before: &std::collections::BTreeSet<String>,
+    when: &str,
+) {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let ended = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert_eq!(ended.status.code(), Some(130), "{when}: {stderr}");
+    assert!(
+        stderr.contains(&format!("interrupted: the container {name} was removed")),
+        "{when}: {stderr}"
+    );
+    assert!(
+        run_containers(engine).is_empty(),
+        "a run container survived Ctrl-C {when}"
+    );
+    assert_eq!(
+        volumes_left(engine, volumes_before),
+        Vec::<String>::new(),
+        "volumes were left by Ctrl-C {when}"
+    );
+}
+
 #[test]
 fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
     let Some(EngineFixture { engine }) = EngineFixture::get("run") else {
@@ -93,7 +164,7 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
     let target = dir.join("target");
     let tag = format!("xtask-test/asterisk:run-{}", std::process::id());
     let env = [("CONTAINER_ENGINE", engine.as_str())];
-    let volumes_before = docker(&engine, &["volume", "ls", "-q"]);
+    let volumes_before = dangling_volumes(&engine);
 
     // Detached: built, started, healthy, SIP on 127.0.0.1:5060 answering.
     let first = must(xtask(
@@ -237,58 +308,28 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         "a run container survived"
     );
     assert_eq!(
-        docker(&engine, &["volume", "ls", "-q"]),
-        volumes_before,
+        volumes_left(&engine, &volumes_before),
+        Vec::<String>::new(),
         "volumes were left"
     );
 
-    // Ctrl-C in the console: the same, exit 130.
-    let child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(run_args(&tree, &out, &tag, &[]))
-        .env("CARGO_TARGET_DIR", &target)
-        .env("XDG_CACHE_HOME", test_cache_home())
-        .env("CONTAINER_ENGINE", &engine)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    loop {
-        let health = docker(
-            &engine,
-            &["inspect", "--format", "{{.State.Health.Status}}", &name],
-        );
-        if health == "healthy" {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline + Duration::from_secs(120),
-            "never healthy"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    std::thread::sleep(Duration::from_secs(1));
-    // The console's input stays open: only the interrupt ends the run.
-    let mut child = child;
+    // Ctrl-C in the console: the same, exit 130. The console's input stays open: only the
+    // interrupt ends the run.
+    let mut child = spawn_run(
+        &run_args(&tree, &out, &tag, &[]),
+        &target,
+        &engine,
+        Stdio::piped(),
+    );
+    wait_for_health(
+        &engine,
+        &name,
+        "healthy",
+        deadline + Duration::from_secs(120),
+    );
     let open_input = child.stdin.take();
-    sh(&dir, &format!("kill -INT {}", child.id()));
-    let ended = child.wait_with_output().unwrap();
+    interrupt_and_check(child, &engine, &name, &volumes_before, "in the console");
     drop(open_input);
-    let stderr = String::from_utf8_lossy(&ended.stderr);
-    assert_eq!(ended.status.code(), Some(130), "{stderr}");
-    assert!(
-        stderr.contains(&format!("interrupted: the container {name} was removed")),
-        "{stderr}"
-    );
-    assert!(
-        run_containers(&engine).is_empty(),
-        "a run container survived Ctrl-C"
-    );
-    assert_eq!(
-        docker(&engine, &["volume", "ls", "-q"]),
-        volumes_before,
-        "volumes were left"
-    );
 
     // Ctrl-C while it boots (a configuration without a SIP transport keeps its health check
     // from passing): the same, exit 130, nothing left.
@@ -298,52 +339,19 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         &booting,
         &format!("{engine} run --rm --entrypoint tar {tag} -C /etc/asterisk -c . | tar -x && sed -i '/^\\[transport-/,/^$/d' pjsip.conf && ! grep -q '^type = transport' pjsip.conf"),
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(run_args(
-            &tree,
-            &out,
-            &tag,
-            &["--config", booting.to_str().unwrap()],
-        ))
-        .env("CARGO_TARGET_DIR", &target)
-        .env("XDG_CACHE_HOME", test_cache_home())
-        .env("CONTAINER_ENGINE", &engine)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let boot_deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let health = docker(
-            &engine,
-            &["inspect", "--format", "{{.State.Health.Status}}", &name],
-        );
-        if health == "starting" {
-            break;
-        }
-        assert_ne!(health, "healthy", "no transport, and healthy");
-        assert!(std::time::Instant::now() < boot_deadline, "never started");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    std::thread::sleep(Duration::from_secs(1));
-    sh(&dir, &format!("kill -INT {}", child.id()));
-    let ended = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&ended.stderr);
-    assert_eq!(ended.status.code(), Some(130), "{stderr}");
-    assert!(
-        stderr.contains(&format!("interrupted: the container {name} was removed")),
-        "{stderr}"
+    let child = spawn_run(
+        &run_args(&tree, &out, &tag, &["--config", booting.to_str().unwrap()]),
+        &target,
+        &engine,
+        Stdio::null(),
     );
-    assert!(
-        run_containers(&engine).is_empty(),
-        "a run container survived Ctrl-C while booting"
+    wait_for_health(
+        &engine,
+        &name,
+        "starting",
+        std::time::Instant::now() + Duration::from_secs(120),
     );
-    assert_eq!(
-        docker(&engine, &["volume", "ls", "-q"]),
-        volumes_before,
-        "volumes were left"
-    );
+    interrupt_and_check(child, &engine, &name, &volumes_before, "while booting");
     assert_eq!(
         sh(
             &dir,
@@ -457,7 +465,11 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         run_containers(&engine).is_empty(),
         "a bad input left a container"
     );
-    assert_eq!(docker(&engine, &["volume", "ls", "-q"]), volumes_before);
+    assert_eq!(
+        volumes_left(&engine, &volumes_before),
+        Vec::<String>::new(),
+        "volumes were left"
+    );
 
     // The bench's step from a one-line patch to a running container that answers SIP (here,
     // where 5060 is this test's): timed, and its container removed afterwards.
