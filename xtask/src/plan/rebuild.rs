@@ -14,33 +14,33 @@ pub enum Mode {
     Off,
 }
 
-/// Whether this build is incremental, and why (said in the output).
-pub fn decide(asked: Mode, dirty: bool, release: bool, mounts: bool) -> (bool, &'static str) {
-    match (asked, release, mounts) {
-        (_, true, _) => (false, "a release build is always built clean"),
-        (Mode::Off, _, _) => (false, "--clean"),
-        (_, _, false) => (
-            false,
-            "the engine is not on this machine: a kept build directory cannot be mounted",
-        ),
-        (Mode::On, _, _) => (true, "--incremental"),
-        (Mode::Auto, _, _) if dirty => (
-            true,
-            "the tree has uncommitted changes; --clean builds afresh",
-        ),
-        (Mode::Auto, _, _) => (
-            false,
-            "the tree is committed (--incremental keeps the build directory)",
-        ),
-    }
+/// What a build does with a kept build directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rebuild {
+    /// Builds on the kept directory, and why (said in the output).
+    Incremental(&'static str),
+    /// Builds clean, in full, in the kept directory, for the next edit's incremental build to
+    /// build on: a committed snapshot asked for nothing, where the directory can be mounted.
+    KeepClean,
+    /// Builds clean in rpmbuild's own directory, and why.
+    Clean(&'static str),
 }
 
-/// Whether a build that is not incremental keeps its build directory for the next edit's: a
-/// committed snapshot built without `--clean` (a clean build, in full, in the kept directory),
-/// so that the first edit after it builds on it rather than from nothing. Never a release, never
-/// `--clean`, never where the directory cannot be mounted.
-pub fn seeds(asked: Mode, dirty: bool, release: bool, mounts: bool) -> bool {
-    asked == Mode::Auto && !dirty && !release && mounts
+/// Whether this build is incremental, keeps its directory for the next edit's, or neither.
+/// Never a release, never `--clean`, never where the directory cannot be mounted.
+pub fn decide(asked: Mode, dirty: bool, release: bool, mounts: bool) -> Rebuild {
+    match (asked, release, mounts) {
+        (_, true, _) => Rebuild::Clean("a release build is always built clean"),
+        (Mode::Off, _, _) => Rebuild::Clean("--clean"),
+        (_, _, false) => Rebuild::Clean(
+            "the engine is not on this machine: a kept build directory cannot be mounted",
+        ),
+        (Mode::On, _, _) => Rebuild::Incremental("--incremental"),
+        (Mode::Auto, _, _) if dirty => {
+            Rebuild::Incremental("the tree has uncommitted changes; --clean builds afresh")
+        }
+        (Mode::Auto, _, _) => Rebuild::KeepClean,
+    }
 }
 
 /// A release build: make_version names a release, not a snapshot (`GIT-...`).
@@ -65,34 +65,35 @@ mod tests {
 
     #[test]
     fn when_a_build_is_incremental() {
+        use Rebuild::*;
+        let mounted = "the engine is not on this machine: a kept build directory cannot be mounted";
         let cases = [
-            ((Mode::Auto, true, false, true), true),
-            ((Mode::Auto, false, false, true), false),
-            ((Mode::On, false, false, true), true),
-            ((Mode::Off, true, false, true), false),
-            ((Mode::On, true, true, true), false),
-            ((Mode::Auto, true, true, true), false),
-            ((Mode::On, true, false, false), false),
+            (
+                (Mode::Auto, true, false, true),
+                Incremental("the tree has uncommitted changes; --clean builds afresh"),
+            ),
+            ((Mode::Auto, false, false, true), KeepClean),
+            ((Mode::On, false, false, true), Incremental("--incremental")),
+            ((Mode::Off, true, false, true), Clean("--clean")),
+            ((Mode::Off, false, false, true), Clean("--clean")),
+            (
+                (Mode::On, true, true, true),
+                Clean("a release build is always built clean"),
+            ),
+            (
+                (Mode::Auto, true, true, true),
+                Clean("a release build is always built clean"),
+            ),
+            (
+                (Mode::Auto, false, true, true),
+                Clean("a release build is always built clean"),
+            ),
+            ((Mode::On, true, false, false), Clean(mounted)),
+            ((Mode::Auto, false, false, false), Clean(mounted)),
         ];
         for ((asked, dirty, release, mounts), want) in cases {
             assert_eq!(
-                decide(asked, dirty, release, mounts).0,
-                want,
-                "{asked:?} {dirty} {release} {mounts}"
-            );
-        }
-        // Only a committed snapshot, asked for nothing, where the directory can be mounted.
-        let seeding = [
-            ((Mode::Auto, false, false, true), true),
-            ((Mode::Auto, true, false, true), false),
-            ((Mode::Auto, false, true, true), false),
-            ((Mode::Off, false, false, true), false),
-            ((Mode::On, false, false, true), false),
-            ((Mode::Auto, false, false, false), false),
-        ];
-        for ((asked, dirty, release, mounts), want) in seeding {
-            assert_eq!(
-                seeds(asked, dirty, release, mounts),
+                decide(asked, dirty, release, mounts),
                 want,
                 "{asked:?} {dirty} {release} {mounts}"
             );

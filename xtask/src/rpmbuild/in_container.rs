@@ -212,6 +212,8 @@ fn container_args(
         add(&["-v", &bind(run.work, WORK, "")]);
         if let Some(kept) = &run.kept {
             add(&["-v", &bind(kept, KEPT, "")]);
+            let (key, value) = spec::kept_env(Some(Utf8Path::new(KEPT)));
+            add(&["-e", &format!("{key}={value}")]);
         }
         add(&[
             "-v",

@@ -23,7 +23,7 @@ use crate::infra::interrupt;
 use crate::infra::progress::{human_duration, PhaseTimer};
 use crate::infra::workspace::Workspace;
 use crate::plan::place::Place;
-use crate::plan::rebuild as plan_incremental;
+use crate::plan::rebuild::{self as plan_incremental, Rebuild};
 use crate::plan::{Output, Plan};
 use crate::source::pack::Packed;
 use crate::source::tree::{Tree, TreeKind};
@@ -120,17 +120,19 @@ fn incremental_dir(
         ),
     };
     let release = plan_incremental::is_release(&packed.asterisk_version);
-    let (on, why) = plan_incremental::decide(plan.incremental, packed.dirty, release, mounts);
-    // (On this host only: in a container the kept directory's path would show in the SRPM's
-    // scripts, and a clean container build must give the bytes another clean one gives.)
-    let seeds = !on
-        && matches!(place, Place::Native { .. })
-        && plan_incremental::seeds(plan.incremental, packed.dirty, release, mounts);
+    let decision = plan_incremental::decide(plan.incremental, packed.dirty, release, mounts);
+    let (on, seeds, why) = match decision {
+        Rebuild::Incremental(why) => (true, false, why),
+        Rebuild::KeepClean => (false, true, ""),
+        Rebuild::Clean(why) => (false, false, why),
+    };
     if plan.sh.dry_run || plan.check_reproducible || !(on || seeds) {
         // Said when asked for, when it would be on, and for a release (which never is).
         if plan.incremental != plan_incremental::Mode::Auto || on || release {
             let why = if plan.check_reproducible {
                 "--check-reproducible compares clean builds"
+            } else if seeds {
+                "the tree is committed (--incremental keeps the build directory)"
             } else {
                 why
             };
@@ -392,6 +394,8 @@ impl Run<'_> {
                     .args(nodeps.then_some("--nodeps"))
                     .arg(self.rendered.as_str())
                     .env("SOURCE_DATE_EPOCH", packed.source_date.to_string());
+                let (key, value) = spec::kept_env(spec_inputs.incremental.as_deref());
+                let cmd = cmd.env(key, value);
                 interrupt::check()?;
                 (cmd.run(on_line), None)
             }

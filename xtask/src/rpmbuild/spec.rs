@@ -363,6 +363,20 @@ pub fn rpmbuild_dirs(work: &Utf8Path) -> Vec<(&'static str, Utf8PathBuf)> {
     ]
 }
 
+/// The environment variable that tells the spec where an incremental build's kept directory
+/// is. Not a macro: rpm writes the spec into the SRPM with its macros expanded, and a clean build
+/// that keeps its directory must make the SRPM a clean build makes.
+pub const KEPT_ENV: &str = "ASTERISK_XTASK_KEPT";
+
+/// `KEPT_ENV`'s value for rpmbuild: the kept directory's sources, or empty (never what the
+/// user's environment happens to hold) for a build in rpmbuild's own directory.
+pub fn kept_env(kept: Option<&Utf8Path>) -> (String, String) {
+    let value = kept
+        .map(|k| k.join("src").into_string())
+        .unwrap_or_default();
+    (KEPT_ENV.to_string(), value)
+}
+
 /// The `--define`s of this machine's build, in order: rpmbuild's directories and the jobs.
 /// (What the package is goes into the spec itself: `render`.)
 /// `kept`: where an incremental build's kept directory is, as rpmbuild sees it.
@@ -375,16 +389,11 @@ pub fn defines(
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.into_string()))
         .collect();
-    if let Some(kept) = kept {
-        out.push((
-            "asterisk_incremental_dir".into(),
-            kept.join("src").into_string(),
-        ));
-        // Packages for trying: made fast (see the spec); a clean build that only keeps its
-        // directory for the next edit is packaged in full.
-        if !inputs.seeding {
-            out.push(("asterisk_fast_packaging".into(), "1".into()));
-        }
+    // Packages for trying: made fast (see the spec); a clean build that only keeps its
+    // directory for the next edit is packaged in full. (Where the kept directory is goes in
+    // rpmbuild's environment: `kept_env`.)
+    if kept.is_some() && !inputs.seeding {
+        out.push(("asterisk_fast_packaging".into(), "1".into()));
     }
     if let Some(jobs) = inputs.jobs {
         out.push(("asterisk_jobs".into(), jobs.to_string()));
@@ -492,6 +501,28 @@ mod tests {
         assert_eq!(get("asterisk_rpm_version"), None);
         let args = define_args(&d[..1]);
         assert_eq!(args, ["--define", "_topdir /t/w"]);
+        // A kept directory is named in the environment only (a macro would be expanded into the
+        // SRPM's spec): an incremental build is packaged fast, a kept clean build in full.
+        let kept = Utf8Path::new("/t/kept");
+        let incremental = defines(&inputs, Utf8Path::new("/t/w"), Some(kept));
+        assert!(incremental.iter().all(|(_, v)| !v.contains("/t/kept")));
+        assert!(incremental
+            .iter()
+            .any(|(k, v)| k == "asterisk_fast_packaging" && v == "1"));
+        let seeding = SpecInputs {
+            seeding: true,
+            ..inputs.clone()
+        };
+        let kept_clean = defines(&seeding, Utf8Path::new("/t/w"), Some(kept));
+        assert_eq!(kept_clean, d);
+        assert_eq!(
+            kept_env(Some(kept)),
+            ("ASTERISK_XTASK_KEPT".to_string(), "/t/kept/src".to_string())
+        );
+        assert_eq!(
+            kept_env(None),
+            ("ASTERISK_XTASK_KEPT".to_string(), String::new())
+        );
         let spec = render(
             "Name: asterisk\nSource0: a.tar.gz\n%files\n%changelog\n* Mon Nov 30 2026 A <a@b> - 0-1\n- one\n  two\n\n* Sun Nov 29 2026 A <a@b> - 0-0\n- old\n",
             &inputs,

@@ -653,12 +653,32 @@ fn incremental_builds_in_the_container() {
     let target = dir.join("target");
     let out = dir.join("out");
     let env = [("CONTAINER_ENGINE", engine.as_str())];
+    // The committed tree's build keeps its directory: the first edit builds on it.
+    let mut verbose = container_args(&tree, &out);
+    verbose.retain(|a| *a != "-q");
+    let committed = must(xtask(&verbose, &target, &env));
+    assert!(
+        committed
+            .stderr
+            .contains("kept for the next edit's incremental build"),
+        "{}",
+        committed.stderr
+    );
     sh(&tree, "echo '/* edit one */' >> main/asterisk.c");
-    let first = must(xtask(&container_args(&tree, &out), &target, &env));
+    let first = must(xtask(&verbose, &target, &env));
     assert!(
         first.stderr.contains("incremental: yes"),
         "{}",
         first.stderr
+    );
+    // (The edit and .version, whose make_version gained its M.)
+    assert!(
+        first.stderr.contains("the kept build directory in")
+            && first.stderr.contains(": 2 files changed, 0 removed")
+            && first.stdout.contains("xtask: configure: reused"),
+        "{}\n{}",
+        first.stderr,
+        first.stdout
     );
     sh(&tree, "echo '/* edit two */' >> res/res_mini.c");
     let mut args = container_args(&tree, &out);
