@@ -31,6 +31,7 @@ pub const PATCH: &str = "patch loop (one line in a .c file)";
 /// The repository of the image `bench --running` makes (tagged with its pid, removed at the end).
 pub const BENCH_IMAGE: &str = "asterisk-xtask-bench";
 pub const RUNNING: &str = "one-line patch to a running container answering SIP OPTIONS";
+pub const RUN_UNCHANGED: &str = "run, nothing changed, to Asterisk's console";
 pub const ARCHIVE: &str = "source archive (rpm's packing)";
 pub const GIT_ARCHIVE: &str = "git archive --format=tar.gz HEAD";
 
@@ -301,6 +302,11 @@ impl Bench<'_> {
                 seconds: vec![],
             },
             Step {
+                name: RUN_UNCHANGED,
+                baseline: CLEAN,
+                seconds: vec![],
+            },
+            Step {
                 name: ARCHIVE,
                 baseline: GIT_ARCHIVE,
                 seconds: vec![],
@@ -349,13 +355,17 @@ impl Bench<'_> {
                 patched
                     .extend_from_slice(format!("/* bench round {round}, running */\n").as_bytes());
                 std::fs::write(&target, &patched).with_context(|| format!("patching {target}"))?;
-                let took = self.patch_to_running(image_args, &mut container);
+                let took = self
+                    .patch_to_running(image_args, &mut container)
+                    .and_then(|took| Ok((took, self.run_unchanged(image_args, &mut container)?)));
                 std::fs::write(&target, &original)
                     .with_context(|| format!("restoring {target}"))?;
-                steps[4].seconds.push(took?);
+                let (took, unchanged) = took?;
+                steps[4].seconds.push(took);
+                steps[5].seconds.push(unchanged);
             }
-            steps[5].seconds.push(self.archive_only()?);
-            steps[6].seconds.push(self.git_archive()?);
+            steps[6].seconds.push(self.archive_only()?);
+            steps[7].seconds.push(self.git_archive()?);
         }
         if let Some(name) = &container {
             let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
@@ -373,7 +383,7 @@ impl Bench<'_> {
                 .read();
         }
         if self.running.is_none() {
-            steps.retain(|s| s.name != RUNNING);
+            steps.retain(|s| s.name != RUNNING && s.name != RUN_UNCHANGED);
         }
         Ok((steps, rounds))
     }
@@ -387,23 +397,7 @@ impl Bench<'_> {
         container: &mut Option<String>,
     ) -> Result<f64> {
         let started = Instant::now();
-        let mut name = None;
-        self.sh
-            .cmd(self.xtask.as_str())
-            .arg("run")
-            .args(["-q", "--detach", "--source", self.tree.as_str()])
-            .args(["--out", self.work.join("out").as_str()])
-            .args(self.rpm_args.iter().map(String::as_str))
-            .args(image_args.iter().map(String::as_str))
-            .env("CARGO_TARGET_DIR", self.work.join("target").as_str())
-            .run(|line| {
-                if let Some(n) = detached_name(line) {
-                    name = Some(n.to_string());
-                }
-            })
-            .with_context(|| format!("cargo xtask run --detach on {}", self.tree))?;
-        let name = name.context("run --detach named no container")?;
-        *container = Some(name.clone());
+        let name = self.run_detached(image_args, container)?;
         let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
         let published = self
             .sh
@@ -423,6 +417,47 @@ impl Bench<'_> {
             }
         }
         Ok(started.elapsed().as_secs_f64())
+    }
+
+    /// `run` again with nothing changed (up to date, the image reused, the container replaced
+    /// and healthy), then a command through Asterisk's console in it: what a contributor waits
+    /// for between `run`s.
+    fn run_unchanged(&self, image_args: &[String], container: &mut Option<String>) -> Result<f64> {
+        let started = Instant::now();
+        let name = self.run_detached(image_args, container)?;
+        let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
+        self.sh
+            .cmd(engine)
+            .args(["exec", &name, "asterisk", "-rx", "core show version"])
+            .read()
+            .with_context(|| format!("Asterisk's console in {name}"))?;
+        Ok(started.elapsed().as_secs_f64())
+    }
+
+    /// `run --detach` of the tree; the container it names.
+    fn run_detached(
+        &self,
+        image_args: &[String],
+        container: &mut Option<String>,
+    ) -> Result<String> {
+        let mut name = None;
+        self.sh
+            .cmd(self.xtask.as_str())
+            .arg("run")
+            .args(["-q", "--detach", "--source", self.tree.as_str()])
+            .args(["--out", self.work.join("out").as_str()])
+            .args(self.rpm_args.iter().map(String::as_str))
+            .args(image_args.iter().map(String::as_str))
+            .env("CARGO_TARGET_DIR", self.work.join("target").as_str())
+            .run(|line| {
+                if let Some(n) = detached_name(line) {
+                    name = Some(n.to_string());
+                }
+            })
+            .with_context(|| format!("cargo xtask run --detach on {}", self.tree))?;
+        let name = name.context("run --detach named no container")?;
+        *container = Some(name.clone());
+        Ok(name)
     }
 
     /// Packing alone: a dry run packs nothing, so the archive is timed in this process.

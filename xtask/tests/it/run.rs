@@ -501,7 +501,14 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bench_out.join("bench.json")).unwrap())
             .unwrap();
-    assert_eq!(json["steps"].as_array().unwrap().len(), 7);
+    assert_eq!(json["steps"].as_array().unwrap().len(), 8);
+    assert!(
+        bench
+            .stdout
+            .contains("run, nothing changed, to Asterisk's console"),
+        "{}",
+        bench.stdout
+    );
     assert!(
         run_containers(&engine).is_empty(),
         "the bench left its container"
