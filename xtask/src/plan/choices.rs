@@ -46,17 +46,17 @@ impl Choice {
     }
 
     /// The choice for a flag and a name, the name checked.
-    pub fn new(flag: &str, name: &str) -> std::result::Result<Choice, String> {
+    pub fn new(flag: &str, name: &str) -> std::result::Result<Choice, Usage> {
         let make: fn(String) -> Choice = match flag {
             "--enable" => Choice::Enable,
             "--disable" => Choice::Disable,
             "--enable-category" => Choice::EnableCategory,
             "--disable-category" => Choice::DisableCategory,
             other => {
-                return Err(format!(
+                return Err(Usage(format!(
                     "'{other}' is not a menuselect choice: use --enable, --disable, \
                      --enable-category or --disable-category"
-                ))
+                )))
             }
         };
         check_name(flag, name)?;
@@ -66,7 +66,7 @@ impl Choice {
 
 /// A menuselect name: letters, digits, `_ - . +` (what Asterisk's modules and options use),
 /// nothing the spec's shell would read otherwise.
-pub fn check_name(flag: &str, name: &str) -> std::result::Result<(), String> {
+pub fn check_name(flag: &str, name: &str) -> std::result::Result<(), Usage> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
         && name
@@ -74,21 +74,23 @@ pub fn check_name(flag: &str, name: &str) -> std::result::Result<(), String> {
             .all(|c| c.is_ascii_alphanumeric() || "_-.+".contains(c));
     match ok {
         true => Ok(()),
-        false => Err(format!(
+        false => Err(Usage(format!(
             "{flag} takes a module, option or category name as menuselect spells it (app_skel, \
              DONT_OPTIMIZE, MENUSELECT_TESTS), not '{name}'"
-        )),
+        ))),
     }
 }
 
 /// `ASTERISK_XTASK_MENUSELECT`'s words: `--enable X --disable-category C ...`.
-pub fn parse_words(text: &str) -> std::result::Result<Vec<Choice>, String> {
+pub fn parse_words(text: &str) -> std::result::Result<Vec<Choice>, Usage> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
     for pair in words.chunks(2) {
         match pair {
-            [flag, name] => out.push(Choice::new(flag, name).map_err(|e| format!("{ENV}: {e}"))?),
-            [flag] => return Err(format!("{ENV}: {flag} needs a name after it")),
+            [flag, name] => {
+                out.push(Choice::new(flag, name).map_err(|e| Usage(format!("{ENV}: {e}")))?)
+            }
+            [flag] => return Err(Usage(format!("{ENV}: {flag} needs a name after it"))),
             _ => {}
         }
     }
@@ -126,7 +128,7 @@ pub struct ChoiceFlags {
 
 /// `--without-library NAME`: a library's name as configure.ac spells it (PGSQL, or its option
 /// postgres); whether the tree knows it is checked against configure.ac.
-pub fn library_name(name: &str) -> std::result::Result<String, String> {
+pub fn library_name(name: &str) -> std::result::Result<String, Usage> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
         && name
@@ -134,10 +136,10 @@ pub fn library_name(name: &str) -> std::result::Result<String, String> {
             .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c));
     match ok {
         true => Ok(name.to_string()),
-        false => Err(format!(
+        false => Err(Usage(format!(
             "--without-library takes a library as configure.ac names it (PGSQL, or its option \
              postgres), not '{name}'"
-        )),
+        ))),
     }
 }
 
@@ -225,7 +227,7 @@ pub fn join_configure_args(words: &[&str]) -> Vec<String> {
 /// The choices: the environment's words first, then the flags', in order. A bad word in the
 /// environment is a usage error, as a bad flag is.
 pub fn wanted(flags: &ChoiceFlags, env: Option<&str>) -> Result<Wanted> {
-    let mut choices = parse_words(env.unwrap_or("")).map_err(Usage)?;
+    let mut choices = parse_words(env.unwrap_or(""))?;
     choices.extend(flags.choices.iter().cloned());
     let menuselect_file = match &flags.menuselect {
         Some(path) => Some(absolute(path)?),
@@ -288,7 +290,7 @@ mod tests {
         }
         for bad in ["", "-x", "--enable", "a b", "a;rm", "$(x)", "a'b", "ä"] {
             let err = check_name("--enable", bad).unwrap_err();
-            assert!(err.starts_with("--enable takes a module"), "{bad}: {err}");
+            assert!(err.0.starts_with("--enable takes a module"), "{bad}: {err}");
         }
     }
 
@@ -323,7 +325,7 @@ mod tests {
         for (text, want) in cases {
             match (parse_words(text), want) {
                 (Ok(got), Ok(want)) => assert_eq!(got, want, "{text}"),
-                (Err(got), Err(want)) => assert!(got.starts_with(want), "{text}: {got}"),
+                (Err(got), Err(want)) => assert!(got.0.starts_with(want), "{text}: {got}"),
                 (got, want) => panic!("{text}: {got:?} vs {want:?}"),
             }
         }

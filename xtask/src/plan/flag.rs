@@ -18,11 +18,11 @@ impl std::error::Error for Usage {}
 
 /// A flag's value that must not be empty: an empty one (CI's `--sign "$KEYID"` with the
 /// variable unset) is a usage error, never taken as "not given".
-pub fn non_empty(name: &'static str) -> impl Fn(String) -> std::result::Result<String, String> {
+pub fn non_empty(name: &'static str) -> impl Fn(String) -> std::result::Result<String, Usage> {
     move |v: String| match v.trim().is_empty() {
-        true => Err(format!(
+        true => Err(Usage(format!(
             "--{name} needs a value, and was given an empty one (an unset variable?)"
-        )),
+        ))),
         false => Ok(v),
     }
 }
@@ -50,7 +50,7 @@ pub fn path(
         .help(help)
         .argument::<String>(meta)
         .parse(move |v| match v.is_empty() {
-            true => Err(format!("--{name} needs a non-empty path")),
+            true => Err(Usage(format!("--{name} needs a non-empty path"))),
             false => Ok(Utf8PathBuf::from(v)),
         })
         .optional()

@@ -63,11 +63,15 @@ pub struct RpmFlags {
 }
 
 /// `--jobs N`: 1 to 1024.
-pub fn jobs(v: &str) -> std::result::Result<u32, String> {
+pub fn jobs(v: &str) -> std::result::Result<u32, Usage> {
     v.parse::<u32>()
         .ok()
         .filter(|n| (1..=MAX_JOBS).contains(n))
-        .ok_or_else(|| format!("--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'"))
+        .ok_or_else(|| {
+            Usage(format!(
+                "--jobs takes a whole number from 1 to {MAX_JOBS}, not '{v}'"
+            ))
+        })
 }
 
 fn core_flags() -> impl Parser<Core> {
