@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::infra::digest;
-use crate::infra::exec::Shell;
+use crate::infra::exec::{rpm_path, Shell};
 use crate::infra::interrupt;
 use crate::plan::signing_key::SignedBy as Signed;
 use crate::rpmbuild::{spec, subpackages, BuildInputs};
@@ -79,14 +79,8 @@ pub fn publish_build(
         }
         let listing = sh
             .rpm()
-            .args([
-                "-qp",
-                "--nosignature",
-                "--qf",
-                "%{NAME}\\n",
-                "-l",
-                path.as_str(),
-            ])
+            .args(["-qp", "--nosignature", "--qf", "%{NAME}\\n", "-l"])
+            .arg(rpm_path(&path))
             .read()
             .with_context(|| format!("listing the files of {path}"))?;
         let package = listing

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::sign;
-use crate::infra::exec::Shell;
+use crate::infra::exec::{rpm_path, Shell};
 use crate::infra::progress::PhaseTimer;
 use crate::rpmbuild::Run;
 
@@ -161,7 +161,8 @@ fn what_differs(sh: Shell, a: &Utf8Path, b: &Utf8Path) -> Result<Vec<String>> {
     }
     let xml = |p: &Utf8Path| {
         sh.rpm()
-            .args(["-qp", "--nosignature", "--xml", p.as_str()])
+            .args(["-qp", "--nosignature", "--xml"])
+            .arg(rpm_path(p))
             .read()
     };
     let tags = differing_tags(&xml(a)?, &xml(b)?);

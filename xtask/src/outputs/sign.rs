@@ -7,7 +7,7 @@
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::infra::exec::{Failed, Shell};
+use crate::infra::exec::{rpm_path, Failed, Shell};
 
 /// gpg in batch mode, failing rather than asking for a passphrase.
 const BATCH: &str = "--batch --pinentry-mode error";
@@ -191,7 +191,7 @@ pub fn sign(sh: Shell, signer: &Signer, packages: &[Utf8PathBuf]) -> Result<()> 
         // Debian's rpm names /usr/bin/gpg2, which Debian does not have.
         .args(["--define", &format!("__gpg {}", signer.gpg)])
         .args(["--define", &format!("_gpg_sign_cmd_extra_args {BATCH}")])
-        .args(packages.iter().map(|p| p.as_str()))
+        .args(packages.iter().map(|p| rpm_path(p)))
         .read()
         .map_err(|e| {
             let said = match e.downcast_ref::<Failed>() {

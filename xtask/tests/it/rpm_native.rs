@@ -464,3 +464,24 @@ fn a_linked_output_directory_gets_the_outputs_and_stays_a_link() {
         run.error()
     );
 }
+
+/// rpm expands macros in the file names it is given: an output directory whose name holds
+/// `%(...)` is read and signed as it is named, and nothing in its name runs.
+#[test]
+fn an_output_directory_named_like_a_macro_runs_nothing() {
+    let dir = scratch("out-macro");
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    let marker = dir.join("ran");
+    // (The command names the marker through the environment: a / would split the name.)
+    let out = dir.join("o%(touch $XTASK_TEST_MARKER)");
+    let env = [("XTASK_TEST_MARKER", marker.to_str().unwrap())];
+    must(xtask(&native_rpm_args(&tree, &out), &target, &env));
+    assert!(!marker.exists(), "a command in --out's name ran");
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(!manifest_artifacts(&manifest).is_empty());
+    // The image reads the same directory: its packages are found by their names as given.
+    let main = sh(&out, "ls RPMS/x86_64/asterisk-[0-9]*.rpm");
+    assert!(main.contains("asterisk-"), "{main}");
+    assert!(!marker.exists());
+}

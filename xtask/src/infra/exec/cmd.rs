@@ -48,8 +48,14 @@ impl Shell {
     pub fn rpm_query(&self, package: &Utf8Path, format: &str) -> Cmd {
         self.rpm()
             .args(["-qp", "--nosignature", "--qf", format])
-            .arg(package.as_str())
+            .arg(rpm_path(package))
     }
+}
+
+/// A file's path as rpm and rpmsign must be given it: they expand macros in their file
+/// arguments (`--out '/tmp/o%(cmd)'` would run `cmd`), and `%%` is their `%`.
+pub fn rpm_path(path: &Utf8Path) -> String {
+    path.as_str().replace('%', "%%")
 }
 
 /// How long a query may take, and how long a run may print nothing.

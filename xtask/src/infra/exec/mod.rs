@@ -15,5 +15,5 @@ mod cmd;
 mod failure;
 mod stream;
 
-pub use cmd::{alive, Cmd, Shell, LIMIT_SETTINGS};
+pub use cmd::{alive, rpm_path, Cmd, Shell, LIMIT_SETTINGS};
 pub use failure::{last_line, Failed, NotInstalled};
