@@ -25,7 +25,15 @@ use crate::plan::Usage;
 /// backtick, a quote, a `#`) is refused, never passed on.
 pub fn check_makeopts(text: &str) -> Result<()> {
     let mut lines = 0;
-    for (n, line) in text.lines().enumerate() {
+    // (Split at \n alone: `lines` would drop the \r of a Windows line end, which make keeps
+    // as part of the value.)
+    for (n, line) in text.split('\n').enumerate() {
+        if line.contains('\r') {
+            bail!(
+                "line {} holds a carriage return (a file saved with Windows line ends), which                  make reads as part of the value: save it with Unix line ends (dos2unix)",
+                n + 1
+            );
+        }
         if line.trim().is_empty() {
             continue;
         }

@@ -32,6 +32,11 @@ fn what_a_menuselect_file_looks_like() {
             "MENUSELECT_APPS='x'\n",
             "line 1: MENUSELECT_APPS holds '\\''",
         ),
+        // Windows line ends: make keeps the \r in the value, and the choice is lost.
+        (
+            "MENUSELECT_CFLAGS=A\nMENUSELECT_APPS=app_hello\r\n",
+            "line 2 holds a carriage return",
+        ),
     ];
     for (text, want) in cases {
         let got = check_makeopts(text).unwrap_err().to_string();
