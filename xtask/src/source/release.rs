@@ -4,9 +4,10 @@
 //! What is packed is summed up in a digest (the commit, every path with its kind and mode, the
 //! contents of the paths that differ from the commit). The target directory keeps, per tree,
 //! the digest and time of its last build (`xtask/releases/<tree key>`); the output directory's
-//! manifest says the same of what it holds. The same digest as either gets the same time, so
-//! the same tree keeps its NVR and stays up to date; any other digest (an edit, a deletion, a
-//! revert) gets a time after both and no earlier than now. So along a day of edits the Release
+//! manifest says the same of what it holds. The same digest as the last build (or as the output
+//! directory, when nothing later was built here) gets the same time, so the same tree keeps its
+//! NVR and stays up to date; any other digest (an edit, a deletion, a revert, going back to the
+//! tree another output directory holds) gets a time after both and no earlier than now. So along a day of edits the Release
 //! only goes up, and two different trees never share one, even within a second: nor two trees
 //! with target directories of their own, through the user's `Clock`.
 
@@ -39,8 +40,9 @@ pub enum Why {
 }
 
 /// The time a dirty tree of `digest` gets: `pinned` (SOURCE_DATE_EPOCH) when set; the recorded
-/// time when the last build here (`last`) or the output directory (`published`) had the same
-/// digest; else the first second after both that is not before `now`.
+/// time when the last build here (`last`) had the same digest, or the output directory
+/// (`published`) did and nothing later was built here; else the first second after both that
+/// is not before `now`.
 pub fn dirty_time(
     digest: &str,
     last: Option<&Stamped>,
@@ -51,7 +53,11 @@ pub fn dirty_time(
     if let Some(epoch) = pinned {
         return (epoch, Why::Pinned);
     }
-    if let Some(same) = [last, published]
+    // The output directory's time only while nothing later was built here: going back to the
+    // tree it holds after building another one is a change (its old time would be below the
+    // other's Release).
+    let published_current = published.filter(|p| last.is_none_or(|l| l.epoch <= p.epoch));
+    if let Some(same) = [last, published_current]
         .into_iter()
         .flatten()
         .find(|s| s.digest == digest)
@@ -348,6 +354,18 @@ mod tests {
             // The same tree again, later: the same time (the same NVR, up to date).
             ('a', Some(at('a', 100)), None, 500, None, 100, Why::SameTree),
             ('a', None, Some(at('a', 90)), 500, None, 90, Why::SameTree),
+            ('a', Some(at('b', 80)), Some(at('a', 90)), 500, None, 90, Why::SameTree),
+            // Back to the tree an output directory holds after building another one (to
+            // another directory): a change, above the other's time.
+            (
+                'a',
+                Some(at('b', 100)),
+                Some(at('a', 90)),
+                100,
+                None,
+                101,
+                Why::Changed,
+            ),
             // A change in the same second as the last build: one second after it.
             ('b', Some(at('a', 100)), None, 100, None, 101, Why::Changed),
             // The clock went back: still after the last build.
