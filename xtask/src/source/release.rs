@@ -354,7 +354,15 @@ mod tests {
             // The same tree again, later: the same time (the same NVR, up to date).
             ('a', Some(at('a', 100)), None, 500, None, 100, Why::SameTree),
             ('a', None, Some(at('a', 90)), 500, None, 90, Why::SameTree),
-            ('a', Some(at('b', 80)), Some(at('a', 90)), 500, None, 90, Why::SameTree),
+            (
+                'a',
+                Some(at('b', 80)),
+                Some(at('a', 90)),
+                500,
+                None,
+                90,
+                Why::SameTree,
+            ),
             // Back to the tree an output directory holds after building another one (to
             // another directory): a change, above the other's time.
             (

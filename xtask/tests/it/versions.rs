@@ -257,6 +257,21 @@ fn the_dirty_release_only_goes_up_along_a_day_of_edits() {
     sh(&tree, "echo '/* again */' >> main/asterisk.c");
     let (_, built) = version_line(&build());
     assert_eq!(nvr(&tree, &target, &[]).1, built);
+    // Another tree into a second output directory, then back to the first directory's tree:
+    // a change, above the second's (the first directory's Release would be below it).
+    let second = dir.join("out-2");
+    sh(&tree, "echo '/* elsewhere */' >> res/res_mini.c");
+    let (_, other) = version_line(&must(xtask(&native_rpm_args(&tree, &second), &target, &[])));
+    sh(&tree, "git checkout -q res/res_mini.c");
+    let back = build();
+    let (_, back_nvr) = version_line(&back);
+    assert_eq!(
+        rpm_vercmp(&other, &back_nvr),
+        -1,
+        "{other} -> {back_nvr}:\n{}",
+        back.stderr
+    );
+    assert!(!back.stderr.contains("up to date:"), "{}", back.stderr);
 }
 
 #[test]
