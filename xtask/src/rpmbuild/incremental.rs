@@ -13,7 +13,6 @@
 //! build runs cannot reach the packages unless it reached the archive and the SRPM too.
 
 use std::collections::BTreeMap;
-use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -52,6 +51,9 @@ pub enum Change {
     /// A path that is another kind of thing now: a directory where a file or a link was, or
     /// the other way round (files under a link to a directory would be written through it).
     Retyped,
+    /// A file of the tree the last build wrote over (a generated file that is also in the
+    /// tree): laid again, it would be newer than what make generates it from, and stay.
+    Rewritten,
 }
 
 /// Whether a kept directory can take these changes and still give what a clean build gives,
@@ -71,6 +73,11 @@ pub fn verdict(changes: &[(&str, Change)]) -> Option<String> {
     }
     if let Some(path) = first(&|_, c| c == Change::Relinked) {
         return Some(format!("the link {path} changed"));
+    }
+    if let Some(path) = first(&|_, c| c == Change::Rewritten) {
+        return Some(format!(
+            "the last build wrote over {path}, a file of the tree, and a clean build would not"
+        ));
     }
     if let Some(path) = first(&|_, c| c == Change::Retyped) {
         return Some(format!(
@@ -110,16 +117,37 @@ fn is_header(path: &str) -> bool {
         .any(|ext| path.ends_with(ext))
 }
 
-/// The kept directory: `src/` (the build tree), `sources.list` (the paths laid last time) and
-/// the mark of a build in progress.
+/// The kept directory: `src/` (the build tree), `laid.list` (the paths laid last time, each
+/// file's with the sha256 of what was laid) and the mark of a build in progress.
 pub struct Kept {
     pub dir: Utf8PathBuf,
     /// Made afresh by a clean build (of a committed tree) for the next edit's build.
     pub seeding: bool,
+    /// Laid afresh for this build (new, emptied, or sown): it is a clean build's.
+    pub fresh: bool,
 }
 
 const BUILDING: &str = "building";
-const SOURCES: &str = "sources.list";
+/// `path NUL sha256 NUL` for each path laid (no digest for a link): NUL-separated, since a path
+/// may hold a newline.
+const LAID: &str = "laid.list";
+
+/// What the last build laid: each path, with the sha256 of a file's bytes (empty for a link);
+/// empty when there is no list, or not one this version wrote.
+fn read_laid(dir: &Utf8Path) -> BTreeMap<String, String> {
+    let bytes = std::fs::read(dir.join(LAID)).unwrap_or_default();
+    let Ok(text) = String::from_utf8(bytes) else {
+        return BTreeMap::new();
+    };
+    let fields: Vec<&str> = text.split_terminator('\0').collect();
+    if !fields.len().is_multiple_of(2) {
+        return BTreeMap::new();
+    }
+    fields
+        .chunks(2)
+        .map(|pair| (pair[0].to_string(), pair[1].to_string()))
+        .collect()
+}
 
 /// The regular files of a packed archive (a gzip-compressed tar, one gzip member or several),
 /// by path under its top directory `top`.
@@ -184,7 +212,7 @@ impl Kept {
         &self,
         files: &BTreeMap<String, Vec<u8>>,
         members: &BTreeMap<String, Member>,
-        before: &BTreeSet<String>,
+        before: &BTreeMap<String, String>,
     ) -> Result<(Vec<(String, Change)>, usize)> {
         let src = self.src();
         let mut changes = Vec::new();
@@ -204,7 +232,7 @@ impl Kept {
                     let same = std::fs::read_link(&at)
                         .map(|t| t.as_os_str() == std::ffi::OsStr::new(target))
                         .unwrap_or(false);
-                    match (same, before.contains(path)) {
+                    match (same, before.contains_key(path)) {
                         (true, _) => None,
                         (false, false) => Some(Change::Added),
                         (false, true) => Some(Change::Relinked),
@@ -213,11 +241,22 @@ impl Kept {
                 Member::File { .. } | Member::Generated { .. } => {
                     let executable = matches!(member, Member::File { executable: true });
                     let bytes = bytes_of(files, path, member)?.unwrap_or_default();
-                    let same = !was_link
-                        && std::fs::read(&at).map(|b| b == bytes).unwrap_or(false)
-                        && mode_is(&at, executable);
-                    match (same, before.contains(path), was_link) {
+                    let there = match was_link {
+                        true => None,
+                        false => std::fs::read(&at).ok(),
+                    };
+                    let same = there.as_deref() == Some(bytes) && mode_is(&at, executable);
+                    // What is there is neither the tree's file nor what was laid: the build
+                    // wrote over it.
+                    let rewritten = there.as_deref().is_some_and(|b| {
+                        b != bytes
+                            && before.get(path).is_some_and(|laid| {
+                                !laid.is_empty() && *laid != digest::sha256_of_parts(&[b])
+                            })
+                    });
+                    match (same, before.contains_key(path), was_link) {
                         (true, _, _) => None,
+                        _ if rewritten => Some(Change::Rewritten),
                         (false, false, _) => Some(Change::Added),
                         (false, true, true) => Some(Change::Relinked),
                         (false, true, false) => Some(Change::Edited),
@@ -231,7 +270,7 @@ impl Kept {
         }
         changes.extend(
             before
-                .iter()
+                .keys()
                 .filter(|p| !members.contains_key(*p))
                 .map(|p| (p.clone(), Change::Removed)),
         );
@@ -249,11 +288,7 @@ impl Kept {
     ) -> Result<Synced> {
         let mut synced = Synced::default();
         let src = self.src();
-        let before: BTreeSet<String> = std::fs::read_to_string(self.dir.join(SOURCES))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect();
+        let before = read_laid(&self.dir);
         let fresh = if self.dir.join(BUILDING).exists() {
             Some("the last build there did not finish".to_string())
         } else if !src.exists() || before.is_empty() {
@@ -294,13 +329,18 @@ impl Kept {
             }
             synced.fresh = Some(why);
         }
-        let list: String = members
-            .iter()
-            .filter(|(_, m)| !matches!(m, Member::Dir))
-            .map(|(p, _)| format!("{p}\n"))
-            .collect();
-        std::fs::write(self.dir.join(SOURCES), list)
-            .with_context(|| format!("writing {}", self.dir.join(SOURCES)))?;
+        let mut list = String::new();
+        for (path, member) in members {
+            if matches!(member, Member::Dir) {
+                continue;
+            }
+            let sha = bytes_of(files, path, member)?
+                .map(|b| digest::sha256_of_parts(&[b]))
+                .unwrap_or_default();
+            list.push_str(&format!("{path}\0{sha}\0"));
+        }
+        std::fs::write(self.dir.join(LAID), list)
+            .with_context(|| format!("writing {}", self.dir.join(LAID)))?;
         Ok(synced)
     }
 
@@ -366,6 +406,27 @@ impl Kept {
     }
 
     /// The build finished: the directory is good to build on.
+    /// The first file of the tree the build wrote over (or removed): what the directory holds
+    /// there is no longer what was laid. A clean build would have packaged the tree's file (make
+    /// leaves a file newer than its sources alone, and every file of a clean build is as new as
+    /// the others), so such a build must be made again in a fresh directory.
+    pub fn rewritten(&self) -> Result<Option<String>> {
+        let src = self.src();
+        for (path, laid) in read_laid(&self.dir) {
+            crate::infra::interrupt::check()?;
+            if laid.is_empty() {
+                continue;
+            }
+            let at = src.join(&path);
+            let same = !at.is_symlink()
+                && std::fs::read(&at).is_ok_and(|b| digest::sha256_of_parts(&[&b]) == laid);
+            if !same {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn done(&self) -> Result<()> {
         std::fs::remove_file(self.dir.join(BUILDING))
             .with_context(|| format!("finishing {}", self.dir))
@@ -477,6 +538,61 @@ mod tests {
     }
 
     #[test]
+    fn a_file_the_build_wrote_over_starts_afresh_and_any_path_is_listed() {
+        let base = std::env::temp_dir().join(format!("kept-rewritten-{}", std::process::id()));
+        let base = Utf8PathBuf::try_from(base).unwrap();
+        let _ = std::fs::remove_dir_all(&base);
+        // (A name with a newline: the list of what was laid holds it as it is.)
+        let odd = "doc/x\nz.c";
+        let mut members = BTreeMap::new();
+        members.insert("doc".to_string(), Member::Dir);
+        for path in ["doc/gen.xml", "doc/gen.src", odd] {
+            members.insert(path.to_string(), Member::File { executable: false });
+        }
+        let files = |gen: &str| -> BTreeMap<String, Vec<u8>> {
+            [("doc/gen.xml", gen), ("doc/gen.src", "v1"), (odd, "z")]
+                .iter()
+                .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
+                .collect()
+        };
+        let kept = Kept {
+            dir: base.join("kept"),
+            seeding: false,
+            fresh: false,
+        };
+        kept.sync(&files("tree's"), &members).unwrap();
+        assert_eq!(kept.rewritten().unwrap(), None);
+        kept.done().unwrap();
+        // The build writes over the tree's file.
+        std::fs::write(kept.src().join("doc/gen.xml"), "made").unwrap();
+        assert_eq!(kept.rewritten().unwrap().as_deref(), Some("doc/gen.xml"));
+        let next = kept.sync(&files("tree's"), &members).unwrap();
+        assert!(
+            next.fresh
+                .as_deref()
+                .unwrap_or_default()
+                .contains("the last build wrote over doc/gen.xml"),
+            "{next:?}"
+        );
+        kept.done().unwrap();
+        // An edit of the tree's copy is an edit, not a rewrite.
+        let edited = kept.sync(&files("tree's, edited"), &members).unwrap();
+        assert_eq!((edited.written, edited.fresh), (1, None));
+        kept.done().unwrap();
+        // The odd name's removal is seen.
+        members.remove(odd);
+        let gone = kept.sync(&files("tree's, edited"), &members).unwrap();
+        assert!(
+            gone.fresh
+                .as_deref()
+                .unwrap_or_default()
+                .contains("was removed"),
+            "{gone:?}"
+        );
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
     fn only_what_changed_is_written_and_a_removal_starts_afresh() {
         let base = std::env::temp_dir().join(format!("kept-{}", std::process::id()));
         let base = Utf8PathBuf::try_from(base).unwrap();
@@ -497,6 +613,7 @@ mod tests {
         let kept = Kept {
             dir: base.join("kept"),
             seeding: false,
+            fresh: false,
         };
         // The archive's files: what packing read (here, the tree as it is at each step).
         let files = |tree: &Utf8Path| -> BTreeMap<String, Vec<u8>> {

@@ -149,6 +149,7 @@ fn incremental_dir(
     let kept = incremental::Kept {
         dir: ws.target.join("xtask/incremental").join(key),
         seeding: seeds,
+        fresh: seeds,
     };
     // Laid from the archive, not the tree: the packages are what the archive and the SRPM hold.
     let files = incremental::archive_files(&packed.archive_path, &packed.stem)?;
@@ -161,6 +162,10 @@ fn incremental_dir(
         return Ok(Some(kept));
     }
     let synced = kept.sync(&files, &packed.members)?;
+    let kept = incremental::Kept {
+        fresh: synced.fresh.is_some(),
+        ..kept
+    };
     let laid = match &synced.fresh {
         Some(why) => format!(
             "a fresh build directory in {} ({why}): {} files laid",
@@ -348,7 +353,38 @@ impl<'a> Run<'a> {
 
 impl Run<'_> {
     /// Runs rpmbuild where the plan says (a container gets `hostname`); its failure in words.
+    /// An incremental build that wrote over a file of the tree (a generated file the tree also
+    /// holds) is made again in a fresh directory: a clean build packages the tree's file.
     pub fn rpmbuild(
+        &self,
+        hostname: &str,
+        timer: &mut PhaseTimer,
+    ) -> Result<Option<builder::Builder>> {
+        let builder = self.rpmbuild_once(hostname, timer)?;
+        let on_kept = self.kept.as_ref().filter(|k| !k.fresh);
+        let Some(kept) = on_kept.filter(|_| !self.plan.sh.dry_run) else {
+            return Ok(builder);
+        };
+        let Some(path) = kept.rewritten()? else {
+            return Ok(builder);
+        };
+        eprintln!(
+            "incremental: the build wrote over {path}, a file of the tree, which a clean build \
+             packages as the tree has it: building again in a fresh directory"
+        );
+        for dir in ["RPMS", "SRPMS", "BUILDROOT"] {
+            let dir = self.packed.work.join(dir);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).with_context(|| format!("removing {dir}"))?;
+            }
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+        }
+        let files = incremental::archive_files(&self.packed.archive_path, &self.packed.stem)?;
+        kept.sow(&files, &self.packed.members)?;
+        self.rpmbuild_once(hostname, timer)
+    }
+
+    fn rpmbuild_once(
         &self,
         hostname: &str,
         timer: &mut PhaseTimer,

@@ -415,3 +415,72 @@ fn incremental_builds_equal_clean_ones_after_any_sequence_of_changes() {
         "{kept} kept, {fresh} fresh, {failed} failed"
     );
 }
+
+/// A file the build generates that the tree also holds (as `main/ast_expr2.c` is, when its
+/// parser is rebuilt): a clean build packages what make makes of it from files all of one time,
+/// and an incremental build, which would lay the tree's copy again newer than its sources or
+/// have make write over it, starts afresh instead, and says why.
+#[test]
+fn a_file_the_build_writes_over_is_packaged_as_a_clean_build_packages_it() {
+    let dir = scratch("incremental-rewritten");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let build = |out: &Path, more: &[&str]| {
+        let mut a = native_rpm_args(&tree, out);
+        a.retain(|w| *w != "-q");
+        a.extend(more);
+        must(xtask(&a, &target, &[]))
+    };
+    let same_as_clean = |out: &Path, step: &str| {
+        let clean = dir.join(format!("clean-{step}"));
+        build(&clean, &["--clean"]);
+        assert_eq!(contents(out), contents(&clean), "{step}");
+    };
+    let out = dir.join("out");
+    // The tree holds the documentation the build makes, with other content.
+    sh(
+        &tree,
+        "echo '<docs>from the tree</docs>' > doc/core-en_US.xml; git add -f doc/core-en_US.xml; \
+         GIT_COMMITTER_DATE='2026-08-07T10:00:00Z' git commit -q -m doc --date '2026-08-07T10:00:00Z'",
+    );
+    let committed = build(&out, &[]);
+    assert!(
+        committed.stderr.contains("kept for the next edit"),
+        "{}",
+        committed.stderr
+    );
+    // An edit the documentation does not depend on: the build's copy is not the tree's, which
+    // make would keep if it were laid again.
+    sh(&tree, "echo '/* one */' >> main/asterisk.c");
+    let first = build(&out, &[]);
+    assert!(
+        first
+            .stderr
+            .contains("the last build wrote over doc/core-en_US.xml, a file of the tree"),
+        "{}",
+        first.stderr
+    );
+    same_as_clean(&out, "edit");
+    // The tree's copy made what the build makes; then a new source it is made from: make writes
+    // over it during an incremental build, which is made again in a fresh directory.
+    let made = sh(
+        &dir,
+        &format!(
+            "cat {}/target/xtask/incremental/*/src/doc/core-en_US.xml",
+            dir.display()
+        ),
+    );
+    std::fs::write(tree.join("doc/core-en_US.xml"), &made).unwrap();
+    let second = build(&out, &[]);
+    sh(&tree, "echo 'int x;' > apps/app_new.c");
+    let third = build(&out, &[]);
+    assert!(
+        third.stderr.contains(
+            "incremental: the build wrote over doc/core-en_US.xml, a file of the tree, which a clean build packages as the tree has it: building again in a fresh directory"
+        ),
+        "{}\n{}",
+        second.stderr,
+        third.stderr
+    );
+    same_as_clean(&out, "new source");
+}
