@@ -420,7 +420,11 @@ impl Run<'_> {
                 if let Some(note) = nodeps_note {
                     eprintln!("note: {note}");
                 }
+                // The system's macros only (`rpm --showrc`'s path without the user's files).
+                let showrc = plan.sh.rpm().arg("--showrc").read().unwrap_or_default();
+                let macros = spec::system_macro_path(&showrc).map(|m| format!("--macros={m}"));
                 let cmd = phases::watch_rpmbuild(plan.sh.cmd(rpmbuild.as_str()))
+                    .args(macros)
                     .arg("-ba")
                     .args(spec::define_args(&spec::defines(
                         spec_inputs,

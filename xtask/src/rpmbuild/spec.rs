@@ -363,6 +363,40 @@ pub fn rpmbuild_dirs(work: &Utf8Path) -> Vec<(&'static str, Utf8PathBuf)> {
     ]
 }
 
+/// rpm's macro files as `rpm --showrc` lists them ("Macro path: ..."), without the user's own
+/// (`~/.rpmmacros`, `~/.config/rpm/macros`): a build on this host reads the system's macros,
+/// as one in the builder does, and never a `%dist` or `%vendor` the user's home happens to
+/// set, which would change the packages without changing what "up to date" compares. None
+/// when rpm lists no path.
+pub fn system_macro_path(showrc: &str) -> Option<String> {
+    let path = showrc
+        .lines()
+        .find_map(|l| l.strip_prefix("Macro path: "))?
+        .trim();
+    // Split at the colons outside %{...}.
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in path.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ':' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    let users =
+        |p: &str| p.starts_with('~') || p.contains("XDG_CONFIG_HOME") || p.contains("HOME}");
+    let kept: Vec<&str> = parts
+        .into_iter()
+        .filter(|p| !p.is_empty() && !users(p))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(":"))
+}
+
 /// The environment variable that tells the spec where an incremental build's kept directory
 /// is. Not a macro: rpm writes the spec into the SRPM with its macros expanded, and a clean build
 /// that keeps its directory must make the SRPM a clean build makes.
@@ -523,6 +557,18 @@ mod tests {
             kept_env(None),
             ("ASTERISK_XTASK_KEPT".to_string(), String::new())
         );
+        // The system's macros, not the user's.
+        let showrc = "ARCHITECTURE AND OS:\nMacro path: /usr/lib/rpm/macros:/usr/lib/rpm/macros.d/macros.*:/etc/rpm/macros:/etc/rpm/%{_target}/macros:~/.rpmmacros\n";
+        assert_eq!(
+            system_macro_path(showrc).as_deref(),
+            Some("/usr/lib/rpm/macros:/usr/lib/rpm/macros.d/macros.*:/etc/rpm/macros:/etc/rpm/%{_target}/macros")
+        );
+        let xdg = "Macro path: /usr/lib/rpm/macros:%{getenv:XDG_CONFIG_HOME}/rpm/macros:~/.config/rpm/macros\n";
+        assert_eq!(
+            system_macro_path(xdg).as_deref(),
+            Some("/usr/lib/rpm/macros")
+        );
+        assert_eq!(system_macro_path("no such line"), None);
         let spec = render(
             "Name: asterisk\nSource0: a.tar.gz\n%files\n%changelog\n* Mon Nov 30 2026 A <a@b> - 0-1\n- one\n  two\n\n* Sun Nov 29 2026 A <a@b> - 0-0\n- old\n",
             &inputs,

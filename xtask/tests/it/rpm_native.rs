@@ -485,3 +485,31 @@ fn an_output_directory_named_like_a_macro_runs_nothing() {
     assert!(main.contains("asterisk-"), "{main}");
     assert!(!marker.exists());
 }
+
+/// A build on this host reads the system's rpm macros, never the user's `~/.rpmmacros`: a
+/// `%dist` or `%vendor` there would change the packages (and "up to date" would not see it).
+#[test]
+fn the_users_rpmmacros_do_not_reach_the_packages() {
+    let dir = scratch("rpmmacros");
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    let home = dir.join("home");
+    std::fs::create_dir_all(home.join(".config/rpm")).unwrap();
+    let evil = "%dist .evil\n%vendor EvilCorp\n";
+    std::fs::write(home.join(".rpmmacros"), evil).unwrap();
+    std::fs::write(home.join(".config/rpm/macros"), evil).unwrap();
+    let out = dir.join("out");
+    let config = home.join(".config");
+    let env = [
+        ("HOME", home.to_str().unwrap()),
+        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+    ];
+    must(xtask(&native_rpm_args(&tree, &out), &target, &env));
+    let rpms = sh(&out, "ls RPMS/*/ SRPMS/");
+    assert!(!rpms.contains(".evil"), "{rpms}");
+    let vendor = sh(
+        &out,
+        "rpm -qp --nosignature --qf '%{VENDOR}\\n' RPMS/x86_64/asterisk-[0-9]*.rpm",
+    );
+    assert!(!vendor.contains("EvilCorp"), "{vendor}");
+}
