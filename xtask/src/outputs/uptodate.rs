@@ -68,7 +68,7 @@ pub fn builder_now(
     let unknown = |why: String| Err(UnknownBuilder(why));
     match plan.place.as_ref() {
         Err(why) => unknown(format!("nothing here builds: {why}")),
-        Ok(Place::Native { .. }) => Ok("native".into()),
+        Ok(Place::Native { .. }) => Ok(crate::rpmbuild::host::identity()),
         Ok(Place::Container {
             engine, base_image, ..
         }) => {

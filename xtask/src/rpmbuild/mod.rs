@@ -4,6 +4,7 @@
 //! directory for the outputs stage.
 
 pub mod builder;
+pub mod host;
 pub mod in_container;
 pub mod incremental;
 pub mod moduleinfo;
@@ -110,7 +111,7 @@ fn incremental_dir(
     place: &Place,
 ) -> Result<Option<incremental::Kept>> {
     let (mounts, where_) = match place {
-        Place::Native { .. } => (true, "native".to_string()),
+        Place::Native { .. } => (true, host::identity()),
         Place::Container {
             engine, base_image, ..
         } => (
@@ -263,7 +264,7 @@ fn stage(
 pub fn built_by(builder: Option<&builder::Builder>) -> String {
     match builder {
         Some(b) => format!("container {}", b.tag),
-        None => "native".into(),
+        None => host::identity(),
     }
 }
 

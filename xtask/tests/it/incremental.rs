@@ -484,3 +484,32 @@ fn a_file_the_build_writes_over_is_packaged_as_a_clean_build_packages_it() {
     );
     same_as_clean(&out, "new source");
 }
+
+/// A build on this host depends on the host too: another state of it (here a library path
+/// the linker reads; a -devel package installed or removed is the same) is another builder, so
+/// the packages are not "up to date" and configure's findings are not reused.
+#[test]
+fn another_host_state_builds_afresh() {
+    let dir = scratch("incremental-host");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    sh(&tree, "echo '/* one */' >> main/asterisk.c");
+    let args = native_rpm_args(&tree, &out);
+    must(xtask(&args, &target, &[]));
+    let again = must(xtask(&args, &target, &[]));
+    assert!(again.stderr.contains("up to date:"), "{}", again.stderr);
+    let lib = dir.join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let other = must(xtask(
+        &args,
+        &target,
+        &[("LIBRARY_PATH", lib.to_str().unwrap())],
+    ));
+    assert!(!other.stderr.contains("up to date:"), "{}", other.stderr);
+    assert!(
+        other.stderr.contains("a fresh build directory") && other.stderr.contains("there was none"),
+        "{}",
+        other.stderr
+    );
+}

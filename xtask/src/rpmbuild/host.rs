@@ -1,0 +1,91 @@
+//! What a build on this host depends on beyond the tree and the spec: the packages installed
+//! (a `-devel` package added or removed changes what configure finds) and the variables
+//! compilers, linkers and configure read. It names the builder in the manifest ("native
+//! <digest>"), so "up to date" sees a changed host, and it is part of the kept directory's key,
+//! so an incremental build never reuses configure's findings from another host state.
+
+use crate::infra::digest;
+
+/// The package databases whose change means packages came or went.
+const PACKAGE_DATABASES: [&str; 5] = [
+    "/var/lib/dpkg/status",
+    "/var/lib/rpm/rpmdb.sqlite",
+    "/var/lib/rpm/Packages",
+    "/var/lib/rpm/Packages.db",
+    "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+];
+
+/// The environment a compiler, a linker, pkg-config or configure reads.
+pub const BUILD_VARIABLES: [&str; 17] = [
+    "CC",
+    "CXX",
+    "CPP",
+    "CFLAGS",
+    "CXXFLAGS",
+    "CPPFLAGS",
+    "LDFLAGS",
+    "LIBS",
+    "LIBRARY_PATH",
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "CPLUS_INCLUDE_PATH",
+    "PKG_CONFIG_PATH",
+    "PKG_CONFIG_LIBDIR",
+    "PKG_CONFIG_SYSROOT_DIR",
+    "LD_LIBRARY_PATH",
+    "COMPILER_PATH",
+];
+
+/// `native <digest>` of this host's package databases (size and time) and build variables.
+pub fn identity() -> String {
+    let databases = PACKAGE_DATABASES.iter().map(|path| {
+        let stamp = std::fs::metadata(path)
+            .ok()
+            .and_then(|m| Some((m.len(), m.modified().ok()?)))
+            .and_then(|(len, t)| Some((len, t.duration_since(std::time::UNIX_EPOCH).ok()?)))
+            .map(|(len, t)| format!("{len} {}", t.as_nanos()))
+            .unwrap_or_default();
+        (path.to_string(), stamp)
+    });
+    let variables = BUILD_VARIABLES
+        .iter()
+        .map(|var| (var.to_string(), std::env::var(var).unwrap_or_default()));
+    of(databases.chain(variables))
+}
+
+/// The digest of `name = value` pairs, as `native <16 hex>`.
+fn of(pairs: impl Iterator<Item = (String, String)>) -> String {
+    let text: String = pairs.map(|(k, v)| format!("{k}\0{v}\0")).collect();
+    format!(
+        "native {}",
+        &digest::sha256_of_parts(&[text.as_bytes()])[..16]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_host_state_is_another_builder() {
+        let host =
+            |pairs: &[(&str, &str)]| of(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let base = host(&[("/var/lib/dpkg/status", "10 1"), ("LIBRARY_PATH", "")]);
+        assert!(base.starts_with("native ") && base.len() == 7 + 16);
+        assert_eq!(
+            base,
+            host(&[("/var/lib/dpkg/status", "10 1"), ("LIBRARY_PATH", "")])
+        );
+        for other in [
+            host(&[("/var/lib/dpkg/status", "12 2"), ("LIBRARY_PATH", "")]),
+            host(&[
+                ("/var/lib/dpkg/status", "10 1"),
+                ("LIBRARY_PATH", "/opt/lib"),
+            ]),
+        ] {
+            assert_ne!(base, other);
+        }
+        // This host's, twice: the same.
+        assert_eq!(identity(), identity());
+    }
+}
