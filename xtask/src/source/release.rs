@@ -113,8 +113,10 @@ impl Clock {
         file.lock()?;
         let mut text = String::new();
         file.read_to_string(&mut text)?;
+        // A last time far ahead of this one is a clock that was wrong then, or a file someone
+        // wrote: followed, it would date every later build ahead of the clock.
         let taken = match text.trim().parse::<i64>() {
-            Ok(last) if last >= epoch => last + 1,
+            Ok(last) if last >= epoch && last - epoch <= MAX_AHEAD_SECS => last + 1,
             _ => epoch,
         };
         file.set_len(0)?;
@@ -123,6 +125,10 @@ impl Clock {
         Ok(taken)
     }
 }
+
+/// How far ahead of now the user's clock may have run (builds of several trees, more than one
+/// a second) and still be followed.
+pub const MAX_AHEAD_SECS: i64 = 300;
 
 /// The most a build waits for the clock to reach its Release time (when it follows another
 /// build of a changed tree within the same second).
@@ -285,6 +291,10 @@ mod tests {
         assert_eq!(clock.take(100), 101);
         assert_eq!(clock.take(200), 200);
         assert_eq!(clock.take(150), 201);
+        // Far ahead (a clock that was wrong, a file written by hand): the time as it is.
+        std::fs::write(&clock.path, "99999\n").unwrap();
+        assert_eq!(clock.take(400), 400);
+        assert_eq!(clock.take(400), 401);
         // Unreadable: the time as it is.
         std::fs::write(&clock.path, "garbage").unwrap();
         assert_eq!(clock.take(300), 300);
