@@ -388,8 +388,10 @@ pub fn system_macro_path(showrc: &str) -> Option<String> {
         }
     }
     parts.push(&path[start..]);
-    let users =
-        |p: &str| p.starts_with('~') || p.contains("XDG_CONFIG_HOME") || p.contains("HOME}");
+    let users = |p: &str| {
+        let p = p.to_ascii_lowercase();
+        p.starts_with('~') || p.contains("xdg") || p.contains("home}")
+    };
     let kept: Vec<&str> = parts
         .into_iter()
         .filter(|p| !p.is_empty() && !users(p))
@@ -566,6 +568,11 @@ mod tests {
         let xdg = "Macro path: /usr/lib/rpm/macros:%{getenv:XDG_CONFIG_HOME}/rpm/macros:~/.config/rpm/macros\n";
         assert_eq!(
             system_macro_path(xdg).as_deref(),
+            Some("/usr/lib/rpm/macros")
+        );
+        let rpm420 = "Macro path: /usr/lib/rpm/macros:%{_xdg_config_home}/rpm/macros\n";
+        assert_eq!(
+            system_macro_path(rpm420).as_deref(),
             Some("/usr/lib/rpm/macros")
         );
         assert_eq!(system_macro_path("no such line"), None);
