@@ -15,8 +15,13 @@ const PACKAGE_DATABASES: [&str; 5] = [
     "/usr/lib/sysimage/rpm/rpmdb.sqlite",
 ];
 
-/// The environment a compiler, a linker, pkg-config or configure reads.
-pub const BUILD_VARIABLES: [&str; 17] = [
+/// The environment make, a compiler, a linker, pkg-config or configure reads (PATH: which
+/// compiler runs).
+pub const BUILD_VARIABLES: [&str; 21] = [
+    "PATH",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "GNUMAKEFLAGS",
     "CC",
     "CXX",
     "CPP",

@@ -98,10 +98,24 @@ pub fn verdict(changes: &[(&str, Change)]) -> Option<String> {
 pub fn is_build_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let top = path.split('/').next().unwrap_or(path);
-    matches!(
-        name,
-        "Makefile" | "GNUmakefile" | "makefile" | "configure" | "configure.ac" | "bootstrap.sh"
-    ) || name.starts_with("Makefile.")
+    // What configure and menuselect write at the top of the tree: one the tree brings would be
+    // used as it is where configure is reused, and replaced where it runs.
+    let configured = matches!(
+        path,
+        "makeopts"
+            | "config.status"
+            | "config.log"
+            | "menuselect.makeopts"
+            | "menuselect-tree"
+            | "include/asterisk/autoconfig.h"
+            | "include/asterisk/buildopts.h"
+    );
+    configured
+        || matches!(
+            name,
+            "Makefile" | "GNUmakefile" | "makefile" | "configure" | "configure.ac" | "bootstrap.sh"
+        )
+        || name.starts_with("Makefile.")
         || [".mak", ".mk", ".m4", ".in", ".rules"]
             .iter()
             .any(|ext| name.ends_with(ext))
@@ -327,6 +341,20 @@ impl Kept {
                     synced.written += 1;
                 }
             }
+            // Every file of one time, as an unpacked archive's are: laid one by one, a file
+            // written later (a generated file's source) would make make remake what a clean
+            // build keeps.
+            let when = std::time::SystemTime::now();
+            for (path, member) in members {
+                if matches!(member, Member::File { .. } | Member::Generated { .. }) {
+                    let at = src.join(path);
+                    std::fs::File::options()
+                        .write(true)
+                        .open(&at)
+                        .and_then(|f| f.set_modified(when))
+                        .with_context(|| format!("dating {at}"))?;
+                }
+            }
             synced.fresh = Some(why);
         }
         let mut list = String::new();
@@ -532,6 +560,9 @@ mod tests {
             ("include/asterisk/module.h", false),
             ("build_tools", false),
             ("contrib/docker/Dockerfile", false),
+            ("makeopts", true),
+            ("include/asterisk/autoconfig.h", true),
+            ("res/makeopts.c", false),
         ] {
             assert_eq!(is_build_file(path), build, "{path}");
         }

@@ -424,7 +424,10 @@ impl Run<'_> {
                 // The system's macros only (`rpm --showrc`'s path without the user's files).
                 let showrc = plan.sh.rpm().arg("--showrc").read().unwrap_or_default();
                 let macros = spec::system_macro_path(&showrc).map(|m| format!("--macros={m}"));
+                let rcfiles = spec::system_rcfiles(Utf8Path::new("/usr/lib/rpm"))
+                    .map(|r| format!("--rcfile={r}"));
                 let cmd = phases::watch_rpmbuild(plan.sh.cmd(rpmbuild.as_str()))
+                    .args(rcfiles)
                     .args(macros)
                     .arg("-ba")
                     .args(spec::define_args(&spec::defines(

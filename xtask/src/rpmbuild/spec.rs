@@ -399,6 +399,32 @@ pub fn system_macro_path(showrc: &str) -> Option<String> {
     (!kept.is_empty()).then(|| kept.join(":"))
 }
 
+/// rpm's configuration files without the user's `~/.rpmrc` (whose `optflags` would change the
+/// packages): rpm's own, each vendor's beside it, and the system's; the first must exist.
+/// None when rpm's own is not where rpm keeps it.
+pub fn system_rcfiles(rpm_lib: &Utf8Path) -> Option<String> {
+    let main = rpm_lib.join("rpmrc");
+    if !main.is_file() {
+        return None;
+    }
+    let mut files = vec![main.to_string()];
+    let mut vendors: Vec<String> = std::fs::read_dir(rpm_lib)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("rpmrc"))
+        .filter(|p| p.is_file())
+        .filter_map(|p| p.to_str().map(str::to_string))
+        .collect();
+    vendors.sort();
+    files.extend(vendors);
+    // (rpm reports a file of the list that is not there as an error.)
+    if Utf8Path::new("/etc/rpmrc").is_file() {
+        files.push("/etc/rpmrc".into());
+    }
+    Some(files.join(":"))
+}
+
 /// The environment variable that tells the spec where an incremental build's kept directory
 /// is. Not a macro: rpm writes the spec into the SRPM with its macros expanded, and a clean build
 /// that keeps its directory must make the SRPM a clean build makes.

@@ -94,6 +94,7 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         bail!("{}", tree.why_unknown());
     }
     version::check_length(&asterisk_version, facts.dot_version.is_some())?;
+    version::check_characters(&asterisk_version, facts.dot_version.is_some())?;
     let changed: std::collections::HashSet<&str> =
         files.changed.iter().map(String::as_str).collect();
     let now = date::now_epoch();

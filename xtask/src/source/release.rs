@@ -40,9 +40,8 @@ pub enum Why {
 }
 
 /// The time a dirty tree of `digest` gets: `pinned` (SOURCE_DATE_EPOCH) when set; the recorded
-/// time when the last build here (`last`) had the same digest, or the output directory
-/// (`published`) did and nothing later was built here; else the first second after both that
-/// is not before `now`.
+/// time of the later of the last build here (`last`) and the output directory's (`published`)
+/// when it had the same digest; else the first second after both that is not before `now`.
 pub fn dirty_time(
     digest: &str,
     last: Option<&Stamped>,
@@ -56,8 +55,11 @@ pub fn dirty_time(
     // The output directory's time only while nothing later was built here: going back to the
     // tree it holds after building another one is a change (its old time would be below the
     // other's Release).
+    // And the other way round: the last build here, only while the output directory holds
+    // nothing later (another target directory built into it since).
     let published_current = published.filter(|p| last.is_none_or(|l| l.epoch <= p.epoch));
-    if let Some(same) = [last, published_current]
+    let last_current = last.filter(|l| published.is_none_or(|p| p.epoch <= l.epoch));
+    if let Some(same) = [last_current, published_current]
         .into_iter()
         .flatten()
         .find(|s| s.digest == digest)
@@ -372,6 +374,17 @@ mod tests {
                 None,
                 90,
                 Why::SameTree,
+            ),
+            // Back to this target directory's last tree after another target directory built
+            // another tree into the output directory: a change, above the other's time.
+            (
+                'a',
+                Some(at('a', 100)),
+                Some(at('b', 120)),
+                110,
+                None,
+                121,
+                Why::Changed,
             ),
             // Back to the tree an output directory holds after building another one (to
             // another directory): a change, above the other's time.

@@ -122,6 +122,26 @@ pub fn check_length(version: &str, from_file: bool) -> anyhow::Result<()> {
     )
 }
 
+/// Refuses a version holding a character rpm or the spec's shell would read as more than text
+/// (`%`, `$`, quotes, spaces, ...): it goes into the spec's `%global asterisk_version`, which the
+/// SRPM carries. Asterisk's are letters, digits and `. _ - + ~ ^ /` (`certified/22.8`).
+pub fn check_characters(version: &str, from_file: bool) -> anyhow::Result<()> {
+    let Some(c) = version
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-+~^/@=,".contains(*c)))
+    else {
+        return Ok(());
+    };
+    let shown: String = version.chars().take(64).collect();
+    anyhow::bail!(
+        "the Asterisk version '{shown}' holds {c:?}, which rpm or the shell in the spec would read          as more than a version (Asterisk's look like 22.10.1 or GIT-master-1a2b3c4): {}",
+        match from_file {
+            true => "fix .version",
+            false => "fix what make_version reads (AC_INIT in configure.ac, .develvars, the branch name)",
+        }
+    )
+}
+
 /// A file-name-safe form of the Asterisk version, for `asterisk-<this>.tar.gz` and its top
 /// directory (`certified/22.8` mainlines hold a slash).
 pub fn archive_stem(asterisk: &str) -> String {
@@ -271,6 +291,29 @@ mod tests {
             configure_ac: CONFIGURE_AC.into(),
             describe: describe.into(),
             ..TreeFacts::default()
+        }
+    }
+
+    #[test]
+    fn versions_hold_nothing_rpm_or_a_shell_would_read() {
+        for good in [
+            "22.10.1",
+            "GIT-master-1a2b3c4M",
+            "certified/22.8-cert4",
+            "22.1.0-rc1",
+        ] {
+            check_characters(good, true).unwrap();
+        }
+        for bad in [
+            "m%(touch x)-1a2b",
+            "22.1.0$(id)",
+            "22 1",
+            "22`id`",
+            "22'x",
+            "22;x",
+        ] {
+            let err = check_characters(bad, false).unwrap_err().to_string();
+            assert!(err.contains("which rpm or the shell"), "{bad}: {err}");
         }
     }
 

@@ -513,3 +513,38 @@ fn another_host_state_builds_afresh() {
         other.stderr
     );
 }
+
+/// A generated file the tree ships beside its source (`main/ast_expr2.c` beside
+/// `ast_expr2.y`), both of one time in the archive: a clean build leaves it as the tree has it,
+/// and so does a build that lays the tree into a kept directory, whatever order it writes in.
+#[test]
+fn a_kept_directory_is_laid_as_an_archive_unpacks_all_of_one_time() {
+    let dir = scratch("incremental-one-time");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    // (apps/ is written before tests/: laid one by one, the source would be the newer.)
+    sh(
+        &tree,
+        "printf 'v1\\n' > tests/gen.src; printf 'the tree s copy\\n' > apps/gen.txt; \
+         printf '\\nall: apps/gen.txt\\napps/gen.txt: tests/gen.src\\n\\tsed s/^/made:/ $< > $@\\n\
+         install: gen-install\\ngen-install:\\n\\t$(INSTALL) -D -m 644 apps/gen.txt \"$(DESTDIR)$(ASTDATADIR)/documentation/gen.txt\"\\n' >> Makefile; \
+         git add -A; GIT_COMMITTER_DATE='2026-08-07T10:00:00Z' git commit -q -m gen --date '2026-08-07T10:00:00Z'",
+    );
+    let kept = dir.join("kept");
+    let run = must(xtask(&native_rpm_args(&tree, &kept), &target, &[]));
+    assert!(
+        run.stderr.contains("kept for the next edit"),
+        "{}",
+        run.stderr
+    );
+    let clean = dir.join("clean");
+    let mut args = native_rpm_args(&tree, &clean);
+    args.push("--clean");
+    must(xtask(&args, &target, &[]));
+    assert_eq!(contents(&kept), contents(&clean));
+    let shipped = sh(
+        &clean,
+        "rpm2cpio RPMS/x86_64/asterisk-[0-9]*.rpm | cpio -i --quiet --to-stdout ./var/lib/asterisk/documentation/gen.txt",
+    );
+    assert_eq!(shipped, "the tree s copy\n");
+}

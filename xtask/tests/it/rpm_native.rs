@@ -498,13 +498,26 @@ fn the_users_rpmmacros_do_not_reach_the_packages() {
     let evil = "%dist .evil\n%vendor EvilCorp\n";
     std::fs::write(home.join(".rpmmacros"), evil).unwrap();
     std::fs::write(home.join(".config/rpm/macros"), evil).unwrap();
+    // And the user's rpmrc, whose optflags would reach every compile.
+    std::fs::write(
+        home.join(".rpmrc"),
+        "optflags: x86_64 -O2 -DXTASK_TEST_USERS_RPMRC\noptflags: amd64 -O2 -DXTASK_TEST_USERS_RPMRC\n",
+    )
+    .unwrap();
     let out = dir.join("out");
     let config = home.join(".config");
     let env = [
         ("HOME", home.to_str().unwrap()),
         ("XDG_CONFIG_HOME", config.to_str().unwrap()),
     ];
-    must(xtask(&native_rpm_args(&tree, &out), &target, &env));
+    let mut args = native_rpm_args(&tree, &out);
+    args.retain(|a| *a != "-q");
+    let run = must(xtask(&args, &target, &env));
+    assert!(
+        run.stdout.contains("gcc ") && !run.stdout.contains("XTASK_TEST_USERS_RPMRC"),
+        "{}",
+        run.stdout
+    );
     let rpms = sh(&out, "ls RPMS/*/ SRPMS/");
     assert!(!rpms.contains(".evil"), "{rpms}");
     let vendor = sh(
@@ -512,4 +525,33 @@ fn the_users_rpmmacros_do_not_reach_the_packages() {
         "rpm -qp --nosignature --qf '%{VENDOR}\\n' RPMS/x86_64/asterisk-[0-9]*.rpm",
     );
     assert!(!vendor.contains("EvilCorp"), "{vendor}");
+}
+
+/// The tree's version goes into the spec (and the SRPM): one holding what rpm or a shell
+/// would run is refused in one line, before anything is built, and nothing in it runs.
+#[test]
+fn a_version_that_rpm_or_a_shell_would_run_is_refused() {
+    let dir = scratch("version-macro");
+    let tree = plain_tree(&dir, true);
+    let target = dir.join("target");
+    let marker = dir.join("ran");
+    std::fs::write(
+        tree.join(".version"),
+        "22.1.0%(touch $XTASK_TEST_MARKER)$(touch $XTASK_TEST_MARKER)\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let run = xtask(
+        &native_rpm_args(&tree, &out),
+        &target,
+        &[("XTASK_TEST_MARKER", marker.to_str().unwrap())],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.error().contains("holds '%', which rpm or the shell"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.error().contains("fix .version"), "{}", run.stderr);
+    assert!(!marker.exists() && !out.exists());
 }
