@@ -30,7 +30,7 @@ pub fn check_makeopts(text: &str) -> Result<()> {
     for (n, line) in text.split('\n').enumerate() {
         if line.contains('\r') {
             bail!(
-                "line {} holds a carriage return (a file saved with Windows line ends), which                  make reads as part of the value: save it with Unix line ends (dos2unix)",
+                "line {} holds a carriage return (a file saved with Windows line ends), which make reads as part of the value: save it with Unix line ends (dos2unix)",
                 n + 1
             );
         }

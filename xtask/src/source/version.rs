@@ -134,7 +134,7 @@ pub fn check_characters(version: &str, from_file: bool) -> anyhow::Result<()> {
     };
     let shown: String = version.chars().take(64).collect();
     anyhow::bail!(
-        "the Asterisk version '{shown}' holds {c:?}, which rpm or the shell in the spec would read          as more than a version (Asterisk's look like 22.10.1 or GIT-master-1a2b3c4): {}",
+        "the Asterisk version '{shown}' holds {c:?}, which rpm or the shell in the spec would read as more than a version (Asterisk's look like 22.10.1 or GIT-master-1a2b3c4): {}",
         match from_file {
             true => "fix .version",
             false => "fix what make_version reads (AC_INIT in configure.ac, .develvars, the branch name)",
