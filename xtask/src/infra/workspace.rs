@@ -3,6 +3,25 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
+/// The running xtask: its version and the first 16 hex digits of its executable's SHA-256 (read
+/// once), or "unknown" when the executable cannot be read. A manifest records it, so packages
+/// an earlier xtask built are not taken for this one's.
+pub fn xtask_identity() -> String {
+    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    IDENTITY
+        .get_or_init(|| {
+            let digest = std::env::current_exe()
+                .ok()
+                .and_then(|exe| Utf8PathBuf::from_path_buf(exe).ok())
+                .and_then(|exe| crate::infra::digest::sha256_of_file(&exe).ok());
+            match digest {
+                Some(sha) => format!("{} {}", env!("CARGO_PKG_VERSION"), &sha[..16]),
+                None => "unknown".into(),
+            }
+        })
+        .clone()
+}
+
 /// Where the xtask lives and writes.
 #[derive(Debug, Clone)]
 pub struct Workspace {

@@ -31,8 +31,8 @@ pub fn is_main_package(file: &str, name: &str, version: &str, release: &str) -> 
 }
 
 /// The manifest's format. 1: before 2026-12 (no tree digest, fields could be left out); 2:
-/// before subpackages (`modules` were the main package's).
-pub const SCHEMA: i64 = 3;
+/// before subpackages (`modules` were the main package's); 3: before the xtask's own identity.
+pub const SCHEMA: i64 = 4;
 
 /// What the manifest of a build of `packed` says before rpmbuild's packages are read: the
 /// name, version and release as given to the spec, no artifacts.
@@ -55,6 +55,7 @@ pub fn of(
         spec: inputs.spec.path.to_string(),
         spec_sha256: inputs.spec_sha256.clone(),
         builder,
+        xtask: crate::infra::workspace::xtask_identity(),
         artifacts: Vec::new(),
         bundled: inputs.bundled.iter().map(|f| f.record()).collect(),
         bundled_note: match inputs.bundled.iter().any(|f| f.tarball.name == "pjproject") {
@@ -183,6 +184,9 @@ pub struct Manifest {
     pub spec_sha256: String,
     /// `native` or `container <builder tag>`: the place concern's record.
     pub builder: String,
+    /// The xtask that built them (`xtask_identity`): another one may pack, render or build
+    /// otherwise.
+    pub xtask: String,
     pub artifacts: Vec<Artifact>,
     /// The third-party sources inside the packages (pjproject); empty with `bundled_note` saying
     /// why.
@@ -229,6 +233,7 @@ impl Manifest {
             "spec": self.spec,
             "spec_sha256": self.spec_sha256,
             "builder": self.builder,
+            "xtask": self.xtask,
             "artifacts": self.artifacts.iter().map(Artifact::to_json).collect::<Vec<_>>(),
             "bundled": self.bundled.iter().map(bundled::Bundled::to_json).collect::<Vec<_>>(),
             "bundled_note": self.bundled_note,
@@ -272,6 +277,7 @@ impl Manifest {
             spec: json::text(&v, "spec")?,
             spec_sha256: json::text(&v, "spec_sha256")?,
             builder: json::text(&v, "builder")?,
+            xtask: json::text(&v, "xtask")?,
             artifacts: json::list(&v, "artifacts", Artifact::from_json)?,
             bundled: json::list(&v, "bundled", bundled::Bundled::from_json)?,
             bundled_note: json::text(&v, "bundled_note")?,
@@ -323,6 +329,7 @@ mod tests {
             spec: "contrib/rpm/asterisk.spec".into(),
             spec_sha256: "ff".into(),
             builder: "native".into(),
+            xtask: "0.1.0 0123456789abcdef".into(),
             artifacts: vec![Artifact {
                 path: "SRPMS/a.src.rpm".into(),
                 kind: Kind::Srpm,
@@ -474,11 +481,11 @@ mod tests {
             listed_artifacts(old).unwrap(),
             [("RPMS/a.rpm".to_string(), 5)]
         );
-        let newer = text.replace("\"schema\": 3", "\"schema\": 4");
+        let newer = text.replace(&format!("\"schema\": {SCHEMA}"), "\"schema\": 99");
         assert!(Manifest::from_json(&newer)
             .unwrap_err()
             .to_string()
-            .contains("schema 4, from a newer"));
+            .contains("schema 99, from a newer"));
         assert!(listed_artifacts(&newer).is_err());
     }
 }

@@ -286,6 +286,7 @@ mod tests {
             spec: "s".into(),
             spec_sha256: String::new(),
             builder: "native".into(),
+            xtask: String::new(),
             artifacts: vec![Artifact {
                 path: "RPMS/x86_64/old.rpm".into(),
                 kind: Kind::Rpm,

@@ -16,7 +16,7 @@ use crate::source::pack::Packed;
 
 /// What `rpm` and `image` compared, for the line that says the outputs are up to date.
 pub const COMPARED: &str =
-    "source archive bytes, bundled sources, spec, sound sets, version, options, signing key and builder";
+    "source archive bytes, bundled sources, spec, sound sets, version, options, signing key, builder and xtask";
 
 /// Why the builder of this plan cannot be known without building.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +56,12 @@ impl std::fmt::Display for Stale {
 /// are not this build's.
 pub fn same_builder(recorded: &str, now: &Result<String, UnknownBuilder>) -> bool {
     now.as_deref().is_ok_and(|now| now == recorded)
+}
+
+/// Whether the xtask a manifest names is this one. One whose executable could not be read is
+/// never the same.
+pub fn same_xtask(recorded: &str, now: &str) -> bool {
+    recorded == now && now != "unknown"
 }
 
 /// The builder this plan would use, as the manifest names it; or why it cannot be known
@@ -109,6 +115,9 @@ pub fn check(
             Ok(_) => "builder".to_string(),
             Err(UnknownBuilder(why)) => format!("builder ({why})"),
         });
+    }
+    if !same_xtask(&manifest.xtask, &crate::infra::workspace::xtask_identity()) {
+        differ.push("xtask".to_string());
     }
     if !differ.is_empty() {
         return Err(Stale::Differs(differ));
@@ -190,6 +199,23 @@ pub fn differences(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xtasks() {
+        for (recorded, now, want) in [
+            ("0.1.0 0123456789abcdef", "0.1.0 0123456789abcdef", true),
+            ("0.1.0 0123456789abcdef", "0.1.0 fedcba9876543210", false),
+            ("0.1.0 0123456789abcdef", "0.2.0 0123456789abcdef", false),
+            ("unknown", "unknown", false),
+        ] {
+            assert_eq!(same_xtask(recorded, now), want, "{recorded} {now}");
+        }
+        let this = crate::infra::workspace::xtask_identity();
+        assert!(
+            this.starts_with(concat!(env!("CARGO_PKG_VERSION"), " ")) && this.len() > 16,
+            "{this}"
+        );
+    }
 
     #[test]
     fn builders() {

@@ -1,6 +1,7 @@
 //! What a build on this host depends on beyond the tree and the spec: the packages installed
-//! (a `-devel` package added or removed changes what configure finds) and the variables
-//! compilers, linkers and configure read. It names the builder in the manifest ("native
+//! (a `-devel` package added or removed changes what configure finds), the system's own rpm
+//! macro files (`/etc/rpm`: an administrator's `%_smp_mflags` or `%optflags`), and the
+//! variables compilers, linkers and configure read. It names the builder in the manifest ("native
 //! <digest>"), so "up to date" sees a changed host, and it is part of the kept directory's key,
 //! so an incremental build never reuses configure's findings from another host state.
 
@@ -14,6 +15,10 @@ const PACKAGE_DATABASES: [&str; 5] = [
     "/var/lib/rpm/Packages.db",
     "/usr/lib/sysimage/rpm/rpmdb.sqlite",
 ];
+
+/// Where an administrator's rpm macros live (rpm reads `/etc/rpm/macros*`; its rcfile and
+/// `macros.d` files of packages are covered by the package databases).
+const SYSTEM_MACROS: &str = "/etc/rpm";
 
 /// The environment make, a compiler, a linker, pkg-config or configure reads (PATH: which
 /// compiler runs).
@@ -41,21 +46,46 @@ pub const BUILD_VARIABLES: [&str; 21] = [
     "COMPILER_PATH",
 ];
 
-/// `native <digest>` of this host's package databases (size and time) and build variables.
+/// `native <digest>` of this host's package databases and system macro files (size and
+/// time), and its build variables.
 pub fn identity() -> String {
-    let databases = PACKAGE_DATABASES.iter().map(|path| {
-        let stamp = std::fs::metadata(path)
+    let stamp = |path: &std::path::Path| {
+        std::fs::metadata(path)
             .ok()
             .and_then(|m| Some((m.len(), m.modified().ok()?)))
             .and_then(|(len, t)| Some((len, t.duration_since(std::time::UNIX_EPOCH).ok()?)))
             .map(|(len, t)| format!("{len} {}", t.as_nanos()))
-            .unwrap_or_default();
-        (path.to_string(), stamp)
-    });
+            .unwrap_or_default()
+    };
+    let databases = PACKAGE_DATABASES
+        .iter()
+        .map(|path| (path.to_string(), stamp(path.as_ref())));
+    let macros = macro_files(SYSTEM_MACROS.as_ref())
+        .into_iter()
+        .map(|path| (path.display().to_string(), stamp(&path)));
     let variables = BUILD_VARIABLES
         .iter()
         .map(|var| (var.to_string(), std::env::var(var).unwrap_or_default()));
-    of(databases.chain(variables))
+    of(databases.chain(macros).chain(variables))
+}
+
+/// The files under `dir` (and its `macros.d`), sorted; none when it is not there.
+fn macro_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let list = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let mut files: Vec<_> = list(dir)
+        .into_iter()
+        .flat_map(|path| match path.is_dir() {
+            true => list(&path),
+            false => vec![path],
+        })
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
 }
 
 /// The digest of `name = value` pairs, as `native <16 hex>`.
@@ -92,5 +122,26 @@ mod tests {
         }
         // This host's, twice: the same.
         assert_eq!(identity(), identity());
+    }
+
+    #[test]
+    fn the_system_macro_files_are_each_file_under_the_directory() {
+        let dir = tempfile_dir("macros");
+        std::fs::create_dir_all(dir.join("macros.d")).unwrap();
+        std::fs::write(dir.join("macros"), "%_smp_mflags -j1\n").unwrap();
+        std::fs::write(dir.join("macros.d/macros.local"), "%optflags -O0\n").unwrap();
+        let names: Vec<String> = macro_files(&dir)
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["macros", "macros.d/macros.local"]);
+        assert!(macro_files(&dir.join("none")).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-host-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
     }
 }

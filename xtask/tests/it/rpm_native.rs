@@ -358,7 +358,7 @@ fn an_unchanged_tree_is_up_to_date() {
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
 
     let again = must(xtask(&native_rpm_args(&tree, &out), &target, &[]));
-    assert!(again.stderr.contains(&format!("up to date: {} holds this build's packages (compared: source archive bytes, bundled sources, spec, sound sets, version, options, signing key and builder)", out.display())), "{}", again.stderr);
+    assert!(again.stderr.contains(&format!("up to date: {} holds this build's packages (compared: source archive bytes, bundled sources, spec, sound sets, version, options, signing key, builder and xtask)", out.display())), "{}", again.stderr);
     assert!(
         !again.stderr.contains("%build"),
         "it built: {}",
@@ -431,6 +431,43 @@ fn an_unchanged_tree_is_up_to_date() {
         "{}",
         changed.stderr
     );
+
+    // Another xtask (here the same one with a byte more: an update of it) builds again; the
+    // one that built them is up to date again after.
+    let other_xtask = dir.join("xtask-updated");
+    let mut exe = std::fs::read(env!("CARGO_BIN_EXE_xtask")).unwrap();
+    exe.push(0);
+    std::fs::write(&other_xtask, exe).unwrap();
+    std::fs::set_permissions(
+        &other_xtask,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let updated = must(xtask_at(
+        &other_xtask,
+        &native_rpm_args(&tree, &fresh),
+        &target,
+        &[],
+    ));
+    assert!(
+        updated
+            .stderr
+            .contains("holds other outputs (different: xtask)"),
+        "{}",
+        updated.stderr
+    );
+    let manifest = std::fs::read_to_string(fresh.join("manifest.json")).unwrap();
+    assert!(
+        manifest_field(&manifest, "xtask").starts_with("0.1.0 "),
+        "{manifest}"
+    );
+    let same = must(xtask_at(
+        &other_xtask,
+        &native_rpm_args(&tree, &fresh),
+        &target,
+        &[],
+    ));
+    assert!(same.stderr.contains("up to date"), "{}", same.stderr);
 }
 
 /// `--out` naming a link: the outputs go where it points, and the link stays a link (a build

@@ -152,7 +152,12 @@ pub fn seed_downloads(dir: &Path) {
 /// Runs the real xtask binary with its target directory in `target` (and the tests' download
 /// cache, unless `env` names another).
 pub fn xtask(args: &[&str], target: &Path, env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    xtask_at(Path::new(env!("CARGO_BIN_EXE_xtask")), args, target, env)
+}
+
+/// As `xtask`, with the executable at `exe` (a copy of the xtask: another xtask).
+pub fn xtask_at(exe: &Path, args: &[&str], target: &Path, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(exe);
     cmd.args(args)
         .env("CARGO_TARGET_DIR", target)
         .env("XDG_CACHE_HOME", test_cache_home())
