@@ -15,9 +15,9 @@ const LAYERS: &[(&str, u8)] = &[
     ("rpmbuild", 4),
     ("outputs", 5),
     ("container", 6),
-    ("cli", 7),
-    ("machine", 8),
-    ("measure", 8),
+    ("machine", 7),
+    ("measure", 7),
+    ("cli", 8),
     ("commands", 9),
 ];
 

@@ -16,6 +16,10 @@ use serde_json::json;
 
 use crate::infra::exec::Shell;
 
+use crate::plan::place::{self, Where};
+use crate::plan::{downloads, flag};
+use bpaf::{construct, long, Parser};
+
 /// One measured step: its name, what it is compared with, and its times in seconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -499,6 +503,78 @@ impl Bench<'_> {
         std::fs::remove_file(&out).with_context(|| format!("removing {out}"))?;
         Ok(took)
     }
+}
+
+// `bench`'s flags.
+
+#[derive(Debug, Clone, Default)]
+pub struct BenchFlags {
+    pub source: Option<Utf8PathBuf>,
+    pub out: Option<Utf8PathBuf>,
+    pub runs: usize,
+    pub place: Where,
+    pub base_image: Option<String>,
+    pub nodeps: bool,
+    pub without_pjproject: bool,
+    pub download_cache: Option<Utf8PathBuf>,
+    /// `--running`: the step from a patch to a running container answering SIP.
+    pub running: bool,
+    pub runtime_base: Option<String>,
+    pub verbose: bool,
+}
+
+pub fn flags() -> impl Parser<BenchFlags> {
+    let source = flag::path(
+        "source",
+        "DIR",
+        "The Asterisk tree to measure (a scratch copy of it; default: the checkout the xtask lives in)",
+    );
+    let out = flag::path(
+        "out",
+        "DIR",
+        "Where bench.json and bench.svg go (default: <target>/bench)",
+    );
+    let runs = long("runs")
+        .help("Rounds of each step, interleaved (default: 3)")
+        .argument::<String>("N")
+        .parse(|v| {
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| format!("--runs takes a whole number from 1 to 100, not '{v}'"))
+        })
+        .fallback(3);
+    let place = place::where_flags("Build in the builder container");
+    let base_image = flag::text(
+        "base-image",
+        "IMG",
+        "Base of the builder image (as rpm takes it)",
+    );
+    let nodeps = long("nodeps").help("Passed to rpm").switch();
+    let without_pjproject = long("without-pjproject").help("Passed to rpm").switch();
+    let download_cache = downloads::cache_flag("Passed to rpm");
+    let running = long("running")
+        .help("Also time a one-line patch to a running container that answers SIP OPTIONS (cargo xtask run --detach; needs a container engine and SIP's 5060 on 127.0.0.1)")
+        .switch();
+    let runtime_base = flag::text(
+        "runtime-base",
+        "IMG",
+        "Base of the runtime image for --running (as image takes it)",
+    );
+    let verbose = flag::verbose();
+    construct!(BenchFlags {
+        source,
+        out,
+        runs,
+        place,
+        base_image,
+        nodeps,
+        without_pjproject,
+        download_cache,
+        running,
+        runtime_base,
+        verbose,
+    })
 }
 
 #[cfg(test)]

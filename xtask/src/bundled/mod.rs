@@ -14,6 +14,9 @@ use crate::infra::json;
 use crate::plan::downloads::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
 use tarball::Tarball;
 
+use crate::plan::{downloads, flag, sound_sets};
+use bpaf::{construct, long, Parser};
+
 /// A tarball of the tree's, in the download cache and verified.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -107,6 +110,56 @@ impl Bundled {
     }
 }
 
+/// Whether the sources a manifest records are those fetched now: the same names and bytes, in
+/// the same order.
+pub fn same(recorded: &[Bundled], fetched: &[Fetched]) -> bool {
+    recorded
+        .iter()
+        .map(|b| (b.name.as_str(), b.sha256.as_str()))
+        .eq(fetched
+            .iter()
+            .map(|f| (f.tarball.name.as_str(), f.sha256.as_str())))
+}
+
 /// Why a build bundles nothing, when it bundles nothing.
 pub const WITHOUT_PJPROJECT: &str =
     "built --without-pjproject: no res_pjsip modules, no chan_pjsip";
+
+// `fetch`'s flags.
+
+#[derive(Debug, Clone, Default)]
+pub struct FetchFlags {
+    pub source: Option<Utf8PathBuf>,
+    pub download_cache: Option<Utf8PathBuf>,
+    pub sounds: Vec<String>,
+    pub offline: bool,
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
+pub fn fetch_flags() -> impl Parser<FetchFlags> {
+    let source = flag::path(
+        "source",
+        "DIR",
+        "The Asterisk tree whose third-party/ says what to fetch (default: the checkout the xtask lives in)",
+    );
+    let download_cache = downloads::cache_flag(
+        "Where the tarballs go (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
+    );
+    let sounds = sound_sets::flags();
+    let offline = long("offline")
+        .help("Touch no network: only check that the cache holds every tarball, verified")
+        .switch();
+    let dry_run = long("dry-run")
+        .help("Say what would be fetched; fetch and write nothing")
+        .switch();
+    let verbose = flag::verbose();
+    construct!(FetchFlags {
+        source,
+        download_cache,
+        sounds,
+        offline,
+        dry_run,
+        verbose,
+    })
+}

@@ -58,6 +58,15 @@ impl SoundRecord {
     }
 }
 
+/// Whether the sound sets a manifest records are those asked for now: the same names and
+/// versions, in the same order.
+pub fn same(recorded: &[SoundRecord], wanted: &[SoundSet]) -> bool {
+    recorded
+        .iter()
+        .map(|s| (s.name.as_str(), s.version.as_str()))
+        .eq(wanted.iter().map(|s| (s.name.as_str(), s.version.as_str())))
+}
+
 /// The member names of the sound categories of a `sounds.xml`.
 pub fn known(sounds_xml: &str) -> Vec<String> {
     let mut names = Vec::new();

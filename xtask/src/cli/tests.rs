@@ -1,6 +1,9 @@
 //! The command line as users type it, good and bad.
 
 use super::*;
+use crate::container::runtime_image::{rtp_ports, DEFAULT_RTP_PORTS};
+use crate::plan::flag::check_tag;
+use crate::plan::place::Where;
 
 fn args(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()

@@ -3,9 +3,10 @@
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
 
-use crate::cli::{BenchFlags, Where};
 use crate::infra::exec::Shell;
+use crate::measure::BenchFlags;
 use crate::measure::{self, Bench};
+use crate::plan::place::Where;
 use crate::source::{fileset, tree::Tree};
 use crate::Workspace;
 

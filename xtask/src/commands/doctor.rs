@@ -2,9 +2,9 @@
 
 use anyhow::{bail, Result};
 
-use crate::cli::DoctorFlags;
 use crate::infra::exec::Shell;
 use crate::machine;
+use crate::machine::DoctorFlags;
 use crate::Workspace;
 
 pub fn run(flags: DoctorFlags, ws: &Workspace) -> Result<()> {

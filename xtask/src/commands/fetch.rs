@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 
+use crate::bundled::FetchFlags;
 use crate::bundled::{self, cache, sounds};
-use crate::cli::FetchFlags;
 use crate::infra::exec::Shell;
 use crate::plan::downloads::{cache_dir, Network, BUNDLED};
 use crate::source::tree::Tree;

@@ -7,8 +7,8 @@
 use anyhow::{Context, Result};
 
 use super::rpm;
-use crate::cli::ImageFlags;
 use crate::container::packages;
+use crate::container::runtime_image::ImageFlags;
 use crate::container::runtime_image::{self, ImageInputs, DEFAULT_RUNTIME_BASE};
 use crate::infra::engine::Engine;
 use crate::infra::progress::PhaseTimer;
@@ -67,8 +67,7 @@ pub fn make(
         return Ok(None);
     }
     let builder = uptodate::builder_now(&plan, ws, &inputs);
-    let key = plan.sign.as_deref();
-    let mut manifest = match uptodate::check(&plan.out, &packed, &inputs, key, &builder) {
+    let mut manifest = match uptodate::check(&plan, &packed, &inputs, &builder) {
         Ok(m) => {
             eprintln!("rpms: {} holds the RPMs of this tree: using them", plan.out);
             m

@@ -25,7 +25,6 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         signer,
         packed,
     } = begin(&plan, ws, &mut timer)?;
-    let key = plan.sign.as_deref();
     let rebuild = plan.force
         || matches!(
             plan.place()?,
@@ -36,7 +35,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
         );
     if !rebuild && !plan.check_reproducible && !plan.sh.dry_run {
         let builder = uptodate::builder_now(&plan, ws, &inputs);
-        match uptodate::check(&plan.out, &packed, &inputs, key, &builder) {
+        match uptodate::check(&plan, &packed, &inputs, &builder) {
             Ok(manifest) => {
                 eprintln!(
                     "up to date: {} holds this build's packages (compared: {}); nothing was \
@@ -83,8 +82,13 @@ pub fn build(
         outputs::reproducible::check(&run, timer)?;
     }
     let signed_by = sign::sign_if(plan.sh, signer, &packed.work, timer)?;
-    let built_by = rpmbuild::built_by(builder.as_ref());
-    let manifest = outputs::publish_build(plan.sh, inputs, packed, signed_by, built_by)?;
+    let base = outputs::manifest::of(
+        packed,
+        inputs,
+        signed_by,
+        rpmbuild::built_by(builder.as_ref()),
+    );
+    let manifest = outputs::publish_build(plan.sh, inputs, packed, base)?;
     timer.end("publish");
     in_container::report_ccache(plan.place()?, &packed.work);
     Ok(manifest)

@@ -7,8 +7,8 @@
 use anyhow::Result;
 
 use super::image;
-use crate::cli::RunFlags;
 use crate::container::dev_container;
+use crate::container::dev_container::RunFlags;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
 

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 
-use crate::cli::SmokeFlags;
+use crate::container::boot_test::SmokeFlags;
 use crate::container::boot_test::{self, UnitTests, DEFAULT_TAG};
 use crate::container::unit_tests;
 use crate::infra::engine::Engine;

@@ -17,6 +17,10 @@ use super::checks;
 use crate::infra::engine::{self, Engine, EngineKind};
 use crate::infra::interrupt;
 
+use crate::plan::{flag, place};
+use bpaf::{construct, long, Parser};
+use camino::Utf8PathBuf;
+
 pub const DEFAULT_TAG: &str = "asterisk:dev";
 const VERSION_LABEL: &str = "org.opencontainers.image.version";
 /// How long `stop` waits for the stop signal to work before it kills.
@@ -326,6 +330,65 @@ fn logs(engine: &Engine, name: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let _ = logs.run(|line| lines.push(line.to_string()));
     lines
+}
+
+// `smoke`'s flags.
+
+#[derive(Debug, Clone, Default)]
+pub struct SmokeFlags {
+    pub tag: Option<String>,
+    pub engine: Option<String>,
+    pub timeout_secs: u64,
+    /// `--unit-tests [CATEGORY]`: Some("") for all.
+    pub unit_tests: Option<String>,
+    pub out: Option<Utf8PathBuf>,
+    pub call: CallFlags,
+    pub verbose: bool,
+}
+
+pub fn flags() -> impl Parser<SmokeFlags> {
+    let tag = long("tag")
+        .help("The image to check (default: asterisk:dev)")
+        .argument::<String>("T")
+        .parse(|t| flag::check_tag(&t).map(|()| t))
+        .optional();
+    let engine = place::engine_flag();
+    let timeout_secs = timeout_flag();
+    let with_category = long("unit-tests")
+        .help("On a --dev image: run Asterisk's unit tests (`test execute`) of CATEGORY, or all, in the booted container; JUnit XML into the out dir")
+        .argument::<String>("CATEGORY")
+        .parse(flag::non_empty("unit-tests"));
+    let all = long("unit-tests").req_flag(String::new()).hide();
+    let unit_tests = construct!([with_category, all]).optional();
+    let out = flag::path(
+        "out",
+        "DIR",
+        "Where --unit-tests writes unit-tests.xml (default: <target>/rpm, recorded in its manifest)",
+    );
+    let call = call::flags();
+    let verbose = flag::verbose();
+    construct!(SmokeFlags {
+        tag,
+        engine,
+        timeout_secs,
+        unit_tests,
+        out,
+        call,
+        verbose,
+    })
+}
+
+/// `--timeout SECS`: how long smoke and run wait for the container to become healthy.
+pub fn timeout_flag() -> impl Parser<u64> {
+    long("timeout")
+        .help("How long the container may take to become healthy (default: 120)")
+        .argument::<String>("SECS")
+        .parse(|v| {
+            v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("--timeout takes a whole number of seconds above 0, not '{v}'")
+            })
+        })
+        .fallback(120)
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ use crate::infra::exec::alive;
 use crate::infra::interrupt::{self, Interrupted};
 use crate::source::tree::Tree;
 
+use crate::plan::flag;
+use bpaf::{construct, long, Parser};
+
 /// Which tree's run a container is (a digest of `<host>:<tree>`).
 pub const RUN_LABEL: &str = "org.asterisk.xtask.run";
 /// `<host>:<pid>` of the attached run, or `detached`.
@@ -534,6 +537,45 @@ fn say_where(engine: &Engine, name: &str, publish: &Publish, rtp: (u16, u16)) {
 /// The private copy of `--config`, if the path is one runs make.
 pub fn is_run_copy(path: &Utf8Path) -> bool {
     path.as_str().contains("/asterisk-xtask-config-")
+}
+
+// `run`'s flags: the image's and its own.
+
+#[derive(Debug, Clone, Default)]
+pub struct RunFlags {
+    pub image: super::runtime_image::ImageFlags,
+    pub choices: RunChoices,
+}
+
+pub fn flags() -> impl Parser<RunFlags> {
+    let image = super::runtime_image::flags();
+    let config = flag::path(
+        "config",
+        "DIR",
+        "A configuration directory to use as /etc/asterisk (a private copy: yours is never written)",
+    );
+    let all = long("publish-all")
+        .help("Publish SIP and RTP on every address, not only 127.0.0.1 (phones on your network; set ASTERISK_EXTERNAL_ADDRESS for NAT)")
+        .req_flag(Listen::All);
+    let host = long("host-network")
+        .help("Run in the host's network instead of publishing ports")
+        .req_flag(Listen::Host);
+    let network = construct!([all, host]).fallback(Listen::Loopback);
+    let keep_state = long("keep-state")
+        .help("Keep /var/lib/asterisk and /var/spool/asterisk in named volumes (said at start) from run to run")
+        .switch();
+    let detach = long("detach")
+        .help("Leave the container running and print its name and how to attach to it and stop it")
+        .switch();
+    let timeout_secs = boot_test::timeout_flag();
+    let choices = construct!(RunChoices {
+        config,
+        network,
+        keep_state,
+        detach,
+        timeout_secs,
+    });
+    construct!(RunFlags { image, choices })
 }
 
 #[cfg(test)]

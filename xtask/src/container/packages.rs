@@ -5,6 +5,7 @@
 use anyhow::{bail, Result};
 
 use crate::outputs::manifest::{Artifact, Manifest};
+use crate::plan::Usage;
 use crate::rpmbuild::subpackages::Subpackage;
 
 /// What a SIP PBX needs, of what the build has: the SIP stack, voicemail kept in files, HTTP
@@ -106,6 +107,23 @@ pub fn rpms<'a>(manifest: &'a Manifest, chosen: &[String]) -> Vec<&'a Artifact> 
         }
     }
     out
+}
+
+/// `--packages A,B,C`: package names (letters, digits, `-`, `_`, `+`, `.`), none empty.
+pub fn parse_names(v: &str) -> std::result::Result<Vec<String>, Usage> {
+    let names: Vec<String> = v.split(',').map(|n| n.trim().to_string()).collect();
+    let good = |n: &str| {
+        !n.is_empty()
+            && !n.starts_with('-')
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_+.".contains(c))
+    };
+    match names.iter().all(|n| good(n)) {
+        true => Ok(names),
+        false => Err(Usage(format!(
+            "--packages takes subpackage names separated by commas (pjsip,voicemail-plain), not '{v}'"
+        ))),
+    }
 }
 
 #[cfg(test)]

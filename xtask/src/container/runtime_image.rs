@@ -19,6 +19,9 @@ use crate::rpmbuild::spec;
 use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
 
+use crate::plan::{flag, RpmFlags, Usage};
+use bpaf::{construct, long, Parser};
+
 pub const DOCKERFILE: &str = "contrib/docker/Dockerfile";
 /// Beside the Dockerfile: the image's default configuration and its entry point.
 const IMAGE_DIR: &str = "image";
@@ -416,6 +419,74 @@ fn installed_size(sh: Shell, out: &Utf8Path, rpms: &[&Artifact]) -> Result<u64> 
         total += size.trim().parse::<u64>().unwrap_or(0);
     }
     Ok(total)
+}
+
+// The image's flags: `image` takes them (and `run`).
+
+#[derive(Debug, Clone, Default)]
+pub struct ImageFlags {
+    pub rpm: RpmFlags,
+    pub tags: Vec<String>,
+    pub runtime_base: Option<String>,
+    /// The first and last RTP port.
+    pub rtp_ports: (u16, u16),
+    /// `--packages A,B`: the subpackages to install; None for the defaults.
+    pub packages: Option<Vec<String>>,
+}
+
+/// Fifty calls' worth of RTP: enough to try a build, small enough for `docker run -P`.
+pub const DEFAULT_RTP_PORTS: (u16, u16) = (10000, 10099);
+
+pub fn flags() -> impl Parser<ImageFlags> {
+    let rpm = crate::plan::rpm_flags();
+    let tags = long("tag")
+        .help("Tag the image T; may repeat (default: asterisk:<rpm version-release> and asterisk:dev)")
+        .argument::<String>("T")
+        .parse(|t| flag::check_tag(&t).map(|()| t))
+        .many();
+    let runtime_base = flag::text(
+        "runtime-base",
+        "IMG",
+        "Base of the runtime image, with dnf, microdnf or rpm (default: docker.io/library/almalinux:9-minimal)",
+    );
+    let rtp_ports = long("rtp-ports")
+        .help("The UDP range for media: written into the image's rtp.conf and EXPOSEd (default: 10000-10099)")
+        .argument::<String>("FIRST-LAST")
+        .parse(|v| rtp_ports(&v))
+        .fallback(DEFAULT_RTP_PORTS);
+    let packages = long("packages")
+        .help("The subpackages to install besides asterisk, by name (pjsip or asterisk-pjsip), comma-separated; what they need comes along (default: pjsip, voicemail-plain, curl, srtp and the codecs speex, ogg, gsm, opus, those the build has)")
+        .argument::<String>("NAME,...")
+        .parse(|v| super::packages::parse_names(&v))
+        .optional();
+    construct!(ImageFlags {
+        rpm,
+        tags,
+        runtime_base,
+        rtp_ports,
+        packages,
+    })
+}
+
+/// The most ports `--rtp-ports` may name: each is a line in the image's config.
+const MAX_RTP_PORTS: u32 = 10_001;
+
+/// `FIRST-LAST`: at most 10,001 ports within 1024..=65535, FIRST below LAST.
+pub fn rtp_ports(v: &str) -> std::result::Result<(u16, u16), Usage> {
+    let parsed = v
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+    match parsed {
+        Some((first, last))
+            if first >= 1024 && first < last && u32::from(last - first) < MAX_RTP_PORTS =>
+        {
+            Ok((first, last))
+        }
+        _ => Err(Usage(format!(
+            "--rtp-ports takes FIRST-LAST, two ports from 1024 to 65535 with FIRST below LAST and \
+             at most {MAX_RTP_PORTS} ports, not '{v}'"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@ use camino::Utf8Path;
 use crate::infra::engine::{Engine, EngineKind};
 use crate::infra::exec::Shell;
 
+use crate::plan::{flag, place};
+use bpaf::{construct, Parser};
+
 /// The distribution families whose install commands differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -426,6 +429,20 @@ fn free_bytes(dir: &Utf8Path) -> Option<u64> {
     // SAFETY: a valid C string and a zeroed statvfs this function owns.
     let rc = unsafe { libc::statvfs(path.as_ptr(), &mut st) };
     (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+// `doctor`'s flags.
+
+#[derive(Debug, Clone, Default)]
+pub struct DoctorFlags {
+    pub engine: Option<String>,
+    pub verbose: bool,
+}
+
+pub fn flags() -> impl Parser<DoctorFlags> {
+    let engine = place::engine_flag();
+    let verbose = flag::verbose();
+    construct!(DoctorFlags { engine, verbose })
 }
 
 #[cfg(test)]

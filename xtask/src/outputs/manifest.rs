@@ -205,6 +205,45 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// What differs between the build this manifest records and the one `plan` would make of
+    /// `packed` and `inputs`, each concern comparing its own record: the archive's bytes, the
+    /// bundled sources, the spec, the sound sets, the version, the options, the signing key.
+    /// Empty: the same. (The builder and the xtask are `uptodate`'s.)
+    pub fn differences(
+        &self,
+        plan: &crate::plan::Plan,
+        packed: &Packed,
+        inputs: &BuildInputs,
+    ) -> Vec<&'static str> {
+        let archive = self.source().map(|a| a.sha256.as_str());
+        let checks = [
+            (
+                archive == Some(packed.archive_sha256.as_str()),
+                "source archive",
+            ),
+            (
+                bundled::same(&self.bundled, &inputs.bundled),
+                "bundled sources",
+            ),
+            (self.spec_sha256 == inputs.spec_sha256, "spec"),
+            (sounds::same(&self.sounds, &inputs.sounds), "sound sets"),
+            (
+                self.version == packed.rpm.version && self.spec_release == packed.rpm.release,
+                "version",
+            ),
+            (self.options.digest == inputs.options.digest(), "options"),
+            (
+                signing_key::same(self.signed_by.as_ref(), &plan.sign),
+                "signing key",
+            ),
+        ];
+        checks
+            .into_iter()
+            .filter(|(same, _)| !same)
+            .map(|(_, what)| what)
+            .collect()
+    }
+
     /// The source archive's artifact.
     pub fn source(&self) -> Option<&Artifact> {
         self.artifacts.iter().find(|a| a.kind == Kind::Source)

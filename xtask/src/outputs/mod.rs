@@ -17,23 +17,21 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::infra::digest;
 use crate::infra::exec::{rpm_path, Shell};
 use crate::infra::interrupt;
-use crate::plan::signing_key::SignedBy as Signed;
 use crate::rpmbuild::{spec, subpackages, BuildInputs};
 use crate::source::pack::Packed;
 use manifest::{Artifact, Kind, Manifest};
 
 /// Moves the RPMs, the SRPM and the archive into the output directory with the build's record,
 /// its SBOM and manifest.json, in one step: found, read, hashed, staged, described, swapped in.
+/// `base` is the manifest the concerns made (`manifest::of`): its packages are added here.
 pub fn publish_build(
     sh: Shell,
     inputs: &BuildInputs,
     packed: &Packed,
-    signed_by: Option<Signed>,
-    built_by: String,
+    base: Manifest,
 ) -> Result<Manifest> {
     interrupt::check()?;
     let work = &packed.work;
-    let base = manifest::of(packed, inputs, signed_by, built_by);
     // What rpmbuild made, and the archive.
     let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
     for (dir, suffix, kind) in [

@@ -4,8 +4,6 @@
 //! with its size and sha256 (a package changed after publishing is not this build's). `rpm`
 //! then builds nothing and says what it compared; `image` uses the RPMs.
 
-use camino::Utf8Path;
-
 use super::manifest::Manifest;
 use super::manifest::MANIFEST;
 use crate::infra::workspace::Workspace;
@@ -93,20 +91,21 @@ pub fn builder_now(
     }
 }
 
-/// The published manifest when it is this build's, else why not.
+/// The published manifest in the plan's output directory when it is this build's, else why not.
 pub fn check(
-    out: &Utf8Path,
+    plan: &Plan,
     packed: &Packed,
     inputs: &BuildInputs,
-    signing_key: Option<&str>,
     builder: &Result<String, UnknownBuilder>,
 ) -> Result<Manifest, Stale> {
+    let out = &plan.out;
     let path = out.join(MANIFEST);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Err(Stale::NoOutputs);
     };
     let manifest = Manifest::from_json(&text).map_err(|e| Stale::Unreadable(format!("{e:#}")))?;
-    let mut differ: Vec<String> = differences(&manifest, packed, inputs, signing_key)
+    let mut differ: Vec<String> = manifest
+        .differences(plan, packed, inputs)
         .into_iter()
         .map(str::to_string)
         .collect();
@@ -137,63 +136,6 @@ pub fn check(
         return Err(Stale::Missing(missing));
     }
     Ok(manifest)
-}
-
-/// What differs between the build a manifest records and this one: the bundled sources, the
-/// archive's bytes, the spec, the sound sets, the version, the options, the signing key.
-/// Empty: the same.
-pub fn differences(
-    manifest: &Manifest,
-    packed: &Packed,
-    inputs: &BuildInputs,
-    signing_key: Option<&str>,
-) -> Vec<&'static str> {
-    let bundled: Vec<(&str, &str)> = inputs
-        .bundled
-        .iter()
-        .map(|f| (f.tarball.name.as_str(), f.sha256.as_str()))
-        .collect();
-    let recorded: Vec<(&str, &str)> = manifest
-        .bundled
-        .iter()
-        .map(|b| (b.name.as_str(), b.sha256.as_str()))
-        .collect();
-    let sounds: Vec<(&str, &str)> = inputs
-        .sounds
-        .iter()
-        .map(|s| (s.name.as_str(), s.version.as_str()))
-        .collect();
-    let recorded_sounds: Vec<(&str, &str)> = manifest
-        .sounds
-        .iter()
-        .map(|s| (s.name.as_str(), s.version.as_str()))
-        .collect();
-    let checks = [
-        (
-            manifest.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str()),
-            "source archive",
-        ),
-        (bundled == recorded, "bundled sources"),
-        (manifest.spec_sha256 == inputs.spec_sha256, "spec"),
-        (sounds == recorded_sounds, "sound sets"),
-        (
-            manifest.version == packed.rpm.version && manifest.spec_release == packed.rpm.release,
-            "version",
-        ),
-        (
-            manifest.options.digest == inputs.options.digest(),
-            "options",
-        ),
-        (
-            manifest.signed_by.as_ref().map(|s| s.key.as_str()) == signing_key,
-            "signing key",
-        ),
-    ];
-    checks
-        .into_iter()
-        .filter(|(same, _)| !same)
-        .map(|(_, what)| what)
-        .collect()
 }
 
 #[cfg(test)]

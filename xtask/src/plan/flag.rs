@@ -80,6 +80,38 @@ pub fn check_limit_settings(get: impl Fn(&str) -> Option<String>) -> anyhow::Res
     Ok(())
 }
 
+/// A tag the engine will accept: `name[:tag]`, lower-case name.
+pub fn check_tag(tag: &str) -> std::result::Result<(), Usage> {
+    if tag.trim().is_empty() {
+        return Err(Usage(
+            "--tag needs a value, and was given an empty one (an unset variable?)".into(),
+        ));
+    }
+    let (name, t) = match tag.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t)),
+        _ => (tag, None),
+    };
+    let name_ok = !name.is_empty()
+        && !name.starts_with(['-', '.', '_', '/', ':'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
+    let tag_ok = t.is_none_or(|t| {
+        !t.is_empty()
+            && t.len() <= 128
+            && !t.starts_with(['.', '-'])
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    });
+    if !name_ok || !tag_ok {
+        return Err(Usage(format!(
+            "--tag {tag} is not a valid image name: use name[:tag] with a lower-case name and a \
+             tag of letters, digits, _ . -"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod limit_tests {
     use super::*;

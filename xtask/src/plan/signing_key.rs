@@ -17,6 +17,12 @@ pub fn flags() -> impl Parser<Option<String>> {
     )
 }
 
+/// Whether packages signed as `recorded` says (None: unsigned) are what `wanted` asks for:
+/// the same key as given, or unsigned both.
+pub fn same(recorded: Option<&SignedBy>, wanted: &Option<String>) -> bool {
+    recorded.map(|r| r.key.as_str()) == wanted.as_deref()
+}
+
 /// Who signed the packages: the key as given and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedBy {

@@ -105,6 +105,19 @@ pub fn run_rpmbuild(
     }
 }
 
+/// That each directory can be given to `-v HOST:INSIDE`, which splits at ':' (and `--mount`
+/// at ','): one line naming the directory, before the engine says something about a mode.
+fn mountable<'a>(dirs: impl Iterator<Item = &'a Utf8Path>) -> Result<()> {
+    match dirs.into_iter().find(|d| d.as_str().contains(':')) {
+        Some(dir) => anyhow::bail!(
+            "{dir} holds a ':', which a container engine cannot mount (-v splits at it): build \
+             with a target directory (CARGO_TARGET_DIR) and --ccache-dir without ':', or with \
+             --native"
+        ),
+        None => Ok(()),
+    }
+}
+
 /// The remote way: create the container, copy the inputs in, start it, copy the outputs out.
 fn copy_and_run(
     engine: &Engine,
@@ -305,6 +318,12 @@ pub fn rpmbuild(
     else {
         anyhow::bail!("not a container build");
     };
+    let transfer = transfer_for(engine.endpoint().as_deref());
+    if transfer == Transfer::Mounts {
+        let ccache_dir = ccache_dir.as_deref().filter(|_| *ccache);
+        let kept = to_run.spec_inputs.incremental.as_deref();
+        mountable([Some(to_run.work), kept, ccache_dir].into_iter().flatten())?;
+    }
     engine.remove_leftovers()?;
     let dockerfile = spec::locate_file(
         builder::DOCKERFILE,
@@ -334,7 +353,6 @@ pub fn rpmbuild(
     timer.end("builder");
     let mut job = job(&builder, to_run.spec_inputs, to_run.work, *ccache, *nodeps);
     job.hostname = hostname.to_string();
-    let transfer = transfer_for(engine.endpoint().as_deref());
     if let Some(dir) = ccache_dir.as_ref().filter(|_| *ccache) {
         if transfer == Transfer::Copy {
             anyhow::bail!(
@@ -408,6 +426,18 @@ pub fn report_ccache(place: &Place, work: &Utf8Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_with_a_colon_is_not_mounted() {
+        let dirs = |d: &[&'static str]| d.iter().map(|d| Utf8Path::new(*d)).collect::<Vec<_>>();
+        assert!(mountable(dirs(&["/t/xtask/rpm-work", "/c,d"]).into_iter()).is_ok());
+        let err = mountable(dirs(&["/t/xtask/rpm-work", "/a:b/ccache"]).into_iter()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("/a:b/ccache holds a ':', which a container engine"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn transfers() {

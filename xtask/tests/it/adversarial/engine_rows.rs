@@ -158,6 +158,20 @@ pub fn rows() -> Vec<Row> {
             engine: true,
         },
         Row {
+            name: "rpm in the container with a target directory whose path holds a ':' (-v splits at it)",
+            setup: Box::new(|w, row| {
+                let mut args = s(&["rpm", "--container", "-q", "--nodeps", "--base-image", "xtask-test/builder:bookworm"]);
+                args.extend(["--source".into(), p(&w.tree), "--out".into(), p(&w.out)]);
+                let mut a = attempt(args, &[&w.tree, &w.out]).unwrap();
+                a.env = engine_env(w);
+                a.env.push(("CARGO_TARGET_DIR".into(), p(&row.join("t:1"))));
+                Some(a)
+            }),
+            code: 1,
+            says: "t:1/xtask/rpm-work holds a ':', which a container engine cannot mount (-v splits at it): build with a target directory (CARGO_TARGET_DIR) and --ccache-dir without ':', or with --native",
+            engine: true,
+        },
+        Row {
             name: "smoke: no such image",
             setup: Box::new(|w, _| smoke(w, &["--tag", "xtask-test/never-built:1"])),
             code: 1,
