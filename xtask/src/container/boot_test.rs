@@ -166,6 +166,7 @@ pub fn check(
         timeout_secs,
         started,
         &format!("the smoke test of {tag} failed; the container was removed"),
+        Asked::Engine,
     )?;
     eprintln!("  healthy after {:.1}s", started.elapsed().as_secs_f64());
 
@@ -258,14 +259,30 @@ pub fn wait_healthy(
     timeout_secs: u64,
     started: Instant,
     failed: &str,
+    asked: Asked,
 ) -> Result<()> {
     let timeout = Duration::from_secs(timeout_secs);
+    let own_test = match asked {
+        Asked::Engine => None,
+        Asked::Here => health_test(engine, name),
+    };
     loop {
         interrupt::check()?;
-        if engine.kind == EngineKind::Podman {
+        if engine.kind == EngineKind::Podman && own_test.is_none() {
             // podman runs health checks from systemd timers, which a host without systemd
             // (CI containers) lacks: run the check here. Its failures count as usual.
             let _ = engine.cmd().args(["healthcheck", "run", name]).read();
+        }
+        if let Some(test) = &own_test {
+            let passed = engine
+                .cmd()
+                .args(["exec", name])
+                .args(test.iter().map(String::as_str))
+                .read()
+                .is_ok();
+            if passed {
+                return Ok(());
+            }
         }
         let state = engine
             .cmd()
@@ -279,7 +296,11 @@ pub fn wait_healthy(
         let problem = match read_state(&state) {
             Waiting::Healthy => return Ok(()),
             Waiting::Starting if started.elapsed() < timeout => {
-                std::thread::sleep(Duration::from_millis(500));
+                let poll = match own_test {
+                    Some(_) => 200,
+                    None => 500,
+                };
+                std::thread::sleep(Duration::from_millis(poll));
                 continue;
             }
             Waiting::Starting => format!(
@@ -302,6 +323,44 @@ pub fn wait_healthy(
             tail,
         })
         .context(failed.to_string()));
+    }
+}
+
+/// Who runs the image's health check while `wait_healthy` waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// The engine, on the image's interval: smoke proves the HEALTHCHECK as the engine runs it.
+    Engine,
+    /// The xtask too, as soon as the container runs: `run` attaches the moment Asterisk
+    /// answers, not at the engine's first interval (5 s).
+    Here,
+}
+
+/// The image's health test as a command to exec in the container (`CMD-SHELL x` is
+/// `/bin/sh -c x`), or None when it has none the xtask can run.
+fn health_test(engine: &Engine, name: &str) -> Option<Vec<String>> {
+    let json = engine
+        .cmd()
+        .args([
+            "inspect",
+            "--format",
+            "{{json .Config.Healthcheck.Test}}",
+            name,
+        ])
+        .read()
+        .ok()?;
+    test_command(&json)
+}
+
+/// `["CMD-SHELL", "x"]` -> `/bin/sh -c x`; `["CMD", "a", "b"]` -> `a b`; anything else None.
+pub fn test_command(json: &str) -> Option<Vec<String>> {
+    let words: Vec<String> = serde_json::from_str(json.trim()).ok()?;
+    match words.split_first() {
+        Some((kind, rest)) if kind == "CMD-SHELL" && rest.len() == 1 => {
+            Some(vec!["/bin/sh".into(), "-c".into(), rest[0].clone()])
+        }
+        Some((kind, rest)) if kind == "CMD" && !rest.is_empty() => Some(rest.to_vec()),
+        _ => None,
     }
 }
 
@@ -394,6 +453,28 @@ pub fn timeout_flag() -> impl Parser<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_tests_as_commands() {
+        let cases: [(&str, Option<&[&str]>); 6] = [
+            (
+                r#"["CMD-SHELL","asterisk -rx 'core show uptime'"]"#,
+                Some(&["/bin/sh", "-c", "asterisk -rx 'core show uptime'"]),
+            ),
+            (
+                r#"["CMD","/usr/bin/true","x"]"#,
+                Some(&["/usr/bin/true", "x"]),
+            ),
+            (r#"["NONE"]"#, None),
+            ("null", None),
+            (r#"["CMD"]"#, None),
+            ("", None),
+        ];
+        for (json, want) in cases {
+            let want = want.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            assert_eq!(test_command(json), want, "{json}");
+        }
+    }
 
     #[test]
     fn container_states() {

@@ -347,6 +347,7 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
         c.timeout_secs,
         started,
         &format!("{tag} did not come up; the container was removed"),
+        boot_test::Asked::Here,
     );
     if let Err(e) = waited {
         return Err(interrupted_or(e, &name.container));
