@@ -423,13 +423,23 @@ impl Bench<'_> {
         Ok(started.elapsed().as_secs_f64())
     }
 
-    /// `run` again with nothing changed (up to date, the image reused, the container replaced
+    /// `run` again with nothing changed (up to date, the image reused, the container started
     /// and healthy), then a command through Asterisk's console in it: what a contributor waits
-    /// for between `run`s.
+    /// for between `run`s. The last round's container is removed first, untimed, as leaving
+    /// its console does (replacing a detached one also waits for the engine to stop it: with
+    /// docker's userland proxy, a process per published port).
     fn run_unchanged(&self, image_args: &[String], container: &mut Option<String>) -> Result<f64> {
+        let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
+        if let Some(name) = container.take() {
+            self.sh
+                .cmd(engine.as_str())
+                .args(["rm", "-f", "-v", &name])
+                .cleanup_step()
+                .read()
+                .with_context(|| format!("removing {name}, as leaving its console does"))?;
+        }
         let started = Instant::now();
         let name = self.run_detached(image_args, container)?;
-        let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
         self.sh
             .cmd(engine)
             .args(["exec", &name, "asterisk", "-rx", "core show version"])

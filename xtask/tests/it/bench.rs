@@ -67,3 +67,81 @@ fn bench_runs_on_a_scratch_copy_and_reports() {
         "the scratch copy was left behind"
     );
 }
+
+/// `bench --running`: the patch to a running container that answers SIP OPTIONS and `run` with
+/// nothing changed are measured (each round's container replaced, the last removed at the end,
+/// and the bench's image with it).
+#[test]
+fn bench_running_measures_the_container_steps_and_leaves_nothing() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("bench --running") else {
+        return;
+    };
+    let dir = scratch("bench-running");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("bench-out");
+    let volumes_before = dangling_volumes(&engine);
+    let run = must(xtask(
+        &[
+            "bench",
+            "--source",
+            tree.to_str().unwrap(),
+            "--runs",
+            "1",
+            "--native",
+            "--running",
+            "--runtime-base",
+            "xtask-test/runtime:bookworm",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &target,
+        &[("CONTAINER_ENGINE", engine.as_str())],
+    ));
+    for step in [
+        "one-line patch to a running container answering SIP OPTIONS",
+        "run, nothing changed, to Asterisk's console",
+    ] {
+        assert!(run.stdout.contains(step), "{step}:\n{}", run.stdout);
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 8, "{steps:?}");
+    assert!(steps
+        .iter()
+        .all(|s| s["seconds"].as_array().unwrap().len() == 1));
+    // Its containers (labelled with the scratch copy's tree) and image are gone.
+    let left = docker_lines(
+        &engine,
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Label \"org.asterisk.xtask.tree\"}}",
+        ],
+    );
+    assert!(
+        !left
+            .iter()
+            .any(|t| t.contains(dir.to_str().unwrap()) || t.contains("xtask/bench")),
+        "{left:?}"
+    );
+    let images = docker_lines(&engine, &["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(
+        !images.iter().any(|i| i.ends_with(&format!(":{}", run.pid))),
+        "{images:?}"
+    );
+    assert_eq!(volumes_left(&engine, &volumes_before), Vec::<String>::new());
+}
+
+fn docker_lines(engine: &str, args: &[&str]) -> Vec<String> {
+    let out = std::process::Command::new(engine)
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
