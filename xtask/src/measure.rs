@@ -534,9 +534,7 @@ pub struct BenchFlags {
 }
 
 pub fn flags() -> impl Parser<BenchFlags> {
-    let source = flag::path(
-        "source",
-        "DIR",
+    let source = flag::source(
         "The Asterisk tree to measure (a scratch copy of it; default: the checkout the xtask lives in)",
     );
     let out = flag::path(
@@ -551,24 +549,22 @@ pub fn flags() -> impl Parser<BenchFlags> {
             v.parse::<usize>()
                 .ok()
                 .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| format!("--runs takes a whole number from 1 to 100, not '{v}'"))
+                .ok_or_else(|| {
+                    flag::Usage(format!(
+                        "--runs takes a whole number from 1 to 100, not '{v}'"
+                    ))
+                })
         })
         .fallback(3);
     let place = place::where_flags("Build in the builder container");
-    let base_image = flag::text(
-        "base-image",
-        "IMG",
-        "Base of the builder image (as rpm takes it)",
-    );
-    let nodeps = long("nodeps").help("Passed to rpm").switch();
-    let without_pjproject = long("without-pjproject").help("Passed to rpm").switch();
+    let base_image = place::base_image_flag("Base of the builder image (as rpm takes it)");
+    let nodeps = place::nodeps_flag("Passed to rpm");
+    let without_pjproject = downloads::without_pjproject_flag("Passed to rpm");
     let download_cache = downloads::cache_flag("Passed to rpm");
     let running = long("running")
         .help("Also time a one-line patch to a running container that answers SIP OPTIONS (cargo xtask run --detach; needs a container engine and SIP's 5060 on 127.0.0.1)")
         .switch();
-    let runtime_base = flag::text(
-        "runtime-base",
-        "IMG",
+    let runtime_base = crate::container::runtime_image::runtime_base_flag(
         "Base of the runtime image for --running (as image takes it)",
     );
     let verbose = flag::verbose();

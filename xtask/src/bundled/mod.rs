@@ -15,7 +15,7 @@ use crate::plan::downloads::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
 use tarball::Tarball;
 
 use crate::plan::{downloads, flag, sound_sets};
-use bpaf::{construct, long, Parser};
+use bpaf::{construct, Parser};
 
 /// A tarball of the tree's, in the download cache and verified.
 #[derive(Debug, Clone)]
@@ -138,21 +138,17 @@ pub struct FetchFlags {
 }
 
 pub fn fetch_flags() -> impl Parser<FetchFlags> {
-    let source = flag::path(
-        "source",
-        "DIR",
+    let source = flag::source(
         "The Asterisk tree whose third-party/ says what to fetch (default: the checkout the xtask lives in)",
     );
     let download_cache = downloads::cache_flag(
         "Where the tarballs go (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
     );
     let sounds = sound_sets::flags();
-    let offline = long("offline")
-        .help("Touch no network: only check that the cache holds every tarball, verified")
-        .switch();
-    let dry_run = long("dry-run")
-        .help("Say what would be fetched; fetch and write nothing")
-        .switch();
+    let offline = downloads::offline_flag(
+        "Touch no network: only check that the cache holds every tarball, verified",
+    );
+    let dry_run = flag::dry_run("Say what would be fetched; fetch and write nothing");
     let verbose = flag::verbose();
     construct!(FetchFlags {
         source,

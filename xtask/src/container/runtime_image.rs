@@ -437,6 +437,11 @@ pub struct ImageFlags {
 /// Fifty calls' worth of RTP: enough to try a build, small enough for `docker run -P`.
 pub const DEFAULT_RTP_PORTS: (u16, u16) = (10000, 10099);
 
+/// `--runtime-base IMG` (bench passes it on to run).
+pub fn runtime_base_flag(help: &'static str) -> impl Parser<Option<String>> {
+    flag::text("runtime-base", "IMG", help)
+}
+
 pub fn flags() -> impl Parser<ImageFlags> {
     let rpm = crate::plan::rpm_flags();
     let tags = long("tag")
@@ -444,9 +449,7 @@ pub fn flags() -> impl Parser<ImageFlags> {
         .argument::<String>("T")
         .parse(|t| flag::check_tag(&t).map(|()| t))
         .many();
-    let runtime_base = flag::text(
-        "runtime-base",
-        "IMG",
+    let runtime_base = runtime_base_flag(
         "Base of the runtime image, with dnf, microdnf or rpm (default: docker.io/library/almalinux:9-minimal)",
     );
     let rtp_ports = long("rtp-ports")

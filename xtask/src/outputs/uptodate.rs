@@ -80,7 +80,11 @@ pub fn builder_now(
                 spec::locate_file(builder::DOCKERFILE, None, None, &inputs.tree.root, &ws.root)
                     .map_err(|e| UnknownBuilder(format!("{e:#}")))?;
             match builder::expected_tag(engine, &dockerfile.path, &inputs.spec.path, base_image) {
-                Ok(Some(tag)) => Ok(format!("container {tag}")),
+                Ok(Some(tag)) => match engine.image_id(&tag) {
+                    Ok(Some(id)) => Ok(crate::rpmbuild::container_builder(&tag, &id)),
+                    Ok(None) => unknown(format!("the builder {tag} is not made yet")),
+                    Err(e) => unknown(format!("{e:#}")),
+                },
                 Ok(None) => unknown(format!(
                     "the base image {base_image} is not on this machine, so the builder it makes \
                      is not known"

@@ -128,6 +128,25 @@ pub struct ChoiceFlags {
 
 /// `--without-library NAME`: a library's name as configure.ac spells it (PGSQL, or its option
 /// postgres); whether the tree knows it is checked against configure.ac.
+/// An argument for configure: one non-empty line, without `$` or a backtick. configure copies
+/// its flags (`CFLAGS=...`, `--with-X=DIR`) into makeopts, which make reads and expands (a
+/// `$(shell ...)` runs) and whose values the shell of make's recipes reads again (a backtick
+/// runs): such a value could not reach the build as typed.
+pub fn configure_arg(a: &str) -> std::result::Result<(), Usage> {
+    if a.is_empty() || a.contains(['\n', '\r']) {
+        return Err(Usage(
+            "--configure-arg takes one non-empty line (no line break, no carriage return)".into(),
+        ));
+    }
+    match a.chars().find(|c| matches!(c, '$' | '`')) {
+        Some(c) => Err(Usage(format!(
+            "--configure-arg {a} holds {c:?}, which make or its recipes' shell would expand \
+             (configure copies its arguments into makeopts): pass the value without it"
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub fn library_name(name: &str) -> std::result::Result<String, Usage> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
@@ -154,10 +173,7 @@ pub fn flags() -> impl Parser<ChoiceFlags> {
     let configure_args = long("configure-arg")
         .help("An argument for configure, after the spec's own (--configure-arg --with-foo); may repeat")
         .argument::<String>("ARG")
-        .parse(|a| match a.is_empty() || a.contains(['\n', '\r']) {
-            true => Err("--configure-arg takes one non-empty line (no line break, no carriage return)".to_string()),
-            false => Ok(a),
-        })
+        .parse(|a| configure_arg(&a).map(|()| a))
         .many();
     let dev = long("dev")
         .help("Dev mode: --enable-dev-mode, TEST_FRAMEWORK with the unit tests, DONT_OPTIMIZE, BETTER_BACKTRACES; the Release says dev")
@@ -276,6 +292,29 @@ pub fn describe(w: &Wanted) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configure_arguments() {
+        for good in [
+            "--with-x=a b",
+            "CFLAGS=-DX='\"a b\"'",
+            "--with-rpm=%(id)",
+            "é;\\",
+        ] {
+            assert!(configure_arg(good).is_ok(), "{good}");
+        }
+        for (bad, says) in [
+            ("", "one non-empty line"),
+            ("a\nb", "one non-empty line"),
+            ("a\r", "one non-empty line"),
+            ("CFLAGS=$(shell id)", "holds '$'"),
+            ("--with-x=$HOME", "holds '$'"),
+            ("--with-x=`id`", "holds '`'"),
+        ] {
+            let err = configure_arg(bad).unwrap_err().0;
+            assert!(err.contains(says), "{bad:?}: {err}");
+        }
+    }
 
     #[test]
     fn names_menuselect_takes() {

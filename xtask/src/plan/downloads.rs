@@ -52,17 +52,27 @@ pub fn cache_flag(help: &'static str) -> impl Parser<Option<Utf8PathBuf>> {
     flag::path("download-cache", "DIR", help)
 }
 
+/// `--offline`, which `fetch` takes too.
+pub fn offline_flag(help: &'static str) -> impl Parser<bool> {
+    long("offline").help(help).switch()
+}
+
+/// `--without-pjproject` (bench passes it on to rpm).
+pub fn without_pjproject_flag(help: &'static str) -> impl Parser<bool> {
+    long("without-pjproject").help(help).switch()
+}
+
 /// The concern's flags, as `rpm` (and `image`) take them.
 pub fn flags() -> impl Parser<BundledFlags> {
     let download_cache = cache_flag(
         "Where the third-party tarballs the tree bundles are fetched to and taken from (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
     );
-    let offline = long("offline")
-        .help("Touch no network: the download cache must hold every tarball (cargo xtask fetch fills it)")
-        .switch();
-    let without_pjproject = long("without-pjproject")
-        .help("Build without the bundled pjproject: no res_pjsip modules, no chan_pjsip (said in the summary and the manifest)")
-        .switch();
+    let offline = offline_flag(
+        "Touch no network: the download cache must hold every tarball (cargo xtask fetch fills it)",
+    );
+    let without_pjproject = without_pjproject_flag(
+        "Build without the bundled pjproject: no res_pjsip modules, no chan_pjsip (said in the summary and the manifest)",
+    );
     construct!(BundledFlags {
         download_cache,
         offline,

@@ -56,6 +56,16 @@ pub fn path(
         .optional()
 }
 
+/// `--source DIR`: the Asterisk tree a command works on.
+pub fn source(help: &'static str) -> impl Parser<Option<Utf8PathBuf>> {
+    path("source", "DIR", help)
+}
+
+/// `--dry-run`: say what would happen, write nothing.
+pub fn dry_run(help: &'static str) -> impl Parser<bool> {
+    long("dry-run").help(help).switch()
+}
+
 /// `--verbose`, which every command takes.
 pub fn verbose() -> impl Parser<bool> {
     long("verbose")

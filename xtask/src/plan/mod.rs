@@ -75,11 +75,8 @@ pub fn jobs(v: &str) -> std::result::Result<u32, Usage> {
 }
 
 fn core_flags() -> impl Parser<Core> {
-    let source = flag::path(
-        "source",
-        "DIR",
-        "The Asterisk tree to package (default: the checkout the xtask lives in)",
-    );
+    let source =
+        flag::source("The Asterisk tree to package (default: the checkout the xtask lives in)");
     let out = flag::path(
         "out",
         "DIR",
@@ -112,9 +109,7 @@ fn core_flags() -> impl Parser<Core> {
         .long("quiet")
         .help("One line per rpmbuild phase instead of its whole output")
         .switch();
-    let dry_run = long("dry-run")
-        .help("Print what would run; build and write nothing")
-        .switch();
+    let dry_run = flag::dry_run("Print what would run; build and write nothing");
     let verbose = flag::verbose();
     let fetch_tags = long("fetch-tags")
         .help("Fetch the tags of the tree's git remote before reading the version (make_version describes the commit with the tags it can see; a clone made without tags gets a lower version). The only write the xtask makes to the tree's repository, and only when asked")

@@ -59,14 +59,22 @@ pub fn engine_flag() -> impl Parser<Option<String>> {
     )
 }
 
+/// `--base-image IMG` (bench passes it on to rpm).
+pub fn base_image_flag(help: &'static str) -> impl Parser<Option<String>> {
+    flag::text("base-image", "IMG", help)
+}
+
+/// `--nodeps` (bench passes it on to rpm).
+pub fn nodeps_flag(help: &'static str) -> impl Parser<bool> {
+    long("nodeps").help(help).switch()
+}
+
 /// The concern's flags, as `rpm` (and `image`) take them.
 pub fn flags() -> impl Parser<PlaceFlags> {
     let place =
         where_flags("Build in the builder container (the default when a container engine answers)");
     let engine = engine_flag();
-    let base_image = flag::text(
-        "base-image",
-        "IMG",
+    let base_image = base_image_flag(
         "Base of the builder image (default: docker.io/library/almalinux:9); an image that has rpmbuild is used as it is",
     );
     let rebuild_builder = long("rebuild-builder")
@@ -80,9 +88,9 @@ pub fn flags() -> impl Parser<PlaceFlags> {
         "DIR",
         "Keep the container build's ccache in this host directory instead of a volume (a CI cache, e.g. actions/cache); made if missing",
     );
-    let nodeps = long("nodeps")
-        .help("Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)")
-        .switch();
+    let nodeps = nodeps_flag(
+        "Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)",
+    );
     construct!(PlaceFlags {
         place,
         engine,

@@ -133,6 +133,9 @@ pub fn ccache_hits(stats: &str) -> Option<(u64, u64)> {
 #[derive(Debug, Clone)]
 pub struct Builder {
     pub tag: String,
+    /// The image the tag names now: the manifest records it, so that another image put behind
+    /// the same tag is another builder.
+    pub id: String,
     pub passwd: Utf8PathBuf,
     pub group: Utf8PathBuf,
     pub ccache_volume: String,
@@ -208,11 +211,14 @@ pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
         );
     }
 
+    let id = engine
+        .image_id(&tag)?
+        .with_context(|| format!("the builder {tag} is not there after it was made"))?;
     // The image's passwd and group, with the invoking user added, made once per image and uid.
     let users = inputs
         .scratch
         .join("users")
-        .join(tag.replace([':', '/'], "_"));
+        .join(id.replace([':', '/'], "_"));
     std::fs::create_dir_all(&users).with_context(|| format!("creating {users}"))?;
     let passwd = users.join(format!("passwd-{}", inputs.uid));
     let group = users.join(format!("group-{}", inputs.gid));
@@ -237,6 +243,7 @@ pub fn ensure(engine: &Engine, inputs: &BuilderInputs) -> Result<Builder> {
     );
     Ok(Builder {
         tag,
+        id,
         passwd,
         group,
         ccache_volume,

@@ -260,12 +260,18 @@ fn stage(
     Ok(rendered)
 }
 
-/// How the manifest names the builder: `native`, or `container <builder tag>`.
+/// How the manifest names the builder: `native <host state>`, or `container <builder tag>
+/// <its image id>`.
 pub fn built_by(builder: Option<&builder::Builder>) -> String {
     match builder {
-        Some(b) => format!("container {}", b.tag),
+        Some(b) => container_builder(&b.tag, &b.id),
         None => host::identity(),
     }
+}
+
+/// `container <tag> <image id>`: the builder as the manifest names it.
+pub fn container_builder(tag: &str, id: &str) -> String {
+    format!("container {tag} {id}")
 }
 
 /// One rpmbuild of the staged inputs: what a build runs, and `--check-reproducible` again.

@@ -13,6 +13,10 @@ pub struct SourceDate {
     pub note: Option<String>,
 }
 
+/// How far ahead of now the user's Release clock may have run (builds of several trees, more
+/// than one a second; the system clock stepped back) and still be followed.
+pub const MAX_AHEAD_SECS: i64 = 300;
+
 /// SOURCE_DATE_EPOCH as a number of seconds, checked: None when unset or empty. Refused when it
 /// is no number, before 1970, or in the future (make rebuilds forever on files dated after its
 /// clock).
@@ -39,10 +43,12 @@ pub fn pinned(env: Option<&str>, now: i64) -> Result<Option<i64>> {
     Ok(Some(epoch))
 }
 
-/// SOURCE_DATE_EPOCH if set (`pinned`); else the time of a dirty git tree's Release (`dirty`);
-/// else the commit time of a clean tree; else (no commit: a tree without git) the newest mtime
-/// among its files. Never in the future: a date ahead of `now` (clock skew) is brought back to
-/// `now`, and said.
+/// SOURCE_DATE_EPOCH if set (`pinned`); else, for a dirty git tree, its Release time (`dirty`)
+/// less `MAX_AHEAD_SECS`, so that it is a time past even when the Release clock runs ahead of
+/// the system's (and one Release has one set of bytes, whenever it is built); else the commit
+/// time of a clean tree; else (no commit: a tree without git) the newest mtime among its files.
+/// Never in the future: a date still ahead of `now` (clock skew) is brought back to `now`, and
+/// said.
 pub fn source_date(
     pinned: Option<i64>,
     commit_time: Option<i64>,
@@ -55,7 +61,10 @@ pub fn source_date(
     }
     let newest = files.iter().max_by_key(|(_, mtime)| *mtime);
     let (epoch, what) = match (dirty, commit_time, newest) {
-        (Some(epoch), _, _) => (epoch, "the time of the last build of this tree".to_string()),
+        (Some(release), _, _) => (
+            release - MAX_AHEAD_SECS,
+            "the time of the last build of this tree".to_string(),
+        ),
         (None, Some(commit), _) => (commit, "the commit".to_string()),
         (None, None, Some((path, mtime))) => (*mtime, format!("{path}'s modification time")),
         (None, None, None) => (0, String::new()),
@@ -92,8 +101,8 @@ mod tests {
         let cases: [Case; 6] = [
             (Some(123), Some(5), Some(9), &[9], 123),
             (None, Some(100), None, &[500], 100),
-            (None, Some(100), Some(700), &[50, 500], 700),
-            (None, Some(100), Some(70), &[], 70),
+            (None, Some(100), Some(700), &[50, 500], 700 - MAX_AHEAD_SECS),
+            (None, Some(100), Some(7000), &[], 7000 - MAX_AHEAD_SECS),
             (None, None, None, &[7, 3], 7),
             (None, None, None, &[], 0),
         ];
@@ -113,6 +122,18 @@ mod tests {
         let skewed = source_date(None, None, None, &[("main/a.c", NOW + 5)], NOW);
         assert_eq!(skewed.epoch, NOW);
         assert!(skewed.note.unwrap().contains("main/a.c"));
+        // A Release clock ahead of the system's by less than MAX_AHEAD_SECS: the same date
+        // whenever it is built (never `now`).
+        for now in [NOW - 200, NOW - 1, NOW] {
+            let ahead = source_date(None, Some(100), Some(NOW + 100), &[], now);
+            assert_eq!(
+                ahead,
+                SourceDate {
+                    epoch: NOW + 100 - MAX_AHEAD_SECS,
+                    note: None
+                }
+            );
+        }
         let commit = source_date(None, Some(NOW + 9), None, &[], NOW);
         assert_eq!(commit.epoch, NOW);
         assert!(commit.note.unwrap().contains("the commit"));

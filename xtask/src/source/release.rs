@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
+use super::date::MAX_AHEAD_SECS;
 use super::entries::{Entry, EntryKind};
 use crate::infra::interrupt;
 
@@ -127,10 +128,6 @@ impl Clock {
         Ok(taken)
     }
 }
-
-/// How far ahead of now the user's clock may have run (builds of several trees, more than one
-/// a second) and still be followed.
-pub const MAX_AHEAD_SECS: i64 = 300;
 
 /// The most a build waits for the clock to reach its Release time (when it follows another
 /// build of a changed tree within the same second).

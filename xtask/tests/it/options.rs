@@ -262,8 +262,9 @@ fn a_menuselect_file_to_start_from_and_a_dev_build() {
 }
 
 /// Every value reaches configure, menuselect and the SRPM byte for byte, and no shell, make or
-/// rpm evaluates it on the way: quotes, `$(...)`, backticks, `%(...)`, `%{...}`, backslashes,
-/// spaces and non-ASCII text arrive as typed, and nothing they name runs.
+/// rpm evaluates it on the way: quotes, `%(...)`, `%{...}`, `;`, backslashes, spaces and
+/// non-ASCII text arrive as typed, and nothing they name runs; `$` and backticks, which make
+/// would expand in configure's makeopts, are refused.
 #[test]
 fn arguments_reach_the_build_byte_for_byte() {
     let dir = scratch("options-bytes");
@@ -275,16 +276,34 @@ fn arguments_reach_the_build_byte_for_byte() {
     let m = |n: u32| marks.join(format!("mark{n}")).to_str().unwrap().to_string();
     let values = [
         "--with-quote=a'b\"c".to_string(),
-        format!("--with-dollar=$(touch {})", m(1)),
-        format!("--with-backtick=`touch {}`", m(2)),
         format!("--with-rpm=%(touch {})", m(3)),
         format!("--with-semicolon='; touch {}; '", m(4)),
         "--with-macro=%{_libdir} %% %".to_string(),
         "--with-backslash=a\\b\\\\c\\n".to_string(),
         "--with-spaces=  two  spaces  ".to_string(),
         "--with-unicode=é ünï 電話".to_string(),
-        "PATH_HINT=$HOME/${USER}".to_string(),
+        "PATH_HINT=~/{USER}".to_string(),
     ];
+    // What make (reading configure's makeopts) or its recipes' shell would expand is refused,
+    // in one line, before anything runs.
+    for bad in [
+        format!("CFLAGS=-O2 $(shell touch {})", m(1)),
+        format!("--with-backtick=`touch {}`", m(2)),
+        "PATH_HINT=$HOME/${USER}".to_string(),
+    ] {
+        let mut args = native_rpm_args(&tree, &out);
+        args.extend(["--configure-arg", bad.as_str()]);
+        let refused = xtask(&args, &target, &[]);
+        assert_eq!(refused.code, Some(2), "{bad}: {}", refused.stderr);
+        assert!(
+            refused
+                .error()
+                .contains("which make or its recipes' shell would expand"),
+            "{bad}: {}",
+            refused.stderr
+        );
+        assert!(!out.exists(), "{bad}: it wrote {}", out.display());
+    }
     let mut args = native_rpm_args(&tree, &out);
     for v in &values {
         args.extend(["--configure-arg", v.as_str()]);

@@ -866,3 +866,79 @@ esac
         .args(&images)
         .output();
 }
+
+/// The builder is its image, not its tag: packages built in one image are not "up to date" for
+/// another image put behind the same tag (the manifest records the image's id).
+#[test]
+fn another_image_behind_the_builder_tag_is_another_builder() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("builder behind its tag") else {
+        return;
+    };
+    let dir = scratch("builder-id");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let env = [("CONTAINER_ENGINE", engine.as_str())];
+    // A base of this test's own, so that the builder tag it makes is this test's alone.
+    let base = format!("xtask-test/builder-id:{}", std::process::id());
+    let context = dir.join("base");
+    std::fs::create_dir_all(&context).unwrap();
+    std::fs::write(
+        context.join("Dockerfile"),
+        format!(
+            "FROM {BUILDER_BASE}\nLABEL org.asterisk.xtask.test={}\n",
+            std::process::id()
+        ),
+    )
+    .unwrap();
+    sh(
+        &dir,
+        &format!(
+            "{engine} build -q -t {base} {} >/dev/null",
+            context.display()
+        ),
+    );
+    let mut args = container_args(&tree, &out);
+    let at = args.iter().position(|a| *a == BUILDER_BASE).unwrap();
+    args[at] = base.as_str();
+    must(xtask(&args, &target, &env));
+    let builder = manifest_field(
+        &std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        "builder",
+    );
+    let tag = builder.split_whitespace().nth(1).unwrap().to_string();
+    let id = builder.split_whitespace().nth(2).unwrap().to_string();
+    assert!(id.starts_with("sha256:"), "{builder}");
+    let again = must(xtask(&args, &target, &env));
+    assert!(again.stderr.contains("up to date"), "{}", again.stderr);
+
+    // Another image under the builder's tag: the packages are built again, in it.
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(
+        other.join("Dockerfile"),
+        format!("FROM {tag}\nENV CFLAGS=-DOTHER_BUILDER\n"),
+    )
+    .unwrap();
+    sh(
+        &dir,
+        &format!("{engine} build -q -t {tag} {} >/dev/null", other.display()),
+    );
+    let rebuilt = must(xtask(&args, &target, &env));
+    assert!(
+        rebuilt
+            .stderr
+            .contains("holds other outputs (different: builder)"),
+        "{}",
+        rebuilt.stderr
+    );
+    let now = manifest_field(
+        &std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        "builder",
+    );
+    assert_ne!(now, builder);
+    let _ = std::process::Command::new(&engine)
+        .args(["rmi", "-f", &tag, &base])
+        .output();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
