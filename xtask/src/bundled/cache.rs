@@ -89,8 +89,8 @@ pub fn ensure_sounds(
             let found = digest::sha1_of_file(&path)?;
             if found != sha1 {
                 bail!(
-                    "{path} does not match {sha1_file} ({found}, not {sha1}): remove both and run \
-                     cargo xtask fetch again"
+                    "{path} does not match {sha1_file} ({found}, not {sha1}): remove both, and the \
+                     next fetch (or build with network) brings them again"
                 );
             }
             eprintln!(
@@ -140,8 +140,8 @@ pub fn ensure(sh: Shell, tarballs: &[Tarball], cache: &Utf8Path, network: Networ
             let md5 = digest::md5_of_file(&path)?;
             if md5 != t.md5 {
                 bail!(
-                    "{path} does not match the md5 the tree gives ({md5}, not {}): remove it and run \
-                     cargo xtask fetch again",
+                    "{path} does not match the md5 the tree gives ({md5}, not {}): remove it, and the \
+                     next fetch (or build with network) brings it again",
                     t.md5
                 );
             }

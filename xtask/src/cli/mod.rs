@@ -75,9 +75,7 @@ fn usage_line(text: &str, command: Option<&str>) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // `couldn't parse `99999`: --jobs takes ...`: our message already names the value.
     let line = match line.split_once("`: ") {
-        Some((head, ours)) if head.starts_with("couldn't parse") && ours.starts_with("--") => {
-            ours.to_string()
-        }
+        Some((head, ours)) if head.starts_with("couldn't parse") => ours.to_string(),
         _ => line,
     };
     match command.filter(|c| COMMANDS.contains(c)) {

@@ -40,6 +40,24 @@ pub fn text(
         .optional()
 }
 
+/// A Version or Release rpm accepts: letters, digits and `. _ + ~ ^`, not empty. `what` names
+/// it in the message.
+pub fn rpm_field(what: &str, s: &str) -> std::result::Result<(), Usage> {
+    if s.is_empty() {
+        return Err(Usage(format!("{what} is empty")));
+    }
+    match s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._+~^".contains(*c)))
+    {
+        Some(c) => Err(Usage(format!(
+            "{what} '{}' holds {c:?}, which rpm does not accept: use letters, digits and . _ + ~ ^",
+            s.escape_debug()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `--NAME PATH`, optional, never empty.
 pub fn path(
     name: &'static str,

@@ -62,6 +62,20 @@ pub struct RpmFlags {
     pub check_reproducible: bool,
 }
 
+/// `--rpm-version` or `--rpm-release`, checked as rpm takes them.
+fn rpm_field_flag(name: &str, v: Option<String>) -> std::result::Result<Option<String>, Usage> {
+    match &v {
+        Some(s) => {
+            let field = match name {
+                "--rpm-version" => "Version",
+                _ => "Release",
+            };
+            flag::rpm_field(&format!("the RPM {field} ({name})"), s).map(|()| v)
+        }
+        None => Ok(None),
+    }
+}
+
 /// `--jobs N`: 1 to 1024.
 pub fn jobs(v: &str) -> std::result::Result<u32, Usage> {
     v.parse::<u32>()
@@ -91,12 +105,14 @@ fn core_flags() -> impl Parser<Core> {
         "rpm-version",
         "V",
         "RPM Version instead of the one derived from the Asterisk version",
-    );
+    )
+    .parse(|v| rpm_field_flag("--rpm-version", v));
     let rpm_release = flag::text(
         "rpm-release",
         "R",
         "RPM Release instead of the derived one (1, or 1.dirty.<time> for uncommitted changes)",
-    );
+    )
+    .parse(|v| rpm_field_flag("--rpm-release", v));
     let force = long("force")
         .help("Build even when the output directory already holds this build's packages (same archive bytes, spec, options, builder)")
         .switch();

@@ -1,7 +1,8 @@
 //! What a build on this host depends on beyond the tree and the spec: the packages installed
 //! (a `-devel` package added or removed changes what configure finds), the system's own rpm
-//! macro files (`/etc/rpm`: an administrator's `%_smp_mflags` or `%optflags`), and the
-//! variables compilers, linkers and configure read. It names the builder in the manifest ("native
+//! macro files (`/etc/rpm`: an administrator's `%_smp_mflags` or `%optflags`), the compilers
+//! and tools PATH finds (size and time of the file each resolves to), and the variables
+//! compilers, linkers and configure read. It names the builder in the manifest ("native
 //! <digest>"), so "up to date" sees a changed host, and it is part of the kept directory's key,
 //! so an incremental build never reuses configure's findings from another host state.
 
@@ -63,11 +64,39 @@ pub fn identity() -> String {
     let macros = macro_files(SYSTEM_MACROS.as_ref())
         .into_iter()
         .map(|path| (path.display().to_string(), stamp(&path)));
+    // The programs the build runs, as PATH finds them (their final file: a compiler replaced
+    // in /usr/local/bin, outside any package database, is another builder).
+    let programs = BUILD_PROGRAMS.iter().map(|name| {
+        let found = which::which(name)
+            .ok()
+            .and_then(|p| std::fs::canonicalize(p).ok());
+        let stamp = found
+            .as_ref()
+            .map(|p| format!("{} {}", p.display(), stamp(p)))
+            .unwrap_or_default();
+        (name.to_string(), stamp)
+    });
     let variables = BUILD_VARIABLES
         .iter()
         .map(|var| (var.to_string(), std::env::var(var).unwrap_or_default()));
-    of(databases.chain(macros).chain(variables))
+    of(databases.chain(macros).chain(programs).chain(variables))
 }
+
+/// The programs a build of Asterisk runs from PATH.
+const BUILD_PROGRAMS: [&str; 12] = [
+    "cc",
+    "gcc",
+    "c++",
+    "g++",
+    "cpp",
+    "ld",
+    "as",
+    "ar",
+    "make",
+    "pkg-config",
+    "install",
+    "sh",
+];
 
 /// The files under `dir` (and its `macros.d`), sorted; none when it is not there.
 fn macro_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -301,7 +301,12 @@ impl<'a> Run<'a> {
         match place {
             Place::Native { rpmbuild, .. } => eprintln!("build: on this host ({rpmbuild})"),
             Place::Container { engine, .. } => {
-                eprintln!("build: in a container ({})", engine.program)
+                eprintln!("build: in a container ({})", engine.program);
+                // A build container an interrupted run left (its xtask killed) may still write
+                // into the kept directory: it goes before the tree is laid there.
+                if !plan.sh.dry_run {
+                    engine.remove_leftovers()?;
+                }
             }
         }
         let kept = incremental_dir(plan, ws, inputs, packed, place)?;

@@ -112,19 +112,8 @@ pub fn resolve_rpm_version(
 
 /// Whether rpm accepts `s` as a Version or Release: no `-`, `/`, `:`, no whitespace, not empty.
 pub fn check_rpm_field(what: &str, s: &str) -> Result<()> {
-    if s.is_empty() {
-        bail!("{what} is empty");
-    }
-    if let Some(c) = s
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._+~^".contains(*c)))
-    {
-        bail!(
-            "{what} '{}' holds {c:?}, which rpm does not accept: use letters, digits and . _ + ~ ^",
-            s.escape_debug()
-        );
-    }
-    Ok(())
+    // The same rule as the flags', but a version derived from the tree is no usage error.
+    crate::plan::flag::rpm_field(what, s).map_err(|u| anyhow::anyhow!(u.0))
 }
 
 /// The Release of a `--dev` build: it says dev, so it is never taken for a normal build.

@@ -58,7 +58,7 @@ impl Tree {
                 None => String::new(),
             };
             if said.contains("dubious ownership") || said.contains("safe.directory") {
-                bail!("{}", not_yours(&root));
+                bail!("{}", not_yours(&root, &said));
             }
         }
         let answers = asked.is_ok_and(|s| s.trim() == "true");
@@ -71,18 +71,37 @@ impl Tree {
     }
 }
 
-/// Why git will not read a tree another user owns, and what to do, in one line.
-fn not_yours(root: &Utf8Path) -> String {
+/// Why git will not read a tree another user owns, and what to do, in one line: the repository
+/// git named (the tree may be a directory inside it), and which of it and its `.git` is
+/// another user's.
+fn not_yours(root: &Utf8Path, said: &str) -> String {
     use std::os::unix::fs::MetadataExt;
-    let owner = std::fs::metadata(root).map(|m| m.uid()).ok();
+    let repository = refused_repository(said).unwrap_or_else(|| root.to_string());
+    let repository = Utf8Path::new(&repository);
     // SAFETY: getuid cannot fail.
     let me = unsafe { libc::getuid() };
+    let theirs = [repository.to_owned(), repository.join(".git")]
+        .into_iter()
+        .find_map(|p| {
+            let uid = std::fs::metadata(&p).ok()?.uid();
+            (uid != me).then(|| format!("{p} belongs to uid {uid}, not to you (uid {me})"))
+        })
+        .unwrap_or_else(|| format!("{repository} is another user's"));
+    let inside = match repository == root {
+        true => String::new(),
+        false => format!(" (the tree {root} is inside it)"),
+    };
     format!(
-        "git refuses to read {root}: it belongs to {}, not to you (uid {me}), and a repository \
-         of another user's can run its programs as you (CVE-2022-24765): build it as its owner, \
-         or, if you trust its .git/config, run `git config --global --add safe.directory {root}`",
-        owner.map_or("another user".to_string(), |u| format!("uid {u}"))
+        "git refuses to read the repository {repository}{inside}: {theirs}, and a repository of \
+         another user's can run its programs as you (CVE-2022-24765): build it as its owner, or, \
+         if you trust its .git/config, run `git config --global --add safe.directory {repository}`"
     )
+}
+
+/// The repository git's refusal names: `... dubious ownership in repository at '/x'`.
+fn refused_repository(said: &str) -> Option<String> {
+    let at = said.split("repository at '").nth(1)?;
+    Some(at.split('\'').next()?.to_string()).filter(|p| !p.is_empty())
 }
 
 /// What an Asterisk tree has that `root` lacks.
@@ -117,6 +136,14 @@ pub fn is_asterisk_configure_ac(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_repository_git_refuses_is_the_one_it_names() {
+        let said = "fatal: detected dubious ownership in repository at '/tmp/o u/ter'\nTo add an exception for this directory, call:\n\n\tgit config --global --add safe.directory '/tmp/o u/ter'";
+        assert_eq!(refused_repository(said).as_deref(), Some("/tmp/o u/ter"));
+        assert_eq!(refused_repository("fatal: not a git repository"), None);
+    }
+
     use super::*;
 
     #[test]

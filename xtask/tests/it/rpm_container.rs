@@ -940,5 +940,9 @@ fn another_image_behind_the_builder_tag_is_another_builder() {
     let _ = std::process::Command::new(&engine)
         .args(["rmi", "-f", &tag, &base])
         .output();
+    let volume = format!("asterisk-xtask-ccache-{}", tag.rsplit(':').next().unwrap());
+    let _ = std::process::Command::new(&engine)
+        .args(["volume", "rm", &volume])
+        .output();
     std::fs::remove_dir_all(&dir).unwrap();
 }

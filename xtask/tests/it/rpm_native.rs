@@ -468,6 +468,36 @@ fn an_unchanged_tree_is_up_to_date() {
         &[],
     ));
     assert!(same.stderr.contains("up to date"), "{}", same.stderr);
+
+    // A compiler replaced in place (outside the package database, PATH the same) is another
+    // builder.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let gcc = bin.join("gcc");
+    std::fs::write(&gcc, "#!/bin/sh\nexec /usr/bin/gcc \"$@\"\n").unwrap();
+    std::fs::set_permissions(&gcc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let env = [("PATH", path.as_str())];
+    must(xtask(&native_rpm_args(&tree, &fresh), &target, &env));
+    let unchanged = must(xtask(&native_rpm_args(&tree, &fresh), &target, &env));
+    assert!(
+        unchanged.stderr.contains("up to date"),
+        "{}",
+        unchanged.stderr
+    );
+    std::fs::write(
+        &gcc,
+        "#!/bin/sh\nexec /usr/bin/gcc -DANOTHER_COMPILER \"$@\"\n",
+    )
+    .unwrap();
+    let replaced = must(xtask(&native_rpm_args(&tree, &fresh), &target, &env));
+    assert!(
+        replaced
+            .stderr
+            .contains("holds other outputs (different: builder)"),
+        "{}",
+        replaced.stderr
+    );
 }
 
 /// `--out` naming a link: the outputs go where it points, and the link stays a link (a build

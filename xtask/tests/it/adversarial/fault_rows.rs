@@ -62,7 +62,7 @@ pub fn rows() -> Vec<Row> {
                     &[&w.tree, &w.out],
                 )
             }),
-            code: 1,
+            code: 2,
             says: "the RPM Version (--rpm-version) '1-2' holds '-'",
             engine: false,
         },

@@ -171,6 +171,48 @@ pub fn rows() -> Vec<Row> {
             engine: false,
         },
         Row {
+            name: "a tree of yours whose .git alone is another user's",
+            setup: Box::new(|w, row| {
+                let (tree, mark) = foreign_tree(w, row);
+                sh(&tree, "chown 0:0 .");
+                attempt(rpm(&tree, &row.join("o"), &[]), &[&tree, &mark])
+            }),
+            code: 1,
+            says: ".git belongs to uid 65534, not to you (uid 0)",
+            engine: false,
+        },
+        Row {
+            name: "a plain tree of yours inside another user's repository",
+            setup: Box::new(|w, row| {
+                let outer = row.join("outer");
+                std::fs::create_dir_all(&outer).unwrap();
+                sh(&outer, "git init -q . && chown -R 65534:65534 .git");
+                let plain = outer.join("sub");
+                sh(
+                    row,
+                    &format!("cp -a {} {}", w.plain.display(), plain.display()),
+                );
+                attempt(rpm(&plain, &row.join("o"), &[]), &[&plain])
+            }),
+            code: 1,
+            says: "outer/.git belongs to uid 65534, not to you (uid 0)",
+            engine: false,
+        },
+        Row {
+            name: "--configure-arg whose value make would run (configure copies it to makeopts)",
+            setup: Box::new(|w, row| {
+                let mark = row.join("ran");
+                let arg = format!("CFLAGS=-O2 $(shell touch {})", mark.display());
+                attempt(
+                    rpm(&w.tree, &w.out, &["--configure-arg", &arg]),
+                    &[&w.tree, &w.out, &mark],
+                )
+            }),
+            code: 2,
+            says: "which make or its recipes' shell would expand",
+            engine: false,
+        },
+        Row {
             name: "a tree another user owns, and git speaks German",
             setup: Box::new(|w, row| {
                 let (tree, mark) = foreign_tree(w, row);
