@@ -113,6 +113,48 @@ fn crate_paths(line: &str) -> Vec<&str> {
     out
 }
 
+/// The code's lines with each multi-line `use` joined into one (numbered by its first line),
+/// so that a group spread over lines is read whole.
+fn statements(lines: &[(usize, &str)]) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (n, line) in lines {
+        if let Some((first, mut joined)) = open.take() {
+            joined.push(' ');
+            joined.push_str(line.trim());
+            match line.trim_end().ends_with(';') {
+                true => out.push((first, joined)),
+                false => open = Some((first, joined)),
+            }
+            continue;
+        }
+        let t = line.trim_start();
+        let is_use =
+            t.starts_with("use ") || t.starts_with("pub use ") || t.starts_with("pub(crate) use ");
+        match is_use && !line.trim_end().ends_with(';') {
+            true => open = Some((*n, line.trim().to_string())),
+            false => out.push((*n, line.to_string())),
+        }
+    }
+    out.extend(open);
+    out
+}
+
+/// The names a line takes as `crate::<top>::<name>` (plain paths, not groups).
+fn parent_items(line: &str, top: &str) -> Vec<String> {
+    let prefix = format!("crate::{top}::");
+    line.match_indices(&prefix)
+        .filter(|(at, _)| !line[..*at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+        .filter_map(|(at, _)| {
+            let rest = &line[at + prefix.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (end > 0).then(|| rest[..end].to_string())
+        })
+        .collect()
+}
+
 /// The names a line takes from `super::` (`use super::{a, b}`, `super::x::y`).
 fn super_names(line: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -176,14 +218,37 @@ fn each_layer_imports_only_those_below_it_and_no_file_its_parent() {
         };
         // A test module is its parent's own tests: `use super::*` is what it is for.
         let is_tests = path.ends_with("tests.rs");
-        for (n, line) in code(text) {
+        // What the file's own top folder holds: `crate::<top>::<name>` from inside the folder
+        // must name one of these (a module beside it), not an item of the folder's mod.rs.
+        let in_top = match parts.len() > 1 {
+            true => names_in(&src.join(top)),
+            false => Vec::new(),
+        };
+        for (n, line) in statements(&code(text)) {
+            let line = line.as_str();
             for used in crate_paths(line) {
                 match rank(used) {
                     Some(r) if r > mine => wrong.push(format!(
                         "{}:{n}: {top} (layer {mine}) uses crate::{used} (layer {r})",
                         path.display()
                     )),
-                    _ => {}
+                    Some(_) => {}
+                    None if used == "checked" => {}
+                    None => wrong.push(format!(
+                        "{}:{n}: uses crate::{used}, which is in no layer (an item of the crate \
+                         root is reached around the layers)",
+                        path.display()
+                    )),
+                }
+            }
+            if !is_tests && parts.len() > 1 {
+                for name in parent_items(line, top) {
+                    if !in_top.contains(&name) {
+                        wrong.push(format!(
+                            "{}:{n}: takes crate::{top}::{name} from its own folder's mod.rs",
+                            path.display()
+                        ));
+                    }
                 }
             }
             if is_tests {
@@ -208,6 +273,24 @@ fn each_layer_imports_only_those_below_it_and_no_file_its_parent() {
 
 #[test]
 fn the_checks_read_lines_right() {
+    let lines = [
+        (1, "use crate::{"),
+        (2, "    cli::Usage,"),
+        (3, "    infra::exec,"),
+        (4, "};"),
+        (5, "let x = 1;"),
+    ];
+    let joined = statements(&lines);
+    assert_eq!(joined.len(), 2);
+    assert_eq!(joined[0].0, 1);
+    assert_eq!(crate_paths(&joined[0].1), ["cli", "infra"]);
+    assert_eq!(
+        parent_items(
+            "use crate::rpmbuild::Run; xcrate::rpmbuild::y",
+            "rpmbuild"
+        ),
+        ["Run"]
+    );
     assert_eq!(
         crate_paths("use crate::infra::exec::{Cmd, Shell};"),
         ["infra"]

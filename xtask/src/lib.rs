@@ -31,7 +31,7 @@ pub mod checked {
     pub use crate::source::vercmp::rpmvercmp;
 }
 
-pub(crate) use infra::workspace::Workspace;
+use infra::workspace::Workspace;
 
 /// Makes Ctrl-C and SIGTERM end a run cleanly (see `infra::interrupt`): `main` calls it first.
 pub fn install_interrupt_handler() -> Result<()> {
@@ -42,7 +42,7 @@ pub fn install_interrupt_handler() -> Result<()> {
 /// interrupt (a program killed by the same Ctrl-C fails with its own error: still an
 /// interrupt), 1 for everything else.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<cli::Usage>().is_some() {
+    if e.downcast_ref::<crate::plan::flag::Usage>().is_some() {
         2
     } else if e.downcast_ref::<infra::interrupt::Interrupted>().is_some()
         || infra::interrupt::requested()

@@ -271,6 +271,10 @@ impl Bench<'_> {
                 if line.starts_with("time: ") {
                     timed = phases(line);
                 }
+                // What rpm said it did, in its own words, round by round.
+                if line.starts_with("up to date: ") || line.starts_with("incremental: ") {
+                    eprintln!("bench:   {line}");
+                }
             })
             .with_context(|| format!("cargo xtask rpm {} on {}", more.join(" "), self.tree))?;
         Ok((started.elapsed().as_secs_f64(), up_to_date, timed))

@@ -1,6 +1,8 @@
-//! The command line: every command's flags and their help, composed with bpaf from the
-//! concerns' parsers (`plan::rpm_flags` and its parts), and the few flags only one command has.
-//! Errors are one line. Parsing only types what was said, and checks values (ranges, tags, port
+//! The command line: every command's parser, each its stage's (`plan::rpm_flags`,
+//! `runtime_image::flags`, ...), composed with bpaf with its description; before bpaf, the two
+//! checks bpaf would word wrongly (an empty `--unit-tests=`, `--native` with `--container`) and
+//! the joining of `--configure-arg --with-x` (a value that starts with `--`). Errors are one
+//! line. Parsing only types what was said, and checks values (ranges, tags, port
 //! ranges) before anything runs; what the flags mean on this machine is decided in `plan`.
 
 use anyhow::Result;
@@ -13,7 +15,8 @@ use crate::container::runtime_image::ImageFlags;
 use crate::machine::DoctorFlags;
 use crate::measure::BenchFlags;
 use crate::plan::choices;
-pub use crate::plan::{RpmFlags, Usage};
+use crate::plan::flag::Usage;
+use crate::plan::RpmFlags;
 
 #[derive(Debug)]
 pub enum Command {
@@ -84,7 +87,7 @@ fn usage_line(text: &str, command: Option<&str>) -> String {
     }
 }
 
-/// The whole command line: `rpm`, `image` or `smoke`.
+/// The whole command line: one of `COMMANDS`.
 pub fn options() -> OptionParser<Command> {
     let rpm = crate::plan::rpm_flags()
         .to_options()

@@ -4,11 +4,11 @@ use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
 
 use crate::infra::exec::Shell;
+use crate::infra::workspace::Workspace;
 use crate::measure::BenchFlags;
 use crate::measure::{self, Bench};
 use crate::plan::place::Where;
 use crate::source::{fileset, tree::Tree};
-use crate::Workspace;
 
 pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     let sh = Shell {
@@ -20,7 +20,7 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     let out = match &flags.out {
         Some(dir) => {
             crate::plan::paths::check_apart(dir, "--out", crate::plan::paths::Near::Inside, ws)?;
-            crate::plan::absolute(dir)?
+            crate::infra::workspace::absolute(dir)?
         }
         None => ws.target.join("bench"),
     };
@@ -91,7 +91,7 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     if let Some(dir) = &flags.download_cache {
         rpm_args.extend([
             "--download-cache".into(),
-            crate::plan::absolute(dir)?.to_string(),
+            crate::infra::workspace::absolute(dir)?.to_string(),
         ]);
     }
     let xtask = Utf8PathBuf::try_from(std::env::current_exe().context("finding the xtask")?)

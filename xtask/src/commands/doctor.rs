@@ -3,9 +3,9 @@
 use anyhow::{bail, Result};
 
 use crate::infra::exec::Shell;
+use crate::infra::workspace::Workspace;
 use crate::machine;
 use crate::machine::DoctorFlags;
-use crate::Workspace;
 
 pub fn run(flags: DoctorFlags, ws: &Workspace) -> Result<()> {
     let sh = Shell {

@@ -6,9 +6,9 @@ use anyhow::Result;
 use crate::bundled::FetchFlags;
 use crate::bundled::{self, cache, sounds};
 use crate::infra::exec::Shell;
-use crate::plan::downloads::{cache_dir, Network, BUNDLED};
+use crate::infra::workspace::Workspace;
+use crate::plan::downloads::{cache_dir, BUNDLED};
 use crate::source::tree::Tree;
-use crate::Workspace;
 
 pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
     let sh = Shell {
@@ -17,11 +17,7 @@ pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
     };
     let tree = Tree::locate(sh, flags.source.as_deref(), &ws.root)?;
     let dir = cache_dir(flags.download_cache.as_deref())?;
-    let network = if flags.offline {
-        Network::Off
-    } else {
-        Network::Allowed
-    };
+    let network = crate::plan::downloads::network(flags.offline);
     // The names first: a wrong one is said before anything is downloaded.
     let sets = sounds::selected(&tree.root, &flags.sounds)?;
     bundled::prepare(sh, BUNDLED, &tree.root, &dir, network)?;

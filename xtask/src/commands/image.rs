@@ -50,12 +50,8 @@ pub fn make(
         .unwrap_or_else(|| DEFAULT_RUNTIME_BASE.to_string());
     runtime_image::check_runtime_base(&engine, &runtime_base)?;
 
-    let rpm::Begun {
-        _lock,
-        inputs,
-        signer,
-        packed,
-    } = rpm::begin(&plan, ws, timer)?;
+    let begun = rpm::begin(&plan, ws, timer)?;
+    let (inputs, packed) = (&begun.inputs, &begun.packed);
     // The packages to install, checked against the build's subpackages before anything is built.
     let chosen = packages::choose(flags.packages.as_deref(), &inputs.split.packages)?;
     eprintln!(
@@ -66,8 +62,8 @@ pub fn make(
         eprintln!("dry run: would build the image from {}", plan.out);
         return Ok(None);
     }
-    let builder = uptodate::builder_now(&plan, ws, &inputs);
-    let mut manifest = match uptodate::check(&plan, &packed, &inputs, &builder) {
+    let builder = uptodate::builder_now(&plan, ws, inputs);
+    let mut manifest = match uptodate::check(&plan, packed, inputs, &builder) {
         Ok(m) => {
             eprintln!("rpms: {} holds the RPMs of this tree: using them", plan.out);
             m
@@ -76,7 +72,7 @@ pub fn make(
             eprintln!("rpms: {} {why}: building them", plan.out);
             plan.place()
                 .context("the RPMs of this tree are needed for the image")?;
-            rpm::build(&plan, ws, &inputs, &packed, signer.as_ref(), timer)?
+            rpm::build(&plan, ws, &begun, timer)?
         }
     };
 
@@ -103,7 +99,7 @@ pub fn make(
             return Ok(Some(Made {
                 tag: tags[0].clone(),
                 engine,
-                tree: inputs.tree,
+                tree: inputs.tree.clone(),
             }));
         }
     }
@@ -134,6 +130,6 @@ pub fn make(
     Ok(Some(Made {
         tag: tags[0].clone(),
         engine,
-        tree: inputs.tree,
+        tree: inputs.tree.clone(),
     }))
 }

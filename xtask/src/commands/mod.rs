@@ -1,5 +1,5 @@
 //! The commands: each a short sequence of the stages. `image` runs `rpm`'s build steps when its
-//! RPMs are stale; otherwise none is a library for another.
+//! RPMs are stale, and `run` runs `image`'s; otherwise none is a library for another.
 
 pub mod bench;
 pub mod doctor;

@@ -19,12 +19,8 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     let plan = Plan::resolve(&flags, ws)?;
     plan.place()?;
-    let Begun {
-        _lock,
-        inputs,
-        signer,
-        packed,
-    } = begin(&plan, ws, &mut timer)?;
+    let begun = begin(&plan, ws, &mut timer)?;
+    let (inputs, packed) = (&begun.inputs, &begun.packed);
     let rebuild = plan.force
         || matches!(
             plan.place()?,
@@ -34,8 +30,8 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
             }
         );
     if !rebuild && !plan.check_reproducible && !plan.sh.dry_run {
-        let builder = uptodate::builder_now(&plan, ws, &inputs);
-        match uptodate::check(&plan, &packed, &inputs, &builder) {
+        let builder = uptodate::builder_now(&plan, ws, inputs);
+        match uptodate::check(&plan, packed, inputs, &builder) {
             Ok(manifest) => {
                 eprintln!(
                     "up to date: {} holds this build's packages (compared: {}); nothing was \
@@ -49,7 +45,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
             Err(why) => eprintln!("build: {} {why}", plan.out),
         }
     }
-    let manifest = build(&plan, ws, &inputs, &packed, signer.as_ref(), &mut timer)?;
+    let manifest = build(&plan, ws, &begun, &mut timer)?;
     if !plan.sh.dry_run {
         summary::summary(&plan.out, &manifest, &timer);
     }
@@ -61,11 +57,10 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
 pub fn build(
     plan: &Plan,
     ws: &Workspace,
-    inputs: &BuildInputs,
-    packed: &pack::Packed,
-    signer: Option<&sign::Signer>,
+    begun: &Begun,
     timer: &mut PhaseTimer,
 ) -> Result<outputs::manifest::Manifest> {
+    let (inputs, packed) = (&begun.inputs, &begun.packed);
     let run = Run::prepare(plan, ws, inputs, packed)?;
     let builder = run.rpmbuild(in_container::HOSTNAME, timer)?;
     run.finished()?;
@@ -81,7 +76,7 @@ pub fn build(
     if plan.check_reproducible {
         outputs::reproducible::check(&run, timer)?;
     }
-    let signed_by = sign::sign_if(plan.sh, signer, &packed.work, timer)?;
+    let signed_by = sign::sign_if(plan.sh, begun.signer.as_ref(), &packed.work, timer)?;
     let base = outputs::manifest::of(
         packed,
         inputs,

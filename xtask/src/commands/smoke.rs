@@ -8,7 +8,7 @@ use crate::container::unit_tests;
 use crate::infra::engine::Engine;
 use crate::infra::exec::Shell;
 
-pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
+pub fn run(flags: SmokeFlags, ws: &crate::infra::workspace::Workspace) -> Result<()> {
     let checked = check(flags, ws);
     // smoke publishes nothing: an interrupt only ever leaves its container removed.
     if checked.is_err() && crate::infra::interrupt::requested() {
@@ -20,7 +20,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     checked
 }
 
-fn check(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
+fn check(flags: SmokeFlags, ws: &crate::infra::workspace::Workspace) -> Result<()> {
     let sh = Shell {
         dry_run: false,
         verbose: flags.verbose,
@@ -33,10 +33,7 @@ fn check(flags: SmokeFlags, ws: &crate::Workspace) -> Result<()> {
     let Some(category) = &flags.unit_tests else {
         return boot_test::check(&engine, tag, flags.timeout_secs, None, &flags.call);
     };
-    let out = match &flags.out {
-        Some(dir) => crate::plan::absolute(dir)?,
-        None => ws.target.join("rpm"),
-    };
+    let out = crate::plan::paths::out_or_default(flags.out.as_deref(), ws)?;
     // The image's id, to find its manifest (a missing image is smoke's to say).
     let image_id = engine.image_id(tag)?.unwrap_or_default();
     let place = unit_tests::Destination {

@@ -473,7 +473,7 @@ pub fn mounts(config: &[Utf8PathBuf]) -> Result<Mounts> {
     let me = unsafe { libc::getuid() };
     let mut targets: BTreeMap<String, &Utf8Path> = BTreeMap::new();
     for path in config {
-        let absolute = crate::plan::absolute(path)?;
+        let absolute = crate::infra::workspace::absolute(path)?;
         let meta = std::fs::metadata(&absolute).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => anyhow!(Usage(format!(
                 "--config {path}: no such file or directory: name a configuration directory or file"

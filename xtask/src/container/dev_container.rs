@@ -392,9 +392,9 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
 /// copied).
 pub fn check_config(c: &RunChoices) -> Result<()> {
     if let Some(config) = &c.config {
-        let absolute = crate::plan::absolute(config)?;
+        let absolute = crate::infra::workspace::absolute(config)?;
         if !absolute.is_dir() {
-            bail!(crate::plan::Usage(match absolute.exists() {
+            bail!(crate::plan::flag::Usage(match absolute.exists() {
                 true => format!("--config {config} is not a directory: name the directory to use as /etc/asterisk (single files: cargo xtask smoke --config FILE)"),
                 false => format!("--config {config}: no such directory: name the directory to use as /etc/asterisk"),
             }));

@@ -5,7 +5,7 @@
 use anyhow::{bail, Result};
 
 use crate::outputs::manifest::{Artifact, Manifest};
-use crate::plan::Usage;
+use crate::plan::flag::Usage;
 use crate::rpmbuild::subpackages::Subpackage;
 
 /// What a SIP PBX needs, of what the build has: the SIP stack, voicemail kept in files, HTTP

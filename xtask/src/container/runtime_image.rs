@@ -19,7 +19,8 @@ use crate::rpmbuild::spec;
 use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
 
-use crate::plan::{flag, RpmFlags, Usage};
+use crate::plan::flag::{self, Usage};
+use crate::plan::RpmFlags;
 use bpaf::{construct, long, Parser};
 
 pub const DOCKERFILE: &str = "contrib/docker/Dockerfile";

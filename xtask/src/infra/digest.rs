@@ -18,6 +18,29 @@ pub fn sha256_of_parts(parts: &[&[u8]]) -> String {
     hex(&hasher.finalize())
 }
 
+/// The SHA-1 of data given in parts (git's blob ids, SPDX's verification code).
+pub fn sha1_of_parts(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha1::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hex(&hasher.finalize())
+}
+
+/// A SHA-256 summed up piece by piece (the tree's digest), in hex when finished.
+#[derive(Default)]
+pub struct Sha256Sum(Sha256);
+
+impl Sha256Sum {
+    pub fn update(&mut self, data: impl AsRef<[u8]>) {
+        self.0.update(data);
+    }
+
+    pub fn hex(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
 /// The SHA-256 of a file's contents.
 pub fn sha256_of_file(path: &Utf8Path) -> Result<String> {
     of_file::<Sha256>(path)
@@ -73,7 +96,22 @@ mod tests {
         let dir = camino::Utf8PathBuf::try_from(std::env::temp_dir()).unwrap();
         let file = dir.join(format!("xtask-digest-{}", std::process::id()));
         std::fs::write(&file, "abc").unwrap();
-        assert_eq!(sha256_of_file(&file).unwrap(), sha256_of_parts(&[b"abc"]));
+        assert_eq!(
+            sha256_of_file(&file).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // git hash-object of "abc": the blob id is SHA-1 over a header and the bytes.
+        assert_eq!(
+            sha1_of_parts(&[b"blob 3\0", b"abc"]),
+            "f2ba8f84ab5c1bce84a7b441cb1959cfc7093b7f"
+        );
+        let mut sum = Sha256Sum::default();
+        sum.update(b"a");
+        sum.update("bc");
+        assert_eq!(
+            sum.hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(
             md5_of_file(&file).unwrap(),
             "900150983cd24fb0d6963f7d28e17f72"

@@ -184,18 +184,22 @@ pub const NEEDED_BYTES: u64 = 2 << 30;
 pub fn findings(f: &Facts) -> Vec<Finding> {
     let fam = family(&f.os_release);
     let mut out = Vec::new();
-    let program = |item: &'static str, found: &Option<String>, need: Need, used: &str| match found {
-        Some(path) => Finding {
-            item,
-            state: "ok",
-            text: path.clone(),
-        },
-        None => Finding {
-            item,
-            state: "MISSING",
-            text: format!("{}; needed by {used}", install(fam, need)),
-        },
+    // A program every build needs: MISSING when it is not there; one feature's: a note.
+    let found_or = |missing: &'static str| {
+        move |item: &'static str, found: &Option<String>, need: Need, used: &str| match found {
+            Some(path) => Finding {
+                item,
+                state: "ok",
+                text: path.clone(),
+            },
+            None => Finding {
+                item,
+                state: missing,
+                text: format!("{}; needed by {used}", install(fam, need)),
+            },
+        }
     };
+    let program = found_or("MISSING");
     out.push(program(
         "rpmbuild",
         &f.rpmbuild,
@@ -233,19 +237,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
         "every build (the SBOM lists the packages' files)",
     ));
     // What only one feature needs: a note when missing.
-    let optional = |item: &'static str, found: &Option<String>, need: Need, used: &str| match found
-    {
-        Some(path) => Finding {
-            item,
-            state: "ok",
-            text: path.clone(),
-        },
-        None => Finding {
-            item,
-            state: "note",
-            text: format!("{}; needed by {used}", install(fam, need)),
-        },
-    };
+    let optional = found_or("note");
     out.push(optional("gpg", &f.gpg, Need::Gpg, "rpm --sign"));
     out.push(optional(
         "sipp",

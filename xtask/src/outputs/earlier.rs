@@ -115,39 +115,39 @@ impl std::fmt::Display for NotEarlier {
 impl std::error::Error for NotEarlier {}
 
 /// The files an earlier output in `dir` consists of (its manifest's artifacts, then the
-/// manifest), or why `dir` is not an earlier output.
-pub fn earlier_output(dir: &Utf8Path) -> Result<Vec<String>, NotEarlier> {
-    why_not(dir).map_err(NotEarlier)
-}
-
-fn why_not(dir: &Utf8Path) -> Result<Vec<String>, String> {
+/// manifest), or why `dir` is not an earlier output; an error when it cannot be read (with the
+/// system's reason, for the hints a full or read-only disk gets).
+pub fn earlier_output(dir: &Utf8Path) -> anyhow::Result<Result<Vec<String>, NotEarlier>> {
     // An empty directory may be used; any other needs this tool's manifest, which is looked at
     // before anything is listed (a directory such as / is refused at once, not walked).
     let empty = dir
         .read_dir_utf8()
-        .map_err(|e| format!("it cannot be read ({e})"))?
+        .with_context(|| format!("reading {dir}"))?
         .next()
         .is_none();
+    let not = |why: String| Ok(Err(NotEarlier(why)));
     if empty {
-        return Ok(Vec::new());
+        return Ok(Ok(Vec::new()));
     }
     let text = match std::fs::read_to_string(dir.join(MANIFEST)) {
         Ok(text) => text,
-        Err(_) => return Err(format!("it has no {MANIFEST}")),
+        Err(_) => return not(format!("it has no {MANIFEST}")),
     };
-    let listed = listed_artifacts(&text)
-        .map_err(|e| format!("its {MANIFEST} is not one this tool wrote ({e:#})"))?;
+    let listed = match listed_artifacts(&text) {
+        Ok(listed) => listed,
+        Err(e) => return not(format!("its {MANIFEST} is not one this tool wrote ({e:#})")),
+    };
     if let Some((bad, _)) = listed.iter().find(|(p, _)| !is_plain_relative(p)) {
-        return Err(format!(
+        return not(format!(
             "its {MANIFEST} lists {bad}, which is outside it: this tool writes no such manifest"
         ));
     }
-    let listing = list(dir).map_err(|e| format!("{e:#}"))?;
+    let listing = list(dir)?;
     let strangers = foreign(&listing, &listed);
     if !strangers.is_empty() {
         let shown: Vec<&str> = strangers.iter().take(3).map(String::as_str).collect();
         let more = strangers.len().saturating_sub(3);
-        return Err(format!(
+        return not(format!(
             "it holds {} that no build wrote ({}{})",
             if strangers.len() == 1 {
                 "a file".to_string()
@@ -164,7 +164,7 @@ fn why_not(dir: &Utf8Path) -> Result<Vec<String>, String> {
     }
     let mut files: Vec<String> = listed.into_iter().map(|(p, _)| p).collect();
     files.push(MANIFEST.to_string());
-    Ok(files)
+    Ok(Ok(files))
 }
 
 /// The tree digest and Release time of the dirty build an output directory holds, if it holds

@@ -43,7 +43,7 @@ pub fn of(
     builder: String,
 ) -> Manifest {
     Manifest {
-        name: "asterisk".into(),
+        name: subpackages::MAIN.into(),
         version: packed.rpm.version.clone(),
         release: packed.rpm.release.clone(),
         spec_release: packed.rpm.release.clone(),

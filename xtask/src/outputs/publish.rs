@@ -58,7 +58,7 @@ pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
         if !out.is_dir() {
             bail!("the output path {out} is not a directory: choose a directory with --out");
         }
-        if let Err(why) = earlier_output(out) {
+        if let Err(why) = earlier_output(out)? {
             bail!(
                 "the output directory {out} is not an earlier output of cargo xtask: {why}; \
                  nothing in it was changed: choose a new or empty directory with --out"
@@ -160,7 +160,7 @@ pub fn swap_in(mut staging: Staging, out: &Utf8Path) -> Result<()> {
         remove_earlier_output(&old)?;
     }
     let previous = if out.exists() {
-        let files = match earlier_output(out) {
+        let files = match earlier_output(out)? {
             Ok(files) => files,
             Err(why) => {
                 // Keep the new outputs where they are: they are the user's now.
@@ -193,7 +193,7 @@ pub fn swap_in(mut staging: Staging, out: &Utf8Path) -> Result<()> {
 
 /// Removes an earlier output that was moved aside, if it is one; else says so and keeps it.
 fn remove_earlier_output(dir: &Utf8Path) -> Result<()> {
-    match earlier_output(dir) {
+    match earlier_output(dir)? {
         Ok(files) => remove_listed(dir, &files),
         Err(why) => bail!(
             "{dir} is left from an earlier publish but {why}: look at it and remove it yourself"

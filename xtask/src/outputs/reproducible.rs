@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::sign;
 use crate::infra::exec::{rpm_path, Shell};
 use crate::infra::progress::PhaseTimer;
 use crate::rpmbuild::Run;
@@ -118,7 +117,7 @@ pub fn check(run: &Run, timer: &mut PhaseTimer) -> Result<()> {
         }
     );
     run.rpmbuild(CHECK_HOSTNAME, timer)?;
-    let firsts = sign::packages_in(&first);
+    let firsts = crate::rpmbuild::packages_in(&first);
     let mut same = 0;
     let mut differ = Vec::new();
     for a in &firsts {

@@ -175,7 +175,7 @@ pub fn sign_if(
     let Some(signer) = signer else {
         return Ok(None);
     };
-    sign(sh, signer, &packages_in(work))?;
+    sign(sh, signer, &crate::rpmbuild::packages_in(work))?;
     timer.end("sign");
     Ok(Some(signer.record()))
 }
@@ -208,27 +208,6 @@ pub fn sign(sh: Shell, signer: &Signer, packages: &[Utf8PathBuf]) -> Result<()> 
         signer.fingerprint
     );
     Ok(())
-}
-
-/// The packages rpmbuild wrote under `work` (RPMS and SRPMS), to sign before they are published.
-pub fn packages_in(work: &Utf8Path) -> Vec<Utf8PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![work.join("RPMS"), work.join("SRPMS")];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = dir.read_dir_utf8() else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path().to_owned();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.as_str().ends_with(".rpm") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[cfg(test)]

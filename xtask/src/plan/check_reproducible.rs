@@ -1,5 +1,6 @@
 //! `--check-reproducible`: the concern's flag. `outputs::reproducible` builds a second time and
-//! compares; the manifest records that the check passed.
+//! compares; a build whose packages differ publishes nothing, so the check has no record of
+//! its own in the manifest (the packages it lists are the ones that passed).
 
 use bpaf::{long, Parser};
 

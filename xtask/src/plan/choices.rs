@@ -8,7 +8,7 @@ use bpaf::{construct, long, Parser};
 use camino::Utf8PathBuf;
 
 use super::flag::{self, Usage};
-use super::paths::absolute;
+use crate::infra::workspace::absolute;
 
 /// The environment variable that carries menuselect words for CI.
 pub const ENV: &str = "ASTERISK_XTASK_MENUSELECT";

@@ -7,7 +7,7 @@ use bpaf::{construct, long, Parser};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::flag;
-use super::paths::absolute;
+use crate::infra::workspace::absolute;
 
 /// The packages a build bundles, as Asterisk's configure can: pjproject (the SIP stack; a tree
 /// must say how to fetch it) and libjwt (STIR/SHAKEN's JSON Web Tokens; bundled when the tree
@@ -101,15 +101,20 @@ pub fn packages(without_pjproject: bool, without_libraries: &[String]) -> Vec<&'
         .collect()
 }
 
+/// Whether the network may be used, as `--offline` says.
+pub fn network(offline: bool) -> Network {
+    match offline {
+        true => Network::Off,
+        false => Network::Allowed,
+    }
+}
+
 /// The plan part: the cache resolved, what is bundled, whether the network may be used.
 pub fn resolve(flags: &BundledFlags, without_libraries: &[String]) -> Result<BundledPlan> {
     Ok(BundledPlan {
         download_cache: cache_dir(flags.download_cache.as_deref())?,
         packages: packages(flags.without_pjproject, without_libraries),
-        network: match flags.offline {
-            true => Network::Off,
-            false => Network::Allowed,
-        },
+        network: network(flags.offline),
     })
 }
 

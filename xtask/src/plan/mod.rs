@@ -21,8 +21,7 @@ use anyhow::Result;
 use bpaf::{construct, long, short, Parser};
 use camino::Utf8PathBuf;
 
-pub use flag::Usage;
-pub use paths::absolute;
+use flag::Usage;
 
 use crate::infra::exec::Shell;
 use crate::infra::workspace::Workspace;
@@ -214,13 +213,7 @@ impl Plan {
             dry_run: core.dry_run,
             verbose: core.verbose,
         };
-        let out = match &core.out {
-            Some(dir) => {
-                check_apart(dir, "--out", Near::InsideOrHolding, ws)?;
-                paths::out_dir(dir)?
-            }
-            None => ws.target.join("rpm"),
-        };
+        let out = paths::out_or_default(core.out.as_deref(), ws)?;
         if let Some(dir) = &flags.bundled.download_cache {
             check_apart(dir, "--download-cache", Near::Inside, ws)?;
         }

@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-pub use crate::infra::workspace::absolute;
+use crate::infra::workspace::absolute;
 use crate::infra::workspace::Workspace;
 
 /// How a directory the user names may stand to the xtask's own work directory
@@ -78,6 +78,18 @@ pub fn check_cache_apart_from_out(cache: &Utf8Path, out: &Utf8Path) -> Result<()
 
 /// `--out` as the build uses it: absolute, and, when it is a link, the directory it points to
 /// (a build replaces the directory, and must not replace the link).
+/// The output directory `--out` names (checked apart from the xtask's work directory), else
+/// `<target>/rpm`: where `rpm` publishes and `smoke --unit-tests` looks.
+pub fn out_or_default(given: Option<&Utf8Path>, ws: &Workspace) -> Result<Utf8PathBuf> {
+    match given {
+        Some(dir) => {
+            check_apart(dir, "--out", Near::InsideOrHolding, ws)?;
+            out_dir(dir)
+        }
+        None => Ok(ws.target.join("rpm")),
+    }
+}
+
 pub fn out_dir(given: &Utf8Path) -> Result<Utf8PathBuf> {
     let abs = absolute(given)?;
     if abs.is_symlink() {

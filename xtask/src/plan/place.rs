@@ -6,9 +6,9 @@ use bpaf::{construct, long, Parser};
 use camino::Utf8PathBuf;
 
 use super::flag;
-use super::paths::absolute;
 use crate::infra::engine::Engine;
 use crate::infra::exec::Shell;
+use crate::infra::workspace::absolute;
 
 /// The install hint for a missing rpmbuild, per distribution.
 pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \

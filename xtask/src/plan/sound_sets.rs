@@ -10,9 +10,9 @@ pub fn flags() -> impl Parser<Vec<String>> {
         .parse(|list: String| {
             let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
             match names.iter().any(String::is_empty) {
-                true => Err(format!(
+                true => Err(super::flag::Usage(format!(
                     "--sounds takes NAME[,NAME...] with no empty name, not '{list}' (an unset variable?)"
-                )),
+                ))),
                 false => Ok(names),
             }
         })

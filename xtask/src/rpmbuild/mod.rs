@@ -274,6 +274,28 @@ pub fn container_builder(tag: &str, id: &str) -> String {
     format!("container {tag} {id}")
 }
 
+/// The packages rpmbuild wrote under `work` (RPMS and SRPMS), to sign before they are published
+/// or to compare.
+pub fn packages_in(work: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![work.join("RPMS"), work.join("SRPMS")];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = dir.read_dir_utf8() else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path().to_owned();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.as_str().ends_with(".rpm") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// One rpmbuild of the staged inputs: what a build runs, and `--check-reproducible` again.
 pub struct Run<'a> {
     pub plan: &'a Plan,

@@ -142,12 +142,12 @@ fn hidden_changes(root: &Utf8Path, lines: &[String], excluded: &[String]) -> Res
 /// The id git gives a file's bytes as a blob (no filters: a file a filter would change counts
 /// as changed, which is the safe side).
 fn git_blob_id(file: &Utf8Path) -> Result<String> {
-    use sha1::Digest;
     let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
-    let mut h = sha1::Sha1::new();
-    h.update(format!("blob {}\0", bytes.len()));
-    h.update(&bytes);
-    Ok(crate::infra::digest::hex(&h.finalize()))
+    let header = format!("blob {}\0", bytes.len());
+    Ok(crate::infra::digest::sha1_of_parts(&[
+        header.as_bytes(),
+        &bytes,
+    ]))
 }
 
 fn collect_plain(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {

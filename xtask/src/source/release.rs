@@ -16,7 +16,6 @@ use std::io::Read;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
-use sha2::{Digest, Sha256};
 
 use super::date::MAX_AHEAD_SECS;
 use super::entries::{Entry, EntryKind};
@@ -155,7 +154,7 @@ pub fn tree_digest(
     changed: &HashSet<&str>,
     generated: &[(&str, &[u8])],
 ) -> Result<String> {
-    let mut h = Sha256::new();
+    let mut h = crate::infra::digest::Sha256Sum::default();
     h.update(format!("commit {}\0", commit.unwrap_or("none")));
     for e in entries {
         h.update(e.path.as_bytes());
@@ -176,9 +175,9 @@ pub fn tree_digest(
     }
     for (path, contents) in generated {
         h.update(format!("generated {path}\0"));
-        h.update(Sha256::digest(contents));
+        h.update(crate::infra::digest::sha256_of_parts(&[contents]));
     }
-    Ok(crate::infra::digest::hex(&h.finalize()))
+    Ok(h.hex())
 }
 
 /// The record of a tree's last dirty build in a target directory.

@@ -55,8 +55,22 @@ fn bench_runs_on_a_scratch_copy_and_reports() {
     assert!(std::fs::read_to_string(out.join("bench.svg"))
         .unwrap()
         .starts_with("<svg"));
-    // The bench reads each build's output: the no-op said up to date, the patch did not.
+    // What each rpm said, as the bench passes it on: the clean build, the first edit and the
+    // patch were built (each says whether incrementally), and only the no-op was up to date.
     assert!(run.stderr.contains("bench: round 1 of 1"), "{}", run.stderr);
+    let said = |what: &str| {
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("bench:   {what}")))
+            .count()
+    };
+    assert_eq!(said("up to date: "), 1, "{}", run.stderr);
+    assert_eq!(said("incremental: "), 3, "{}", run.stderr);
+    assert!(
+        said("incremental: yes") >= 2,
+        "the edits were not incremental: {}",
+        run.stderr
+    );
     // The tree is as it was: the uncommitted edit travelled with the copy, not back.
     assert_eq!(
         (tree_checksums(&tree), sh(&tree, "git status --porcelain")),

@@ -192,7 +192,7 @@ fn fetch_refuses_what_it_cannot_trust_and_leaves_nothing() {
         &[],
     ));
     assert!(
-        line.contains("remove it and run cargo xtask fetch again"),
+        line.contains("remove it, and the next fetch (or build with network) brings it again"),
         "{line}"
     );
     assert_eq!(std::fs::read(cache.join(TARBALL)).unwrap(), b"mine");

@@ -18,7 +18,7 @@ fn commit(tree: &Path, date: &str, message: &str) {
 }
 
 #[test]
-fn versions_sort_on_asterisks_real_history() {
+fn versions_sort_on_a_history_shaped_like_asterisks() {
     // Asterisk's shape: releases are tagged on releases/N branches, never reachable from the
     // branch N they are cut from; branch N reaches only its N.0.0-pre1 tag; master none.
     let dir = scratch("history");

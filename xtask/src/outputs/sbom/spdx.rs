@@ -1,7 +1,6 @@
 //! The SPDX 2.3 JSON rendering of the SBOM's facts.
 
 use serde_json::{json, Value};
-use sha1::{Digest, Sha1};
 
 use super::facts::{BomFacts, LinkKind, PackedFile};
 use crate::source::version;
@@ -25,15 +24,8 @@ pub fn spdx_id(kind: &str, text: &str) -> String {
 pub fn verification_code(files: &[PackedFile]) -> String {
     let mut sums: Vec<&str> = files.iter().map(|f| f.sha1.as_str()).collect();
     sums.sort();
-    let mut hasher = Sha1::new();
-    for s in sums {
-        hasher.update(s.as_bytes());
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let parts: Vec<&[u8]> = sums.iter().map(|s| s.as_bytes()).collect();
+    crate::infra::digest::sha1_of_parts(&parts)
 }
 
 /// The SPDX 2.3 document.

@@ -30,11 +30,10 @@ impl ReadOnly {
             return Some(ReadOnly(at.to_path_buf()));
         }
         let _ = Command::new("umount").arg(at).status();
-        let msg = format!("cannot bind-mount {} read-only (not root?)", at.display());
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg} (CI=true: every row must run)");
-        }
-        eprintln!("\n!!!!!!!! SKIPPED a case: {msg} !!!!!!!!\n");
+        cannot_run(&format!(
+            "a case: cannot bind-mount {} read-only (not root?)",
+            at.display()
+        ));
         None
     }
 }
