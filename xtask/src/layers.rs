@@ -285,10 +285,7 @@ fn the_checks_read_lines_right() {
     assert_eq!(joined[0].0, 1);
     assert_eq!(crate_paths(&joined[0].1), ["cli", "infra"]);
     assert_eq!(
-        parent_items(
-            "use crate::rpmbuild::Run; xcrate::rpmbuild::y",
-            "rpmbuild"
-        ),
+        parent_items("use crate::rpmbuild::Run; xcrate::rpmbuild::y", "rpmbuild"),
         ["Run"]
     );
     assert_eq!(

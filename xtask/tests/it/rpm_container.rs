@@ -372,10 +372,13 @@ fn the_bundled_stand_in_travels_in_the_srpm_which_rebuilds_offline() {
     let rebuild = dir.join("rebuild");
     std::fs::create_dir_all(&rebuild).unwrap();
     std::fs::copy(out.join(srpm), rebuild.join("asterisk.src.rpm")).unwrap();
+    // `container <tag> <image id>`: the very image that built them.
     let builder = manifest["builder"]
         .as_str()
         .unwrap()
-        .trim_start_matches("container ")
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
         .to_string();
     sh(
         &dir,
