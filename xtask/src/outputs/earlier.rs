@@ -170,12 +170,12 @@ pub fn earlier_output(dir: &Utf8Path) -> anyhow::Result<Result<Vec<String>, NotE
 /// The tree digest and Release time of the dirty build an output directory holds, if it holds
 /// one: a dirty Release after it must be later (`source::release`).
 pub fn published_stamp(out: &Utf8Path) -> Option<crate::source::release::Stamped> {
+    // (Read from any schema that has it: an updated xtask's first build must still go above
+    // the Release an older one published. A manifest without one, or none, holds no stamp;
+    // one that is not this tool's is refused before, as no earlier output.)
     let text = std::fs::read_to_string(out.join(MANIFEST)).ok()?;
-    let m = super::manifest::Manifest::from_json(&text).ok()?;
-    Some(crate::source::release::Stamped {
-        digest: m.tree_digest,
-        epoch: m.dirty_time?,
-    })
+    let (digest, epoch) = super::manifest::dirty_record(&text).ok()??;
+    Some(crate::source::release::Stamped { digest, epoch })
 }
 
 #[cfg(test)]

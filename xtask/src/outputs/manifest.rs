@@ -350,6 +350,22 @@ pub fn listed_artifacts(text: &str) -> Result<Vec<(String, u64)>> {
     }
 }
 
+/// The tree digest and dirty Release time a manifest of this schema or an older one (from 2,
+/// which has both) records: a later dirty Release must be above it, whichever xtask wrote it.
+pub fn dirty_record(text: &str) -> Result<Option<(String, i64)>> {
+    let v: Value = serde_json::from_str(text).context("not JSON")?;
+    match schema(&v)? {
+        2..=SCHEMA => {
+            let digest = json::text(&v, "tree_digest")?;
+            let time = json::nullable(&v, "dirty_time", |x| {
+                x.as_i64().context("not a whole number")
+            })?;
+            Ok(time.map(|t| (digest, t)))
+        }
+        n => bail!("schema {n} records no tree digest"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,5 +542,16 @@ mod tests {
             .to_string()
             .contains("schema 99, from a newer"));
         assert!(listed_artifacts(&newer).is_err());
+        // The dirty Release of this schema and of an older one is read; schema 1 has none.
+        assert_eq!(
+            dirty_record(&text).unwrap(),
+            Some(("ab".repeat(32), 1_790_000_000))
+        );
+        let older = text.replace(&format!("\"schema\": {SCHEMA}"), "\"schema\": 3");
+        assert_eq!(
+            dirty_record(&older).unwrap(),
+            Some(("ab".repeat(32), 1_790_000_000))
+        );
+        assert!(dirty_record(old).is_err());
     }
 }
