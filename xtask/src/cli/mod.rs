@@ -77,10 +77,13 @@ const COMMANDS: [&str; 7] = ["rpm", "image", "run", "smoke", "fetch", "doctor", 
 fn usage_line(text: &str, command: Option<&str>) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // `couldn't parse `99999`: --jobs takes ...`: our message already names the value.
-    let line = match line.split_once("`: ") {
-        Some((head, ours)) if head.starts_with("couldn't parse") => ours.to_string(),
-        _ => line,
-    };
+    // (bpaf may wrap a long value, so the quote can be followed by a space before the colon.)
+    let ours = line
+        .strip_prefix("couldn't parse `")
+        .and_then(|rest| rest.split_once('`'))
+        .and_then(|(_, after)| after.trim_start().strip_prefix(':'))
+        .map(|ours| ours.trim().to_string());
+    let line = ours.filter(|o| !o.is_empty()).unwrap_or(line);
     match command.filter(|c| COMMANDS.contains(c)) {
         Some(c) => format!("{line} (cargo xtask {c} --help)"),
         None => format!("{line} (cargo xtask --help)"),

@@ -128,20 +128,23 @@ pub struct ChoiceFlags {
 
 /// `--without-library NAME`: a library's name as configure.ac spells it (PGSQL, or its option
 /// postgres); whether the tree knows it is checked against configure.ac.
-/// An argument for configure: one non-empty line, without `$` or a backtick. configure copies
-/// its flags (`CFLAGS=...`, `--with-X=DIR`) into makeopts, which make reads and expands (a
-/// `$(shell ...)` runs) and whose values the shell of make's recipes reads again (a backtick
-/// runs): such a value could not reach the build as typed.
+/// An argument for configure: one non-empty line of letters, digits, spaces and
+/// `_ - = . / , : + @ ~ ^ %`. configure copies its arguments (`CFLAGS=...`, `CC=...`, `--sysconfdir=...`)
+/// into makeopts, which make reads and expands (a `$(shell ...)` runs), and whose values the
+/// shell of make's recipes reads again (a `;` or a quote runs or breaks things): anything such
+/// a shell or make would read is refused, never passed on.
 pub fn configure_arg(a: &str) -> std::result::Result<(), Usage> {
     if a.is_empty() || a.contains(['\n', '\r']) {
         return Err(Usage(
             "--configure-arg takes one non-empty line (no line break, no carriage return)".into(),
         ));
     }
-    match a.chars().find(|c| matches!(c, '$' | '`')) {
+    let plain = |c: char| c.is_alphanumeric() || " _-=./,:+@~^%".contains(c);
+    match a.chars().find(|c| !plain(*c)) {
         Some(c) => Err(Usage(format!(
             "--configure-arg {a} holds {c:?}, which make or its recipes' shell would expand \
-             (configure copies its arguments into makeopts): pass the value without it"
+             (configure copies its arguments into makeopts): a configure argument may hold \
+             letters, digits, spaces and _ - = . / , : + @ ~ ^ %"
         ))),
         None => Ok(()),
     }
@@ -297,9 +300,10 @@ mod tests {
     fn configure_arguments() {
         for good in [
             "--with-x=a b",
-            "CFLAGS=-DX='\"a b\"'",
-            "--with-rpm=%(id)",
-            "é;\\",
+            "CFLAGS=-O2 -DX=1",
+            "LDFLAGS=-Wl,-rpath,/opt/x",
+            "--with-x=%_libdir",
+            "é ünï 電話",
         ] {
             assert!(configure_arg(good).is_ok(), "{good}");
         }
@@ -310,6 +314,15 @@ mod tests {
             ("CFLAGS=$(shell id)", "holds '$'"),
             ("--with-x=$HOME", "holds '$'"),
             ("--with-x=`id`", "holds '`'"),
+            ("CC=gcc -DX=1;id", "holds ';'"),
+            ("--sysconfdir=/etc';x;'", "holds '\\''"),
+            ("CFLAGS=-DX='\"a b\"'", "holds '\\''"),
+            ("CFLAGS=-DZ=%(id)", "holds '('"),
+            ("a|b", "holds '|'"),
+            ("a>b", "holds '>'"),
+            ("a&b", "holds '&'"),
+            ("a\\b", "holds '\\\\'"),
+            ("a{b}", "holds '{'"),
         ] {
             let err = configure_arg(bad).unwrap_err().0;
             assert!(err.contains(says), "{bad:?}: {err}");

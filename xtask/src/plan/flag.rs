@@ -40,11 +40,28 @@ pub fn text(
         .optional()
 }
 
+/// The longest Version or Release taken: the NVR names files (`...-debuginfo-<V>-<R>.x86_64.rpm`).
+const MAX_RPM_FIELD: usize = 80;
+
 /// A Version or Release rpm accepts: letters, digits and `. _ + ~ ^`, not empty. `what` names
 /// it in the message.
 pub fn rpm_field(what: &str, s: &str) -> std::result::Result<(), Usage> {
     if s.is_empty() {
         return Err(Usage(format!("{what} is empty")));
+    }
+    // rpm refuses `..` in a Version or Release; a long one makes file names past 255 bytes
+    // (found only in %install, after the whole build).
+    if s.contains("..") {
+        return Err(Usage(format!(
+            "{what} '{s}' holds \"..\", which rpm does not accept"
+        )));
+    }
+    if s.len() > MAX_RPM_FIELD {
+        return Err(Usage(format!(
+            "{what} is {} characters long; at most {MAX_RPM_FIELD} keep the packages' file names \
+             within what a file system takes",
+            s.len()
+        )));
     }
     match s
         .chars()

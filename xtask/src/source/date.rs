@@ -61,6 +61,18 @@ pub fn source_date(
     }
     let newest = files.iter().max_by_key(|(_, mtime)| *mtime);
     let (epoch, what) = match (dirty, commit_time, newest) {
+        // A Release further ahead than the clock may run (the clock stepped back further):
+        // the commit's time, which does not change with the clock either.
+        (Some(release), Some(commit), _) if release - MAX_AHEAD_SECS > now && commit <= now => {
+            return SourceDate {
+                epoch: commit,
+                note: Some(format!(
+                    "the Release time {} is more than {MAX_AHEAD_SECS} s ahead of this clock (is a \
+                     clock wrong?): the archive is dated at the commit instead",
+                    rfc3339(release.min(253_402_300_799))
+                )),
+            };
+        }
         (Some(release), _, _) => (
             release - MAX_AHEAD_SECS,
             "the time of the last build of this tree".to_string(),
@@ -124,6 +136,10 @@ mod tests {
         assert!(skewed.note.unwrap().contains("main/a.c"));
         // A Release clock ahead of the system's by less than MAX_AHEAD_SECS: the same date
         // whenever it is built (never `now`).
+        // Far ahead (the clock stepped back further): the commit's time, said.
+        let far = source_date(None, Some(100), Some(NOW + 1000), &[], NOW);
+        assert_eq!(far.epoch, 100);
+        assert!(far.note.unwrap().contains("dated at the commit"));
         for now in [NOW - 200, NOW - 1, NOW] {
             let ahead = source_date(None, Some(100), Some(NOW + 100), &[], now);
             assert_eq!(

@@ -118,7 +118,9 @@ impl Clock {
         // A last time far ahead of this one is a clock that was wrong then, or a file someone
         // wrote: followed, it would date every later build ahead of the clock.
         let taken = match text.trim().parse::<i64>() {
-            Ok(last) if last >= epoch && last - epoch <= MAX_AHEAD_SECS => last + 1,
+            // (Strictly less: the time given is then at most MAX_AHEAD_SECS ahead, and the
+            // archive, dated that much before its Release, is never in the future.)
+            Ok(last) if last >= epoch && last - epoch < MAX_AHEAD_SECS => last + 1,
             _ => epoch,
         };
         file.set_len(0)?;
@@ -293,6 +295,11 @@ mod tests {
         std::fs::write(&clock.path, "99999\n").unwrap();
         assert_eq!(clock.take(400), 400);
         assert_eq!(clock.take(400), 401);
+        // Never more than MAX_AHEAD_SECS ahead: exactly that far is not followed.
+        std::fs::write(&clock.path, format!("{}\n", 1000 + MAX_AHEAD_SECS)).unwrap();
+        assert_eq!(clock.take(1000), 1000);
+        std::fs::write(&clock.path, format!("{}\n", 1000 + MAX_AHEAD_SECS - 1)).unwrap();
+        assert_eq!(clock.take(1000), 1000 + MAX_AHEAD_SECS);
         // Unreadable: the time as it is.
         std::fs::write(&clock.path, "garbage").unwrap();
         assert_eq!(clock.take(300), 300);

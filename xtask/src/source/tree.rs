@@ -80,8 +80,21 @@ fn not_yours(root: &Utf8Path, said: &str) -> String {
     let repository = Utf8Path::new(&repository);
     // SAFETY: getuid cannot fail.
     let me = unsafe { libc::getuid() };
-    let theirs = [repository.to_owned(), repository.join(".git")]
+    // `.git` may be a file naming the repository elsewhere (`gitdir: ...`: a worktree, a
+    // submodule): that directory is one git checks too.
+    let dot_git = repository.join(".git");
+    let gitdir = std::fs::read_to_string(&dot_git)
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .next()?
+                .strip_prefix("gitdir:")
+                .map(|d| d.trim().to_string())
+        })
+        .map(|d| repository.join(d));
+    let theirs = [Some(repository.to_owned()), Some(dot_git), gitdir]
         .into_iter()
+        .flatten()
         .find_map(|p| {
             let uid = std::fs::metadata(&p).ok()?.uid();
             (uid != me).then(|| format!("{p} belongs to uid {uid}, not to you (uid {me})"))

@@ -43,7 +43,7 @@ pub struct Row {
 }
 
 /// How many rows the table has: a row lost (or one added) is seen.
-const ROWS: usize = 111;
+const ROWS: usize = 112;
 
 /// What the rows share: a git tree with uncommitted edits, a plain tree, and an output
 /// directory holding the outputs of a good build.

@@ -181,6 +181,24 @@ pub fn rows() -> Vec<Row> {
             engine: false,
         },
         Row {
+            name: "a tree whose .git file names a repository another user owns",
+            setup: Box::new(|w, row| {
+                let tree = copy_of(&w.tree, row);
+                let gitdir = row.join("gitdir");
+                sh(
+                    &tree,
+                    &format!(
+                        "mv .git {g} && echo 'gitdir: {g}' > .git && chown -R 65534:65534 {g}",
+                        g = gitdir.display()
+                    ),
+                );
+                attempt(rpm(&tree, &row.join("o"), &[]), &[&tree])
+            }),
+            code: 1,
+            says: "gitdir belongs to uid 65534, not to you (uid 0)",
+            engine: false,
+        },
+        Row {
             name: "a plain tree of yours inside another user's repository",
             setup: Box::new(|w, row| {
                 let outer = row.join("outer");
