@@ -120,7 +120,8 @@ pub fn check_rpm_field(what: &str, s: &str) -> Result<()> {
 pub fn dev_release(release: &str) -> String {
     match release.split('.').any(|p| p == "dev") {
         true => release.to_string(),
-        false => format!("{release}.dev"),
+        // (`1.` given with --rpm-release: `1.dev`, not `1..dev`, which rpm refuses.)
+        false => format!("{}.dev", release.trim_end_matches('.')),
     }
 }
 
@@ -227,6 +228,7 @@ mod tests {
             ("1.dirty.20261130T101010Z", "1.dirty.20261130T101010Z.dev"),
             ("3.dev", "3.dev"),
             ("1.devel", "1.devel.dev"),
+            ("1.", "1.dev"),
         ] {
             assert_eq!(dev_release(release), want);
         }
