@@ -49,7 +49,15 @@ pub const BUILD_VARIABLES: [&str; 21] = [
 
 /// `native <digest>` of this host's package databases and system macro files (size and
 /// time), and its build variables.
+///
+/// Read once per run (the kept directory's key, the up-to-date check and the manifest all ask):
+/// the state the build began with.
 pub fn identity() -> String {
+    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(read_identity).clone()
+}
+
+fn read_identity() -> String {
     let stamp = |path: &std::path::Path| {
         std::fs::metadata(path)
             .ok()
@@ -150,7 +158,8 @@ mod tests {
             assert_ne!(base, other);
         }
         // This host's, twice: the same.
-        assert_eq!(identity(), identity());
+        assert_eq!(read_identity(), read_identity());
+        assert_eq!(identity(), read_identity());
     }
 
     #[test]

@@ -324,7 +324,8 @@ pub fn rpmbuild(
         let kept = to_run.spec_inputs.incremental.as_deref();
         mountable([Some(to_run.work), kept, ccache_dir].into_iter().flatten())?;
     }
-    engine.remove_leftovers()?;
+    // (An interrupted run's build container was removed by `Run::prepare`, before the kept
+    // directory was laid.)
     let dockerfile = spec::locate_file(
         builder::DOCKERFILE,
         None,
