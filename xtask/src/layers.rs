@@ -16,9 +16,9 @@ const LAYERS: &[(&str, u8)] = &[
     ("outputs", 5),
     ("container", 6),
     ("machine", 7),
-    ("measure", 7),
-    ("cli", 8),
-    ("commands", 9),
+    ("measure", 8),
+    ("cli", 9),
+    ("commands", 10),
 ];
 
 fn rank(module: &str) -> Option<u8> {
@@ -45,14 +45,11 @@ fn code(text: &str) -> Vec<(usize, &str)> {
     let mut lines = text.lines().enumerate();
     while let Some((n, line)) = lines.next() {
         if line.trim() == "#[cfg(test)]" {
-            // Skip the item: to the `;` of a one-line one, or until its braces close.
-            let mut depth = 0i32;
-            let mut opened = false;
+            // Skip the item: to the `;` of a one-line one, or until its braces close (braces
+            // in strings, raw strings, characters and comments do not count).
+            let mut braces = Braces::default();
             for (_, l) in lines.by_ref() {
-                let code = l.split("//").next().unwrap_or(l);
-                depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
-                opened |= code.contains('{');
-                if (opened && depth <= 0) || (!opened && code.trim_end().ends_with(';')) {
+                if braces.read(l) {
                     break;
                 }
             }
@@ -63,6 +60,95 @@ fn code(text: &str) -> Vec<(usize, &str)> {
         }
     }
     out
+}
+
+/// The braces of an item read line by line, outside strings, characters and comments.
+#[derive(Default)]
+struct Braces {
+    depth: i32,
+    opened: bool,
+    /// Inside a string: the `#`s its raw string closes with (None: an ordinary one).
+    string: Option<Option<usize>>,
+    /// Inside a block comment.
+    comment: bool,
+}
+
+impl Braces {
+    /// Reads a line; whether the item ends on it (its braces closed, or a `;` before any).
+    fn read(&mut self, line: &str) -> bool {
+        let b = line.as_bytes();
+        let mut i = 0;
+        let mut last = None;
+        while i < b.len() {
+            let c = b[i];
+            if self.comment {
+                if b[i..].starts_with(b"*/") {
+                    self.comment = false;
+                    i += 1;
+                }
+            } else if let Some(raw) = self.string {
+                match raw {
+                    None if c == b'\\' => i += 1,
+                    None if c == b'"' => self.string = None,
+                    Some(n)
+                        if c == b'"'
+                            && b[i + 1..].iter().take_while(|&&h| h == b'#').count() >= n =>
+                    {
+                        self.string = None;
+                        i += n;
+                    }
+                    _ => {}
+                }
+            } else if b[i..].starts_with(b"//") {
+                break;
+            } else if b[i..].starts_with(b"/*") {
+                self.comment = true;
+                i += 1;
+            } else if c == b'r'
+                && !b[..i]
+                    .last()
+                    .is_some_and(|p| p.is_ascii_alphanumeric() || *p == b'_')
+            {
+                let hashes = b[i + 1..].iter().take_while(|&&h| h == b'#').count();
+                if b.get(i + 1 + hashes) == Some(&b'"') {
+                    self.string = Some(Some(hashes));
+                    i += 1 + hashes;
+                }
+            } else if c == b'"' {
+                self.string = Some(None);
+            } else if c == b'\'' {
+                // A character ('{', '\'', '\u{7b}'), not a lifetime ('a).
+                let end = match b.get(i + 1) {
+                    Some(b'\\') => b[i + 2..]
+                        .iter()
+                        .position(|&q| q == b'\'')
+                        .map(|p| i + 2 + p),
+                    Some(_) if b.get(i + 2) == Some(&b'\'') => Some(i + 2),
+                    _ => None,
+                };
+                if let Some(end) = end {
+                    i = end;
+                }
+            } else {
+                match c {
+                    b'{' => {
+                        self.depth += 1;
+                        self.opened = true;
+                    }
+                    b'}' => self.depth -= 1,
+                    _ => {}
+                }
+                if !c.is_ascii_whitespace() {
+                    last = Some(c);
+                }
+            }
+            i += 1;
+        }
+        match self.opened {
+            true => self.depth <= 0 && self.string.is_none() && !self.comment,
+            false => last == Some(b';') && self.string.is_none(),
+        }
+    }
 }
 
 /// The top modules a line names as `crate::<module>`, also in a group (`crate::{a::X, b}`).
@@ -273,6 +359,13 @@ fn each_layer_imports_only_those_below_it_and_no_file_its_parent() {
 
 #[test]
 fn the_checks_read_lines_right() {
+    let pair = |a: &[&str]| concern_pair(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert!(pair(&["plan/sign", "outputs/sign"]));
+    assert!(pair(&["bundled", "plan/bundled"]));
+    assert!(!pair(&["plan/bench", "commands/bench"]));
+    assert!(!pair(&["outputs/sign", "container/sign"]));
+    assert!(!pair(&["plan/sign", "outputs/signing"]));
+    assert!(!pair(&["plan/sign", "outputs/sign", "container/sign"]));
     let lines = [
         (1, "use crate::{"),
         (2, "    cli::Usage,"),
@@ -317,6 +410,15 @@ fn the_checks_read_lines_right() {
         code("a\n#[cfg(test)]\nmod tests {\n    fn t() {}\n}\nimpl X {\n}\n"),
         [(1, "a"), (6, "impl X {"), (7, "}")]
     );
+    // Braces in strings, raw strings, characters and comments are not the item's, and a
+    // lifetime is no character.
+    let tricky = "a\n#[cfg(test)]\nmod tests {\n    const S: &str = \"}}\";\n    \
+                  const R: &str = r#\"\"}\"#;\n    const C: char = '}';\n    \
+                  fn f<'a>(x: &'a str) -> &'a str { x } /* } */\n    const Q: char = '\\'';\n}\n\
+                  use crate::cli;\n";
+    assert_eq!(code(tricky), [(1, "a"), (10, "use crate::cli;")]);
+    let multi = "#[cfg(test)]\nconst S: &str = \"\n}\n\";\nuse crate::cli;\n";
+    assert_eq!(code(multi), [(5, "use crate::cli;")]);
 }
 
 #[test]
@@ -388,7 +490,7 @@ fn one_name_for_one_thing() {
     }
     let shared: Vec<String> = names
         .iter()
-        .filter(|(_, at)| at.len() > 1)
+        .filter(|(_, at)| at.len() > 1 && !concern_pair(at))
         .map(|(name, at)| format!("{name}: {}", at.join(", ")))
         .collect();
     assert!(
@@ -396,6 +498,23 @@ fn one_name_for_one_thing() {
         "names used twice:\n{}",
         shared.join("\n")
     );
+}
+
+/// Whether the modules of one name are one concern's two halves: `plan/<concern>` (what the
+/// user chose: its flags, plan part and record) and the stage that does it (`outputs/sign`,
+/// `rpmbuild/incremental`, the `bundled` folder). A command, the cli or a third place of the
+/// name is a twin.
+fn concern_pair(at: &[String]) -> bool {
+    let [a, b] = at else { return false };
+    let (chosen, stage) = match (a.starts_with("plan/"), b.starts_with("plan/")) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => return false,
+    };
+    let top = stage.split('/').next().unwrap_or(stage);
+    let stem = |m: &str| m.rsplit('/').next().unwrap_or(m).to_string();
+    stem(chosen) == stem(stage)
+        && !matches!(top, "commands" | "cli" | "infra" | "machine" | "measure")
 }
 
 /// A file's module path (`source/fileset.rs`: `source::fileset`; `outputs/mod.rs`: `outputs`).

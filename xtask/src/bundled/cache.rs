@@ -15,7 +15,7 @@ use crate::infra::digest;
 use crate::infra::exec::{Failed, Shell};
 use crate::infra::interrupt;
 use crate::infra::progress::human_size;
-use crate::plan::downloads::Network;
+use crate::plan::bundled::Network;
 
 /// Makes the download cache directory; a path that is something else is said in one line.
 fn make_cache(cache: &Utf8Path) -> Result<()> {

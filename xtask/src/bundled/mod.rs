@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 
 use crate::infra::exec::Shell;
 use crate::infra::json;
-use crate::plan::downloads::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
+use crate::plan::bundled::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
 use tarball::Tarball;
 
-use crate::plan::{downloads, flag, sound_sets};
+use crate::plan::flag;
 use bpaf::{construct, Parser};
 
 /// A tarball of the tree's, in the download cache and verified.
@@ -133,29 +133,27 @@ pub struct FetchFlags {
     pub download_cache: Option<Utf8PathBuf>,
     pub sounds: Vec<String>,
     pub offline: bool,
-    pub dry_run: bool,
-    pub verbose: bool,
+    /// `--dry-run` and `--verbose`.
+    pub sh: Shell,
 }
 
 pub fn fetch_flags() -> impl Parser<FetchFlags> {
     let source = flag::source(
         "The Asterisk tree whose third-party/ says what to fetch (default: the checkout the xtask lives in)",
     );
-    let download_cache = downloads::cache_flag(
+    let download_cache = crate::plan::bundled::cache_flag(
         "Where the tarballs go (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
     );
-    let sounds = sound_sets::flags();
-    let offline = downloads::offline_flag(
+    let sounds = crate::plan::sounds::flags();
+    let offline = crate::plan::bundled::offline_flag(
         "Touch no network: only check that the cache holds every tarball, verified",
     );
-    let dry_run = flag::dry_run("Say what would be fetched; fetch and write nothing");
-    let verbose = flag::verbose();
+    let sh = flag::shell_with_dry_run("Say what would be fetched; fetch and write nothing");
     construct!(FetchFlags {
         source,
         download_cache,
         sounds,
         offline,
-        dry_run,
-        verbose,
+        sh,
     })
 }

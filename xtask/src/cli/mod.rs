@@ -14,8 +14,8 @@ use crate::container::dev_container::RunFlags;
 use crate::container::runtime_image::ImageFlags;
 use crate::machine::DoctorFlags;
 use crate::measure::BenchFlags;
-use crate::plan::choices;
 use crate::plan::flag::Usage;
+use crate::plan::options;
 use crate::plan::RpmFlags;
 
 #[derive(Debug)]
@@ -36,7 +36,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         0 => vec!["--help"],
         _ => args.iter().map(String::as_str).collect(),
     };
-    let words = choices::join_configure_args(&words);
+    let words = options::join_configure_args(&words);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     // `--unit-tests` may come without a value (all tests), so bpaf would take an empty one for
     // none: an empty value is refused here, as for every other flag.

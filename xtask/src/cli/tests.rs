@@ -198,7 +198,7 @@ fn menuselect_and_configure_choices_keep_their_order() {
     ) else {
         panic!("not image");
     };
-    use crate::plan::choices::{join_configure_args, Choice};
+    use crate::plan::options::{join_configure_args, Choice};
     assert_eq!(
         f.rpm.choices.choices,
         [

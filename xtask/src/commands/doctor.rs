@@ -2,16 +2,12 @@
 
 use anyhow::{bail, Result};
 
-use crate::infra::exec::Shell;
 use crate::infra::workspace::Workspace;
 use crate::machine;
 use crate::machine::DoctorFlags;
 
 pub fn run(flags: DoctorFlags, ws: &Workspace) -> Result<()> {
-    let sh = Shell {
-        dry_run: false,
-        verbose: flags.verbose,
-    };
+    let sh = flags.sh;
     let facts = machine::probe(sh, flags.engine.as_deref(), &ws.target);
     let found = machine::findings(&facts);
     for f in &found {

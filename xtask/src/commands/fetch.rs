@@ -5,19 +5,15 @@ use anyhow::Result;
 
 use crate::bundled::FetchFlags;
 use crate::bundled::{self, cache, sounds};
-use crate::infra::exec::Shell;
 use crate::infra::workspace::Workspace;
-use crate::plan::downloads::{cache_dir, BUNDLED};
+use crate::plan::bundled::{cache_dir, BUNDLED};
 use crate::source::tree::Tree;
 
 pub fn run(flags: FetchFlags, ws: &Workspace) -> Result<()> {
-    let sh = Shell {
-        dry_run: flags.dry_run,
-        verbose: flags.verbose,
-    };
+    let sh = flags.sh;
     let tree = Tree::locate(sh, flags.source.as_deref(), &ws.root)?;
     let dir = cache_dir(flags.download_cache.as_deref())?;
-    let network = crate::plan::downloads::network(flags.offline);
+    let network = crate::plan::bundled::network(flags.offline);
     // The names first: a wrong one is said before anything is downloaded.
     let sets = sounds::selected(&tree.root, &flags.sounds)?;
     bundled::prepare(sh, BUNDLED, &tree.root, &dir, network)?;

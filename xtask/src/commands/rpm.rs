@@ -21,7 +21,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     plan.place()?;
     let begun = begin(&plan, ws, &mut timer)?;
     let (inputs, packed) = (&begun.inputs, &begun.packed);
-    let rebuild = plan.force
+    let rebuild = plan.given.core.force
         || matches!(
             plan.place()?,
             Place::Container {
@@ -29,7 +29,7 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
                 ..
             }
         );
-    if !rebuild && !plan.check_reproducible && !plan.sh.dry_run {
+    if !rebuild && !plan.given.check_reproducible && !plan.sh.dry_run {
         let builder = uptodate::builder_now(&plan, ws, inputs);
         match uptodate::check(&plan, packed, inputs, &builder) {
             Ok(manifest) => {
@@ -73,7 +73,7 @@ pub fn build(
             "dry run".into(),
         ));
     }
-    if plan.check_reproducible {
+    if plan.given.check_reproducible {
         outputs::reproducible::check(&run, timer)?;
     }
     let signed_by = sign::sign_if(plan.sh, begun.signer.as_ref(), &packed.work, timer)?;
@@ -103,7 +103,7 @@ pub struct Begun {
 /// work directory emptied (none of it in a dry run); the inputs gathered and said; the signing
 /// key checked; the tree packed (`image` begins the same way).
 pub fn begin(plan: &Plan, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Begun> {
-    let tree = Tree::locate(plan.sh, plan.source.as_deref(), &ws.root)?;
+    let tree = Tree::locate(plan.sh, plan.given.core.source.as_deref(), &ws.root)?;
     let lock = match plan.sh.dry_run {
         true => None,
         false => {

@@ -18,9 +18,10 @@ pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
     // before anything is built.
     dev_container::check_config(&flags.choices)?;
     if let Some(tag) = flags.image.tags.first() {
+        // The tag is only read: no dry run.
         let sh = crate::infra::exec::Shell {
             dry_run: false,
-            verbose: flags.image.rpm.core.verbose,
+            ..flags.image.rpm.core.sh
         };
         if let Some(engine) =
             crate::infra::engine::Engine::find(sh, flags.image.rpm.place.engine.as_deref())

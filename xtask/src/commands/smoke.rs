@@ -4,9 +4,8 @@ use anyhow::{Context, Result};
 
 use crate::container::boot_test::SmokeFlags;
 use crate::container::boot_test::{self, UnitTests, DEFAULT_TAG};
-use crate::container::unit_tests;
 use crate::infra::engine::Engine;
-use crate::infra::exec::Shell;
+use crate::outputs::unit_tests;
 
 pub fn run(flags: SmokeFlags, ws: &crate::infra::workspace::Workspace) -> Result<()> {
     let checked = check(flags, ws);
@@ -21,10 +20,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::infra::workspace::Workspace) -> Result
 }
 
 fn check(flags: SmokeFlags, ws: &crate::infra::workspace::Workspace) -> Result<()> {
-    let sh = Shell {
-        dry_run: false,
-        verbose: flags.verbose,
-    };
+    let sh = flags.sh;
     let engine = Engine::find(sh, flags.engine.as_deref()).context(
         "no container engine: install docker or podman, or name one with --engine or CONTAINER_ENGINE (cargo xtask doctor)",
     )?;

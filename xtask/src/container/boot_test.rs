@@ -15,6 +15,7 @@ use camino::Utf8Path;
 use super::call::{self, CallFlags};
 use super::checks;
 use crate::infra::engine::{self, Engine, EngineKind};
+use crate::infra::exec::Shell;
 use crate::infra::interrupt;
 
 use crate::plan::{flag, place};
@@ -402,7 +403,8 @@ pub struct SmokeFlags {
     pub unit_tests: Option<String>,
     pub out: Option<Utf8PathBuf>,
     pub call: CallFlags,
-    pub verbose: bool,
+    /// `--verbose`.
+    pub sh: Shell,
 }
 
 pub fn flags() -> impl Parser<SmokeFlags> {
@@ -425,7 +427,7 @@ pub fn flags() -> impl Parser<SmokeFlags> {
         "Where --unit-tests writes unit-tests.xml (default: <target>/rpm, recorded in its manifest)",
     );
     let call = call::flags();
-    let verbose = flag::verbose();
+    let sh = flag::shell();
     construct!(SmokeFlags {
         tag,
         engine,
@@ -433,7 +435,7 @@ pub fn flags() -> impl Parser<SmokeFlags> {
         unit_tests,
         out,
         call,
-        verbose,
+        sh,
     })
 }
 

@@ -6,4 +6,3 @@ pub mod checks;
 pub mod dev_container;
 pub mod packages;
 pub mod runtime_image;
-pub mod unit_tests;

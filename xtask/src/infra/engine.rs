@@ -79,6 +79,26 @@ pub fn buildkit(program: &str, version: &str, buildx: bool) -> Result<()> {
     }
 }
 
+/// Why an installed engine cannot be used, in the engine's (or the check's) own words: a fact
+/// that decisions read (`place::choose`, doctor's findings) and keep rather than raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unusable(pub String);
+
+impl Unusable {
+    /// The check's error, with its context, as the one line a user reads.
+    pub fn of(err: &anyhow::Error) -> Unusable {
+        Unusable(format!("{err:#}"))
+    }
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unusable {}
+
 pub fn explain_engine_failure(program: &str, stderr: &str) -> String {
     let said = stderr
         .lines()

@@ -7,7 +7,7 @@
 
 use camino::Utf8Path;
 
-use crate::infra::engine::{Engine, EngineKind};
+use crate::infra::engine::{Engine, EngineKind, Unusable};
 use crate::infra::exec::Shell;
 
 use crate::plan::{flag, place};
@@ -152,9 +152,9 @@ pub struct Facts {
     /// The engine program found, and its kind.
     pub engine: Option<(String, EngineKind)>,
     /// Whether the engine answered, or what it said.
-    pub engine_answers: Option<Result<(), String>>,
+    pub engine_answers: Option<Result<(), Unusable>>,
     /// For docker: whether it builds with BuildKit, or why not.
-    pub buildkit: Option<Result<(), String>>,
+    pub buildkit: Option<Result<(), Unusable>>,
     pub catatonit: Option<bool>,
     pub rootless: Option<bool>,
     /// Free bytes where the target directory is, and that directory.
@@ -361,10 +361,10 @@ pub fn probe(sh: Shell, engine_program: Option<&str>, target: &Utf8Path) -> Fact
     };
     if let Some(e) = Engine::find(sh, engine_program) {
         f.engine = Some((e.program.clone(), e.kind));
-        let answers = e.check().map_err(|err| format!("{err:#}"));
+        let answers = e.check().map_err(|err| Unusable::of(&err));
         if answers.is_ok() {
             f.buildkit = (e.kind == EngineKind::Docker)
-                .then(|| e.check_buildkit().map_err(|err| format!("{err:#}")));
+                .then(|| e.check_buildkit().map_err(|err| Unusable::of(&err)));
             let rootless = match e.kind {
                 EngineKind::Docker => e
                     .cmd()
@@ -428,13 +428,14 @@ fn free_bytes(dir: &Utf8Path) -> Option<u64> {
 #[derive(Debug, Clone, Default)]
 pub struct DoctorFlags {
     pub engine: Option<String>,
-    pub verbose: bool,
+    /// `--verbose`.
+    pub sh: Shell,
 }
 
 pub fn flags() -> impl Parser<DoctorFlags> {
     let engine = place::engine_flag();
-    let verbose = flag::verbose();
-    construct!(DoctorFlags { engine, verbose })
+    let sh = flag::shell();
+    construct!(DoctorFlags { engine, sh })
 }
 
 #[cfg(test)]

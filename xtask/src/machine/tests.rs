@@ -101,7 +101,7 @@ fn what_is_missing_says_how_to_fix_it() {
     f.rpm2cpio = None;
     f.gpg = None;
     f.sipp = None;
-    f.buildkit = Some(Err("no buildx".into()));
+    f.buildkit = Some(Err(Unusable("no buildx".into())));
     f.free = Some((100 << 20, "/t".into()));
     f.network = Some(false);
     f.selinux_enforcing = true;
@@ -172,7 +172,7 @@ fn what_is_missing_says_how_to_fix_it() {
         "{text}"
     );
     f.engine = Some(("/usr/bin/docker".into(), EngineKind::Docker));
-    f.engine_answers = Some(Err("Cannot connect to the Docker daemon".into()));
+    f.engine_answers = Some(Err(Unusable("Cannot connect to the Docker daemon".into())));
     let found = findings(&f);
     let (s, text) = state(&found, "engine").unwrap();
     assert!(

@@ -7,14 +7,14 @@
 //! artifact list alone is read, on purpose, so that the directory it describes stays an earlier
 //! output that a build may replace (`listed_artifacts`). Each concern writes its own part: the
 //! choices (`rpmbuild::options::OptionsRecord`), the bundled sources and sound sets (`bundled`), the
-//! signer (`plan::signing_key::SignedBy`), the image (`ImageRecord`, written by `image`).
+//! signer (`plan::sign::SignedBy`), the image (`ImageRecord`, written by `image`).
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use crate::bundled::{self, sounds};
 use crate::infra::json;
-use crate::plan::signing_key;
+use crate::plan::sign;
 use crate::rpmbuild::{options, subpackages, BuildInputs};
 use crate::source::pack::Packed;
 
@@ -39,7 +39,7 @@ pub const SCHEMA: i64 = 4;
 pub fn of(
     packed: &Packed,
     inputs: &BuildInputs,
-    signed_by: Option<signing_key::SignedBy>,
+    signed_by: Option<sign::SignedBy>,
     builder: String,
 ) -> Manifest {
     Manifest {
@@ -194,7 +194,7 @@ pub struct Manifest {
     pub bundled_note: String,
     pub sounds: Vec<sounds::SoundRecord>,
     pub options: options::OptionsRecord,
-    pub signed_by: Option<signing_key::SignedBy>,
+    pub signed_by: Option<sign::SignedBy>,
     /// Every module the packages hold.
     pub modules: Vec<String>,
     /// Each binary package (not debuginfo) with its modules, published or not.
@@ -233,7 +233,7 @@ impl Manifest {
             ),
             (self.options.digest == inputs.options.digest(), "options"),
             (
-                signing_key::same(self.signed_by.as_ref(), &plan.sign),
+                sign::same(self.signed_by.as_ref(), &plan.given.sign),
                 "signing key",
             ),
         ];
@@ -278,7 +278,7 @@ impl Manifest {
             "bundled_note": self.bundled_note,
             "sounds": self.sounds.iter().map(sounds::SoundRecord::to_json).collect::<Vec<_>>(),
             "options": self.options.to_json(),
-            "signed_by": signing_key::SignedBy::to_json(self.signed_by.as_ref()),
+            "signed_by": sign::SignedBy::to_json(self.signed_by.as_ref()),
             "modules": self.modules,
             "packages": self.packages.iter().map(subpackages::PackageRecord::to_json).collect::<Vec<_>>(),
             "left_out": self.left_out.iter()
@@ -323,7 +323,7 @@ impl Manifest {
             sounds: json::list(&v, "sounds", sounds::SoundRecord::from_json)?,
             options: options::OptionsRecord::from_json(json::field(&v, "options")?)
                 .context("in \"options\"")?,
-            signed_by: json::nullable(&v, "signed_by", signing_key::SignedBy::from_json)?,
+            signed_by: json::nullable(&v, "signed_by", sign::SignedBy::from_json)?,
             modules: json::texts(&v, "modules")?,
             packages: json::list(&v, "packages", subpackages::PackageRecord::from_json)?,
             left_out: json::list(&v, "left_out", |x| {
@@ -415,7 +415,7 @@ mod tests {
                 digest: "dd".into(),
                 effective_sha256: "ef".into(),
             },
-            signed_by: Some(signing_key::SignedBy {
+            signed_by: Some(sign::SignedBy {
                 key: "t@x".into(),
                 fingerprint: "AB12".into(),
             }),

@@ -9,6 +9,7 @@ pub(crate) mod reproducible;
 pub(crate) mod sbom;
 pub(crate) mod sign;
 pub(crate) mod summary;
+pub(crate) mod unit_tests;
 pub(crate) mod uptodate;
 
 use anyhow::{Context, Result};

@@ -14,8 +14,8 @@ const BATCH: &str = "--batch --pinentry-mode error";
 
 impl Signer {
     /// The manifest's record of who signed.
-    pub fn record(&self) -> crate::plan::signing_key::SignedBy {
-        crate::plan::signing_key::SignedBy {
+    pub fn record(&self) -> crate::plan::sign::SignedBy {
+        crate::plan::sign::SignedBy {
             key: self.key.clone(),
             fingerprint: self.fingerprint.clone(),
         }
@@ -155,7 +155,7 @@ pub fn prepare(sh: Shell, key: &str, probe: &Utf8Path) -> Result<Signer> {
 /// The signer `--sign` asks for, its key checked before anything is built (none in a dry run
 /// or without `--sign`); says which key signs.
 pub fn prepare_if(plan: &crate::plan::Plan, probe: &Utf8Path) -> Result<Option<Signer>> {
-    match &plan.sign {
+    match &plan.given.sign {
         Some(key) if !plan.sh.dry_run => {
             let signer = prepare(plan.sh, key, probe)?;
             eprintln!("sign: with {} ({})", signer.key, signer.fingerprint);
@@ -171,7 +171,7 @@ pub fn sign_if(
     signer: Option<&Signer>,
     work: &Utf8Path,
     timer: &mut crate::infra::progress::PhaseTimer,
-) -> Result<Option<crate::plan::signing_key::SignedBy>> {
+) -> Result<Option<crate::plan::sign::SignedBy>> {
     let Some(signer) = signer else {
         return Ok(None);
     };

@@ -6,7 +6,7 @@ use camino::Utf8Path;
 use super::build_record;
 use super::manifest::Manifest;
 use crate::infra::progress::{human_size, PhaseTimer};
-use crate::plan::choices;
+use crate::plan::options;
 use crate::rpmbuild::spec;
 use crate::rpmbuild::BuildInputs;
 
@@ -15,7 +15,7 @@ pub fn options(inputs: &BuildInputs) {
     let o = &inputs.options;
     let mut said = Vec::new();
     if o.dev {
-        said.push(format!("--dev ({})", choices::DEV_MENUSELECT));
+        said.push(format!("--dev ({})", options::DEV_MENUSELECT));
     }
     said.extend(
         o.choices

@@ -1,8 +1,10 @@
 //! What every concern's flags are made of: values that may not be empty, paths, and the error
 //! of a command line the xtask cannot take.
 
-use bpaf::{long, Parser};
+use bpaf::{construct, long, Parser};
 use camino::Utf8PathBuf;
+
+use crate::infra::exec::Shell;
 
 /// A command line the xtask cannot take: `main` exits with 2 for it, as usage errors do.
 #[derive(Debug)]
@@ -102,10 +104,25 @@ pub fn dry_run(help: &'static str) -> impl Parser<bool> {
 }
 
 /// `--verbose`, which every command takes.
-pub fn verbose() -> impl Parser<bool> {
+fn verbose() -> impl Parser<bool> {
     long("verbose")
         .help("Also print the queries (git, rpm, the engine) the xtask runs, and the plan")
         .switch()
+}
+
+/// How a command that changes nothing it is not asked to runs its programs: `--verbose`.
+pub fn shell() -> impl Parser<Shell> {
+    verbose().map(|verbose| Shell {
+        dry_run: false,
+        verbose,
+    })
+}
+
+/// How a command with a dry run runs its programs: `--dry-run` (its `help`) and `--verbose`.
+pub fn shell_with_dry_run(help: &'static str) -> impl Parser<Shell> {
+    let dry_run = dry_run(help);
+    let verbose = verbose();
+    construct!(dry_run, verbose).map(|(dry_run, verbose)| Shell { dry_run, verbose })
 }
 
 /// Refuses a limit setting of the environment (`infra::exec::LIMIT_SETTINGS`) that is no whole

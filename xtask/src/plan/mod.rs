@@ -2,20 +2,20 @@
 //!
 //! Each concern is a module of its own that owns its flags (a bpaf parser), its part of the plan
 //! and, where it has one, its record in the manifest: `place` (where rpmbuild runs), `bundled`
-//! (third-party sources and their cache), `sounds`, `choices` (menuselect, configure, dev),
+//! (third-party sources and their cache), `sounds`, `options` (menuselect, configure, dev),
 //! `sign`, `incremental`, `reproducible`. This file composes them: `rpm_flags` lists their
 //! parsers beside the few flags every build has (`Core`), and `Plan::resolve` their plan parts.
 //! `--verbose` prints the plan. The decisions are pure functions with table tests.
 
-pub mod check_reproducible;
-pub mod choices;
-pub mod downloads;
+pub mod bundled;
 pub mod flag;
+pub mod incremental;
+pub mod options;
 pub mod paths;
 pub mod place;
-pub mod rebuild;
-pub mod signing_key;
-pub mod sound_sets;
+pub mod reproducible;
+pub mod sign;
+pub mod sounds;
 
 use anyhow::Result;
 use bpaf::{construct, long, short, Parser};
@@ -42,8 +42,8 @@ pub struct Core {
     pub force: bool,
     pub jobs: Option<u32>,
     pub quiet: bool,
-    pub dry_run: bool,
-    pub verbose: bool,
+    /// `--dry-run` and `--verbose`.
+    pub sh: Shell,
     /// `--fetch-tags`: fetch the repository's tags before reading the version.
     pub fetch_tags: bool,
 }
@@ -53,11 +53,11 @@ pub struct Core {
 pub struct RpmFlags {
     pub core: Core,
     pub place: place::PlaceFlags,
-    pub bundled: downloads::BundledFlags,
+    pub bundled: bundled::BundledFlags,
     pub sounds: Vec<String>,
-    pub choices: choices::ChoiceFlags,
+    pub choices: options::ChoiceFlags,
     pub sign: Option<String>,
-    pub incremental: rebuild::Mode,
+    pub incremental: incremental::Mode,
     pub check_reproducible: bool,
 }
 
@@ -124,8 +124,7 @@ fn core_flags() -> impl Parser<Core> {
         .long("quiet")
         .help("One line per rpmbuild phase instead of its whole output")
         .switch();
-    let dry_run = flag::dry_run("Print what would run; build and write nothing");
-    let verbose = flag::verbose();
+    let sh = flag::shell_with_dry_run("Print what would run; build and write nothing");
     let fetch_tags = long("fetch-tags")
         .help("Fetch the tags of the tree's git remote before reading the version (make_version describes the commit with the tags it can see; a clone made without tags gets a lower version). The only write the xtask makes to the tree's repository, and only when asked")
         .switch();
@@ -138,8 +137,7 @@ fn core_flags() -> impl Parser<Core> {
         force,
         jobs,
         quiet,
-        dry_run,
-        verbose,
+        sh,
         fetch_tags,
     })
 }
@@ -148,12 +146,12 @@ fn core_flags() -> impl Parser<Core> {
 pub fn rpm_flags() -> impl Parser<RpmFlags> {
     let core = core_flags();
     let place = place::flags();
-    let bundled = downloads::flags();
-    let sounds = sound_sets::flags();
-    let choices = choices::flags();
-    let sign = signing_key::flags();
-    let incremental = rebuild::flags();
-    let check_reproducible = check_reproducible::flags();
+    let bundled = bundled::flags();
+    let sounds = sounds::flags();
+    let choices = options::flags();
+    let sign = sign::flags();
+    let incremental = incremental::flags();
+    let check_reproducible = reproducible::flags();
     construct!(RpmFlags {
         core,
         place,
@@ -175,44 +173,32 @@ pub enum Output {
     Phases,
 }
 
-/// Everything a build does, decided.
+/// Everything a build does, decided: the flags as given, and what the concerns that depend on
+/// this machine or the environment resolved from them. A concern whose part is its flags (`sign`,
+/// `sounds`, `incremental`, `reproducible`) adds nothing here: the stages read `given`.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// How programs run (`--dry-run`, `--verbose`).
     pub sh: Shell,
-    pub source: Option<Utf8PathBuf>,
-    pub spec: Option<Utf8PathBuf>,
+    /// The command line as given.
+    pub given: RpmFlags,
+    /// `--out`, or the default, checked.
     pub out: Utf8PathBuf,
     /// rpmbuild's directories: under the target directory, reset by every build.
     pub work: Utf8PathBuf,
-    pub rpm_version: Option<String>,
-    pub rpm_release: Option<String>,
-    pub force: bool,
-    pub jobs: Option<u32>,
     pub output: Output,
     /// Where a build would run, or why none can: `image` needs it only when its RPMs are stale.
     pub place: std::result::Result<place::Place, place::Unavailable>,
-    pub bundled: downloads::BundledPlan,
-    /// Sound sets to package (menuselect names); none by default.
-    pub sounds: Vec<String>,
+    pub bundled: bundled::BundledPlan,
     /// Menuselect and configure choices, dev mode: the environment's, then the flags'.
-    pub choices: choices::Wanted,
-    /// The gpg key to sign the packages with.
-    pub sign: Option<String>,
-    pub incremental: rebuild::Mode,
-    /// Build twice and compare the packages.
-    pub check_reproducible: bool,
-    /// `--fetch-tags`.
-    pub fetch_tags: bool,
+    pub choices: options::Wanted,
 }
 
 impl Plan {
     /// Resolves `rpm`'s flags (also `image`'s) on this machine.
     pub fn resolve(flags: &RpmFlags, ws: &Workspace) -> Result<Plan> {
         let core = &flags.core;
-        let sh = Shell {
-            dry_run: core.dry_run,
-            verbose: core.verbose,
-        };
+        let sh = core.sh;
         let out = paths::out_or_default(core.out.as_deref(), ws)?;
         if let Some(dir) = &flags.bundled.download_cache {
             check_apart(dir, "--download-cache", Near::Inside, ws)?;
@@ -220,7 +206,7 @@ impl Plan {
         if let Some(dir) = &flags.place.ccache_dir {
             check_apart(dir, "--ccache-dir", Near::Inside, ws)?;
         }
-        let bundled = downloads::resolve(&flags.bundled, &flags.choices.without_libraries)?;
+        let bundled = bundled::resolve(&flags.bundled, &flags.choices.without_libraries)?;
         paths::check_cache_apart_from_out(&bundled.download_cache, &out)?;
         let work = ws.target.join("xtask/rpm-work");
         let place = place::resolve(sh, &flags.place);
@@ -229,28 +215,18 @@ impl Plan {
         }
         let plan = Plan {
             sh,
-            source: core.source.clone(),
-            spec: core.spec.clone(),
             out,
             work,
-            rpm_version: core.rpm_version.clone(),
-            rpm_release: core.rpm_release.clone(),
-            force: core.force,
-            jobs: core.jobs,
             output: match core.quiet {
                 true => Output::Phases,
                 false => Output::Stream,
             },
             place,
             bundled,
-            sounds: flags.sounds.clone(),
-            choices: choices::wanted(&flags.choices, std::env::var(choices::ENV).ok().as_deref())?,
-            sign: flags.sign.clone(),
-            incremental: flags.incremental,
-            check_reproducible: flags.check_reproducible,
-            fetch_tags: core.fetch_tags,
+            choices: options::wanted(&flags.choices, std::env::var(options::ENV).ok().as_deref())?,
+            given: flags.clone(),
         };
-        if core.verbose {
+        if core.sh.verbose {
             eprint!("{}", plan.describe());
         }
         Ok(plan)
@@ -265,11 +241,11 @@ impl Plan {
             place::describe(&self.place),
             self.out,
             self.work,
-            downloads::describe(&self.bundled),
-            choices::describe(&self.choices),
-            self.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
-            or_default(&self.rpm_version),
-            or_default(&self.rpm_release),
+            bundled::describe(&self.bundled),
+            options::describe(&self.choices),
+            self.given.core.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
+            or_default(&self.given.core.rpm_version),
+            or_default(&self.given.core.rpm_release),
             self.output,
             self.sh.dry_run
         )
@@ -291,35 +267,32 @@ mod tests {
     fn the_plan_reads_as_lines() {
         let plan = Plan {
             sh: Shell::default(),
-            source: None,
-            spec: None,
+            given: RpmFlags {
+                core: Core {
+                    rpm_release: Some("7".into()),
+                    jobs: Some(2),
+                    ..Core::default()
+                },
+                ..RpmFlags::default()
+            },
             out: "/t/rpm".into(),
             work: "/t/xtask/rpm-work".into(),
-            rpm_version: None,
-            rpm_release: Some("7".into()),
-            force: false,
-            jobs: Some(2),
             output: Output::Phases,
             place: Ok(place::Place::Native {
                 rpmbuild: "/usr/bin/rpmbuild".into(),
                 nodeps: true,
                 nodeps_note: None,
             }),
-            bundled: downloads::BundledPlan {
+            bundled: bundled::BundledPlan {
                 download_cache: "/t/downloads".into(),
                 packages: vec!["pjproject", "libjwt"],
-                network: downloads::Network::Off,
+                network: bundled::Network::Off,
             },
-            sounds: vec![],
-            choices: choices::Wanted {
+            choices: options::Wanted {
                 dev: true,
-                choices: vec![choices::Choice::Enable("app_skel".into())],
-                ..choices::Wanted::default()
+                choices: vec![options::Choice::Enable("app_skel".into())],
+                ..options::Wanted::default()
             },
-            sign: None,
-            incremental: Default::default(),
-            fetch_tags: false,
-            check_reproducible: false,
         };
         let text = plan.describe();
         for want in [

@@ -6,7 +6,7 @@ use bpaf::{construct, long, Parser};
 use camino::Utf8PathBuf;
 
 use super::flag;
-use crate::infra::engine::Engine;
+use crate::infra::engine::{Engine, Unusable};
 use crate::infra::exec::Shell;
 use crate::infra::workspace::absolute;
 
@@ -139,7 +139,7 @@ pub enum Place {
 /// when no engine is installed, else whether it answers.
 pub fn choose(
     wanted: Where,
-    engine: Option<std::result::Result<(), String>>,
+    engine: Option<std::result::Result<(), Unusable>>,
     rpmbuild_found: bool,
 ) -> std::result::Result<Where, Unavailable> {
     let no = |why: String| Err(Unavailable(why));
@@ -150,7 +150,7 @@ pub fn choose(
         )),
         Where::Container => match engine {
             Some(Ok(())) => Ok(Where::Container),
-            Some(Err(why)) => no(why),
+            Some(Err(why)) => no(why.0),
             None => no(
                 "no container engine: install docker or podman, name one with --engine \
                  or CONTAINER_ENGINE, or build with --native (cargo xtask doctor)"
@@ -213,7 +213,7 @@ pub fn resolve(sh: Shell, flags: &PlaceFlags) -> std::result::Result<Place, Unav
     let answers = engine.as_ref().map(|e| {
         e.check()
             .and_then(|()| e.check_buildkit())
-            .map_err(|err| format!("{err:#}"))
+            .map_err(|err| Unusable::of(&err))
     });
     let choice = choose(flags.place, answers.clone(), rpmbuild.is_some())?;
     match (choice, engine, rpmbuild) {
@@ -302,9 +302,9 @@ mod tests {
     fn where_the_build_runs() {
         let up = || Some(Ok(()));
         let down = || {
-            Some(Err(
-                "the container engine docker does not answer".to_string()
-            ))
+            Some(Err(Unusable(
+                "the container engine docker does not answer".to_string(),
+            )))
         };
         let ok = [
             ((Where::Native, None, true), Where::Native),

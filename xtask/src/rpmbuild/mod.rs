@@ -23,8 +23,8 @@ use crate::infra::exec::Failed;
 use crate::infra::interrupt;
 use crate::infra::progress::{human_duration, PhaseTimer};
 use crate::infra::workspace::Workspace;
+use crate::plan::incremental::{self as plan_incremental, Rebuild};
 use crate::plan::place::Place;
-use crate::plan::rebuild::{self as plan_incremental, Rebuild};
 use crate::plan::{Output, Plan};
 use crate::source::pack::Packed;
 use crate::source::tree::{Tree, TreeKind};
@@ -53,7 +53,7 @@ impl BuildInputs {
     /// The spec (the given one, the tree's, else the xtask's), what the tree bundles in the
     /// download cache, the sound sets, and the choices resolved; each said as it is found.
     pub fn gather(plan: &Plan, ws: &Workspace, tree: Tree) -> Result<BuildInputs> {
-        let spec = spec::locate(plan.spec.as_deref(), &tree.root, &ws.root)?;
+        let spec = spec::locate(plan.given.core.spec.as_deref(), &tree.root, &ws.root)?;
         eprintln!(
             "tree: {} ({})",
             tree.root,
@@ -79,7 +79,7 @@ impl BuildInputs {
             };
             eprintln!("bundled: {what} ({})", bundled::WITHOUT_PJPROJECT);
         }
-        let sounds = sounds::selected(&tree.root, &plan.sounds)?;
+        let sounds = sounds::selected(&tree.root, &plan.given.sounds)?;
         cache::ensure_sounds(plan.sh, &sounds, &b.download_cache, b.network)?;
         let spec_text = std::fs::read_to_string(&spec.path)
             .with_context(|| format!("reading {}", spec.path))?;
@@ -121,16 +121,16 @@ fn incremental_dir(
         ),
     };
     let release = plan_incremental::is_release(&packed.asterisk_version);
-    let decision = plan_incremental::decide(plan.incremental, packed.dirty, release, mounts);
+    let decision = plan_incremental::decide(plan.given.incremental, packed.dirty, release, mounts);
     let (on, seeds, why) = match decision {
         Rebuild::Incremental(why) => (true, false, why),
         Rebuild::KeepClean => (false, true, ""),
         Rebuild::Clean(why) => (false, false, why),
     };
-    if plan.sh.dry_run || plan.check_reproducible || !(on || seeds) {
+    if plan.sh.dry_run || plan.given.check_reproducible || !(on || seeds) {
         // Said when asked for, when it would be on, and for a release (which never is).
-        if plan.incremental != plan_incremental::Mode::Auto || on || release {
-            let why = if plan.check_reproducible {
+        if plan.given.incremental != plan_incremental::Mode::Auto || on || release {
+            let why = if plan.given.check_reproducible {
                 "--check-reproducible compares clean builds"
             } else if seeds {
                 "the tree is committed (--incremental keeps the build directory)"
@@ -360,7 +360,7 @@ impl<'a> Run<'a> {
             sounds: inputs.sounds.clone(),
             options: inputs.options.clone(),
             split: inputs.split.clone(),
-            jobs: plan.jobs,
+            jobs: plan.given.core.jobs,
             incremental: kept.as_ref().map(|k| k.dir.clone()),
             seeding: kept.as_ref().is_some_and(|k| k.seeding),
         };

@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 
 use super::moduleinfo::{self, Module, OptionalLibrary, MODULE_DIRS};
 use crate::infra::{digest, json, regular};
-use crate::plan::choices::{dev_choices, Choice, Wanted};
 use crate::plan::flag::Usage;
+use crate::plan::options::{dev_choices, Choice, Wanted};
 
 /// Whether a file reads as a `menuselect.makeopts`: lines `MENUSELECT_<NAME>=<names>`, at
 /// least one. make reads the file (Asterisk's Makefile includes it), so a value may only hold

@@ -534,7 +534,7 @@ mod tests {
                 dir: "moh".into(),
             }],
             options: Options {
-                choices: vec![crate::plan::choices::Choice::Disable("chan_iax2".into())],
+                choices: vec![crate::plan::options::Choice::Disable("chan_iax2".into())],
                 menuselect_file: Some(("/home/u/ast/menuselect.makeopts".into(), "aa".into())),
                 menuselect_text: Some("MENUSELECT_APPS=\n".into()),
                 configure_args: vec!["--with-x=a b".into()],
@@ -546,7 +546,7 @@ mod tests {
                 named_libraries: vec![],
                 without_libraries: vec![],
                 distribution: vec![],
-                checks: vec![crate::plan::choices::Choice::Disable("chan_iax2".into())],
+                checks: vec![crate::plan::options::Choice::Disable("chan_iax2".into())],
             },
             split: Split::default(),
             jobs: Some(2),

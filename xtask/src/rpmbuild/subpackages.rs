@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use super::moduleinfo::{Module, TreeInfo};
 use super::options::{left_on_by_file, Options};
 use crate::infra::json;
-use crate::plan::choices::{dev_choices, Choice};
+use crate::plan::options::{dev_choices, Choice};
 
 /// Library (configure.ac's or menuselect-deps' name) -> its family's subpackage, named as
 /// Fedora's spec names it where Fedora has one.

@@ -65,12 +65,12 @@ impl<'a> PackInputs<'a> {
             out: &plan.out,
             work: &plan.work,
             target: &ws.target,
-            rpm_version: plan.rpm_version.as_deref(),
-            rpm_release: plan.rpm_release.as_deref(),
+            rpm_version: plan.given.core.rpm_version.as_deref(),
+            rpm_release: plan.given.core.rpm_release.as_deref(),
             dev: plan.choices.dev,
             dry_run: plan.sh.dry_run,
             published: None,
-            fetch_tags: plan.fetch_tags,
+            fetch_tags: plan.given.core.fetch_tags,
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::plan::choices::{dev_choices, Choice};
+use crate::plan::options::{dev_choices, Choice};
 
 #[test]
 fn what_a_menuselect_file_looks_like() {

@@ -56,10 +56,15 @@ pub fn prepare(place: &Destination) -> Result<Utf8PathBuf> {
             None => "records no image".to_string(),
         };
         bail!(
-            "{out}/{MANIFEST} {holds}, not {} ({}): its unit test results belong beside that              image's RPMs; name their output directory with --out DIR{}",
+            "{out}/{MANIFEST} {holds}, not {} ({}): its unit test results belong beside that \
+             image's RPMs; name their output directory with --out DIR{}",
             place.tag,
             place.image_id,
-            if place.given { "" } else { " (the default is this one)" }
+            if place.given {
+                ""
+            } else {
+                " (the default is this one)"
+            }
         );
     }
     let results = place.out.join(FILE);

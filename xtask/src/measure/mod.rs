@@ -8,6 +8,8 @@
 //!
 //! The arithmetic and the chart are pure functions with table tests.
 
+pub mod scratch;
+
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -17,7 +19,7 @@ use serde_json::json;
 use crate::infra::exec::Shell;
 
 use crate::plan::place::{self, Where};
-use crate::plan::{downloads, flag};
+use crate::plan::{bundled, flag};
 use bpaf::{construct, long, Parser};
 
 /// One measured step: its name, what it is compared with, and its times in seconds.
@@ -534,7 +536,85 @@ pub struct BenchFlags {
     /// `--running`: the step from a patch to a running container answering SIP.
     pub running: bool,
     pub runtime_base: Option<String>,
-    pub verbose: bool,
+    /// `--verbose`.
+    pub sh: Shell,
+}
+
+impl BenchFlags {
+    /// The flags every `rpm` of the bench is given (those of rpm the bench takes).
+    pub fn rpm_args(&self) -> Result<Vec<String>> {
+        let mut args: Vec<String> = Vec::new();
+        match self.place {
+            Where::Native => args.push("--native".into()),
+            Where::Container => args.push("--container".into()),
+            Where::Auto => {}
+        }
+        if let Some(base) = &self.base_image {
+            args.extend(["--base-image".into(), base.clone()]);
+        }
+        if self.nodeps {
+            args.push("--nodeps".into());
+        }
+        if self.without_pjproject {
+            args.push("--without-pjproject".into());
+        }
+        if let Some(dir) = &self.download_cache {
+            let dir = crate::infra::workspace::absolute(dir)?;
+            args.extend(["--download-cache".into(), dir.to_string()]);
+        }
+        Ok(args)
+    }
+
+    /// With `--running`, `run --detach`'s image flags: a tag of the bench's own (removed with
+    /// its container at the end) and `--runtime-base`.
+    pub fn image_args(&self) -> Option<Vec<String>> {
+        self.running.then(|| {
+            let mut args = vec![
+                "--tag".to_string(),
+                format!("{BENCH_IMAGE}:{}", std::process::id()),
+            ];
+            if let Some(base) = &self.runtime_base {
+                args.extend(["--runtime-base".to_string(), base.clone()]);
+            }
+            args
+        })
+    }
+}
+
+/// `--running` needs an engine that answers and builds images: said before the first build,
+/// not after the half hour of builds before the step that needs it.
+pub fn check_engine(sh: Shell) -> Result<()> {
+    let engine = crate::infra::engine::Engine::find(sh, None).context(
+        "bench --running needs a container engine: install docker or podman, or name one with CONTAINER_ENGINE (cargo xtask doctor)",
+    )?;
+    engine.check()?;
+    engine.check_buildkit()
+}
+
+/// The results, written into `out` (`bench.json`, `bench.svg`) and printed as tables.
+pub fn write_results(
+    out: &Utf8Path,
+    steps: &[Step],
+    rounds: &[Phases],
+    tree: &Utf8Path,
+    runs: usize,
+) -> Result<()> {
+    let parts = breakdown(rounds);
+    let mut report = report_json(steps, tree, runs);
+    report["patch_phases"] = json!(parts
+        .iter()
+        .map(|(name, median)| json!({"phase": name, "median": median}))
+        .collect::<Vec<_>>());
+    let mut text = serde_json::to_string_pretty(&report)?;
+    text.push('\n');
+    std::fs::write(out.join("bench.json"), text)
+        .with_context(|| format!("writing {out}/bench.json"))?;
+    std::fs::write(out.join("bench.svg"), svg(steps))
+        .with_context(|| format!("writing {out}/bench.svg"))?;
+    println!("{}", table(steps));
+    println!("{}", breakdown_table(&parts));
+    eprintln!("bench: {out}/bench.json and {out}/bench.svg");
+    Ok(())
 }
 
 pub fn flags() -> impl Parser<BenchFlags> {
@@ -563,15 +643,15 @@ pub fn flags() -> impl Parser<BenchFlags> {
     let place = place::where_flags("Build in the builder container");
     let base_image = place::base_image_flag("Base of the builder image (as rpm takes it)");
     let nodeps = place::nodeps_flag("Passed to rpm");
-    let without_pjproject = downloads::without_pjproject_flag("Passed to rpm");
-    let download_cache = downloads::cache_flag("Passed to rpm");
+    let without_pjproject = bundled::without_pjproject_flag("Passed to rpm");
+    let download_cache = bundled::cache_flag("Passed to rpm");
     let running = long("running")
         .help("Also time a one-line patch to a running container that answers SIP OPTIONS (cargo xtask run --detach; needs a container engine and SIP's 5060 on 127.0.0.1)")
         .switch();
     let runtime_base = crate::container::runtime_image::runtime_base_flag(
         "Base of the runtime image for --running (as image takes it)",
     );
-    let verbose = flag::verbose();
+    let sh = flag::shell();
     construct!(BenchFlags {
         source,
         out,
@@ -583,7 +663,7 @@ pub fn flags() -> impl Parser<BenchFlags> {
         download_cache,
         running,
         runtime_base,
-        verbose,
+        sh,
     })
 }
 
