@@ -25,7 +25,7 @@ use anyhow::Result;
 /// What the end-to-end tests check against the real programs: the version rules (against rpm's
 /// own order) and the rule that names the main package (against the packages rpmbuild makes).
 pub mod checked {
-    pub use crate::outputs::manifest::is_main_package;
+    pub use crate::rpmbuild::subpackages::is_main;
     pub use crate::source::rpm_version::rpm_version;
     pub use crate::source::snapshot::{Snapshot, Tag};
     pub use crate::source::vercmp::rpmvercmp;

@@ -54,16 +54,12 @@ pub fn make(
     let (inputs, packed) = (&begun.inputs, &begun.packed);
     // The packages to install, checked against the build's subpackages before anything is built.
     let chosen = packages::choose(flags.packages.as_deref(), &inputs.split.packages)?;
-    eprintln!(
-        "packages: asterisk{}",
-        chosen.iter().map(|p| format!(", {p}")).collect::<String>()
-    );
+    eprintln!("packages: {}", packages::installed(&chosen).join(", "));
     if plan.sh.dry_run {
         eprintln!("dry run: would build the image from {}", plan.out);
         return Ok(None);
     }
-    let builder = uptodate::builder_now(&plan, ws, inputs);
-    let mut manifest = match uptodate::check(&plan, packed, inputs, &builder) {
+    let mut manifest = match uptodate::reusable(&plan, ws, packed, inputs) {
         Ok(m) => {
             eprintln!("rpms: {} holds the RPMs of this tree: using them", plan.out);
             m

@@ -9,7 +9,6 @@ use anyhow::Result;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
 use crate::outputs::{self, earlier, publish, sign, summary, uptodate};
-use crate::plan::place::Place;
 use crate::plan::{Plan, RpmFlags};
 use crate::rpmbuild::{self, in_container, BuildInputs, Run};
 use crate::source::pack;
@@ -21,29 +20,19 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     plan.place()?;
     let begun = begin(&plan, ws, &mut timer)?;
     let (inputs, packed) = (&begun.inputs, &begun.packed);
-    let rebuild = plan.given.core.force
-        || matches!(
-            plan.place()?,
-            Place::Container {
-                rebuild_builder: true,
-                ..
-            }
-        );
-    if !rebuild && !plan.given.check_reproducible && !plan.sh.dry_run {
-        let builder = uptodate::builder_now(&plan, ws, inputs);
-        match uptodate::check(&plan, packed, inputs, &builder) {
-            Ok(manifest) => {
-                eprintln!(
-                    "up to date: {} holds this build's packages (compared: {}); nothing was \
-                     built (--force builds anyway)",
-                    plan.out,
-                    uptodate::COMPARED
-                );
-                summary::summary(&plan.out, &manifest, &timer);
-                return Ok(());
-            }
-            Err(why) => eprintln!("build: {} {why}", plan.out),
+    match uptodate::reusable(&plan, ws, packed, inputs) {
+        Ok(manifest) => {
+            eprintln!(
+                "up to date: {} holds this build's packages (compared: {}); nothing was built \
+                 (--force builds anyway)",
+                plan.out,
+                uptodate::compared()
+            );
+            summary::summary(&plan.out, &manifest, &timer);
+            return Ok(());
         }
+        Err(uptodate::Stale::Asked(_)) if plan.sh.dry_run => {}
+        Err(why) => eprintln!("build: {} {why}", plan.out),
     }
     let manifest = build(&plan, ws, &begun, &mut timer)?;
     if !plan.sh.dry_run {

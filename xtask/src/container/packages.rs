@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 
 use crate::outputs::manifest::{Artifact, Manifest};
 use crate::plan::flag::Usage;
-use crate::rpmbuild::subpackages::Subpackage;
+use crate::rpmbuild::subpackages::{self, Subpackage};
 
 /// What a SIP PBX needs, of what the build has: the SIP stack, voicemail kept in files, HTTP
 /// client functions (and STIR/SHAKEN), SRTP (WebRTC and TLS media), the codecs and formats
@@ -44,7 +44,7 @@ pub fn choose(asked: Option<&[String]>, offered: &[Subpackage]) -> Result<Vec<St
             let mut out = Vec::new();
             for name in names {
                 // The main package is always installed.
-                if name == crate::rpmbuild::subpackages::MAIN {
+                if subpackages::is_main(name) {
                     continue;
                 }
                 let full = full_name(name);
@@ -88,6 +88,13 @@ pub fn choose(asked: Option<&[String]>, offered: &[Subpackage]) -> Result<Vec<St
     Ok(chosen)
 }
 
+/// The names of what the image installs of the packages: the main package, then `chosen`.
+pub fn installed(chosen: &[String]) -> Vec<&str> {
+    std::iter::once(subpackages::MAIN)
+        .chain(chosen.iter().map(String::as_str))
+        .collect()
+}
+
 /// The binary packages the image installs: the main package, the sound sets, and the chosen
 /// subpackages that were published (never -devel or debuginfo). Says which chosen ones the
 /// build could not make.
@@ -95,7 +102,7 @@ pub fn rpms<'a>(manifest: &'a Manifest, chosen: &[String]) -> Vec<&'a Artifact> 
     let sounds: Vec<&str> = manifest.sounds.iter().map(|s| s.package.as_str()).collect();
     let mut out = Vec::new();
     for record in &manifest.packages {
-        let wanted = record.name == manifest.name
+        let wanted = subpackages::is_main(&record.name)
             || sounds.contains(&record.name.as_str())
             || chosen.contains(&record.name);
         if !wanted {
@@ -206,5 +213,11 @@ mod tests {
             .unwrap_err()
             .to_string()
             .ends_with("it has none"));
+        // The main package comes first in what is said, whatever was chosen.
+        assert_eq!(installed(&[]), ["asterisk"]);
+        assert_eq!(
+            installed(&s(&["asterisk-curl", "asterisk-pjsip"])),
+            ["asterisk", "asterisk-curl", "asterisk-pjsip"]
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::infra::progress::human_size;
 use crate::infra::regular;
 use crate::outputs::build_record;
 use crate::outputs::manifest::MANIFEST;
-use crate::outputs::manifest::{self, Artifact, ImageRecord, Kind, Manifest};
+use crate::outputs::manifest::{Artifact, ImageRecord, Kind, Manifest};
 use crate::rpmbuild::spec;
 use crate::source::tree::{Tree, TreeKind};
 use crate::source::version;
@@ -82,14 +82,8 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
     );
     let context = i.scratch.join("image-context");
     let rpms = &i.rpms;
-    if !rpms.iter().any(|a| {
-        manifest::is_main_package(
-            &a.path,
-            &i.manifest.name,
-            &i.manifest.version,
-            &i.manifest.release,
-        )
-    }) {
+    let main = i.manifest.main_rpm().map(|a| a.path.as_str());
+    if !rpms.iter().any(|a| Some(a.path.as_str()) == main) {
         bail!(
             "{}/{} lists no runtime package of {}: run cargo xtask rpm again",
             i.out,

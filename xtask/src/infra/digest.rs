@@ -46,6 +46,13 @@ pub fn sha256_of_file(path: &Utf8Path) -> Result<String> {
     of_file::<Sha256>(path)
 }
 
+/// A file's size in bytes.
+pub fn size_of_file(path: &Utf8Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("reading {path}"))?
+        .len())
+}
+
 /// The MD5 of a file's contents.
 pub fn md5_of_file(path: &Utf8Path) -> Result<String> {
     of_file::<Md5>(path)

@@ -20,16 +20,6 @@ use crate::source::pack::Packed;
 
 pub const MANIFEST: &str = "manifest.json";
 
-/// Whether `file` (a path or a file name) is the main package of `name-version-release`: the
-/// one named after the source package, not a subpackage (`-devel`, a sound set, a library's),
-/// nor debuginfo. The one rule for "the main package", wherever it is asked.
-pub fn is_main_package(file: &str, name: &str, version: &str, release: &str) -> bool {
-    let file = file.rsplit('/').next().unwrap_or(file);
-    file.strip_prefix(&format!("{name}-{version}-{release}."))
-        .and_then(|rest| rest.strip_suffix(".rpm"))
-        .is_some_and(|arch| arch != "src" && !arch.is_empty() && !arch.contains('.'))
-}
-
 /// The manifest's format. 1: before 2026-12 (no tree digest, fields could be left out); 2:
 /// before subpackages (`modules` were the main package's); 3: before the xtask's own identity.
 pub const SCHEMA: i64 = 4;
@@ -124,6 +114,17 @@ pub struct Artifact {
 }
 
 impl Artifact {
+    /// The artifact `path` (relative to the output directory) of the file `file`: its SHA-256
+    /// and size, read.
+    pub fn of(file: &camino::Utf8Path, path: String, kind: Kind) -> Result<Artifact> {
+        Ok(Artifact {
+            path,
+            kind,
+            sha256: crate::infra::digest::sha256_of_file(file)?,
+            size: crate::infra::digest::size_of_file(file)?,
+        })
+    }
+
     fn to_json(&self) -> Value {
         json!({"path": self.path, "kind": self.kind.as_str(), "sha256": self.sha256, "size": self.size})
     }
@@ -204,6 +205,17 @@ pub struct Manifest {
     pub image: Option<ImageRecord>,
 }
 
+/// What `differences` compares, in its order: the names it says.
+pub const COMPARED: [&str; 7] = [
+    "source archive",
+    "bundled sources",
+    "spec",
+    "sound sets",
+    "version",
+    "options",
+    "signing key",
+];
+
 impl Manifest {
     /// What differs between the build this manifest records and the one `plan` would make of
     /// `packed` and `inputs`, each concern comparing its own record: the archive's bytes, the
@@ -216,32 +228,31 @@ impl Manifest {
         inputs: &BuildInputs,
     ) -> Vec<&'static str> {
         let archive = self.source().map(|a| a.sha256.as_str());
-        let checks = [
-            (
-                archive == Some(packed.archive_sha256.as_str()),
-                "source archive",
-            ),
-            (
-                bundled::same(&self.bundled, &inputs.bundled),
-                "bundled sources",
-            ),
-            (self.spec_sha256 == inputs.spec_sha256, "spec"),
-            (sounds::same(&self.sounds, &inputs.sounds), "sound sets"),
-            (
-                self.version == packed.rpm.version && self.spec_release == packed.rpm.release,
-                "version",
-            ),
-            (self.options.digest == inputs.options.digest(), "options"),
-            (
-                sign::same(self.signed_by.as_ref(), &plan.given.sign),
-                "signing key",
-            ),
+        let same = [
+            archive == Some(packed.archive_sha256.as_str()),
+            bundled::same(&self.bundled, &inputs.bundled),
+            self.spec_sha256 == inputs.spec_sha256,
+            sounds::same(&self.sounds, &inputs.sounds),
+            self.version == packed.rpm.version && self.spec_release == packed.rpm.release,
+            self.options.digest == inputs.options.digest(),
+            sign::same(self.signed_by.as_ref(), &plan.given.sign),
         ];
-        checks
+        COMPARED
             .into_iter()
-            .filter(|(same, _)| !same)
-            .map(|(_, what)| what)
+            .zip(same)
+            .filter(|(_, same)| !same)
+            .map(|(what, _)| what)
             .collect()
+    }
+
+    /// The main package's artifact (`subpackages::is_main`), when it was published.
+    pub fn main_rpm(&self) -> Option<&Artifact> {
+        let record = self
+            .packages
+            .iter()
+            .find(|p| subpackages::is_main(&p.name))?;
+        let path = record.path.as_deref()?;
+        self.artifacts.iter().find(|a| a.path == path)
     }
 
     /// The source archive's artifact.
@@ -437,39 +448,56 @@ mod tests {
     }
 
     #[test]
-    fn the_main_package() {
-        let cases = [
+    fn the_main_package_is_the_record_named_main() {
+        let record = |name: &str, path: Option<&str>| subpackages::PackageRecord {
+            name: name.into(),
+            path: path.map(str::to_string),
+            modules: vec![],
+            requires: vec![],
+            conflicts: vec![],
+            note: String::new(),
+        };
+        let artifact = |path: &str| Artifact {
+            path: path.into(),
+            kind: Kind::Rpm,
+            sha256: "ab".into(),
+            size: 1,
+        };
+        let main = "RPMS/x86_64/asterisk-22.1.0-1.x86_64.rpm";
+        let devel = "RPMS/x86_64/asterisk-devel-22.1.0-1.x86_64.rpm";
+        // (records, artifacts, the main package's artifact)
+        let cases: [(Vec<subpackages::PackageRecord>, Vec<&str>, Option<&str>); 5] = [
             (
-                "RPMS/x86_64/asterisk-22.1.0-1.el9.x86_64.rpm",
-                "1.el9",
-                true,
+                vec![
+                    record("asterisk-devel", Some(devel)),
+                    record("asterisk", Some(main)),
+                ],
+                vec![devel, main],
+                Some(main),
             ),
-            ("asterisk-22.1.0-1.x86_64.rpm", "1", true),
-            ("RPMS/x86_64/asterisk-devel-22.1.0-1.x86_64.rpm", "1", false),
-            (
-                "RPMS/noarch/asterisk-core-sounds-en-gsm-22.1.0-1.noarch.rpm",
-                "1",
-                false,
-            ),
-            (
-                "RPMS/x86_64/asterisk-debuginfo-22.1.0-1.x86_64.rpm",
-                "1",
-                false,
-            ),
-            ("SRPMS/asterisk-22.1.0-1.src.rpm", "1", false),
-            ("RPMS/x86_64/asterisk-22.1.0-10.x86_64.rpm", "1", false),
-            (
-                "RPMS/x86_64/asterisk-22.1.0-1.dirty.2026.x86_64.rpm",
-                "1",
-                false,
-            ),
+            // Only the record's name counts, not the file's.
+            (vec![record("asterisk-devel", Some(main))], vec![main], None),
+            // Not published, or published under a path the artifacts do not list.
+            (vec![record("asterisk", None)], vec![main], None),
+            (vec![record("asterisk", Some(main))], vec![devel], None),
+            (vec![], vec![main], None),
         ];
-        for (file, release, want) in cases {
-            assert_eq!(
-                is_main_package(file, "asterisk", "22.1.0", release),
-                want,
-                "{file}"
-            );
+        for (packages, artifacts, want) in cases {
+            let m = Manifest {
+                packages,
+                artifacts: artifacts.into_iter().map(artifact).collect(),
+                ..sample()
+            };
+            assert_eq!(m.main_rpm().map(|a| a.path.as_str()), want, "{m:?}");
+        }
+        assert!(subpackages::is_main("asterisk"));
+        for other in [
+            "asterisk-devel",
+            "asterisk-debuginfo",
+            "asterisk-core-sounds-en-gsm",
+            "",
+        ] {
+            assert!(!subpackages::is_main(other), "{other}");
         }
     }
 

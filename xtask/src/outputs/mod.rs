@@ -15,7 +15,6 @@ pub(crate) mod uptodate;
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::infra::digest;
 use crate::infra::exec::{rpm_path, Shell};
 use crate::infra::interrupt;
 use crate::rpmbuild::{spec, subpackages, BuildInputs};
@@ -144,12 +143,7 @@ pub fn publish_build(
     let staging = publish::staging_dir(&packed.out)?;
     let mut artifacts = Vec::new();
     for (path, rel, kind) in &outputs {
-        artifacts.push(Artifact {
-            path: rel.clone(),
-            kind: *kind,
-            sha256: digest::sha256_of_file(path)?,
-            size: file_size(path)?,
-        });
+        artifacts.push(Artifact::of(path, rel.clone(), *kind)?);
         publish::stage_file(path, &staging, rel)?;
     }
     // The SBOM of what was staged.
@@ -189,12 +183,7 @@ pub fn publish_build(
         let mut text = serde_json::to_string_pretty(&document).context("writing the SBOM")?;
         text.push('\n');
         std::fs::write(&path, &text).with_context(|| format!("writing {path}"))?;
-        artifacts.push(Artifact {
-            path: file,
-            kind: Kind::Sbom,
-            sha256: digest::sha256_of_file(&path)?,
-            size: file_size(&path)?,
-        });
+        artifacts.push(Artifact::of(&path, file, Kind::Sbom)?);
     }
     // The manifest, and the swap.
     let mut manifest = Manifest {
@@ -231,10 +220,4 @@ fn find_files(dir: &Utf8Path, suffix: &str) -> Result<Vec<Utf8PathBuf>> {
     }
     found.sort();
     Ok(found)
-}
-
-pub fn file_size(path: &Utf8Path) -> Result<u64> {
-    Ok(std::fs::metadata(path)
-        .with_context(|| format!("reading {path}"))?
-        .len())
 }

@@ -4,7 +4,6 @@
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::infra::digest;
 use crate::outputs::manifest::MANIFEST;
 use crate::outputs::manifest::{Artifact, Kind, Manifest};
 
@@ -83,13 +82,8 @@ pub fn record(place: &Destination, results: &Utf8Path) -> Result<()> {
     let out = place.out;
     let mut manifest = manifest_of(place)?;
     manifest.artifacts.retain(|a| a.kind != Kind::UnitTests);
-    manifest.artifacts.push(Artifact {
-        path: FILE.into(),
-        kind: Kind::UnitTests,
-        sha256: digest::sha256_of_file(results)?,
-        size: std::fs::metadata(results)
-            .with_context(|| format!("reading {results}"))?
-            .len(),
-    });
+    manifest
+        .artifacts
+        .push(Artifact::of(results, FILE.into(), Kind::UnitTests)?);
     manifest.write(&out.join(MANIFEST))
 }

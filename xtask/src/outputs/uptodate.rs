@@ -12,9 +12,62 @@ use crate::plan::Plan;
 use crate::rpmbuild::{builder, spec, BuildInputs};
 use crate::source::pack::Packed;
 
-/// What `rpm` and `image` compared, for the line that says the outputs are up to date.
-pub const COMPARED: &str =
-    "source archive bytes, bundled sources, spec, sound sets, version, options, signing key, builder and xtask";
+/// What `rpm` and `image` compare, for the line that says the outputs are up to date: the
+/// manifest's parts, the builder and the xtask.
+pub fn compared() -> String {
+    format!(
+        "{}, builder and xtask",
+        super::manifest::COMPARED.join(", ")
+    )
+}
+
+/// The flag that makes `rpm` and `image` build without comparing the published outputs, if
+/// one was given: `--force`, a rebuilt builder (its packages are new), `--check-reproducible`
+/// (it needs two builds), or a dry run (which reads no outputs). The one "should we build"
+/// decision both commands make.
+pub fn build_anyway(
+    force: bool,
+    rebuild_builder: bool,
+    check_reproducible: bool,
+    dry_run: bool,
+) -> Option<&'static str> {
+    [
+        (force, "--force"),
+        (rebuild_builder, "--rebuild-builder"),
+        (check_reproducible, "--check-reproducible"),
+        (dry_run, "--dry-run"),
+    ]
+    .into_iter()
+    .find(|(given, _)| *given)
+    .map(|(_, flag)| flag)
+}
+
+/// The published outputs when this plan would build them again unchanged and no flag asks for
+/// a new build; else why it builds (`Stale`, said after the output directory).
+pub fn reusable(
+    plan: &Plan,
+    ws: &Workspace,
+    packed: &Packed,
+    inputs: &BuildInputs,
+) -> Result<Manifest, Stale> {
+    let rebuild_builder = matches!(
+        plan.place,
+        Ok(Place::Container {
+            rebuild_builder: true,
+            ..
+        })
+    );
+    let given = &plan.given;
+    if let Some(flag) = build_anyway(
+        given.core.force,
+        rebuild_builder,
+        given.check_reproducible,
+        plan.sh.dry_run,
+    ) {
+        return Err(Stale::Asked(flag));
+    }
+    check(plan, packed, inputs, &builder_now(plan, ws, inputs))
+}
 
 /// Why the builder of this plan cannot be known without building.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +76,8 @@ pub struct UnknownBuilder(pub String);
 /// Why the published outputs are not this build's: each says it after "the output directory".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stale {
+    /// A flag asks for a new build (`build_anyway`).
+    Asked(&'static str),
     NoOutputs,
     Unreadable(String),
     /// What differs: the parts of `differences`, and the builder with why.
@@ -34,6 +89,7 @@ pub enum Stale {
 impl std::fmt::Display for Stale {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Stale::Asked(flag) => write!(f, "is not compared ({flag})"),
             Stale::NoOutputs => write!(f, "holds no RPMs"),
             Stale::Unreadable(why) => write!(f, "has a manifest that cannot be read ({why})"),
             Stale::Differs(what) => {
@@ -145,6 +201,32 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_builds_without_comparing() {
+        // (force, rebuild builder, check reproducible, dry run) -> the flag said
+        let cases = [
+            ((false, false, false, false), None),
+            ((true, false, false, false), Some("--force")),
+            ((false, true, false, false), Some("--rebuild-builder")),
+            ((false, false, true, false), Some("--check-reproducible")),
+            ((false, false, false, true), Some("--dry-run")),
+            ((true, true, true, true), Some("--force")),
+            ((false, true, true, false), Some("--rebuild-builder")),
+        ];
+        for ((f, r, c, d), want) in cases {
+            assert_eq!(build_anyway(f, r, c, d), want, "{f} {r} {c} {d}");
+        }
+        assert_eq!(
+            Stale::Asked("--force").to_string(),
+            "is not compared (--force)"
+        );
+        assert_eq!(
+            compared(),
+            "source archive, bundled sources, spec, sound sets, version, options, signing key, \
+             builder and xtask"
+        );
+    }
 
     #[test]
     fn xtasks() {

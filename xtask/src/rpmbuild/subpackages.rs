@@ -66,6 +66,14 @@ const FAMILIES: &[(&str, &str)] = &[
 /// The main package's name (the spec's Name).
 pub const MAIN: &str = "asterisk";
 
+/// Whether the binary package `name` is the main package: the one rule for it, wherever it is
+/// asked (the manifest's records, the SBOM, `--packages`, the image). A subpackage (`-devel`,
+/// a sound set, a library's) and debuginfo have other names; the source package is not a
+/// binary package.
+pub fn is_main(name: &str) -> bool {
+    name == MAIN
+}
+
 /// The package names the build has besides the generated ones.
 pub const RESERVED: &[&str] = &[
     MAIN,

@@ -1,6 +1,6 @@
 //! The pack stage: tree, files, version and date become the deterministic source archive.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::rpm_version::{self, RpmVersion};
@@ -265,7 +265,7 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         eprintln!(
             "archive: {archive_name} ({} files, {})",
             files.entries.len() + 1,
-            human_size(file_size(&archive_path)?)
+            human_size(digest::size_of_file(&archive_path)?)
         );
     }
     timer.end("archive");
@@ -287,10 +287,4 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         dirty_time,
         upstream_release,
     })
-}
-
-fn file_size(path: &Utf8Path) -> Result<u64> {
-    Ok(std::fs::metadata(path)
-        .with_context(|| format!("reading {path}"))?
-        .len())
 }

@@ -378,16 +378,26 @@ pub fn wait_for_container(engine: &str, child: &mut std::process::Child, what: &
     owner
 }
 
-/// The main binary package's path in a manifest, by the xtask's own rule
-/// (`is_main_package`: named after the source package, neither a subpackage nor the SRPM).
+/// The main binary package's path in a manifest, by the xtask's own rule (`is_main`: the
+/// package record of that name), which must be one of its rpm artifacts.
 pub fn main_rpm(manifest: &str) -> String {
-    let field = |f: &str| manifest_field(manifest, f);
-    let (name, version, release) = (field("name"), field("version"), field("release"));
-    manifest_artifacts(manifest)
-        .into_iter()
-        .find(|a| a.1 == "rpm" && xtask::checked::is_main_package(&a.0, &name, &version, &release))
-        .expect("the manifest lists no main package")
-        .0
+    let json = manifest_json(manifest);
+    let path = json["packages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no packages in {manifest}"))
+        .iter()
+        .find(|p| xtask::checked::is_main(p["name"].as_str().unwrap()))
+        .expect("the manifest lists no main package")["path"]
+        .as_str()
+        .expect("the main package was not published")
+        .to_string();
+    assert!(
+        manifest_artifacts(manifest)
+            .iter()
+            .any(|a| a.0 == path && a.1 == "rpm"),
+        "{path} is not an rpm artifact of {manifest}"
+    );
+    path
 }
 
 /// An incremental build after one file changed: that file laid, configure reused.

@@ -143,14 +143,10 @@ pub fn facts(i: &SbomInputs) -> BomFacts {
         .iter()
         .find(|p| p.source)
         .map(|p| p.file_name.clone());
-    let (version, release) = i
-        .version_release
-        .rsplit_once('-')
-        .unwrap_or((i.version_release, ""));
     let main_key = i
         .packages
         .iter()
-        .find(|p| crate::outputs::manifest::is_main_package(&p.file_name, i.name, version, release))
+        .find(|p| !p.source && crate::rpmbuild::subpackages::is_main(&p.name))
         .map(|p| p.file_name.clone());
     let asterisk_cpe = ids::cpe(asterisk.cpe.0, asterisk.cpe.1, i.asterisk_version);
     for p in i.packages {
