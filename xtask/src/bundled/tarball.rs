@@ -161,8 +161,14 @@ mod tests {
         assert_eq!(make_variable(rules, "NOPE", &v).unwrap(), None);
         let err = expand("$(NOT_SET)/x", &v).unwrap_err().to_string();
         assert!(err.contains("NOT_SET is not set"), "{err}");
-        assert!(expand("$(UNCLOSED", &v).is_err());
-        assert!(expand("$VAR", &v).is_err());
+        assert_eq!(
+            format!("{:#}", expand("$(UNCLOSED", &v).unwrap_err()),
+            "cannot expand '$(UNCLOSED': an unclosed $( or ${"
+        );
+        assert_eq!(
+            format!("{:#}", expand("$VAR", &v).unwrap_err()),
+            "cannot expand '$VAR': only $(VAR) and ${VAR} are understood"
+        );
         assert_eq!(expand("plain", &v).unwrap(), "plain");
     }
 

@@ -81,6 +81,9 @@ mod tests {
         let e = texts(&v, "l").unwrap_err();
         assert_eq!(format!("{e:#}"), "item 2 of \"l\": not a string");
         assert_eq!(nullable(&v, "z", |x| text(x, "q")).unwrap(), None);
-        assert!(nullable(&v, "gone", |x| text(x, "q")).is_err());
+        assert_eq!(
+            format!("{:#}", nullable(&v, "gone", |x| text(x, "q")).unwrap_err()),
+            "no \"gone\""
+        );
     }
 }

@@ -13,9 +13,9 @@ pub(crate) mod unit_tests;
 pub(crate) mod uptodate;
 
 use anyhow::{Context, Result};
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 
-use crate::infra::exec::{rpm_path, Shell};
+use crate::infra::exec::Shell;
 use crate::infra::interrupt;
 use crate::rpmbuild::{spec, subpackages, BuildInputs};
 use crate::source::pack::Packed;
@@ -34,14 +34,13 @@ pub fn publish_build(
     let work = &packed.work;
     // What rpmbuild made, and the archive.
     let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
-    for (dir, suffix, kind) in [
-        ("RPMS", ".rpm", Kind::Rpm),
-        ("SRPMS", ".src.rpm", Kind::Srpm),
-    ] {
-        for path in find_files(&work.join(dir), suffix)? {
-            let rel = path.strip_prefix(work).unwrap_or(&path).to_string();
-            outputs.push((path, rel, kind));
-        }
+    for path in crate::rpmbuild::packages_in(work)? {
+        let rel = path.strip_prefix(work).unwrap_or(&path).to_string();
+        let kind = match rel.starts_with("SRPMS/") {
+            true => Kind::Srpm,
+            false => Kind::Rpm,
+        };
+        outputs.push((path, rel, kind));
     }
     outputs.push((
         packed.archive_path.clone(),
@@ -76,9 +75,7 @@ pub fn publish_build(
             continue;
         }
         let listing = sh
-            .rpm()
-            .args(["-qp", "--nosignature", "--qf", "%{NAME}\\n", "-l"])
-            .arg(rpm_path(&path))
+            .rpm_query_with(&path, &["--qf", "%{NAME}\\n", "-l"])
             .read()
             .with_context(|| format!("listing the files of {path}"))?;
         let package = listing
@@ -201,23 +198,4 @@ pub fn publish_build(
     interrupt::check()?;
     publish::swap_in(staging, &packed.out)?;
     Ok(manifest)
-}
-
-/// Files under `dir` (recursively) whose names end with `suffix`, sorted.
-fn find_files(dir: &Utf8Path, suffix: &str) -> Result<Vec<Utf8PathBuf>> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(d) = pending.pop() {
-        for entry in d.read_dir_utf8().with_context(|| format!("reading {d}"))? {
-            let entry = entry.with_context(|| format!("reading {d}"))?;
-            let path = entry.path().to_owned();
-            if path.is_dir() {
-                pending.push(path);
-            } else if entry.file_name().ends_with(suffix) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::infra::exec::{rpm_path, Shell};
+use crate::infra::exec::Shell;
 use crate::infra::progress::PhaseTimer;
 use crate::rpmbuild::Run;
 
@@ -117,7 +117,7 @@ pub fn check(run: &Run, timer: &mut PhaseTimer) -> Result<()> {
         }
     );
     run.rpmbuild(CHECK_HOSTNAME, timer)?;
-    let firsts = crate::rpmbuild::packages_in(&first);
+    let firsts = crate::rpmbuild::packages_in(&first)?;
     let mut same = 0;
     let mut differ = Vec::new();
     for a in &firsts {
@@ -158,12 +158,7 @@ fn what_differs(sh: Shell, a: &Utf8Path, b: &Utf8Path) -> Result<Vec<String>> {
     if !files.is_empty() {
         return Ok(files);
     }
-    let xml = |p: &Utf8Path| {
-        sh.rpm()
-            .args(["-qp", "--nosignature", "--xml"])
-            .arg(rpm_path(p))
-            .read()
-    };
+    let xml = |p: &Utf8Path| sh.rpm_query_with(p, &["--xml"]).read();
     let tags = differing_tags(&xml(a)?, &xml(b)?);
     Ok(match tags.is_empty() {
         true => vec!["the same files and header fields, other bytes (signatures?)".into()],

@@ -175,7 +175,7 @@ pub fn sign_if(
     let Some(signer) = signer else {
         return Ok(None);
     };
-    sign(sh, signer, &crate::rpmbuild::packages_in(work))?;
+    sign(sh, signer, &crate::rpmbuild::packages_in(work)?)?;
     timer.end("sign");
     Ok(Some(signer.record()))
 }

@@ -274,17 +274,22 @@ pub fn container_builder(tag: &str, id: &str) -> String {
     format!("container {tag} {id}")
 }
 
-/// The packages rpmbuild wrote under `work` (RPMS and SRPMS), to sign before they are published
-/// or to compare.
-pub fn packages_in(work: &Utf8Path) -> Vec<Utf8PathBuf> {
+/// The packages rpmbuild wrote under `work` (RPMS and SRPMS), sorted: to publish, to sign
+/// before they are published, or to compare. A directory rpmbuild did not make holds none; one
+/// that cannot be read is an error.
+pub fn packages_in(work: &Utf8Path) -> Result<Vec<Utf8PathBuf>> {
     let mut out = Vec::new();
     let mut pending = vec![work.join("RPMS"), work.join("SRPMS")];
     while let Some(dir) = pending.pop() {
-        let Ok(entries) = dir.read_dir_utf8() else {
-            continue;
+        let entries = match dir.read_dir_utf8() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            r => r.with_context(|| format!("reading {dir}"))?,
         };
-        for entry in entries.flatten() {
-            let path = entry.path().to_owned();
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("reading {dir}"))?
+                .path()
+                .to_owned();
             if path.is_dir() {
                 pending.push(path);
             } else if path.as_str().ends_with(".rpm") {
@@ -293,7 +298,7 @@ pub fn packages_in(work: &Utf8Path) -> Vec<Utf8PathBuf> {
         }
     }
     out.sort();
-    out
+    Ok(out)
 }
 
 /// One rpmbuild of the staged inputs: what a build runs, and `--check-reproducible` again.

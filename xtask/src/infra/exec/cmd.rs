@@ -46,8 +46,14 @@ impl Shell {
 
     /// An `rpm` query about package files: their signatures are not this tool's business.
     pub fn rpm_query(&self, package: &Utf8Path, format: &str) -> Cmd {
+        self.rpm_query_with(package, &["--qf", format])
+    }
+
+    /// An `rpm` query about a package file with other query options (`-l`, `--xml`).
+    pub fn rpm_query_with(&self, package: &Utf8Path, options: &[&str]) -> Cmd {
         self.rpm()
-            .args(["-qp", "--nosignature", "--qf", format])
+            .args(["-qp", "--nosignature"])
+            .args(options.iter().copied())
             .arg(rpm_path(package))
     }
 }
