@@ -1,8 +1,9 @@
 //! The layers, checked: every source file imports only its own layer and those below it, no
-//! file reaches back into its parent module for an item (siblings it may use), and no two files
-//! use each other, through any chain (within a layer too: what both need goes below both).
-//! Every `crate::` path is read, in `use` lines, groups and code, and everything but the
-//! `#[cfg(test)]` items. A test rather than a convention, because the order drifts otherwise.
+//! file reaches back for an item of a folder it is inside (siblings it may use; not `super::X`,
+//! `super::*`, nor `crate::infra::exec::X` from inside `infra/exec/`), and no two files use each
+//! other, through any chain (within a layer too: what both need goes below both). Every
+//! `crate::` and `super::` path is read whole, in `use` lines, nested groups and code, in
+//! everything but the `#[cfg(test)]` items. A test rather than a convention, because the order drifts otherwise.
 
 use std::path::{Path, PathBuf};
 
@@ -151,52 +152,88 @@ impl Braces {
     }
 }
 
-/// The top modules a line names as `crate::<module>`, also in a group (`crate::{a::X, b}`).
-fn crate_paths(line: &str) -> Vec<&str> {
-    let ident = |rest: &str| -> usize {
-        rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len())
+/// The paths a use tree names, each whole, and where the tree ends: from `a::{b::C, d::{self,
+/// e}}` (what follows `crate::` or `super::`) a::b::C, a::d, a::d::e; a glob stays `*`.
+fn tree(s: &str) -> (Vec<String>, usize) {
+    let b = s.as_bytes();
+    let is_path = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b':';
+    let mut i = 0;
+    while i < b.len() && is_path(b[i]) {
+        i += 1;
+    }
+    let written = &s[..i];
+    let prefix = written.trim_end_matches("::");
+    let join = |item: &str| match (prefix, item) {
+        (p, "self") => p.to_string(),
+        ("", item) => item.to_string(),
+        (p, item) => format!("{p}::{item}"),
     };
+    let open = written.is_empty() || written.ends_with("::");
+    match b.get(i) {
+        Some(b'*') if open => (vec![join("*")], i + 1),
+        Some(b'{') if open => {
+            i += 1;
+            let mut out = Vec::new();
+            while i < b.len() {
+                while i < b.len() && b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if b.get(i) == Some(&b'}') {
+                    return (out, i + 1);
+                }
+                let (items, used) = tree(&s[i..]);
+                out.extend(items.iter().map(|item| join(item)));
+                i += used.max(1);
+                // ` as name`, then the next item or the group's end.
+                let mut depth = 0;
+                while i < b.len() && !(depth == 0 && matches!(b[i], b',' | b'}')) {
+                    match b[i] {
+                        b'{' => depth += 1,
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                match b.get(i) {
+                    Some(b',') => i += 1,
+                    Some(_) => return (out, i + 1),
+                    None => {}
+                }
+            }
+            (out, i)
+        }
+        _ => (vec![prefix.to_string()], i),
+    }
+}
+
+/// The whole paths a line names after `anchor` (`crate::` or `super::`), groups expanded.
+fn paths_after(line: &str, anchor: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (at, _) in line.match_indices("crate::") {
+    for (at, _) in line.match_indices(anchor) {
         if line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
             continue;
         }
-        let rest = &line[at + "crate::".len()..];
-        match rest.strip_prefix('{') {
-            Some(group) => {
-                // The group's items at its top level: what follows `{` and each `,` there.
-                let mut depth = 0;
-                let mut start = 0;
-                let mut closed = false;
-                for (i, c) in group.char_indices() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' if depth == 0 => {
-                            let item = group[start..i].trim();
-                            out.push(&item[..ident(item)]);
-                            closed = true;
-                            break;
-                        }
-                        '}' => depth -= 1,
-                        ',' if depth == 0 => {
-                            let item = group[start..i].trim();
-                            out.push(&item[..ident(item)]);
-                            start = i + 1;
-                        }
-                        _ => {}
-                    }
-                }
-                if !closed {
-                    let item = group[start..].trim();
-                    out.push(&item[..ident(item)]);
-                }
-            }
-            None => out.push(&rest[..ident(rest)]),
+        out.extend(tree(&line[at + anchor.len()..]).0);
+    }
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+/// The top modules a line names as `crate::<module>`, also in a group (`crate::{a::X, b}`).
+fn crate_paths(line: &str) -> Vec<String> {
+    firsts(paths_after(line, "crate::"))
+}
+
+/// The first segment of each path, each once, in order.
+fn firsts(paths: Vec<String>) -> Vec<String> {
+    let mut tops: Vec<String> = Vec::new();
+    for p in paths {
+        let top = p.split("::").next().unwrap_or(&p).to_string();
+        if !tops.contains(&top) {
+            tops.push(top);
         }
     }
-    out.retain(|m| !m.is_empty());
-    out
+    tops
 }
 
 /// The code's lines with each multi-line `use` joined into one (numbered by its first line),
@@ -226,43 +263,21 @@ fn statements(lines: &[(usize, &str)]) -> Vec<(usize, String)> {
     out
 }
 
-/// The names a line takes as `crate::<top>::<name>` (plain paths, not groups).
-fn parent_items(line: &str, top: &str) -> Vec<String> {
-    let prefix = format!("crate::{top}::");
-    line.match_indices(&prefix)
-        .filter(|(at, _)| !line[..*at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
-        .filter_map(|(at, _)| {
-            let rest = &line[at + prefix.len()..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            (end > 0).then(|| rest[..end].to_string())
-        })
+/// The names a line takes as `crate::<folder>::<name>`, for a folder (`infra::exec`) the file
+/// is inside: each must be a module in that folder, not an item of its mod.rs (`*` is all of
+/// them).
+fn parent_items(line: &str, folder: &str) -> Vec<String> {
+    let prefix = format!("{folder}::");
+    paths_after(line, "crate::")
+        .iter()
+        .filter_map(|p| p.strip_prefix(&prefix))
+        .map(|rest| rest.split("::").next().unwrap_or(rest).to_string())
         .collect()
 }
 
-/// The names a line takes from `super::` (`use super::{a, b}`, `super::x::y`).
+/// The names a line takes from `super::` (`use super::{a, b}`, `super::x::y`, `super::*`).
 fn super_names(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for (at, _) in line.match_indices("super::") {
-        let rest = &line[at + "super::".len()..];
-        let names: Vec<&str> = match rest.strip_prefix('{') {
-            Some(list) => list[..list.find('}').unwrap_or(list.len())]
-                .split(',')
-                .collect(),
-            None => vec![rest],
-        };
-        for name in names {
-            let name = name.trim();
-            let end = name
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(name.len());
-            if end > 0 {
-                out.push(name[..end].to_string());
-            }
-        }
-    }
-    out
+    firsts(paths_after(line, "super::"))
 }
 
 #[test]
@@ -304,15 +319,24 @@ fn each_layer_imports_only_those_below_it_and_no_file_its_parent() {
         };
         // A test module is its parent's own tests: `use super::*` is what it is for.
         let is_tests = path.ends_with("tests.rs");
-        // What the file's own top folder holds: `crate::<top>::<name>` from inside the folder
-        // must name one of these (a module beside it), not an item of the folder's mod.rs.
-        let in_top = match parts.len() > 1 {
-            true => names_in(&src.join(top)),
-            false => Vec::new(),
+        // The folders the file is inside (for a folder's mod.rs, those above its own):
+        // `crate::<folder>::<name>` from inside one must name a module beside it there, not an
+        // item of the folder's mod.rs.
+        let own = match path.ends_with("mod.rs") {
+            true => parts.len() - 2,
+            false => parts.len() - 1,
         };
+        let folders: Vec<(String, Vec<String>)> = (1..=own)
+            .map(|k| {
+                let folder = parts[..k].join("::");
+                let entries = names_in(&src.join(parts[..k].join("/")));
+                (folder, entries)
+            })
+            .collect();
         for (n, line) in statements(&code(text)) {
             let line = line.as_str();
             for used in crate_paths(line) {
+                let used = used.as_str();
                 match rank(used) {
                     Some(r) if r > mine => wrong.push(format!(
                         "{}:{n}: {top} (layer {mine}) uses crate::{used} (layer {r})",
@@ -327,13 +351,15 @@ fn each_layer_imports_only_those_below_it_and_no_file_its_parent() {
                     )),
                 }
             }
-            if !is_tests && parts.len() > 1 {
-                for name in parent_items(line, top) {
-                    if !in_top.contains(&name) {
-                        wrong.push(format!(
-                            "{}:{n}: takes crate::{top}::{name} from its own folder's mod.rs",
-                            path.display()
-                        ));
+            if !is_tests {
+                for (folder, entries) in &folders {
+                    for name in parent_items(line, folder) {
+                        if !entries.contains(&name) {
+                            wrong.push(format!(
+                                "{}:{n}: takes crate::{folder}::{name} from its own folder's mod.rs",
+                                path.display()
+                            ));
+                        }
                     }
                 }
             }
@@ -402,6 +428,31 @@ fn the_checks_read_lines_right() {
         ["options"]
     );
     assert_eq!(super_names("use super::{a::B, c};"), ["a", "c"]);
+    assert_eq!(super_names("use super::*;"), ["*"]);
+    assert_eq!(
+        paths_after(
+            "use crate::infra::{self, exec::{Cmd, Shell as Sh}, json::*};",
+            "crate::"
+        ),
+        [
+            "infra",
+            "infra::exec::Cmd",
+            "infra::exec::Shell",
+            "infra::json::*"
+        ]
+    );
+    assert_eq!(
+        parent_items("use crate::infra::exec::{Failed, stream};", "infra::exec"),
+        ["Failed", "stream"]
+    );
+    assert_eq!(
+        parent_items("use crate::{infra::{exec::Shell}, plan};", "infra"),
+        ["exec"]
+    );
+    assert_eq!(
+        parent_items("let s = crate::outputs::publish::Stage::new();", "outputs"),
+        ["publish"]
+    );
     assert_eq!(
         code("a\n// crate::x\n#[cfg(test)]\nb;\nc\n"),
         [(1, "a"), (5, "c")]
@@ -533,42 +584,13 @@ fn module_of(path: &Path) -> String {
 /// The modules a line uses: each `crate::` path (also in a group) and each `super::` name, as
 /// the longest module path it starts with.
 fn modules_used(line: &str, me: &str, modules: &[String]) -> Vec<String> {
-    let mut paths: Vec<String> = Vec::new();
-    for (at, _) in line.match_indices("crate::") {
-        if line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
-            continue;
-        }
-        let rest = &line[at + "crate::".len()..];
-        let group_start = rest.find('{');
-        let plain_end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-            .unwrap_or(rest.len());
-        match group_start {
-            Some(g) if g == plain_end => {
-                // `crate::a::{b::C, d}`: the prefix with each item.
-                let prefix = rest[..g].trim_end_matches("::");
-                let group = &rest[g + 1..rest[g..].find('}').map_or(rest.len(), |e| g + e)];
-                for item in group.split(',') {
-                    let item = item.trim();
-                    let end = item
-                        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-                        .unwrap_or(item.len());
-                    let item = item[..end].trim_end_matches("::");
-                    paths.push(match prefix.is_empty() {
-                        true => item.to_string(),
-                        false => format!("{prefix}::{item}"),
-                    });
-                }
-            }
-            _ => paths.push(rest[..plain_end].trim_end_matches("::").to_string()),
-        }
-    }
+    let mut paths = paths_after(line, "crate::");
     // `super::` is the module's parent (for a folder's mod.rs, the folder's parent).
     let parent = me.rsplit_once("::").map_or("", |(p, _)| p);
-    for name in super_names(line) {
+    for path in paths_after(line, "super::") {
         paths.push(match parent {
-            "" => name,
-            parent => format!("{parent}::{name}"),
+            "" => path,
+            parent => format!("{parent}::{path}"),
         });
     }
     paths

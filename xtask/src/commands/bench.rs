@@ -13,9 +13,10 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     let tree = Tree::locate(sh, flags.source.as_deref(), &ws.root)?;
     let out = scratch::results_dir(flags.out.as_deref(), ws)?;
     let rpm_args = flags.rpm_args()?;
-    if flags.running {
-        measure::check_engine(sh)?;
-    }
+    let engine = match flags.running {
+        true => Some(measure::check_engine(&flags)?),
+        false => None,
+    };
     let work = ws.target.join("xtask/bench");
     let copy = scratch::copy(sh, &tree, ws, &work)?;
     let xtask = Utf8PathBuf::try_from(std::env::current_exe().context("finding the xtask")?)
@@ -27,6 +28,7 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
         work: &work,
         rpm_args,
         running: flags.image_args(),
+        engine,
     }
     .run(flags.runs)?;
     measure::write_results(&out, &steps, &rounds, &tree.root, flags.runs)?;

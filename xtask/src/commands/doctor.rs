@@ -15,7 +15,7 @@ pub fn run(flags: DoctorFlags, ws: &Workspace) -> Result<()> {
     }
     let missing: Vec<&str> = found
         .iter()
-        .filter(|f| f.state == "MISSING")
+        .filter(|f| f.state == machine::State::Missing)
         .map(|f| f.item)
         .collect();
     if !missing.is_empty() {

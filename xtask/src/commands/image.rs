@@ -39,11 +39,12 @@ pub fn make(
     reuse: bool,
 ) -> Result<Option<Made>> {
     let plan = Plan::resolve(&flags.rpm, ws)?;
-    let engine = Engine::find(plan.sh, flags.rpm.place.engine.as_deref()).context(
-        "no container engine to build the image with: install docker or podman, or name one with --engine or CONTAINER_ENGINE (cargo xtask doctor)",
+    let engine = Engine::ready(
+        plan.sh,
+        flags.rpm.place.engine.as_deref(),
+        "to build the image with",
+        true,
     )?;
-    engine.check()?;
-    engine.check_buildkit()?;
     let runtime_base = flags
         .runtime_base
         .clone()

@@ -9,8 +9,10 @@ use anyhow::Result;
 use super::image;
 use crate::container::dev_container;
 use crate::container::dev_container::RunFlags;
+use crate::infra::engine::Engine;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
+use crate::source::tree::Tree;
 
 pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
@@ -18,23 +20,15 @@ pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
     // before anything is built.
     dev_container::check_config(&flags.choices)?;
     if let Some(tag) = flags.image.tags.first() {
-        // The tag is only read: no dry run.
-        let sh = crate::infra::exec::Shell {
-            dry_run: false,
-            ..flags.image.rpm.core.sh
-        };
-        if let Some(engine) =
-            crate::infra::engine::Engine::find(sh, flags.image.rpm.place.engine.as_deref())
-        {
-            let tree = crate::source::tree::Tree::locate(
-                sh,
-                flags.image.rpm.core.source.as_deref(),
-                &ws.root,
-            )?;
-            if engine.check().is_ok() {
-                dev_container::check_image_tree(&engine, tag, &tree)?;
-            }
-        }
+        let rpm = &flags.image.rpm;
+        let engine = Engine::ready(
+            rpm.core.sh,
+            rpm.place.engine.as_deref(),
+            "to run the image with",
+            false,
+        )?;
+        let tree = Tree::locate(rpm.core.sh, rpm.core.source.as_deref(), &ws.root)?;
+        dev_container::check_image_tree(&engine, tag, &tree)?;
     }
     let Some(made) = image::make(&flags.image, ws, &mut timer, true)? else {
         eprintln!("dry run: would start the image and attach its console");

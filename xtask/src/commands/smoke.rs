@@ -1,6 +1,6 @@
 //! `cargo xtask smoke`: an image boots, answers with its version, and stops cleanly.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::container::boot_test::SmokeFlags;
 use crate::container::boot_test::{self, UnitTests, DEFAULT_TAG};
@@ -21,10 +21,7 @@ pub fn run(flags: SmokeFlags, ws: &crate::infra::workspace::Workspace) -> Result
 
 fn check(flags: SmokeFlags, ws: &crate::infra::workspace::Workspace) -> Result<()> {
     let sh = flags.sh;
-    let engine = Engine::find(sh, flags.engine.as_deref()).context(
-        "no container engine: install docker or podman, or name one with --engine or CONTAINER_ENGINE (cargo xtask doctor)",
-    )?;
-    engine.check()?;
+    let engine = Engine::ready(sh, flags.engine.as_deref(), "to run the image with", false)?;
     let tag = flags.tag.as_deref().unwrap_or(DEFAULT_TAG);
     let Some(category) = &flags.unit_tests else {
         return boot_test::check(&engine, tag, flags.timeout_secs, None, &flags.call);

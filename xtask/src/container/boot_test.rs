@@ -408,11 +408,7 @@ pub struct SmokeFlags {
 }
 
 pub fn flags() -> impl Parser<SmokeFlags> {
-    let tag = long("tag")
-        .help("The image to check (default: asterisk:dev)")
-        .argument::<String>("T")
-        .parse(|t| flag::check_tag(&t).map(|()| t))
-        .optional();
+    let tag = flag::tag("The image to check (default: asterisk:dev)").optional();
     let engine = place::engine_flag();
     let timeout_secs = timeout_flag();
     let with_category = long("unit-tests")
@@ -421,9 +417,7 @@ pub fn flags() -> impl Parser<SmokeFlags> {
         .parse(flag::non_empty("unit-tests"));
     let all = long("unit-tests").req_flag(String::new()).hide();
     let unit_tests = construct!([with_category, all]).optional();
-    let out = flag::path(
-        "out",
-        "DIR",
+    let out = flag::out(
         "Where --unit-tests writes unit-tests.xml (default: <target>/rpm, recorded in its manifest)",
     );
     let call = call::flags();
@@ -446,7 +440,9 @@ pub fn timeout_flag() -> impl Parser<u64> {
         .argument::<String>("SECS")
         .parse(|v| {
             v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                format!("--timeout takes a whole number of seconds above 0, not '{v}'")
+                flag::Usage(format!(
+                    "--timeout takes a whole number of seconds above 0, not '{v}'"
+                ))
             })
         })
         .fallback(120)

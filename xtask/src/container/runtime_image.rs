@@ -439,11 +439,10 @@ pub fn runtime_base_flag(help: &'static str) -> impl Parser<Option<String>> {
 
 pub fn flags() -> impl Parser<ImageFlags> {
     let rpm = crate::plan::rpm_flags();
-    let tags = long("tag")
-        .help("Tag the image T; may repeat (default: asterisk:<rpm version-release> and asterisk:dev)")
-        .argument::<String>("T")
-        .parse(|t| flag::check_tag(&t).map(|()| t))
-        .many();
+    let tags = flag::tag(
+        "Tag the image T; may repeat (default: asterisk:<rpm version-release> and asterisk:dev)",
+    )
+    .many();
     let runtime_base = runtime_base_flag(
         "Base of the runtime image, with dnf, microdnf or rpm (default: docker.io/library/almalinux:9-minimal)",
     );

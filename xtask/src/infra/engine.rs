@@ -155,6 +155,22 @@ impl Engine {
         })
     }
 
+    /// The engine `find` gives, answering (and building with BuildKit when `buildkit`), or one
+    /// line: what `needs` it (as "to build the image with") and how to get one.
+    pub fn ready(sh: Shell, flag: Option<&str>, needs: &str, buildkit: bool) -> Result<Engine> {
+        let engine = Engine::find(sh, flag).with_context(|| {
+            format!(
+                "no container engine {needs}: install docker or podman, or name one with \
+                 --engine or CONTAINER_ENGINE (cargo xtask doctor)"
+            )
+        })?;
+        engine.check()?;
+        if buildkit {
+            engine.check_buildkit()?;
+        }
+        Ok(engine)
+    }
+
     /// A command of this engine.
     pub fn cmd(&self) -> Cmd {
         let cmd = self.sh.cmd(self.program.clone());

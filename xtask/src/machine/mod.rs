@@ -164,12 +164,31 @@ pub struct Facts {
     pub network: Option<bool>,
 }
 
+/// What a line of the report says of its item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Ok,
+    /// Missing for one feature only, or worth knowing.
+    Note,
+    /// Missing for what the commands do: doctor fails.
+    Missing,
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            State::Ok => "ok",
+            State::Note => "note",
+            State::Missing => "MISSING",
+        })
+    }
+}
+
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub item: &'static str,
-    /// `ok`, `note`, or `MISSING`.
-    pub state: &'static str,
+    pub state: State,
     pub text: String,
 }
 
@@ -185,11 +204,11 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
     let fam = family(&f.os_release);
     let mut out = Vec::new();
     // A program every build needs: MISSING when it is not there; one feature's: a note.
-    let found_or = |missing: &'static str| {
+    let found_or = |missing: State| {
         move |item: &'static str, found: &Option<String>, need: Need, used: &str| match found {
             Some(path) => Finding {
                 item,
-                state: "ok",
+                state: State::Ok,
                 text: path.clone(),
             },
             None => Finding {
@@ -199,7 +218,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
             },
         }
     };
-    let program = found_or("MISSING");
+    let program = found_or(State::Missing);
     out.push(program(
         "rpmbuild",
         &f.rpmbuild,
@@ -237,7 +256,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
         "every build (the SBOM lists the packages' files)",
     ));
     // What only one feature needs: a note when missing.
-    let optional = found_or("note");
+    let optional = found_or(State::Note);
     out.push(optional("gpg", &f.gpg, Need::Gpg, "rpm --sign"));
     out.push(optional(
         "sipp",
@@ -249,22 +268,24 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
     match (&f.engine, &f.engine_answers) {
         (None, _) => add(
             "engine",
-            "MISSING",
+            State::Missing,
             format!(
                 "{}; needed by cargo xtask image and smoke, and rpm in a container",
                 install(fam, Need::Engine)
             ),
         ),
-        (Some((p, _)), Some(Err(why))) => {
-            add("engine", "MISSING", format!("{p} does not answer: {why}"))
-        }
-        (Some((p, kind)), _) => add("engine", "ok", format!("{p} ({kind:?})")),
+        (Some((p, _)), Some(Err(why))) => add(
+            "engine",
+            State::Missing,
+            format!("{p} does not answer: {why}"),
+        ),
+        (Some((p, kind)), _) => add("engine", State::Ok, format!("{p} ({kind:?})")),
     }
     match &f.buildkit {
-        Some(Ok(())) => add("buildkit", "ok", "the engine builds with BuildKit".into()),
+        Some(Ok(())) => add("buildkit", State::Ok, "the engine builds with BuildKit".into()),
         Some(Err(_)) => add(
             "buildkit",
-            "MISSING",
+            State::Missing,
             format!(
                 "{} (or point CONTAINER_ENGINE at podman); needed by cargo xtask image and rpm in a container",
                 install(fam, Need::Buildx)
@@ -273,10 +294,10 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
         None => {}
     }
     match f.catatonit {
-        Some(true) => add("catatonit", "ok", "podman's --init has it".into()),
+        Some(true) => add("catatonit", State::Ok, "podman's --init has it".into()),
         Some(false) => add(
             "catatonit",
-            "MISSING",
+            State::Missing,
             format!(
                 "{}; podman's --init (smoke) needs it",
                 install(fam, Need::Catatonit)
@@ -287,7 +308,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
     if let Some(true) = f.rootless {
         add(
             "rootless",
-            "note",
+            State::Note,
             "the engine runs rootless: files the build writes through mounts belong to your user; \
              the xtask runs the build as your uid"
                 .into(),
@@ -296,7 +317,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
     match &f.free {
         Some((bytes, dir)) if *bytes < NEEDED_BYTES => add(
             "disk",
-            "MISSING",
+            State::Missing,
             format!(
                 "{} free in {dir}, a real Asterisk build needs about 2 GiB: free some, or point \
                  CARGO_TARGET_DIR and --out at a disk with room",
@@ -305,7 +326,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
         ),
         Some((bytes, dir)) => add(
             "disk",
-            "ok",
+            State::Ok,
             format!(
                 "{} free in {dir}",
                 crate::infra::progress::human_size(*bytes)
@@ -316,7 +337,7 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
     if f.selinux_enforcing {
         add(
             "selinux",
-            "note",
+            State::Note,
             "SELinux is enforcing: the build's mounts are relabelled (:z), so keep the tree and \
              the target directory where the engine may relabel them (not in /usr or /etc)"
                 .into(),
@@ -325,12 +346,12 @@ pub fn findings(f: &Facts) -> Vec<Finding> {
     match f.network {
         Some(true) => add(
             "network",
-            "ok",
+            State::Ok,
             "the third-party download host answers".into(),
         ),
         Some(false) => add(
             "network",
-            "note",
+            State::Note,
             "no network to the third-party download host: fetch on a machine that has it \
              (cargo xtask fetch --download-cache DIR), bring DIR here, and build with \
              --download-cache DIR --offline"

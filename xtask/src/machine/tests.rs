@@ -81,7 +81,7 @@ fn everything() -> Facts {
     }
 }
 
-fn state<'a>(found: &'a [Finding], item: &str) -> Option<(&'a str, &'a str)> {
+fn state<'a>(found: &'a [Finding], item: &str) -> Option<(State, &'a str)> {
     found
         .iter()
         .find(|f| f.item == item)
@@ -91,7 +91,7 @@ fn state<'a>(found: &'a [Finding], item: &str) -> Option<(&'a str, &'a str)> {
 #[test]
 fn a_machine_with_everything() {
     let found = findings(&everything());
-    assert!(found.iter().all(|f| f.state == "ok"), "{found:#?}");
+    assert!(found.iter().all(|f| f.state == State::Ok), "{found:#?}");
 }
 
 #[test]
@@ -109,40 +109,40 @@ fn what_is_missing_says_how_to_fix_it() {
     assert_eq!(
         state(&found, "rpmbuild"),
         Some((
-            "MISSING",
+            State::Missing,
             "apt-get install rpm; needed by cargo xtask rpm --native"
         ))
     );
     let (s, text) = state(&found, "buildkit").unwrap();
     assert!(
-        s == "MISSING" && text.starts_with("apt-get install docker-buildx"),
+        s == State::Missing && text.starts_with("apt-get install docker-buildx"),
         "{text}"
     );
     assert_eq!(
         state(&found, "rpm2cpio"),
         Some((
-            "MISSING",
+            State::Missing,
             "apt-get install rpm2cpio; needed by every build (the SBOM lists the packages' files)"
         ))
     );
     assert_eq!(
         state(&found, "gpg"),
-        Some(("note", "apt-get install gnupg; needed by rpm --sign"))
+        Some((State::Note, "apt-get install gnupg; needed by rpm --sign"))
     );
     assert_eq!(
         state(&found, "sipp"),
         Some((
-            "note",
+            State::Note,
             "apt-get install sip-tester; needed by smoke's SIP call (skipped without it; --call makes that an error)"
         ))
     );
     let (s, text) = state(&found, "disk").unwrap();
     assert!(
-        s == "MISSING" && text.starts_with("100.0 MiB free in /t"),
+        s == State::Missing && text.starts_with("100.0 MiB free in /t"),
         "{text}"
     );
-    assert_eq!(state(&found, "network").unwrap().0, "note");
-    assert_eq!(state(&found, "selinux").unwrap().0, "note");
+    assert_eq!(state(&found, "network").unwrap().0, State::Note);
+    assert_eq!(state(&found, "selinux").unwrap().0, State::Note);
 
     let mut f = everything();
     f.os_release = ALMA.into();
@@ -154,11 +154,11 @@ fn what_is_missing_says_how_to_fix_it() {
     assert_eq!(
         state(&found, "catatonit"),
         Some((
-            "MISSING",
+            State::Missing,
             "dnf install catatonit; podman's --init (smoke) needs it"
         ))
     );
-    assert_eq!(state(&found, "rootless").unwrap().0, "note");
+    assert_eq!(state(&found, "rootless").unwrap().0, State::Note);
     assert_eq!(state(&found, "buildkit"), None);
 
     let mut f = everything();
@@ -168,7 +168,7 @@ fn what_is_missing_says_how_to_fix_it() {
     let found = findings(&f);
     let (s, text) = state(&found, "engine").unwrap();
     assert!(
-        s == "MISSING" && text.starts_with("apt-get install docker.io docker-buildx"),
+        s == State::Missing && text.starts_with("apt-get install docker.io docker-buildx"),
         "{text}"
     );
     f.engine = Some(("/usr/bin/docker".into(), EngineKind::Docker));
@@ -176,7 +176,7 @@ fn what_is_missing_says_how_to_fix_it() {
     let found = findings(&f);
     let (s, text) = state(&found, "engine").unwrap();
     assert!(
-        s == "MISSING" && text.contains("does not answer: Cannot connect"),
+        s == State::Missing && text.contains("does not answer: Cannot connect"),
         "{text}"
     );
 }

@@ -18,7 +18,8 @@ use serde_json::json;
 
 use crate::infra::exec::Shell;
 
-use crate::plan::place::{self, Where};
+use crate::infra::engine::Engine;
+use crate::plan::place;
 use crate::plan::{bundled, flag};
 use bpaf::{construct, long, Parser};
 
@@ -223,6 +224,8 @@ pub struct Bench<'a> {
     /// `--running`: `run --detach`'s image flags (--runtime-base ...), for the step from a patch
     /// to a running container that answers SIP; None leaves the step out.
     pub running: Option<Vec<String>>,
+    /// The engine `--running`'s container runs on (`check_engine`'s).
+    pub engine: Option<Engine>,
 }
 
 /// The container `run --detach` names in its output.
@@ -377,17 +380,14 @@ impl Bench<'_> {
             steps[6].seconds.push(self.archive_only()?);
             steps[7].seconds.push(self.git_archive()?);
         }
-        if let Some(name) = &container {
-            let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
-            let _ = self
-                .sh
-                .cmd(engine.as_str())
+        if let (Some(name), Some(engine)) = (&container, &self.engine) {
+            let _ = engine
+                .cmd()
                 .args(["rm", "-f", "-v", name])
                 .cleanup_step()
                 .read();
-            let _ = self
-                .sh
-                .cmd(engine.as_str())
+            let _ = engine
+                .cmd()
                 .args(["rmi", &format!("{BENCH_IMAGE}:{}", std::process::id())])
                 .cleanup_step()
                 .read();
@@ -408,10 +408,9 @@ impl Bench<'_> {
     ) -> Result<f64> {
         let started = Instant::now();
         let name = self.run_detached(image_args, container)?;
-        let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
         let published = self
-            .sh
-            .cmd(engine)
+            .engine()?
+            .cmd()
             .args(["port", &name, "5060/udp"])
             .read()
             .with_context(|| format!("reading the SIP port of {name}"))?;
@@ -435,10 +434,10 @@ impl Bench<'_> {
     /// its console does (replacing a detached one also waits for the engine to stop it: with
     /// docker's userland proxy, a process per published port).
     fn run_unchanged(&self, image_args: &[String], container: &mut Option<String>) -> Result<f64> {
-        let engine = std::env::var("CONTAINER_ENGINE").unwrap_or_else(|_| "docker".into());
+        let engine = self.engine()?;
         if let Some(name) = container.take() {
-            self.sh
-                .cmd(engine.as_str())
+            engine
+                .cmd()
                 .args(["rm", "-f", "-v", &name])
                 .cleanup_step()
                 .read()
@@ -446,12 +445,19 @@ impl Bench<'_> {
         }
         let started = Instant::now();
         let name = self.run_detached(image_args, container)?;
-        self.sh
-            .cmd(engine)
+        engine
+            .cmd()
             .args(["exec", &name, "asterisk", "-rx", "core show version"])
             .read()
             .with_context(|| format!("Asterisk's console in {name}"))?;
         Ok(started.elapsed().as_secs_f64())
+    }
+
+    /// The engine of `--running` (checked before the first build).
+    fn engine(&self) -> Result<&Engine> {
+        self.engine
+            .as_ref()
+            .context("bench --running needs a container engine")
     }
 
     /// `run --detach` of the tree; the container it names.
@@ -528,11 +534,9 @@ pub struct BenchFlags {
     pub source: Option<Utf8PathBuf>,
     pub out: Option<Utf8PathBuf>,
     pub runs: usize,
-    pub place: Where,
-    pub base_image: Option<String>,
-    pub nodeps: bool,
-    pub without_pjproject: bool,
-    pub download_cache: Option<Utf8PathBuf>,
+    /// rpm's place and bundled-source flags, passed on to every `rpm` of the bench.
+    pub place: place::PlaceFlags,
+    pub bundled: bundled::BundledFlags,
     /// `--running`: the step from a patch to a running container answering SIP.
     pub running: bool,
     pub runtime_base: Option<String>,
@@ -543,25 +547,8 @@ pub struct BenchFlags {
 impl BenchFlags {
     /// The flags every `rpm` of the bench is given (those of rpm the bench takes).
     pub fn rpm_args(&self) -> Result<Vec<String>> {
-        let mut args: Vec<String> = Vec::new();
-        match self.place {
-            Where::Native => args.push("--native".into()),
-            Where::Container => args.push("--container".into()),
-            Where::Auto => {}
-        }
-        if let Some(base) = &self.base_image {
-            args.extend(["--base-image".into(), base.clone()]);
-        }
-        if self.nodeps {
-            args.push("--nodeps".into());
-        }
-        if self.without_pjproject {
-            args.push("--without-pjproject".into());
-        }
-        if let Some(dir) = &self.download_cache {
-            let dir = crate::infra::workspace::absolute(dir)?;
-            args.extend(["--download-cache".into(), dir.to_string()]);
-        }
+        let mut args = self.place.args()?;
+        args.extend(self.bundled.args()?);
         Ok(args)
     }
 
@@ -583,12 +570,13 @@ impl BenchFlags {
 
 /// `--running` needs an engine that answers and builds images: said before the first build,
 /// not after the half hour of builds before the step that needs it.
-pub fn check_engine(sh: Shell) -> Result<()> {
-    let engine = crate::infra::engine::Engine::find(sh, None).context(
-        "bench --running needs a container engine: install docker or podman, or name one with CONTAINER_ENGINE (cargo xtask doctor)",
-    )?;
-    engine.check()?;
-    engine.check_buildkit()
+pub fn check_engine(flags: &BenchFlags) -> Result<Engine> {
+    Engine::ready(
+        flags.sh,
+        flags.place.engine.as_deref(),
+        "for bench --running",
+        true,
+    )
 }
 
 /// The results, written into `out` (`bench.json`, `bench.svg`) and printed as tables.
@@ -621,11 +609,7 @@ pub fn flags() -> impl Parser<BenchFlags> {
     let source = flag::source(
         "The Asterisk tree to measure (a scratch copy of it; default: the checkout the xtask lives in)",
     );
-    let out = flag::path(
-        "out",
-        "DIR",
-        "Where bench.json and bench.svg go (default: <target>/bench)",
-    );
+    let out = flag::out("Where bench.json and bench.svg go (default: <target>/bench)");
     let runs = long("runs")
         .help("Rounds of each step, interleaved (default: 3)")
         .argument::<String>("N")
@@ -640,11 +624,8 @@ pub fn flags() -> impl Parser<BenchFlags> {
                 })
         })
         .fallback(3);
-    let place = place::where_flags("Build in the builder container");
-    let base_image = place::base_image_flag("Base of the builder image (as rpm takes it)");
-    let nodeps = place::nodeps_flag("Passed to rpm");
-    let without_pjproject = bundled::without_pjproject_flag("Passed to rpm");
-    let download_cache = bundled::cache_flag("Passed to rpm");
+    let place = place::flags();
+    let bundled = bundled::flags();
     let running = long("running")
         .help("Also time a one-line patch to a running container that answers SIP OPTIONS (cargo xtask run --detach; needs a container engine and SIP's 5060 on 127.0.0.1)")
         .switch();
@@ -657,10 +638,7 @@ pub fn flags() -> impl Parser<BenchFlags> {
         out,
         runs,
         place,
-        base_image,
-        nodeps,
-        without_pjproject,
-        download_cache,
+        bundled,
         running,
         runtime_base,
         sh,

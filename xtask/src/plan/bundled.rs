@@ -40,11 +40,29 @@ pub fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<U
 }
 
 /// What the flags say.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BundledFlags {
     pub download_cache: Option<Utf8PathBuf>,
     pub offline: bool,
     pub without_pjproject: bool,
+}
+
+impl BundledFlags {
+    /// The command line that says these choices, as `rpm` parses it (bench passes them on);
+    /// `--download-cache` made absolute.
+    pub fn args(&self) -> Result<Vec<String>> {
+        let mut args: Vec<String> = Vec::new();
+        if let Some(dir) = &self.download_cache {
+            args.extend(["--download-cache".into(), absolute(dir)?.to_string()]);
+        }
+        if self.offline {
+            args.push("--offline".into());
+        }
+        if self.without_pjproject {
+            args.push("--without-pjproject".into());
+        }
+        Ok(args)
+    }
 }
 
 /// `--download-cache DIR`, which `fetch` takes too.
@@ -57,11 +75,6 @@ pub fn offline_flag(help: &'static str) -> impl Parser<bool> {
     long("offline").help(help).switch()
 }
 
-/// `--without-pjproject` (bench passes it on to rpm).
-pub fn without_pjproject_flag(help: &'static str) -> impl Parser<bool> {
-    long("without-pjproject").help(help).switch()
-}
-
 /// The concern's flags, as `rpm` (and `image`) take them.
 pub fn flags() -> impl Parser<BundledFlags> {
     let download_cache = cache_flag(
@@ -70,9 +83,9 @@ pub fn flags() -> impl Parser<BundledFlags> {
     let offline = offline_flag(
         "Touch no network: the download cache must hold every tarball (cargo xtask fetch fills it)",
     );
-    let without_pjproject = without_pjproject_flag(
-        "Build without the bundled pjproject: no res_pjsip modules, no chan_pjsip (said in the summary and the manifest)",
-    );
+    let without_pjproject = long("without-pjproject")
+        .help("Build without the bundled pjproject: no res_pjsip modules, no chan_pjsip (said in the summary and the manifest)")
+        .switch();
     construct!(BundledFlags {
         download_cache,
         offline,
@@ -142,6 +155,24 @@ pub fn describe(p: &BundledPlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flags_say_themselves_again() {
+        let cases = [
+            BundledFlags::default(),
+            BundledFlags {
+                download_cache: Some("/srv/downloads".into()),
+                offline: true,
+                without_pjproject: true,
+            },
+        ];
+        for want in cases {
+            let args = want.args().unwrap();
+            let words: Vec<&str> = args.iter().map(String::as_str).collect();
+            let got = flags().to_options().run_inner(words.as_slice()).unwrap();
+            assert_eq!(got, want, "{args:?}");
+        }
+    }
 
     #[test]
     fn what_is_bundled() {

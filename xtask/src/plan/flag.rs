@@ -42,6 +42,20 @@ pub fn text(
         .optional()
 }
 
+/// `--tag T`, an image reference checked as the engine takes it (`image` takes many, `smoke`
+/// one).
+pub fn tag(help: &'static str) -> impl Parser<String> {
+    long("tag")
+        .help(help)
+        .argument::<String>("T")
+        .parse(|t| check_tag(&t).map(|()| t))
+}
+
+/// `--out DIR`: where a command writes what it makes.
+pub fn out(help: &'static str) -> impl Parser<Option<Utf8PathBuf>> {
+    path("out", "DIR", help)
+}
+
 /// The longest Version or Release taken: the NVR names files (`...-debuginfo-<V>-<R>.x86_64.rpm`).
 const MAX_RPM_FIELD: usize = 80;
 

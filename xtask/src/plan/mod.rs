@@ -90,9 +90,7 @@ pub fn jobs(v: &str) -> std::result::Result<u32, Usage> {
 fn core_flags() -> impl Parser<Core> {
     let source =
         flag::source("The Asterisk tree to package (default: the checkout the xtask lives in)");
-    let out = flag::path(
-        "out",
-        "DIR",
+    let out = flag::out(
         "Where the RPMs, SRPM, source archive and manifest.json go (default: <target>/rpm)",
     );
     let spec = flag::path(

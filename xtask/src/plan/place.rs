@@ -2,6 +2,7 @@
 //! base, ccache, `--nodeps`), the decision over this machine, and how the plan says it. Its part
 //! of the manifest is the builder (`native` or `container <tag>`), which the outputs stage names.
 
+use anyhow::Result;
 use bpaf::{construct, long, Parser};
 use camino::Utf8PathBuf;
 
@@ -27,7 +28,7 @@ pub enum Where {
 }
 
 /// What the user said about where the build runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlaceFlags {
     pub place: Where,
     pub engine: Option<String>,
@@ -37,6 +38,38 @@ pub struct PlaceFlags {
     /// `--ccache-dir DIR`: ccache in a host directory instead of a volume.
     pub ccache_dir: Option<Utf8PathBuf>,
     pub nodeps: bool,
+}
+
+impl PlaceFlags {
+    /// The command line that says these choices, as `rpm` parses it (bench passes them on);
+    /// `--ccache-dir` made absolute.
+    pub fn args(&self) -> Result<Vec<String>> {
+        let mut args: Vec<String> = Vec::new();
+        match self.place {
+            Where::Native => args.push("--native".into()),
+            Where::Container => args.push("--container".into()),
+            Where::Auto => {}
+        }
+        if let Some(engine) = &self.engine {
+            args.extend(["--engine".into(), engine.clone()]);
+        }
+        if let Some(base) = &self.base_image {
+            args.extend(["--base-image".into(), base.clone()]);
+        }
+        if self.rebuild_builder {
+            args.push("--rebuild-builder".into());
+        }
+        if self.no_ccache {
+            args.push("--no-ccache".into());
+        }
+        if let Some(dir) = &self.ccache_dir {
+            args.extend(["--ccache-dir".into(), absolute(dir)?.to_string()]);
+        }
+        if self.nodeps {
+            args.push("--nodeps".into());
+        }
+        Ok(args)
+    }
 }
 
 /// `--native` or `--container` (neither: decided by the machine).
@@ -59,22 +92,14 @@ pub fn engine_flag() -> impl Parser<Option<String>> {
     )
 }
 
-/// `--base-image IMG` (bench passes it on to rpm).
-pub fn base_image_flag(help: &'static str) -> impl Parser<Option<String>> {
-    flag::text("base-image", "IMG", help)
-}
-
-/// `--nodeps` (bench passes it on to rpm).
-pub fn nodeps_flag(help: &'static str) -> impl Parser<bool> {
-    long("nodeps").help(help).switch()
-}
-
 /// The concern's flags, as `rpm` (and `image`) take them.
 pub fn flags() -> impl Parser<PlaceFlags> {
     let place =
         where_flags("Build in the builder container (the default when a container engine answers)");
     let engine = engine_flag();
-    let base_image = base_image_flag(
+    let base_image = flag::text(
+        "base-image",
+        "IMG",
         "Base of the builder image (default: docker.io/library/almalinux:9); an image that has rpmbuild is used as it is",
     );
     let rebuild_builder = long("rebuild-builder")
@@ -88,9 +113,9 @@ pub fn flags() -> impl Parser<PlaceFlags> {
         "DIR",
         "Keep the container build's ccache in this host directory instead of a volume (a CI cache, e.g. actions/cache); made if missing",
     );
-    let nodeps = nodeps_flag(
-        "Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)",
-    );
+    let nodeps = long("nodeps")
+        .help("Do not check BuildRequires (passed to rpmbuild; automatic on hosts whose packages rpm does not know)")
+        .switch();
     construct!(PlaceFlags {
         place,
         engine,
@@ -297,6 +322,40 @@ fn host_rpmdb(sh: Shell) -> HostRpmdb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flags_say_themselves_again() {
+        // What bench passes on to rpm parses back to the choices it was made of.
+        let cases = [
+            PlaceFlags::default(),
+            PlaceFlags {
+                place: Where::Native,
+                nodeps: true,
+                ..PlaceFlags::default()
+            },
+            PlaceFlags {
+                place: Where::Container,
+                engine: Some("/usr/bin/podman".into()),
+                base_image: Some("localhost/alma:9".into()),
+                rebuild_builder: true,
+                no_ccache: true,
+                ccache_dir: Some("/var/cache/ccache".into()),
+                nodeps: false,
+            },
+        ];
+        for want in cases {
+            let args = want.args().unwrap();
+            let words: Vec<&str> = args.iter().map(String::as_str).collect();
+            let got = flags().to_options().run_inner(words.as_slice()).unwrap();
+            assert_eq!(got, want, "{args:?}");
+        }
+        let relative = PlaceFlags {
+            ccache_dir: Some("cc".into()),
+            ..PlaceFlags::default()
+        };
+        let args = relative.args().unwrap();
+        assert!(Utf8PathBuf::from(&args[1]).is_absolute(), "{args:?}");
+    }
 
     #[test]
     fn where_the_build_runs() {

@@ -54,10 +54,24 @@ pub const BUILD_VARIABLES: [&str; 21] = [
 /// the state the build began with.
 pub fn identity() -> String {
     static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    IDENTITY.get_or_init(read_identity).clone()
+    IDENTITY
+        .get_or_init(|| {
+            let databases = PACKAGE_DATABASES.map(std::path::Path::new);
+            read_identity(&databases, SYSTEM_MACROS.as_ref(), &BUILD_PROGRAMS, |var| {
+                std::env::var(var).ok()
+            })
+        })
+        .clone()
 }
 
-fn read_identity() -> String {
+/// The identity of a host whose package databases, macro directory, build programs and
+/// variables are these (`identity` gives this host's).
+fn read_identity(
+    databases: &[&std::path::Path],
+    macros: &std::path::Path,
+    programs: &[&str],
+    variable: impl Fn(&str) -> Option<String>,
+) -> String {
     let stamp = |path: &std::path::Path| {
         std::fs::metadata(path)
             .ok()
@@ -66,15 +80,15 @@ fn read_identity() -> String {
             .map(|(len, t)| format!("{len} {}", t.as_nanos()))
             .unwrap_or_default()
     };
-    let databases = PACKAGE_DATABASES
+    let databases = databases
         .iter()
-        .map(|path| (path.to_string(), stamp(path.as_ref())));
-    let macros = macro_files(SYSTEM_MACROS.as_ref())
+        .map(|path| (path.display().to_string(), stamp(path)));
+    let macros = macro_files(macros)
         .into_iter()
         .map(|path| (path.display().to_string(), stamp(&path)));
     // The programs the build runs, as PATH finds them (their final file: a compiler replaced
     // in /usr/local/bin, outside any package database, is another builder).
-    let programs = BUILD_PROGRAMS.iter().map(|name| {
+    let programs = programs.iter().map(|name| {
         let found = which::which(name)
             .ok()
             .and_then(|p| std::fs::canonicalize(p).ok());
@@ -86,7 +100,7 @@ fn read_identity() -> String {
     });
     let variables = BUILD_VARIABLES
         .iter()
-        .map(|var| (var.to_string(), std::env::var(var).unwrap_or_default()));
+        .map(|var| (var.to_string(), variable(var).unwrap_or_default()));
     of(databases.chain(macros).chain(programs).chain(variables))
 }
 
@@ -157,9 +171,39 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
-        // This host's, twice: the same.
-        assert_eq!(read_identity(), read_identity());
-        assert_eq!(identity(), read_identity());
+    }
+
+    #[test]
+    fn the_identity_follows_each_thing_it_reads() {
+        // A stand-in host in a directory: a package database, a macro directory, a program
+        // (found through PATH only when it is there: `sh`, which every host has) and the
+        // variables. Each change is another identity; reading it again is the same one.
+        let dir = tempfile_dir("identity");
+        let db = dir.join("status");
+        let macros = dir.join("etc-rpm");
+        std::fs::create_dir_all(&macros).unwrap();
+        std::fs::write(&db, "Package: a\n").unwrap();
+        let vars =
+            |cflags: &'static str| move |v: &str| (v == "CFLAGS").then(|| cflags.to_string());
+        let read = |programs: &[&str], cflags: &'static str| {
+            read_identity(&[db.as_path()], &macros, programs, vars(cflags))
+        };
+        let base = read(&[], "-O2");
+        assert_eq!(base, read(&[], "-O2"));
+        let mut seen = vec![base.clone()];
+        let mut differs = |what: &str, now: String| {
+            assert!(!seen.contains(&now), "{what} left the identity as it was");
+            seen.push(now);
+        };
+        differs("CFLAGS", read(&[], "-O0"));
+        differs("a program", read(&["sh"], "-O2"));
+        std::fs::write(&db, "Package: a\nPackage: b-devel\n").unwrap();
+        differs("a package added", read(&[], "-O2"));
+        std::fs::write(macros.join("macros"), "%_smp_mflags -j1\n").unwrap();
+        differs("an rpm macro file", read(&[], "-O2"));
+        std::fs::remove_file(&db).unwrap();
+        differs("the database gone", read(&[], "-O2"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

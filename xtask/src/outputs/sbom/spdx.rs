@@ -165,6 +165,14 @@ mod tests {
         let a = [file("/a", "11"), file("/b", "22")];
         let b = [file("/b", "22"), file("/a", "11")];
         assert_eq!(verification_code(&a), verification_code(&b));
+        // Two files holding "a\n" and "b\n", given in the other order: the SHA-1 of their
+        // SHA-1s sorted and joined (`printf 3f78...89e6... | sha1sum`, SPDX 2.3 section 7.9).
+        let a_file = "3f786850e387550fdab836ed7e6dc881de23001b";
+        let b_file = "89e6c98d92887913cadf06b2adb97f26cde4849b";
+        assert_eq!(
+            verification_code(&[file("/b", b_file), file("/a", a_file)]),
+            "2c04f768f5cbc20d7a1b7ab18523a6609425dbd8"
+        );
     }
 
     #[test]
