@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::infra::exec::Shell;
 use crate::infra::json;
-use crate::plan::bundled::{Network, BUNDLED_IF_THE_TREE_HAS_IT};
+use crate::plan::bundled::{Network, BUNDLED_IF_THE_TREE_HAS_IT, PJPROJECT};
 use tarball::Tarball;
 
 use crate::plan::flag;
@@ -121,9 +121,12 @@ pub fn same(recorded: &[Bundled], fetched: &[Fetched]) -> bool {
             .map(|f| (f.tarball.name.as_str(), f.sha256.as_str())))
 }
 
-/// Why a build bundles nothing, when it bundles nothing.
-pub const WITHOUT_PJPROJECT: &str =
-    "built --without-pjproject: no res_pjsip modules, no chan_pjsip";
+/// What a build without pjproject lacks, said by the summary and the manifest (None: it has
+/// it).
+pub fn without_pjproject(fetched: &[Fetched]) -> Option<&'static str> {
+    (!fetched.iter().any(|f| f.tarball.name == PJPROJECT))
+        .then_some("built --without-pjproject: no res_pjsip modules, no chan_pjsip")
+}
 
 // `fetch`'s flags.
 

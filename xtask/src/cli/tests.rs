@@ -138,7 +138,7 @@ fn image_and_smoke_flags_parse() {
     let Command::Rpm(f) = parsed("rpm --without-library PGSQL --without-library unixodbc") else {
         panic!("not rpm");
     };
-    assert_eq!(f.choices.without_libraries, ["PGSQL", "unixodbc"]);
+    assert_eq!(f.options.without_libraries, ["PGSQL", "unixodbc"]);
     let Command::Smoke(s) = parsed("smoke --tag x:1 --timeout 5") else {
         panic!("not smoke");
     };
@@ -200,16 +200,16 @@ fn menuselect_and_configure_choices_keep_their_order() {
     };
     use crate::plan::options::{join_configure_args, Choice};
     assert_eq!(
-        f.rpm.choices.choices,
+        f.rpm.options.choices,
         [
             Choice::Enable("app_skel".into()),
             Choice::DisableCategory("MENUSELECT_TESTS".into()),
             Choice::Disable("chan_iax2".into()),
         ]
     );
-    assert_eq!(f.rpm.choices.configure_args, ["--with-foo", "CFLAGS=-g"]);
-    assert!(f.rpm.choices.dev);
-    assert_eq!(f.rpm.choices.menuselect.unwrap(), "m.makeopts");
+    assert_eq!(f.rpm.options.configure_args, ["--with-foo", "CFLAGS=-g"]);
+    assert!(f.rpm.options.dev);
+    assert_eq!(f.rpm.options.menuselect.unwrap(), "m.makeopts");
     // A flag-like value after --configure-arg is its value; a last --configure-arg has none.
     assert_eq!(
         join_configure_args(&["rpm", "--configure-arg", "--dev", "--configure-arg"]),

@@ -1,5 +1,6 @@
-//! The commands: each a short sequence of the stages. `image` runs `rpm`'s build steps when its
-//! RPMs are stale, and `run` runs `image`'s; otherwise none is a library for another.
+//! The commands: each a short sequence of the stages. What several share is `steps`: a build's
+//! beginning and rpm's build steps (`rpm`, and `image` when its RPMs are stale), the image
+//! (`image`, `run`); no command is a library for another.
 
 pub mod bench;
 pub mod doctor;
@@ -8,3 +9,4 @@ pub mod image;
 pub mod rpm;
 pub mod run;
 pub mod smoke;
+mod steps;

@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 
-use super::image;
+use super::steps;
 use crate::container::dev_container;
 use crate::container::dev_container::RunFlags;
 use crate::infra::engine::Engine;
@@ -18,7 +18,7 @@ pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     // A --config that is no directory, and a --tag that names another tree's image, are refused
     // before anything is built.
-    dev_container::check_config(&flags.choices)?;
+    dev_container::check_config(&flags.container)?;
     if let Some(tag) = flags.image.tags.first() {
         let rpm = &flags.image.rpm;
         let engine = Engine::ready(
@@ -30,10 +30,10 @@ pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
         let tree = Tree::locate(rpm.core.sh, rpm.core.source.as_deref(), &ws.root)?;
         dev_container::check_image_tree(&engine, tag, &tree)?;
     }
-    let Some(made) = image::make(&flags.image, ws, &mut timer, true)? else {
+    let Some(made) = steps::image(&flags.image, ws, &mut timer, true)? else {
         eprintln!("dry run: would start the image and attach its console");
         return Ok(());
     };
     eprintln!("{}", timer.line());
-    dev_container::run(&made.engine, &made.tag, &made.tree, &flags.choices)
+    dev_container::run(&made.engine, &made.tag, &made.tree, &flags.container)
 }

@@ -51,7 +51,7 @@ pub enum Listen {
 
 /// What `run` was asked for, besides the image.
 #[derive(Debug, Clone, Default)]
-pub struct RunChoices {
+pub struct ContainerFlags {
     pub config: Option<Utf8PathBuf>,
     pub network: Listen,
     pub keep_state: bool,
@@ -280,7 +280,7 @@ const PASSED_ON: [&str; 5] = [
 
 /// Replaces what an earlier run of the tree left, starts the image, waits until it is healthy,
 /// then attaches the console (or, detached, says how to).
-pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()> {
+pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &ContainerFlags) -> Result<()> {
     let label = tree_label(tree);
     let name = RunName::of(&label);
     check_config(c)?;
@@ -390,7 +390,7 @@ pub fn run(engine: &Engine, tag: &str, tree: &Tree, c: &RunChoices) -> Result<()
 
 /// `--config` names a directory (checked before anything is built, and again before it is
 /// copied).
-pub fn check_config(c: &RunChoices) -> Result<()> {
+pub fn check_config(c: &ContainerFlags) -> Result<()> {
     if let Some(config) = &c.config {
         let absolute = crate::infra::workspace::absolute(config)?;
         if !absolute.is_dir() {
@@ -545,7 +545,7 @@ pub fn is_run_copy(path: &Utf8Path) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct RunFlags {
     pub image: super::runtime_image::ImageFlags,
-    pub choices: RunChoices,
+    pub container: ContainerFlags,
 }
 
 pub fn flags() -> impl Parser<RunFlags> {
@@ -569,14 +569,14 @@ pub fn flags() -> impl Parser<RunFlags> {
         .help("Leave the container running and print its name and how to attach to it and stop it")
         .switch();
     let timeout_secs = boot_test::timeout_flag();
-    let choices = construct!(RunChoices {
+    let container = construct!(ContainerFlags {
         config,
         network,
         keep_state,
         detach,
         timeout_secs,
     });
-    construct!(RunFlags { image, choices })
+    construct!(RunFlags { image, container })
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn full_name(name: &str) -> String {
 
 /// The subpackages to install: the asked ones (else the defaults the build has), with what they
 /// need, sorted. An unknown name, or two that cannot be installed together, is one line.
-pub fn choose(asked: Option<&[String]>, offered: &[Subpackage]) -> Result<Vec<String>> {
+pub fn to_install(asked: Option<&[String]>, offered: &[Subpackage]) -> Result<Vec<String>> {
     let there = |n: &str| offered.iter().find(|p| p.name == n);
     let mut chosen: Vec<String> = match asked {
         None => DEFAULT
@@ -199,7 +199,7 @@ mod tests {
             ),
         ];
         for (asked, want) in cases {
-            match (choose(asked.as_deref(), &offered), want) {
+            match (to_install(asked.as_deref(), &offered), want) {
                 (Ok(got), Ok(want)) => assert_eq!(got, want, "{asked:?}"),
                 (Err(got), Err(want)) => {
                     assert!(got.to_string().starts_with(want), "{asked:?}: {got}")
@@ -208,8 +208,8 @@ mod tests {
             }
         }
         // A build without subpackages: the defaults are none, a name is said to be missing.
-        assert_eq!(choose(None, &[]).unwrap(), Vec::<String>::new());
-        assert!(choose(Some(&s(&["pjsip"])), &[])
+        assert_eq!(to_install(None, &[]).unwrap(), Vec::<String>::new());
+        assert!(to_install(Some(&s(&["pjsip"])), &[])
             .unwrap_err()
             .to_string()
             .ends_with("it has none"));

@@ -58,7 +58,7 @@ pub fn check_runtime_base(engine: &Engine, runtime_base: &str) -> Result<()> {
 }
 
 /// What an image is built from.
-pub struct ImageInputs<'a> {
+struct ImageInputs<'a> {
     pub tree: &'a Tree,
     pub manifest: &'a Manifest,
     pub out: &'a Utf8Path,
@@ -72,8 +72,74 @@ pub struct ImageInputs<'a> {
     pub rpms: Vec<&'a Artifact>,
 }
 
+/// What `make` is asked for beside the build's packages: the choices of `image`.
+pub struct Request<'a> {
+    pub tree: &'a Tree,
+    pub out: &'a Utf8Path,
+    pub runtime_base: &'a str,
+    /// `--tag`s as given (none: `default_tags`).
+    pub tags: &'a [String],
+    pub rtp_ports: (u16, u16),
+    /// `run`: an image the manifest records that still matches every choice is used as it is.
+    pub reuse: bool,
+    pub xtask_root: &'a Utf8Path,
+    pub scratch: &'a Utf8Path,
+}
+
+/// The image of the build `manifest` records with the packages at `rpms` (`packages::rpms`):
+/// reused when `w.reuse` allows, else built, recorded in the manifest (written back into the
+/// output directory) and reported. Its first tag.
+pub fn make(
+    engine: &Engine,
+    manifest: &mut Manifest,
+    rpms: &[String],
+    w: &Request,
+    timer: &mut crate::infra::progress::PhaseTimer,
+) -> Result<String> {
+    let tags = match w.tags.is_empty() {
+        true => default_tags(&format!("{}-{}", manifest.version, manifest.release)),
+        false => w.tags.to_vec(),
+    };
+    let artifacts: Vec<Artifact> = rpms
+        .iter()
+        .filter_map(|path| manifest.artifacts.iter().find(|a| &a.path == path))
+        .cloned()
+        .collect();
+    let chosen: Vec<&Artifact> = artifacts.iter().collect();
+    if w.reuse {
+        let names = package_names(manifest, &chosen);
+        let reused = reusable(engine, manifest, w.runtime_base, &names, &tags, w.rtp_ports)?;
+        if let Some(record) = reused {
+            eprintln!(
+                "image: {} ({}) is this build's, with the same base, packages and RTP range: using it",
+                tags[0], record.id
+            );
+            return Ok(tags[0].clone());
+        }
+    }
+    let record = build(
+        engine,
+        &ImageInputs {
+            rpms: chosen.clone(),
+            tree: w.tree,
+            manifest,
+            out: w.out,
+            runtime_base: w.runtime_base,
+            tags: &tags,
+            rtp_ports: w.rtp_ports,
+            xtask_root: w.xtask_root,
+            scratch: w.scratch,
+        },
+    )?;
+    timer.end("image");
+    manifest.image = Some(record.clone());
+    manifest.write(&w.out.join(MANIFEST))?;
+    report(engine, &record, &chosen, w.out)?;
+    Ok(tags[0].clone())
+}
+
 /// Builds the runtime image from the manifest's RPMs; returns what the manifest records.
-pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
+fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
     let dockerfile = spec::locate_file(DOCKERFILE, None, None, &i.tree.root, i.xtask_root)?;
     eprintln!(
         "dockerfile: {} ({})",
@@ -199,12 +265,7 @@ pub fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
 }
 
 /// What the image took over its base, and what its packages take installed.
-pub fn report(
-    engine: &Engine,
-    image: &ImageRecord,
-    rpms: &[&Artifact],
-    out: &Utf8Path,
-) -> Result<()> {
+fn report(engine: &Engine, image: &ImageRecord, rpms: &[&Artifact], out: &Utf8Path) -> Result<()> {
     let base_size: u64 = engine
         .cmd()
         .args([
@@ -237,7 +298,7 @@ pub fn report(
 }
 
 /// `asterisk:<version-release>` (made a valid tag) and `asterisk:dev`.
-pub fn default_tags(version_release: &str) -> Vec<String> {
+fn default_tags(version_release: &str) -> Vec<String> {
     vec![
         format!("asterisk:{}", tag_safe(version_release)),
         "asterisk:dev".to_string(),
@@ -283,7 +344,7 @@ pub fn source_url_of(origin: Option<&str>) -> String {
 }
 
 /// The packages of `rpms`, by name, as the manifest records them.
-pub fn package_names(m: &Manifest, rpms: &[&Artifact]) -> Vec<String> {
+fn package_names(m: &Manifest, rpms: &[&Artifact]) -> Vec<String> {
     rpms.iter()
         .filter_map(|a| {
             m.packages
@@ -304,7 +365,7 @@ pub fn tree_label(tree: &Tree) -> String {
 
 /// The image the manifest records, when the engine still has it under every wanted tag and it
 /// was made with these choices (runtime base, packages, RTP range): `run` uses it as it is.
-pub fn reusable(
+fn reusable(
     engine: &Engine,
     m: &Manifest,
     runtime_base: &str,

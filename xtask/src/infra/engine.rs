@@ -80,7 +80,7 @@ pub fn buildkit(program: &str, version: &str, buildx: bool) -> Result<()> {
 }
 
 /// Why an installed engine cannot be used, in the engine's (or the check's) own words: a fact
-/// that decisions read (`place::choose`, doctor's findings) and keep rather than raise.
+/// that decisions read (`place::where_to_build`, doctor's findings) and keep rather than raise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unusable(pub String);
 

@@ -48,10 +48,9 @@ pub fn of(
         xtask: crate::infra::workspace::xtask_identity(),
         artifacts: Vec::new(),
         bundled: inputs.bundled.iter().map(|f| f.record()).collect(),
-        bundled_note: match inputs.bundled.iter().any(|f| f.tarball.name == "pjproject") {
-            false => bundled::WITHOUT_PJPROJECT.into(),
-            true => String::new(),
-        },
+        bundled_note: bundled::without_pjproject(&inputs.bundled)
+            .unwrap_or_default()
+            .into(),
         sounds: inputs.sounds.iter().map(|s| s.record()).collect(),
         options: inputs.options.record(),
         signed_by,

@@ -13,7 +13,7 @@ pub(crate) mod unit_tests;
 pub(crate) mod uptodate;
 
 use anyhow::{Context, Result};
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::infra::exec::Shell;
 use crate::infra::interrupt;
@@ -32,52 +32,131 @@ pub fn publish_build(
 ) -> Result<Manifest> {
     interrupt::check()?;
     let work = &packed.work;
-    // What rpmbuild made, and the archive.
-    let mut outputs: Vec<(Utf8PathBuf, String, Kind)> = Vec::new();
+    let made = made(work, packed)?;
+    let (name, version, release) = name_version_release(sh, &made)?;
+    // The spec's record of the build, read first: why modules were left out.
+    let record = build_record::read(&work.join(spec::INFO_DIR))?;
+    let (mut outputs, records) = package_records(sh, inputs, &record, made)?;
+    // The spec's record of the build, published under build/.
+    outputs.extend(record.files.iter().map(|path| Output {
+        path: path.clone(),
+        rel: format!(
+            "{}/{}",
+            build_record::PUBLISHED_DIR,
+            path.file_name().unwrap_or_default()
+        ),
+        kind: Kind::BuildInfo,
+    }));
+    // Hashed and staged.
+    let staging = publish::staging_dir(&packed.out)?;
+    let mut artifacts = Vec::new();
+    for o in &outputs {
+        artifacts.push(Artifact::of(&o.path, o.rel.clone(), o.kind)?);
+        publish::stage_file(&o.path, &staging, &o.rel)?;
+    }
+    // The SBOM of what was staged.
+    interrupt::check()?;
+    let version_release = format!("{version}-{release}");
+    let documents = sbom::write(
+        sh,
+        &sbom::Staged {
+            dir: &staging.path,
+            artifacts: &artifacts,
+            name: &name,
+            version_release: &version_release,
+            packed,
+            bundled: &base.bundled,
+            scratch: &work.join("sbom"),
+        },
+    )?;
+    artifacts.extend(documents);
+    // The manifest, and the swap.
+    let mut modules: Vec<String> = records.iter().flat_map(|p| p.modules.clone()).collect();
+    modules.sort();
+    modules.dedup();
+    let mut manifest = Manifest {
+        name,
+        version,
+        release,
+        artifacts,
+        modules,
+        packages: records,
+        left_out: record.left_out,
+        ..base
+    };
+    manifest.options.effective_sha256 = record.effective_sha256;
+    manifest.write(&staging.path.join(manifest::MANIFEST))?;
+    interrupt::check()?;
+    publish::swap_in(staging, &packed.out)?;
+    Ok(manifest)
+}
+
+/// A file to publish: where it is, its path in the output directory, its kind.
+struct Output {
+    path: Utf8PathBuf,
+    rel: String,
+    kind: Kind,
+}
+
+/// What rpmbuild made in `work` (binary and source RPMs), and the archive.
+fn made(work: &Utf8Path, packed: &Packed) -> Result<Vec<Output>> {
+    let mut outputs: Vec<Output> = Vec::new();
     for path in crate::rpmbuild::packages_in(work)? {
         let rel = path.strip_prefix(work).unwrap_or(&path).to_string();
         let kind = match rel.starts_with("SRPMS/") {
             true => Kind::Srpm,
             false => Kind::Rpm,
         };
-        outputs.push((path, rel, kind));
+        outputs.push(Output { path, rel, kind });
     }
-    outputs.push((
-        packed.archive_path.clone(),
-        packed.archive_name.clone(),
-        Kind::Source,
-    ));
-    let srpm = outputs
+    outputs.push(Output {
+        path: packed.archive_path.clone(),
+        rel: packed.archive_name.clone(),
+        kind: Kind::Source,
+    });
+    Ok(outputs)
+}
+
+/// The name, version and release of the build, as its source RPM says them.
+fn name_version_release(sh: Shell, made: &[Output]) -> Result<(String, String, String)> {
+    let srpm = made
         .iter()
-        .find(|o| o.2 == Kind::Srpm)
-        .map(|o| o.0.clone())
+        .find(|o| o.kind == Kind::Srpm)
+        .map(|o| &o.path)
         .context("rpmbuild wrote no source RPM")?;
     let nvr = sh
-        .rpm_query(&srpm, "%{NAME}\\t%{VERSION}\\t%{RELEASE}")
+        .rpm_query(srpm, "%{NAME}\\t%{VERSION}\\t%{RELEASE}")
         .read()
         .with_context(|| format!("reading the name and version of {srpm}"))?;
     let mut nvr = nvr.trim().split('\t').map(str::to_string);
-    let (name, version, release) = (
+    Ok((
         nvr.next().unwrap_or_default(),
         nvr.next().unwrap_or_default(),
         nvr.next().unwrap_or_default(),
-    );
-    // The spec's record of the build, read first: why modules were left out.
-    let record = build_record::read(&work.join(spec::INFO_DIR))?;
-    // Each binary package with its modules. A declared subpackage that holds nothing (none of
-    // its modules was built here: its library is missing on this build host) is not published.
+    ))
+}
+
+/// Each binary package (not debuginfo) with its modules, and what of `made` is published: a
+/// declared subpackage that holds nothing (none of its modules was built here: its library is
+/// missing on this build host) is recorded, not published.
+fn package_records(
+    sh: Shell,
+    inputs: &BuildInputs,
+    record: &build_record::BuildRecord,
+    made: Vec<Output>,
+) -> Result<(Vec<Output>, Vec<subpackages::PackageRecord>)> {
     let mut records = Vec::new();
     let mut kept = Vec::new();
-    for (path, rel, kind) in outputs {
-        let debug = rel.contains("-debuginfo-") || rel.contains("-debugsource-");
-        if kind != Kind::Rpm || debug {
-            kept.push((path, rel, kind));
+    for o in made {
+        let debug = o.rel.contains("-debuginfo-") || o.rel.contains("-debugsource-");
+        if o.kind != Kind::Rpm || debug {
+            kept.push(o);
             continue;
         }
         let listing = sh
-            .rpm_query_with(&path, &["--qf", "%{NAME}\\n", "-l"])
+            .rpm_query_with(&o.path, &["--qf", "%{NAME}\\n", "-l"])
             .read()
-            .with_context(|| format!("listing the files of {path}"))?;
+            .with_context(|| format!("listing the files of {}", o.path))?;
         let package = listing
             .lines()
             .next()
@@ -87,7 +166,7 @@ pub fn publish_build(
         let sub = inputs.split.packages.iter().find(|p| p.name == package);
         let mut entry = subpackages::PackageRecord {
             name: package.clone(),
-            path: Some(rel.clone()),
+            path: Some(o.rel.clone()),
             modules: build_record::modules_of(&listing),
             requires: sub.map(|s| s.requires.clone()).unwrap_or_default(),
             conflicts: sub.map(|s| s.conflicts.clone()).unwrap_or_default(),
@@ -119,83 +198,9 @@ pub fn publish_build(
                     why.join("; ")
                 );
             }
-            _ => kept.push((path, rel, kind)),
+            _ => kept.push(o),
         }
         records.push(entry);
     }
-    let mut outputs = kept;
-    let mut modules: Vec<String> = records.iter().flat_map(|p| p.modules.clone()).collect();
-    modules.sort();
-    modules.dedup();
-    // The spec's record of the build, published under build/.
-    for path in &record.files {
-        let rel = format!(
-            "{}/{}",
-            build_record::PUBLISHED_DIR,
-            path.file_name().unwrap_or_default()
-        );
-        outputs.push((path.clone(), rel, Kind::BuildInfo));
-    }
-    // Hashed and staged.
-    let staging = publish::staging_dir(&packed.out)?;
-    let mut artifacts = Vec::new();
-    for (path, rel, kind) in &outputs {
-        artifacts.push(Artifact::of(path, rel.clone(), *kind)?);
-        publish::stage_file(path, &staging, rel)?;
-    }
-    // The SBOM of what was staged.
-    interrupt::check()?;
-    let built: Vec<(Utf8PathBuf, String, bool)> = artifacts
-        .iter()
-        .filter(|a| matches!(a.kind, Kind::Rpm | Kind::Srpm))
-        .map(|a| {
-            (
-                staging.path.join(&a.path),
-                a.sha256.clone(),
-                a.kind == Kind::Srpm,
-            )
-        })
-        .collect();
-    let packages = sbom::read_packages(sh, &built, &work.join("sbom"))?;
-    let version_release = format!("{version}-{release}");
-    let facts = sbom::facts(&sbom::SbomInputs {
-        name: &name,
-        version_release: &version_release,
-        source_date_epoch: packed.source_date,
-        asterisk_version: &packed.asterisk_version,
-        revision: &packed.revision,
-        dirty: packed.dirty,
-        upstream_release: packed.upstream_release,
-        archive_name: &packed.archive_name,
-        archive_sha256: &packed.archive_sha256,
-        packages: &packages,
-        bundled: &base.bundled,
-    });
-    let (spdx_name, cdx_name) = sbom::file_names(&name, &version_release);
-    for (file, document) in [
-        (spdx_name, sbom::spdx::document(&facts)),
-        (cdx_name, sbom::cyclonedx::document(&facts)),
-    ] {
-        let path = staging.path.join(&file);
-        let mut text = serde_json::to_string_pretty(&document).context("writing the SBOM")?;
-        text.push('\n');
-        std::fs::write(&path, &text).with_context(|| format!("writing {path}"))?;
-        artifacts.push(Artifact::of(&path, file, Kind::Sbom)?);
-    }
-    // The manifest, and the swap.
-    let mut manifest = Manifest {
-        name,
-        version,
-        release,
-        artifacts,
-        modules,
-        packages: records,
-        left_out: record.left_out,
-        ..base
-    };
-    manifest.options.effective_sha256 = record.effective_sha256;
-    manifest.write(&staging.path.join(manifest::MANIFEST))?;
-    interrupt::check()?;
-    publish::swap_in(staging, &packed.out)?;
-    Ok(manifest)
+    Ok((kept, records))
 }

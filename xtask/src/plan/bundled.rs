@@ -13,7 +13,10 @@ use crate::infra::workspace::absolute;
 /// must say how to fetch it) and libjwt (STIR/SHAKEN's JSON Web Tokens; bundled when the tree
 /// has third-party/libjwt, as trees since Asterisk 18 do), unless the user builds without them.
 /// jansson comes from the system.
-pub const BUNDLED: &[&str] = &["pjproject", "libjwt"];
+pub const BUNDLED: &[&str] = &[PJPROJECT, "libjwt"];
+
+/// The SIP stack's package: without it, no res_pjsip modules and no chan_pjsip.
+pub const PJPROJECT: &str = "pjproject";
 
 /// The bundled packages a tree may lack (older trees): bundled only where the tree names them.
 pub const BUNDLED_IF_THE_TREE_HAS_IT: &[&str] = &["libjwt"];
@@ -109,7 +112,7 @@ pub fn packages(without_pjproject: bool, without_libraries: &[String]) -> Vec<&'
     BUNDLED
         .iter()
         .copied()
-        .filter(|p| !(without_pjproject && *p == "pjproject"))
+        .filter(|p| !(without_pjproject && *p == PJPROJECT))
         .filter(|p| !without_libraries.iter().any(|l| l.eq_ignore_ascii_case(p)))
         .collect()
 }

@@ -55,7 +55,7 @@ pub struct RpmFlags {
     pub place: place::PlaceFlags,
     pub bundled: bundled::BundledFlags,
     pub sounds: Vec<String>,
-    pub choices: options::ChoiceFlags,
+    pub options: options::OptionFlags,
     pub sign: Option<String>,
     pub incremental: incremental::Mode,
     pub check_reproducible: bool,
@@ -146,7 +146,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
     let place = place::flags();
     let bundled = bundled::flags();
     let sounds = sounds::flags();
-    let choices = options::flags();
+    let options = options::flags();
     let sign = sign::flags();
     let incremental = incremental::flags();
     let check_reproducible = reproducible::flags();
@@ -155,7 +155,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
         place,
         bundled,
         sounds,
-        choices,
+        options,
         sign,
         incremental,
         check_reproducible,
@@ -164,7 +164,7 @@ pub fn rpm_flags() -> impl Parser<RpmFlags> {
 
 /// How rpmbuild's output reaches the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
+pub enum BuildLog {
     /// Every line.
     Stream,
     /// One line per phase (`-q`).
@@ -184,12 +184,12 @@ pub struct Plan {
     pub out: Utf8PathBuf,
     /// rpmbuild's directories: under the target directory, reset by every build.
     pub work: Utf8PathBuf,
-    pub output: Output,
+    pub log: BuildLog,
     /// Where a build would run, or why none can: `image` needs it only when its RPMs are stale.
     pub place: std::result::Result<place::Place, place::Unavailable>,
     pub bundled: bundled::BundledPlan,
     /// Menuselect and configure choices, dev mode: the environment's, then the flags'.
-    pub choices: options::Wanted,
+    pub options: options::Wanted,
 }
 
 impl Plan {
@@ -204,7 +204,7 @@ impl Plan {
         if let Some(dir) = &flags.place.ccache_dir {
             check_apart(dir, "--ccache-dir", Near::Inside, ws)?;
         }
-        let bundled = bundled::resolve(&flags.bundled, &flags.choices.without_libraries)?;
+        let bundled = bundled::resolve(&flags.bundled, &flags.options.without_libraries)?;
         paths::check_cache_apart_from_out(&bundled.download_cache, &out)?;
         let work = ws.target.join("xtask/rpm-work");
         let place = place::resolve(sh, &flags.place);
@@ -215,13 +215,13 @@ impl Plan {
             sh,
             out,
             work,
-            output: match core.quiet {
-                true => Output::Phases,
-                false => Output::Stream,
+            log: match core.quiet {
+                true => BuildLog::Phases,
+                false => BuildLog::Stream,
             },
             place,
             bundled,
-            choices: options::wanted(&flags.choices, std::env::var(options::ENV).ok().as_deref())?,
+            options: options::wanted(&flags.options, std::env::var(options::ENV).ok().as_deref())?,
             given: flags.clone(),
         };
         if core.sh.verbose {
@@ -235,16 +235,16 @@ impl Plan {
         let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
         format!(
             "plan:\n  build in   {}\n  outputs    {}\n  work       {}\n  downloads  {}\n  \
-             options    {}\n  jobs       {}\n  version    {} / release {}\n  output     {:?}, dry run: {}\n",
+             options    {}\n  jobs       {}\n  version    {} / release {}\n  log        {:?}, dry run: {}\n",
             place::describe(&self.place),
             self.out,
             self.work,
             bundled::describe(&self.bundled),
-            options::describe(&self.choices),
+            options::describe(&self.options),
             self.given.core.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
             or_default(&self.given.core.rpm_version),
             or_default(&self.given.core.rpm_release),
-            self.output,
+            self.log,
             self.sh.dry_run
         )
     }
@@ -275,7 +275,7 @@ mod tests {
             },
             out: "/t/rpm".into(),
             work: "/t/xtask/rpm-work".into(),
-            output: Output::Phases,
+            log: BuildLog::Phases,
             place: Ok(place::Place::Native {
                 rpmbuild: "/usr/bin/rpmbuild".into(),
                 nodeps: true,
@@ -286,7 +286,7 @@ mod tests {
                 packages: vec!["pjproject", "libjwt"],
                 network: bundled::Network::Off,
             },
-            choices: options::Wanted {
+            options: options::Wanted {
                 dev: true,
                 choices: vec![options::Choice::Enable("app_skel".into())],
                 ..options::Wanted::default()

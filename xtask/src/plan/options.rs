@@ -117,7 +117,7 @@ pub struct Wanted {
 
 /// What the flags say, before the environment's words join them.
 #[derive(Debug, Clone, Default)]
-pub struct ChoiceFlags {
+pub struct OptionFlags {
     /// `--enable`, `--disable`, `--enable-category`, `--disable-category`, in order.
     pub choices: Vec<Choice>,
     pub menuselect: Option<Utf8PathBuf>,
@@ -166,7 +166,7 @@ pub fn library_name(name: &str) -> std::result::Result<String, Usage> {
 }
 
 /// The concern's flags.
-pub fn flags() -> impl Parser<ChoiceFlags> {
+pub fn flags() -> impl Parser<OptionFlags> {
     let choices = choice_flags();
     let menuselect = flag::path(
         "menuselect",
@@ -186,7 +186,7 @@ pub fn flags() -> impl Parser<ChoiceFlags> {
         .argument::<String>("NAME")
         .parse(|n| library_name(&n))
         .many();
-    construct!(ChoiceFlags {
+    construct!(OptionFlags {
         choices,
         menuselect,
         configure_args,
@@ -245,7 +245,7 @@ pub fn join_configure_args(words: &[&str]) -> Vec<String> {
 
 /// The choices: the environment's words first, then the flags', in order. A bad word in the
 /// environment is a usage error, as a bad flag is.
-pub fn wanted(flags: &ChoiceFlags, env: Option<&str>) -> Result<Wanted> {
+pub fn wanted(flags: &OptionFlags, env: Option<&str>) -> Result<Wanted> {
     let mut choices = parse_words(env.unwrap_or(""))?;
     choices.extend(flags.choices.iter().cloned());
     let menuselect_file = match &flags.menuselect {

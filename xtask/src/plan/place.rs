@@ -162,7 +162,7 @@ pub enum Place {
 /// `--native`, `--container`, or (neither) the container when an engine answers, else native
 /// when rpmbuild exists: `Where::Native` or `Where::Container`, never `Auto`. `engine` is None
 /// when no engine is installed, else whether it answers.
-pub fn choose(
+pub fn where_to_build(
     wanted: Where,
     engine: Option<std::result::Result<(), Unusable>>,
     rpmbuild_found: bool,
@@ -240,7 +240,7 @@ pub fn resolve(sh: Shell, flags: &PlaceFlags) -> std::result::Result<Place, Unav
             .and_then(|()| e.check_buildkit())
             .map_err(|err| Unusable::of(&err))
     });
-    let choice = choose(flags.place, answers.clone(), rpmbuild.is_some())?;
+    let choice = where_to_build(flags.place, answers.clone(), rpmbuild.is_some())?;
     match (choice, engine, rpmbuild) {
         (Where::Container, Some(engine), _) => Ok(Place::Container {
             engine,
@@ -373,7 +373,7 @@ mod tests {
             ((Where::Auto, None, true), Where::Native),
         ];
         for ((wanted, engine, rpmbuild), want) in ok {
-            assert_eq!(choose(wanted, engine, rpmbuild).unwrap(), want);
+            assert_eq!(where_to_build(wanted, engine, rpmbuild).unwrap(), want);
         }
         let bad = [
             ((Where::Native, up(), false), "apt-get install rpm"),
@@ -386,7 +386,7 @@ mod tests {
             ((Where::Auto, None, false), "install docker or podman"),
         ];
         for ((wanted, engine, rpmbuild), want) in bad {
-            let err = choose(wanted, engine, rpmbuild).unwrap_err();
+            let err = where_to_build(wanted, engine, rpmbuild).unwrap_err();
             assert!(err.0.contains(want), "{err}");
         }
     }

@@ -3,6 +3,7 @@
 //! rpmbuild run here or in the builder container (`Run`). What it made stays in the work
 //! directory for the outputs stage.
 
+mod announce;
 pub mod builder;
 pub mod host;
 pub mod in_container;
@@ -25,7 +26,7 @@ use crate::infra::progress::{human_duration, PhaseTimer};
 use crate::infra::workspace::Workspace;
 use crate::plan::incremental::{self as plan_incremental, Rebuild};
 use crate::plan::place::Place;
-use crate::plan::{Output, Plan};
+use crate::plan::{BuildLog, Plan};
 use crate::source::pack::Packed;
 use crate::source::tree::{Tree, TreeKind};
 use phases::{phase_of_line, PhaseTracker};
@@ -45,8 +46,6 @@ pub struct BuildInputs {
     pub options: options::Options,
     /// The subpackages, from the tree's modules and the choices.
     pub split: subpackages::Split,
-    /// What `--without-library` cost: the modules, and the packages gone with them.
-    pub cost: (Vec<String>, Vec<String>),
 }
 
 impl BuildInputs {
@@ -72,25 +71,26 @@ impl BuildInputs {
             b.network,
         )?;
         let names: Vec<&str> = bundled.iter().map(|f| f.tarball.name.as_str()).collect();
-        if !names.contains(&"pjproject") {
+        if let Some(why) = bundled::without_pjproject(&bundled) {
             let what = match names.is_empty() {
                 true => "nothing".to_string(),
                 false => names.join(", "),
             };
-            eprintln!("bundled: {what} ({})", bundled::WITHOUT_PJPROJECT);
+            eprintln!("bundled: {what} ({why})");
         }
         let sounds = sounds::selected(&tree.root, &plan.given.sounds)?;
         cache::ensure_sounds(plan.sh, &sounds, &b.download_cache, b.network)?;
         let spec_text = std::fs::read_to_string(&spec.path)
             .with_context(|| format!("reading {}", spec.path))?;
         let info = moduleinfo::read(&tree.root)?;
-        let options = options::resolve(&plan.choices, &info, &spec_text, &names)?;
+        let options = options::resolve(&plan.options, &info, &spec_text, &names)?;
         let reserved: Vec<String> = sounds.iter().map(|s| s.package.clone()).collect();
         let split = subpackages::split(&info, &options, &reserved)?;
+        // What `--without-library` cost: the modules, and the packages gone with them.
         let cost = subpackages::cost(&info, &options, &split);
+        announce::announce(&options, &split, &cost);
         Ok(BuildInputs {
             split,
-            cost,
             spec_sha256: digest::sha256_of_file(&spec.path)?,
             tree,
             spec,
@@ -437,7 +437,7 @@ impl Run<'_> {
         let spec_inputs = &self.spec_inputs;
         let place = plan.place()?;
         let mut phases = PhaseTracker::default();
-        let quiet = plan.output == Output::Phases;
+        let quiet = plan.log == BuildLog::Phases;
         let on_line = |line: &str| {
             if let Some(next) = phase_of_line(line) {
                 if let Some((done, took)) = phases.enter(next) {

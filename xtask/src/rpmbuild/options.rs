@@ -72,7 +72,7 @@ pub fn check_makeopts(text: &str) -> Result<()> {
 /// category choice may have changed it again (the module's own category; for a name that is
 /// no module of the tree, an option, any category but the module directories'). Choices apply
 /// in order, so `--enable X --disable X` leaves X off, and only the `--disable` is checked.
-pub fn checked<'a>(choices: &'a [Choice], modules: &[Module]) -> Vec<&'a Choice> {
+pub fn checked_choices<'a>(choices: &'a [Choice], modules: &[Module]) -> Vec<&'a Choice> {
     let module_categories: BTreeSet<String> = MODULE_DIRS
         .iter()
         .map(|d| format!("MENUSELECT_{}", d.to_uppercase()))
@@ -326,7 +326,7 @@ pub fn resolve(
         Vec::new()
     };
     all_choices.extend(wanted.choices.iter().cloned());
-    let checks = checked(&all_choices, modules)
+    let checks = checked_choices(&all_choices, modules)
         .into_iter()
         .cloned()
         .collect();
@@ -367,7 +367,7 @@ pub fn resolve(
                 );
             }
         }
-        if !bundled.contains(&"pjproject") {
+        if !bundled.contains(&crate::plan::bundled::PJPROJECT) {
             allowed.remove("PJPROJECT");
         }
         for var in &without {

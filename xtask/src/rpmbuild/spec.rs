@@ -51,7 +51,7 @@ pub struct Candidates {
 }
 
 /// The file to use: the given one, else the tree's own, else the xtask's.
-pub fn choose(c: Candidates) -> Option<Origin> {
+pub fn origin_of(c: Candidates) -> Option<Origin> {
     if c.given {
         Some(Origin::Given)
     } else if c.in_tree {
@@ -96,7 +96,7 @@ pub fn locate_file(
         in_tree: in_tree.is_file(),
         beside_xtask: beside.is_file(),
     };
-    let (path, origin) = match choose(candidates) {
+    let (path, origin) = match origin_of(candidates) {
         Some(Origin::Given) => (
             given.map(Utf8Path::to_owned).unwrap_or_default(),
             Origin::Given,
@@ -504,7 +504,7 @@ mod tests {
                 in_tree: tree,
                 beside_xtask: xtask,
             };
-            assert_eq!(choose(c), want);
+            assert_eq!(origin_of(c), want);
         }
     }
 

@@ -67,7 +67,7 @@ impl<'a> PackInputs<'a> {
             target: &ws.target,
             rpm_version: plan.given.core.rpm_version.as_deref(),
             rpm_release: plan.given.core.rpm_release.as_deref(),
-            dev: plan.choices.dev,
+            dev: plan.options.dev,
             dry_run: plan.sh.dry_run,
             published: None,
             fetch_tags: plan.given.core.fetch_tags,

@@ -54,7 +54,7 @@ pub fn asterisk() -> Upstream {
 pub fn bundled(name: &str) -> Option<Upstream> {
     Some(match name {
         // pjproject is dual-licensed: GPL-2.0-or-later, or Teluu's commercial licence.
-        "pjproject" => Upstream {
+        crate::plan::bundled::PJPROJECT => Upstream {
             originator: Party::Organization("Teluu Ltd.".into()),
             license: "GPL-2.0-or-later",
             github: "pjsip/pjproject",

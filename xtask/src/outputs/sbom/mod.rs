@@ -9,12 +9,71 @@
 //! - how they relate: each RPM GENERATED_FROM the SRPM, the SRPM GENERATED_FROM the archive and
 //!   the bundled sources, the main package DEPENDS_ON what it bundles.
 //!
-//! `facts` is a pure function of plain data; `read_packages` asks rpm and unpacks the binary
-//! packages (rpm2cpio | cpio) to hash their files.
+//! `write` is the stage's one entry: `facts` is a pure function of plain data; `read_packages`
+//! asks rpm and unpacks the binary packages (rpm2cpio | cpio) to hash their files.
 
 pub(crate) mod cyclonedx;
 pub(crate) mod facts;
 pub(crate) mod ids;
 pub(crate) mod spdx;
 
-pub use facts::{facts, file_names, read_packages, SbomInputs};
+use facts::{facts, file_names, read_packages, SbomInputs};
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::manifest::{Artifact, Kind};
+use crate::bundled::Bundled;
+use crate::infra::exec::Shell;
+use crate::source::pack::Packed;
+
+/// What the SBOM describes: the packages staged for publishing, and what they were built from.
+pub struct Staged<'a> {
+    /// The staging directory the artifacts' paths are relative to.
+    pub dir: &'a Utf8Path,
+    pub artifacts: &'a [Artifact],
+    pub name: &'a str,
+    pub version_release: &'a str,
+    pub packed: &'a Packed,
+    pub bundled: &'a [Bundled],
+    /// Where the binary packages are unpacked to hash their files.
+    pub scratch: &'a Utf8Path,
+}
+
+/// Writes both documents into the staging directory; their artifacts.
+pub fn write(sh: Shell, s: &Staged) -> Result<Vec<Artifact>> {
+    let built: Vec<(Utf8PathBuf, String, bool)> = s
+        .artifacts
+        .iter()
+        .filter(|a| matches!(a.kind, Kind::Rpm | Kind::Srpm))
+        .map(|a| (s.dir.join(&a.path), a.sha256.clone(), a.kind == Kind::Srpm))
+        .collect();
+    let packages = read_packages(sh, &built, s.scratch)?;
+    let p = s.packed;
+    let facts = facts(&SbomInputs {
+        name: s.name,
+        version_release: s.version_release,
+        source_date_epoch: p.source_date,
+        asterisk_version: &p.asterisk_version,
+        revision: &p.revision,
+        dirty: p.dirty,
+        upstream_release: p.upstream_release,
+        archive_name: &p.archive_name,
+        archive_sha256: &p.archive_sha256,
+        packages: &packages,
+        bundled: s.bundled,
+    });
+    let (spdx_name, cdx_name) = file_names(s.name, s.version_release);
+    let mut artifacts = Vec::new();
+    for (file, document) in [
+        (spdx_name, spdx::document(&facts)),
+        (cdx_name, cyclonedx::document(&facts)),
+    ] {
+        let path = s.dir.join(&file);
+        let mut text = serde_json::to_string_pretty(&document).context("writing the SBOM")?;
+        text.push('\n');
+        std::fs::write(&path, &text).with_context(|| format!("writing {path}"))?;
+        artifacts.push(Artifact::of(&path, file, Kind::Sbom)?);
+    }
+    Ok(artifacts)
+}

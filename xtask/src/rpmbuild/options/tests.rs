@@ -158,14 +158,17 @@ fn only_the_last_choice_of_a_name_is_checked() {
         },
     ];
     for (choices, want) in cases {
-        let got: Vec<Choice> = checked(&choices, &modules).into_iter().cloned().collect();
+        let got: Vec<Choice> = checked_choices(&choices, &modules)
+            .into_iter()
+            .cloned()
+            .collect();
         assert_eq!(got, want, "{choices:?}");
     }
     // Dev's own: the tests' category does not touch the options before it.
     let mut dev = dev_choices();
     dev.push(d("DONT_OPTIMIZE"));
     dev.push(ec("MENUSELECT_APPS"));
-    let got: Vec<String> = checked(&dev, &modules)
+    let got: Vec<String> = checked_choices(&dev, &modules)
         .iter()
         .map(|c| format!("{} {}", c.flag(), c.name()))
         .collect();
