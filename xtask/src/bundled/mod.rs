@@ -17,15 +17,6 @@ use tarball::Tarball;
 use crate::plan::flag;
 use bpaf::{construct, Parser};
 
-/// A tarball of the tree's, in the download cache and verified.
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    pub tarball: Tarball,
-    pub path: Utf8PathBuf,
-    /// Empty in a dry run, which fetches nothing.
-    pub sha256: String,
-}
-
 /// Brings what the tree bundles of `packages` into `cache` (unless `network` is off, then it
 /// must be there), verified against the tree's md5.
 pub fn prepare(
@@ -34,7 +25,7 @@ pub fn prepare(
     tree: &Utf8Path,
     cache_dir: &Utf8Path,
     network: Network,
-) -> Result<Vec<Fetched>> {
+) -> Result<Vec<Bundled>> {
     let tarballs = packages
         .iter()
         .filter(|p| {
@@ -57,54 +48,47 @@ pub fn prepare(
             } else {
                 crate::infra::digest::sha256_of_file(&path)?
             };
-            Ok(Fetched {
-                tarball,
-                path,
-                sha256,
-            })
+            Ok(Bundled { tarball, sha256 })
         })
         .collect()
 }
 
-/// A third-party source the packages bundle, as the manifest records it.
+/// A third-party source the packages bundle: the tarball the tree names, brought into the
+/// download cache and verified against the tree's md5, with its SHA-256 (empty in a dry run,
+/// which fetches nothing). The manifest records it as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundled {
-    pub name: String,
-    pub version: String,
-    pub url: String,
-    pub md5: String,
+    pub tarball: Tarball,
     pub sha256: String,
 }
 
-impl Fetched {
-    pub fn record(&self) -> Bundled {
-        Bundled {
-            name: self.tarball.name.clone(),
-            version: self.tarball.version.clone(),
-            url: self.tarball.url.clone(),
-            md5: self.tarball.md5.clone(),
-            sha256: self.sha256.clone(),
-        }
-    }
-}
-
 impl Bundled {
+    /// Where it is in the download cache `cache`.
+    pub fn path_in(&self, cache: &Utf8Path) -> Utf8PathBuf {
+        cache.join(&self.tarball.file)
+    }
+
     pub fn to_json(&self) -> Value {
+        let t = &self.tarball;
         json!({
-            "name": self.name,
-            "version": self.version,
-            "url": self.url,
-            "md5": self.md5,
+            "name": t.name,
+            "version": t.version,
+            "file": t.file,
+            "url": t.url,
+            "md5": t.md5,
             "sha256": self.sha256,
         })
     }
 
     pub fn from_json(v: &Value) -> anyhow::Result<Bundled> {
         Ok(Bundled {
-            name: json::text(v, "name")?,
-            version: json::text(v, "version")?,
-            url: json::text(v, "url")?,
-            md5: json::text(v, "md5")?,
+            tarball: Tarball {
+                name: json::text(v, "name")?,
+                version: json::text(v, "version")?,
+                file: json::text(v, "file")?,
+                url: json::text(v, "url")?,
+                md5: json::text(v, "md5")?,
+            },
             sha256: json::text(v, "sha256")?,
         })
     }
@@ -112,18 +96,14 @@ impl Bundled {
 
 /// Whether the sources a manifest records are those fetched now: the same names and bytes, in
 /// the same order.
-pub fn same(recorded: &[Bundled], fetched: &[Fetched]) -> bool {
-    recorded
-        .iter()
-        .map(|b| (b.name.as_str(), b.sha256.as_str()))
-        .eq(fetched
-            .iter()
-            .map(|f| (f.tarball.name.as_str(), f.sha256.as_str())))
+pub fn same(recorded: &[Bundled], fetched: &[Bundled]) -> bool {
+    let key = |b: &Bundled| (b.tarball.name.clone(), b.sha256.clone());
+    recorded.iter().map(key).eq(fetched.iter().map(key))
 }
 
 /// What a build without pjproject lacks, said by the summary and the manifest (None: it has
 /// it).
-pub fn without_pjproject(fetched: &[Fetched]) -> Option<&'static str> {
+pub fn without_pjproject(fetched: &[Bundled]) -> Option<&'static str> {
     (!fetched.iter().any(|f| f.tarball.name == PJPROJECT))
         .then_some("built --without-pjproject: no res_pjsip modules, no chan_pjsip")
 }

@@ -21,8 +21,9 @@ use crate::source::pack::Packed;
 pub const MANIFEST: &str = "manifest.json";
 
 /// The manifest's format. 1: before 2026-12 (no tree digest, fields could be left out); 2:
-/// before subpackages (`modules` were the main package's); 3: before the xtask's own identity.
-pub const SCHEMA: i64 = 4;
+/// before subpackages (`modules` were the main package's); 3: before the xtask's own identity;
+/// 4: before each bundled source's file name.
+pub const SCHEMA: i64 = 5;
 
 /// What the manifest of a build of `packed` says before rpmbuild's packages are read: the
 /// name, version and release as given to the spec, no artifacts.
@@ -47,7 +48,7 @@ pub fn of(
         builder,
         xtask: crate::infra::workspace::xtask_identity(),
         artifacts: Vec::new(),
-        bundled: inputs.bundled.iter().map(|f| f.record()).collect(),
+        bundled: inputs.bundled.clone(),
         bundled_note: bundled::without_pjproject(&inputs.bundled)
             .unwrap_or_default()
             .into(),
@@ -402,10 +403,13 @@ mod tests {
                 size: 3,
             }],
             bundled: vec![bundled::Bundled {
-                name: "pjproject".into(),
-                version: "2.17".into(),
-                url: "https://example.org/pjproject-2.17.tar.bz2".into(),
-                md5: "baacc87418a95107657039269bc71538".into(),
+                tarball: crate::bundled::tarball::Tarball {
+                    name: "pjproject".into(),
+                    version: "2.17".into(),
+                    file: "pjproject-2.17.tar.bz2".into(),
+                    url: "https://example.org/pjproject-2.17.tar.bz2".into(),
+                    md5: "baacc87418a95107657039269bc71538".into(),
+                },
                 sha256: "cd".into(),
             }],
             bundled_note: String::new(),

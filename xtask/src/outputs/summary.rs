@@ -71,7 +71,7 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
         list => {
             let names: Vec<String> = list
                 .iter()
-                .map(|b| format!("{} {}", b.name, b.version))
+                .map(|b| format!("{} {}", b.tarball.name, b.tarball.version))
                 .collect();
             eprintln!(
                 "bundled: {} (in the packages, and a Source of the SRPM each){}",

@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::bundled::sounds::{self, SoundSet};
-use crate::bundled::{self, cache, Fetched};
+use crate::bundled::{self, cache, Bundled};
 use crate::infra::digest;
 use crate::infra::exec::Failed;
 use crate::infra::interrupt;
@@ -39,7 +39,7 @@ pub struct BuildInputs {
     pub spec: spec::Located,
     pub spec_sha256: String,
     /// The third-party tarballs the build bundles, fetched and verified.
-    pub bundled: Vec<Fetched>,
+    pub bundled: Vec<Bundled>,
     /// The sound sets it packages, fetched and verified (with their `.sha1`).
     pub sounds: Vec<SoundSet>,
     /// The menuselect and configure choices, resolved against the tree and the spec.
@@ -214,7 +214,10 @@ fn stage(
     std::fs::write(&rendered, spec::render(&text, spec_inputs))
         .with_context(|| format!("writing {rendered}"))?;
     // The bundled tarballs where fetching left them; each sound set's tarball and .sha1 beside.
-    let bundled = inputs.bundled.iter().map(|f| f.path.clone());
+    let bundled = inputs
+        .bundled
+        .iter()
+        .map(|b| b.path_in(&plan.bundled.download_cache));
     let sounds = inputs.sounds.iter().flat_map(|s| {
         let tarball = plan.bundled.download_cache.join(&s.file);
         [
@@ -353,15 +356,7 @@ impl<'a> Run<'a> {
             source_date_epoch: packed.source_date,
             source_url: crate::source::version::release_url(&packed.asterisk_version)
                 .filter(|_| packed.upstream_release),
-            bundled: inputs
-                .bundled
-                .iter()
-                .map(|f| spec::BundledSource {
-                    name: f.tarball.name.clone(),
-                    version: f.tarball.version.clone(),
-                    url: f.tarball.url.clone(),
-                })
-                .collect(),
+            bundled: inputs.bundled.iter().map(|b| b.tarball.clone()).collect(),
             sounds: inputs.sounds.clone(),
             options: inputs.options.clone(),
             split: inputs.split.clone(),

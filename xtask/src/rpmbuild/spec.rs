@@ -11,6 +11,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::options::{Options, CONFIGURE_SOURCE, MENUSELECT_SOURCE};
 use super::subpackages::Split;
 use crate::bundled::sounds::SoundSet;
+use crate::bundled::tarball::Tarball;
 use crate::source::rpm_version::RpmVersion;
 
 /// Where the spec lives, relative to a tree (or to the xtask's workspace).
@@ -112,16 +113,6 @@ pub fn locate_file(
     Ok(Located { path, origin })
 }
 
-/// A third-party tarball the spec takes as a Source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BundledSource {
-    /// `pjproject`
-    pub name: String,
-    pub version: String,
-    /// The tree's address for it (`PACKAGE_URL/TARBALL_FILE`, expanded); may be empty.
-    pub url: String,
-}
-
 /// What the build is, as the spec sees it.
 #[derive(Debug, Clone)]
 pub struct SpecInputs {
@@ -133,7 +124,7 @@ pub struct SpecInputs {
     /// Where Asterisk publishes this release (a release tag built from a clean tree).
     pub source_url: Option<String>,
     /// Empty: built without the bundled third-party libraries.
-    pub bundled: Vec<BundledSource>,
+    pub bundled: Vec<Tarball>,
     /// Sound sets, a subpackage each; none by default.
     pub sounds: Vec<SoundSet>,
     /// Menuselect and configure choices, dev mode.
@@ -520,10 +511,12 @@ mod tests {
             top_dir: "asterisk-GIT-master-abc1234M".into(),
             source_date_epoch: 1,
             source_url: None,
-            bundled: vec![BundledSource {
+            bundled: vec![Tarball {
                 name: "pjproject".into(),
                 version: "2.17".into(),
+                file: "pjproject-2.17.tar.bz2".into(),
                 url: "https://raw.githubusercontent.com/asterisk/third-party/master/pjproject/2.17/pjproject-2.17.tar.bz2".into(),
+                md5: "00000000000000000000000000000000".into(),
             }],
             sounds: vec![SoundSet {
                 name: "MOH-OPSOUND-WAV".into(),

@@ -363,6 +363,7 @@ fn the_bundled_stand_in_travels_in_the_srpm_which_rebuilds_offline() {
     let manifest = manifest_json(&std::fs::read_to_string(out.join("manifest.json")).unwrap());
     assert_eq!(manifest["bundled"][0]["name"], "pjproject");
     assert_eq!(manifest["bundled"][0]["version"], "2.17");
+    assert_eq!(manifest["bundled"][0]["file"], "pjproject-2.17.tar.bz2");
     assert_eq!(
         manifest["bundled"][0]["md5"],
         "3545c58cae4a3c9231eb3c87a2876e37"

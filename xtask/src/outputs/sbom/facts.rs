@@ -226,7 +226,8 @@ pub fn facts(i: &SbomInputs) -> BomFacts {
             (false, rev) => format!("packed from commit {rev}"),
         }),
     });
-    for b in i.bundled {
+    for bundled in i.bundled {
+        let b = &bundled.tarball;
         let key = format!("bundled-{}-{}", b.name, b.version);
         let known = ids::bundled(&b.name);
         // An address SPDX and the spec can hold (the tree's Makefile.rules may say anything).
@@ -263,7 +264,7 @@ pub fn facts(i: &SbomInputs) -> BomFacts {
             originator,
             license,
             download: url,
-            checksums: vec![("MD5", b.md5.clone()), ("SHA256", b.sha256.clone())],
+            checksums: vec![("MD5", b.md5.clone()), ("SHA256", bundled.sha256.clone())],
             files: Vec::new(),
             comment: Some("bundled: built into the packages from this source".into()),
         });
@@ -407,10 +408,13 @@ pub(crate) mod tests {
             },
         ];
         let bundled = vec![Bundled {
-            name: "pjproject".into(),
-            version: "2.17".into(),
-            url: "https://example.org/pjproject-2.17.tar.bz2".into(),
-            md5: "cc".into(),
+            tarball: crate::bundled::tarball::Tarball {
+                name: "pjproject".into(),
+                version: "2.17".into(),
+                file: "pjproject-2.17.tar.bz2".into(),
+                url: "https://example.org/pjproject-2.17.tar.bz2".into(),
+                md5: "cc".into(),
+            },
             sha256: "dd".into(),
         }];
         (packages, bundled)
@@ -475,10 +479,8 @@ pub(crate) mod tests {
             Some("cpe:2.3:a:sangoma:asterisk:GIT-master-abc1234:*:*:*:*:*:*:*")
         );
         // A bundled source nothing is known of: a generic purl with its address, no CPE.
-        let other = vec![Bundled {
-            name: "libfoo".into(),
-            ..bundled[0].clone()
-        }];
+        let mut other = bundled.clone();
+        other[0].tarball.name = "libfoo".into();
         let f = facts(&inputs(&packages, &other));
         let foo = f.components.iter().find(|c| c.name == "libfoo").unwrap();
         assert!(foo
