@@ -777,7 +777,7 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
     );
 
     // A file only its owner can read: smoke runs the container as that owner, in the asterisk
-    // group, as the README's docker run line does; without that the entry point says why.
+    // group, as docs/image.md's docker run line does; without that the entry point says why.
     let private = dir.join("private");
     let pjsip = edited_config(
         &engine,
@@ -917,7 +917,7 @@ fn smoke_places_a_call_and_names_the_step_that_fails() {
         "ls -d /tmp/asterisk-xtask-config-* 2>/dev/null | wc -l",
     );
     assert_eq!(copies.trim(), "0", "a configuration copy was left behind");
-    // The README's own line for a whole directory (no copy): mounted as it is, owned by 1234 and
+    // docs/image.md's own line for a whole directory (no copy): mounted as it is, owned by 1234 and
     // readable by it alone, the container run as its owner in the asterisk group is healthy (a
     // PJSIP transport up), and environment.conf is written there, the owner's.
     let direct = dir.join("direct");
