@@ -5,9 +5,9 @@ pub mod cache;
 pub mod sounds;
 pub mod tarball;
 
+use crate::infra::json::{json, Value};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
-use serde_json::{json, Value};
 
 use crate::infra::exec::Shell;
 use crate::infra::json;

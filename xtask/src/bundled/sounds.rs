@@ -8,7 +8,7 @@ use camino::Utf8Path;
 
 use super::tarball::make_variable;
 use crate::infra::json;
-use serde_json::{json as to_json, Value};
+use crate::infra::json::{json as to_json, Value};
 
 /// One selected sound set.
 #[derive(Debug, Clone, PartialEq, Eq)]

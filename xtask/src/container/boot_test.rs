@@ -355,7 +355,12 @@ fn health_test(engine: &Engine, name: &str) -> Option<Vec<String>> {
 
 /// `["CMD-SHELL", "x"]` -> `/bin/sh -c x`; `["CMD", "a", "b"]` -> `a b`; anything else None.
 pub fn test_command(json: &str) -> Option<Vec<String>> {
-    let words: Vec<String> = serde_json::from_str(json.trim()).ok()?;
+    let words: Vec<String> = crate::infra::json::parse(json.trim())
+        .ok()?
+        .as_array()?
+        .iter()
+        .map(|w| w.as_str().map(str::to_string))
+        .collect::<Option<_>>()?;
     match words.split_first() {
         Some((kind, rest)) if kind == "CMD-SHELL" && rest.len() == 1 => {
             Some(vec!["/bin/sh".into(), "-c".into(), rest[0].clone()])

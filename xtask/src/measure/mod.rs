@@ -12,9 +12,9 @@ pub mod scratch;
 
 use std::time::Instant;
 
+use crate::infra::json::{json, Value};
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
-use serde_json::json;
 
 use crate::infra::exec::Shell;
 
@@ -180,7 +180,7 @@ pub fn svg(steps: &[Step]) -> String {
 }
 
 /// bench.json: every time, the medians and the ratios.
-pub fn report_json(steps: &[Step], tree: &Utf8Path, runs: usize) -> serde_json::Value {
+pub fn report_json(steps: &[Step], tree: &Utf8Path, runs: usize) -> Value {
     json!({
         "tree": tree.as_str(),
         "runs": runs,
@@ -593,7 +593,7 @@ pub fn write_results(
         .iter()
         .map(|(name, median)| json!({"phase": name, "median": median}))
         .collect::<Vec<_>>());
-    let mut text = serde_json::to_string_pretty(&report)?;
+    let mut text = report.pretty();
     text.push('\n');
     std::fs::write(out.join("bench.json"), text)
         .with_context(|| format!("writing {out}/bench.json"))?;
@@ -682,7 +682,7 @@ mod tests {
         );
         let j = report_json(&steps, Utf8Path::new("/t"), 3);
         assert_eq!(j["steps"][1]["to"], CLEAN);
-        assert_eq!(j["steps"][0]["to"], serde_json::Value::Null);
+        assert_eq!(j["steps"][0]["to"], Value::Null);
     }
 
     #[test]

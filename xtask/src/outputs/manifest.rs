@@ -9,8 +9,8 @@
 //! choices (`rpmbuild::options::OptionsRecord`), the bundled sources and sound sets (`bundled`), the
 //! signer (`plan::sign::SignedBy`), the image (`ImageRecord`, written by `image`).
 
+use crate::infra::json::{json, Value};
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
 
 use crate::bundled::{self, sounds};
 use crate::infra::json;
@@ -297,13 +297,13 @@ impl Manifest {
                 .collect::<Vec<_>>(),
             "image": self.image.as_ref().map_or(Value::Null, ImageRecord::to_json),
         });
-        let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
+        let mut text = m.pretty();
         text.push('\n');
         text
     }
 
     pub fn from_json(text: &str) -> Result<Manifest> {
-        let v: Value = serde_json::from_str(text).context("not JSON")?;
+        let v: Value = json::parse(text).context("not JSON")?;
         match schema(&v)? {
             SCHEMA => {}
             n if n < SCHEMA => bail!(
@@ -352,7 +352,7 @@ fn schema(v: &Value) -> Result<i64> {
 /// The artifacts (path and size) a manifest of this schema or an older one lists: what makes
 /// a directory an earlier output that a build may replace, whichever xtask wrote it.
 pub fn listed_artifacts(text: &str) -> Result<Vec<(String, u64)>> {
-    let v: Value = serde_json::from_str(text).context("not JSON")?;
+    let v: Value = json::parse(text).context("not JSON")?;
     match schema(&v)? {
         1..=SCHEMA => json::list(&v, "artifacts", |a| {
             Ok((json::text(a, "path")?, json::uint(a, "size")?))
@@ -364,7 +364,7 @@ pub fn listed_artifacts(text: &str) -> Result<Vec<(String, u64)>> {
 /// The tree digest and dirty Release time a manifest of this schema or an older one (from 2,
 /// which has both) records: a later dirty Release must be above it, whichever xtask wrote it.
 pub fn dirty_record(text: &str) -> Result<Option<(String, i64)>> {
-    let v: Value = serde_json::from_str(text).context("not JSON")?;
+    let v: Value = json::parse(text).context("not JSON")?;
     match schema(&v)? {
         2..=SCHEMA => {
             let digest = json::text(&v, "tree_digest")?;
@@ -506,7 +506,7 @@ mod tests {
 
     #[test]
     fn manifest_shape() {
-        let v: Value = serde_json::from_str(&sample().to_json()).unwrap();
+        let v: Value = json::parse(&sample().to_json()).unwrap();
         assert_eq!(v["schema"], SCHEMA);
         assert_eq!(v["source_date_epoch"], 42);
         assert_eq!(
@@ -544,17 +544,17 @@ mod tests {
             "not a manifest of cargo xtask: no \"schema\""
         );
         let text = sample().to_json();
-        let mut v: Value = serde_json::from_str(&text).unwrap();
+        let mut v: Value = json::parse(&text).unwrap();
         v.as_object_mut().unwrap().remove("builder");
-        let err = Manifest::from_json(&v.to_string()).unwrap_err();
+        let err = Manifest::from_json(&v.pretty()).unwrap_err();
         assert_eq!(format!("{err:#}"), "no \"builder\"");
         v["builder"] = json!("native");
         v["options"].as_object_mut().unwrap().remove("digest");
-        let err = Manifest::from_json(&v.to_string()).unwrap_err();
+        let err = Manifest::from_json(&v.pretty()).unwrap_err();
         assert_eq!(format!("{err:#}"), "in \"options\": no \"digest\"");
         v["artifacts"][0]["kind"] = json!("tarball");
         assert!(
-            format!("{:#}", Manifest::from_json(&v.to_string()).unwrap_err())
+            format!("{:#}", Manifest::from_json(&v.pretty()).unwrap_err())
                 .contains("item 1 of \"artifacts\"")
         );
         // An older schema: not read as this one, but its artifacts are (it may be replaced).

@@ -1,9 +1,9 @@
 //! `--sign KEYID`: the concern's flag, its part of the plan, and its record in the manifest.
 //! `outputs::sign` checks the key before the build and signs the packages after it.
 
+use crate::infra::json::{json, Value};
 use anyhow::Result;
 use bpaf::Parser;
-use serde_json::{json, Value};
 
 use super::flag;
 use crate::infra::json;

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use anyhow::{bail, Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use serde_json::{json, Value};
+use crate::infra::json::{json, Value};
 
 use super::moduleinfo::{self, Module, OptionalLibrary, MODULE_DIRS};
 use crate::infra::{digest, json, regular};

@@ -15,8 +15,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::infra::json::{json, Value};
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
 
 use super::moduleinfo::{Module, TreeInfo};
 use super::options::{left_on_by_file, Options};

@@ -3,7 +3,7 @@
 //! `file` components; GENERATED_FROM as `pedigree.ancestors` (what a component was made from);
 //! DEPENDS_ON and what the build made (SPDX's DESCRIBES) as `dependencies`.
 
-use serde_json::{json, Value};
+use crate::infra::json::{json, Value};
 
 use super::facts::{BomFacts, Component, LinkKind, Role};
 use crate::infra::digest;

@@ -532,8 +532,8 @@ pub(crate) mod tests {
         assert_eq!(serial.len(), "urn:uuid:".len() + 36);
         assert_eq!(&serial[9 + 14..9 + 15], "5");
         assert_eq!(
-            serial,
-            super::super::cyclonedx::document(&f)["serialNumber"]
+            super::super::cyclonedx::document(&f)["serialNumber"],
+            serial
         );
         assert_eq!(
             file_names("asterisk", "22.1.0-1"),

@@ -70,7 +70,7 @@ pub fn write(sh: Shell, s: &Staged) -> Result<Vec<Artifact>> {
         (cdx_name, cyclonedx::document(&facts)),
     ] {
         let path = s.dir.join(&file);
-        let mut text = serde_json::to_string_pretty(&document).context("writing the SBOM")?;
+        let mut text = document.pretty();
         text.push('\n');
         std::fs::write(&path, &text).with_context(|| format!("writing {path}"))?;
         artifacts.push(Artifact::of(&path, file, Kind::Sbom)?);

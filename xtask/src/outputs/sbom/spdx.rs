@@ -1,6 +1,6 @@
 //! The SPDX 2.3 JSON rendering of the SBOM's facts.
 
-use serde_json::{json, Value};
+use crate::infra::json::{json, Value};
 
 use super::facts::{BomFacts, LinkKind, PackedFile};
 use crate::source::version;
