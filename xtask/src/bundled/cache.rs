@@ -43,7 +43,7 @@ pub fn ensure_sounds(
     cache: &Utf8Path,
     network: Network,
 ) -> Result<()> {
-    if !sh.dry_run && !sets.is_empty() {
+    if !sh.dry_run && !sets.is_empty() && network == Network::Allowed {
         make_cache(cache)?;
     }
     for set in sets {
@@ -129,7 +129,8 @@ struct Check<'a> {
 
 /// Brings every tarball into `cache`, verified. In a dry run, says what it would fetch.
 pub fn ensure(sh: Shell, tarballs: &[Tarball], cache: &Utf8Path, network: Network) -> Result<()> {
-    if !sh.dry_run {
+    // Offline, nothing is written: what is missing is said, not made room for.
+    if !sh.dry_run && network == Network::Allowed {
         make_cache(cache)?;
         remove_stale_parts(cache);
     }

@@ -124,7 +124,7 @@ pub fn options() -> OptionParser<Command> {
         .map(Command::Smoke);
     let fetch = crate::bundled::fetch_flags()
         .to_options()
-        .descr("Bring the third-party tarballs the tree bundles (pjproject) into the download cache, verified against the tree's md5")
+        .descr("Bring the third-party tarballs the tree bundles (pjproject, libjwt) into the download cache, verified against the tree's md5")
         .usage("Usage: cargo xtask fetch [flags]")
         .command("fetch")
         .help("Fetch and verify the third-party tarballs the tree bundles, for builds without network")

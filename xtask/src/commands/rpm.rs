@@ -29,7 +29,6 @@ pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
             summary::summary(&plan.out, &manifest, &timer);
             return Ok(());
         }
-        Err(uptodate::Stale::Asked(_)) if plan.sh.dry_run => {}
         Err(why) => eprintln!("build: {} {why}", plan.out),
     }
     let manifest = build(&plan, ws, &begun, &mut timer)?;

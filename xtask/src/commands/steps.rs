@@ -47,6 +47,7 @@ pub fn build(
         rpmbuild::built_by(builder.as_ref()),
     );
     let manifest = outputs::publish_build(plan.sh, inputs, packed, base)?;
+    packed.record_published()?;
     timer.end("publish");
     in_container::report_ccache(plan.place()?, &packed.work);
     Ok(manifest)
@@ -63,12 +64,17 @@ pub struct Begun {
 }
 
 /// The tree found; the target directory locked, the output directory checked and rpmbuild's
-/// work directory emptied (none of it in a dry run); the inputs gathered and said; the signing
+/// work directory emptied (a dry run only checks the output directory); the inputs gathered and said; the signing
 /// key checked; the tree packed (`image` begins the same way).
 pub fn begin(plan: &Plan, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Begun> {
     let tree = Tree::locate(plan.sh, plan.given.core.source.as_deref(), &ws.root)?;
     let lock = match plan.sh.dry_run {
-        true => None,
+        true => {
+            // What the real run would refuse, a dry run refuses too (reading only).
+            publish::check_out_not_packed(&plan.out, &tree, &ws.target)?;
+            publish::check_out_usable(&plan.out)?;
+            None
+        }
         false => {
             ws.prepare_target()?;
             let lock = ws.lock()?;

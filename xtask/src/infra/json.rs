@@ -1,6 +1,7 @@
 //! JSON, as far as this tool needs it: a value (`Value`, objects with their keys sorted, so that
 //! what is written is the same bytes for the same data), `json!` to make one, `parse` to read
-//! one, `pretty` to write one (two spaces of indent, as `jq` and most tools print), and the
+//! one (RFC 8259, strictly: what serde_json refuses, this refuses), `pretty` to write one (two
+//! spaces of indent, serde_json's bytes), and the
 //! readers of what this tool wrote, field by field: a missing or mistyped field is an error that
 //! names it, never a silent default.
 //!
@@ -310,13 +311,7 @@ fn write_value(v: &Value, depth: usize, out: &mut String) {
         Value::Int(n) => out.push_str(&n.to_string()),
         Value::UInt(n) => out.push_str(&n.to_string()),
         Value::Float(x) if !x.is_finite() => out.push_str("null"),
-        Value::Float(x) => {
-            let text = x.to_string();
-            out.push_str(&text);
-            if !text.contains(['.', 'e', 'E']) {
-                out.push_str(".0");
-            }
-        }
+        Value::Float(x) => write_float(*x, out),
         Value::String(s) => write_string(s, out),
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Array(items) => {
@@ -348,6 +343,28 @@ fn write_value(v: &Value, depth: usize, out: &mut String) {
             indent(out, depth);
             out.push('}');
         }
+    }
+}
+
+/// A finite float as serde_json writes it: the shortest digits that read back the same; in full
+/// from 1e-5 up to below 1e16 (with `.0` when whole), else with an exponent (`1.5e-6`, `1e+21`).
+fn write_float(x: f64, out: &mut String) {
+    let sci = format!("{x:e}");
+    let (digits, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if x != 0.0 && !(-5..16).contains(&exponent) {
+        out.push_str(digits);
+        out.push('e');
+        if exponent > 0 {
+            out.push('+');
+        }
+        out.push_str(&exponent.to_string());
+        return;
+    }
+    let text = x.to_string();
+    out.push_str(&text);
+    if !text.contains('.') {
+        out.push_str(".0");
     }
 }
 
@@ -405,11 +422,12 @@ impl Parser<'_> {
 
     fn expected(&self, what: &str) -> anyhow::Error {
         match self.b.get(self.at) {
-            Some(c) => anyhow::anyhow!(
+            Some(c) if c.is_ascii() => anyhow::anyhow!(
                 "expected {what} at byte {}, found {:?}",
                 self.at,
                 char::from(*c)
             ),
+            Some(c) => anyhow::anyhow!("expected {what} at byte {}, found byte 0x{c:02x}", self.at),
             None => anyhow::anyhow!("expected {what} at byte {}, found the end", self.at),
         }
     }
@@ -539,9 +557,10 @@ impl Parser<'_> {
                 return Ok(Value::UInt(n));
             }
         }
-        text.parse::<f64>()
-            .map(Value::Float)
-            .with_context(|| format!("the number {text} at byte {start}"))
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Value::Float(x)),
+            _ => bail!("the number {text} at byte {start} is out of range"),
+        }
     }
 
     /// A string, the opening quote at `at`.
@@ -612,6 +631,7 @@ impl Parser<'_> {
         let digits = self
             .b
             .get(self.at + 1..self.at + 5)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit))
             .and_then(|d| std::str::from_utf8(d).ok())
             .and_then(|d| u32::from_str_radix(d, 16).ok())
             .ok_or_else(|| self.expected("four hex digits after \\u"))?;

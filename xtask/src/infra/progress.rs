@@ -79,6 +79,14 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
+/// `1 file`, `2 files`: a count and its noun, plural when not one.
+pub fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

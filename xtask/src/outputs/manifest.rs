@@ -227,9 +227,22 @@ impl Manifest {
         packed: &Packed,
         inputs: &BuildInputs,
     ) -> Vec<&'static str> {
-        let archive = self.source().map(|a| a.sha256.as_str());
+        // A dry run writes no archive: what it would pack (the tree's digest, the version and
+        // the date, of which the archive's bytes are made) stands for its bytes; a tree
+        // without git has no digest, so it is never the same.
+        let archive = match packed.archive_sha256.is_empty() {
+            false => {
+                self.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str())
+            }
+            true => {
+                !packed.tree_digest.is_empty()
+                    && self.tree_digest == packed.tree_digest
+                    && self.asterisk_version == packed.asterisk_version
+                    && self.source_date_epoch == packed.source_date
+            }
+        };
         let same = [
-            archive == Some(packed.archive_sha256.as_str()),
+            archive,
             bundled::same(&self.bundled, &inputs.bundled),
             self.spec_sha256 == inputs.spec_sha256,
             sounds::same(&self.sounds, &inputs.sounds),

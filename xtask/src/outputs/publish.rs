@@ -50,10 +50,9 @@ pub fn check_out_not_packed(out: &Utf8Path, tree: &Tree, target: &Utf8Path) -> R
     )
 }
 
-/// Checks, before any work, that `out` can be published to: it is new, empty, or an earlier
-/// output; and its parent is writable. Creates the parent; removes staging directories that
-/// runs which are gone left beside it.
-pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
+/// Checks, reading only (a dry run checks it too), that `out` may be published to: it is new,
+/// empty, or an earlier output.
+pub fn check_out_usable(out: &Utf8Path) -> Result<()> {
     if out.exists() || out.is_symlink() {
         if !out.is_dir() {
             bail!("the output path {out} is not a directory: choose a directory with --out");
@@ -65,6 +64,14 @@ pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Checks, before any work, that `out` can be published to (`check_out_usable`) and that its
+/// parent is writable. Creates the parent; removes staging directories that runs which are
+/// gone left beside it.
+pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
+    check_out_usable(out)?;
     let parent = parent_of(out)?;
     std::fs::create_dir_all(&parent).with_context(|| {
         format!("cannot create the output directory's parent {parent}: choose a writable --out")

@@ -22,20 +22,18 @@ pub fn compared() -> String {
 }
 
 /// The flag that makes `rpm` and `image` build without comparing the published outputs, if
-/// one was given: `--force`, a rebuilt builder (its packages are new), `--check-reproducible`
-/// (it needs two builds), or a dry run (which reads no outputs). The one "should we build"
-/// decision both commands make.
+/// one was given: `--force`, a rebuilt builder (its packages are new), or
+/// `--check-reproducible` (it needs two builds). The one "should we build" decision both
+/// commands make. (A dry run compares: it says whether the real run would build.)
 pub fn build_anyway(
     force: bool,
     rebuild_builder: bool,
     check_reproducible: bool,
-    dry_run: bool,
 ) -> Option<&'static str> {
     [
         (force, "--force"),
         (rebuild_builder, "--rebuild-builder"),
         (check_reproducible, "--check-reproducible"),
-        (dry_run, "--dry-run"),
     ]
     .into_iter()
     .find(|(given, _)| *given)
@@ -58,12 +56,7 @@ pub fn reusable(
         })
     );
     let given = &plan.given;
-    if let Some(flag) = build_anyway(
-        given.core.force,
-        rebuild_builder,
-        given.check_reproducible,
-        plan.sh.dry_run,
-    ) {
+    if let Some(flag) = build_anyway(given.core.force, rebuild_builder, given.check_reproducible) {
         return Err(Stale::Asked(flag));
     }
     check(plan, packed, inputs, &builder_now(plan, ws, inputs))
@@ -204,18 +197,17 @@ mod tests {
 
     #[test]
     fn what_builds_without_comparing() {
-        // (force, rebuild builder, check reproducible, dry run) -> the flag said
+        // (force, rebuild builder, check reproducible) -> the flag said
         let cases = [
-            ((false, false, false, false), None),
-            ((true, false, false, false), Some("--force")),
-            ((false, true, false, false), Some("--rebuild-builder")),
-            ((false, false, true, false), Some("--check-reproducible")),
-            ((false, false, false, true), Some("--dry-run")),
-            ((true, true, true, true), Some("--force")),
-            ((false, true, true, false), Some("--rebuild-builder")),
+            ((false, false, false), None),
+            ((true, false, false), Some("--force")),
+            ((false, true, false), Some("--rebuild-builder")),
+            ((false, false, true), Some("--check-reproducible")),
+            ((true, true, true), Some("--force")),
+            ((false, true, true), Some("--rebuild-builder")),
         ];
-        for ((f, r, c, d), want) in cases {
-            assert_eq!(build_anyway(f, r, c, d), want, "{f} {r} {c} {d}");
+        for ((f, r, c), want) in cases {
+            assert_eq!(build_anyway(f, r, c), want, "{f} {r} {c}");
         }
         assert_eq!(
             Stale::Asked("--force").to_string(),

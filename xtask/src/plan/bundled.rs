@@ -152,7 +152,11 @@ pub fn describe(p: &BundledPlan) -> String {
         true => "nothing bundled".to_string(),
         false => p.packages.join(", "),
     };
-    format!("{} ({bundled}; {:?})", p.download_cache, p.network)
+    let network = match p.network {
+        Network::Allowed => "may fetch",
+        Network::Off => "offline",
+    };
+    format!("{} ({bundled}; {network})", p.download_cache)
 }
 
 #[cfg(test)]

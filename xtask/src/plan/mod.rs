@@ -235,7 +235,7 @@ impl Plan {
         let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
         format!(
             "plan:\n  build in   {}\n  outputs    {}\n  work       {}\n  downloads  {}\n  \
-             options    {}\n  jobs       {}\n  version    {} / release {}\n  log        {:?}, dry run: {}\n",
+             options    {}\n  jobs       {}\n  version    {} / release {}\n  rpmbuild   {}, dry run: {}\n",
             place::describe(&self.place),
             self.out,
             self.work,
@@ -244,7 +244,10 @@ impl Plan {
             self.given.core.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
             or_default(&self.given.core.rpm_version),
             or_default(&self.given.core.rpm_release),
-            self.log,
+            match self.log {
+                BuildLog::Stream => "every line",
+                BuildLog::Phases => "a line per phase (-q)",
+            },
             self.sh.dry_run
         )
     }
@@ -296,7 +299,7 @@ mod tests {
         for want in [
             "build in   this host (/usr/bin/rpmbuild), BuildRequires checked: false",
             "outputs    /t/rpm",
-            "downloads  /t/downloads (pjproject, libjwt; Off)",
+            "downloads  /t/downloads (pjproject, libjwt; offline)",
             "jobs       2",
             "version    derived / release 7",
             "options    dev: true; menuselect: --enable app_skel; file: none; configure: the spec's",

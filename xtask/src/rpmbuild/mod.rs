@@ -173,9 +173,12 @@ fn incremental_dir(
             kept.dir, synced.written
         ),
         None => format!(
-            "the kept build directory in {}: {} files changed, {} removed, {} unchanged (make \
+            "the kept build directory in {}: {} changed, {} removed, {} unchanged (make \
              rebuilds what depends on them)",
-            kept.dir, synced.written, synced.removed, synced.unchanged
+            kept.dir,
+            crate::infra::progress::count(synced.written, "file"),
+            synced.removed,
+            synced.unchanged
         ),
     };
     eprintln!("incremental: yes ({why}); {laid}");

@@ -37,6 +37,27 @@ pub struct Packed {
     /// tree without git (a release tarball) or a commit tagged with that version, unchanged.
     /// Only then do the spec and the SBOM name Asterisk's release address.
     pub upstream_release: bool,
+    /// The tree's ledger in the target directory, which `record_published` writes.
+    ledger: release::Ledger,
+}
+
+impl Packed {
+    /// Records, once the packages are published, that this tree's build got its Release and
+    /// NVR: the next build's Release is reckoned from published builds only (a build that
+    /// failed or was interrupted gave its tree nothing: going back to the published tree is up
+    /// to date).
+    pub fn record_published(&self) -> Result<()> {
+        if let Some(epoch) = self.dirty_time {
+            self.ledger.record(&release::Stamped {
+                digest: self.tree_digest.clone(),
+                epoch,
+            })?;
+        }
+        self.ledger.record_nvr(
+            &format!("{}-{}", self.rpm.version, self.rpm.release),
+            &self.tree_digest,
+        )
+    }
 }
 
 /// What packing needs to know of the plan.
@@ -255,13 +276,6 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         };
         archive::write(&contents, &archive_path)?;
         archive_sha256 = digest::sha256_of_file(&archive_path)?;
-        if let Some(epoch) = dirty_time {
-            ledger.record(&release::Stamped {
-                digest: digest.clone(),
-                epoch,
-            })?;
-        }
-        ledger.record_nvr(&nvr, &digest)?;
         eprintln!(
             "archive: {archive_name} ({} files, {})",
             files.entries.len() + 1,
@@ -286,5 +300,6 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         tree_digest: digest,
         dirty_time,
         upstream_release,
+        ledger,
     })
 }

@@ -403,7 +403,7 @@ pub fn main_rpm(manifest: &str) -> String {
 /// An incremental build after one file changed: that file laid, configure reused.
 pub fn assert_one_change_reused(run: &Run) {
     assert!(
-        run.stderr.contains("1 files changed, 0 removed"),
+        run.stderr.contains("1 file changed, 0 removed"),
         "{}",
         run.stderr
     );

@@ -34,9 +34,10 @@ fn versions_follow_make_version_and_ascend() {
     let (a1, clean) = nvr(&tree, &target, &[]);
     assert_eq!(a1, make_version(CLEAN_SETUP));
     assert_eq!(nvr(&tree, &target, &[]).1, clean);
-    // An output directory inside the tree is no change to the tree.
+    // An output directory inside the tree (one git ignores: any other is refused, by a dry
+    // run too) is no change to the tree.
+    sh(&tree, "echo /rpms/ >> .git/info/exclude");
     std::fs::create_dir_all(tree.join("rpms")).unwrap();
-    std::fs::write(tree.join("rpms/manifest.json"), "{}").unwrap();
     let inside = must(xtask(
         &[
             "rpm",
@@ -52,6 +53,7 @@ fn versions_follow_make_version_and_ascend() {
     ));
     assert_eq!(version_line(&inside).1, clean);
     std::fs::remove_dir_all(tree.join("rpms")).unwrap();
+    sh(&tree, "sed -i '/^\\/rpms\\/$/d' .git/info/exclude");
     assert!(clean.ends_with("-1"), "{clean}");
 
     // An untracked file: make_version says no M, but the archive differs from the commit.
@@ -479,4 +481,95 @@ fn a_clone_without_tags_says_so_and_fetches_them_only_when_asked() {
 
 fn nvr_of(tree: &Path, target: &Path) -> String {
     nvr(tree, target, &[]).1
+}
+
+#[test]
+fn a_build_that_fails_gives_its_tree_no_release_and_a_dry_run_says_what_the_run_would() {
+    // Published; an edit that does not compile; the edit undone: the published tree again,
+    // up to date with its Release (the failed build published nothing, so it gave its tree
+    // nothing), and a dry run says so first.
+    let dir = scratch("failed-release");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    sh(&tree, "echo '/* dirty */' >> res/res_mini.c");
+    let args = native_rpm_args(&tree, &out);
+    let (_, published) = version_line(&must(xtask(&args, &target, &[])));
+    let before = tree_checksums(&out);
+    sh(&tree, "echo 'syntax error here' >> main/asterisk.c");
+    let failed = xtask(&args, &target, &[]);
+    assert!(!failed.ok, "{}", failed.stderr);
+    assert!(failed.error().contains("%build"), "{}", failed.error());
+    sh(&tree, "git checkout -q main/asterisk.c");
+    let mut dry = args.clone();
+    dry.push("--dry-run");
+    let said = must(xtask(&dry, &target, &[]));
+    assert!(said.stderr.contains("up to date: "), "{}", said.stderr);
+    let again = must(xtask(&args, &target, &[]));
+    assert!(again.stderr.contains("up to date: "), "{}", again.stderr);
+    assert_eq!(version_line(&again).1, published);
+    assert_eq!(tree_checksums(&out), before);
+    // A changed tree: the dry run says it would build, and why.
+    sh(&tree, "echo '/* more */' >> res/res_mini.c");
+    let said = must(xtask(&dry, &target, &[]));
+    assert!(
+        said.stderr
+            .contains(&format!("build: {} holds other outputs", out.display())),
+        "{}",
+        said.stderr
+    );
+    assert_eq!(tree_checksums(&out), before);
+
+    // What the real run refuses, a dry run refuses: an output path that is a file, a
+    // directory no build wrote. And --offline with an empty cache makes no cache.
+    let file = dir.join("a-file");
+    std::fs::write(&file, "mine").unwrap();
+    let foreign = dir.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    for (place, says) in [
+        (
+            &file,
+            format!("the output path {} is not a directory", file.display()),
+        ),
+        (
+            &foreign,
+            format!(
+                "the output directory {} is not an earlier output of cargo xtask",
+                foreign.display()
+            ),
+        ),
+    ] {
+        for dry_run in [false, true] {
+            let mut a = vec!["rpm", "--native", "-q", "--source", tree.to_str().unwrap()];
+            a.extend(["--out", place.to_str().unwrap()]);
+            if dry_run {
+                a.push("--dry-run");
+            }
+            let run = xtask(&a, &target, &[]);
+            assert!(!run.ok && run.code == Some(1), "{a:?}: {}", run.stderr);
+            assert!(run.error().contains(&says), "{a:?}: {}", run.error());
+        }
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"mine");
+    assert_eq!(std::fs::read(foreign.join("notes.txt")).unwrap(), b"mine");
+    let none = dir.join("no-cache");
+    let run = xtask(
+        &[
+            "rpm",
+            "--native",
+            "--source",
+            tree.to_str().unwrap(),
+            "--out",
+            dir.join("out-offline").to_str().unwrap(),
+            "--offline",
+            "--download-cache",
+            none.to_str().unwrap(),
+        ],
+        &target,
+        &[],
+    );
+    assert!(!run.ok, "{}", run.stderr);
+    assert!(run.error().contains("--offline"), "{}", run.error());
+    assert!(!none.exists(), "--offline made {}", none.display());
 }
