@@ -397,7 +397,13 @@ impl Run<'_> {
         hostname: &str,
         timer: &mut PhaseTimer,
     ) -> Result<Option<builder::Builder>> {
-        let builder = self.rpmbuild_once(hostname, timer)?;
+        let builder = match self.rpmbuild_once(hostname, timer) {
+            Ok(builder) => builder,
+            Err(e) => {
+                self.after_failure(&e)?;
+                return Err(e);
+            }
+        };
         let on_kept = self.kept.as_ref().filter(|k| !k.fresh);
         let Some(kept) = on_kept.filter(|_| !self.plan.sh.dry_run) else {
             return Ok(builder);
@@ -419,6 +425,30 @@ impl Run<'_> {
         let files = incremental::archive_files(&self.packed.archive_path, &self.packed.stem)?;
         kept.sow(&files, &self.packed.members)?;
         self.rpmbuild_once(hostname, timer)
+    }
+
+    /// After rpmbuild failed: a kept directory stays good to build on when rpmbuild exited on
+    /// its own (make deletes what a failed recipe half wrote: the spec gives every make
+    /// `.DELETE_ON_ERROR`), so that the next edit builds on it; one that was stopped or killed
+    /// (Ctrl-C, the silence watch, a signal: no exit code, or 128 and above) may hold a half
+    /// written file, and the next build starts afresh.
+    fn after_failure(&self, e: &anyhow::Error) -> Result<()> {
+        let exited = e
+            .downcast_ref::<crate::infra::exec::Failed>()
+            .and_then(|f| f.code)
+            .is_some_and(|code| (1..128).contains(&code));
+        match &self.kept {
+            Some(kept) if exited && !self.plan.sh.dry_run => {
+                kept.done()?;
+                eprintln!(
+                    "incremental: {} stays good to build on (make removed what the failed \
+                     recipe wrote): the next build continues there",
+                    kept.dir
+                );
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     fn rpmbuild_once(

@@ -548,3 +548,49 @@ fn a_kept_directory_is_laid_as_an_archive_unpacks_all_of_one_time() {
     );
     assert_eq!(shipped, "the tree s copy\n");
 }
+
+#[test]
+fn a_failed_build_leaves_its_directory_good_to_build_on() {
+    // An edit, a build whose recipe half writes its target and fails: the next build (the
+    // failure gone) continues in the same directory, makes that target again, and packages
+    // what a clean build packages. A build stopped by Ctrl-C, by contrast, starts afresh
+    // (rpm_native's interrupt test).
+    let dir = scratch("failed-kept");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let args = native_rpm_args(&tree, &out);
+    must(xtask(&args, &target, &[]));
+    sh(&tree, "echo '/* an edit */' >> res/res_mini.c");
+    let failed = xtask(&args, &target, &[("MINI_HALF_WRITTEN", "1")]);
+    assert!(!failed.ok, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("doc/core-en_US.xml half written")
+            && failed.stderr.contains("Deleting file 'doc/core-en_US.xml'")
+            && failed.stderr.contains("stays good to build on"),
+        "{}",
+        failed.stderr
+    );
+    let again = must(xtask(&args, &target, &[]));
+    assert!(
+        again.stderr.contains("the kept build directory in")
+            && !again.stderr.contains("a fresh build directory"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        !compiled(&again).contains(&"main/asterisk.o".to_string()),
+        "{:?}",
+        compiled(&again)
+    );
+    let clean_out = dir.join("out-clean");
+    let mut clean = native_rpm_args(&tree, &clean_out);
+    clean.push("--clean");
+    must(xtask(&clean, &target, &[]));
+    assert_eq!(contents(&out), contents(&clean_out));
+    let doc = sh(
+        &out,
+        "rpm2cpio RPMS/*/asterisk-[0-9]*.rpm | cpio -i --quiet --to-stdout '*core-en_US.xml'",
+    );
+    assert!(doc.contains("</docs>"), "{doc}");
+}
