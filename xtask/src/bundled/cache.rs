@@ -51,15 +51,6 @@ pub fn ensure_sounds(
         let sha1_url = format!("{}.sha1", set.url);
         let path = cache.join(&set.file);
         let sha1_path = cache.join(&sha1_file);
-        if sh.dry_run {
-            if !path.is_file() || !sha1_path.is_file() {
-                eprintln!(
-                    "fetch: would download {} and {sha1_url} to {cache}",
-                    set.url
-                );
-            }
-            continue;
-        }
         for (file, url) in [(&sha1_file, &sha1_url), (&set.file, &set.url)] {
             if !cache.join(file).is_file() && network == Network::Off {
                 bail!(
@@ -69,6 +60,14 @@ pub fn ensure_sounds(
                     set.name
                 );
             }
+        }
+        // A dry run checks what is there (reading only) and says what it would download.
+        if sh.dry_run && (!path.is_file() || !sha1_path.is_file()) {
+            eprintln!(
+                "fetch: would download {} and {sha1_url} to {cache}",
+                set.url
+            );
+            continue;
         }
         if !sha1_path.is_file() {
             download(
@@ -150,8 +149,11 @@ pub fn ensure(sh: Shell, tarballs: &[Tarball], cache: &Utf8Path, network: Networ
             continue;
         }
         match (network, sh.dry_run) {
-            (_, true) => eprintln!("fetch: would download {} to {path} (md5 {})", t.url, t.md5),
-            (Network::Off, false) => missing.push(t),
+            // Offline, a dry run refuses what the run refuses.
+            (Network::Off, _) => missing.push(t),
+            (Network::Allowed, true) => {
+                eprintln!("fetch: would download {} to {path} (md5 {})", t.url, t.md5)
+            }
             (Network::Allowed, false) => {
                 let source = format!("the tree's third-party/{}/{}.md5", t.name, t.file);
                 let check = Check {

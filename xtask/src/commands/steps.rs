@@ -73,6 +73,7 @@ pub fn begin(plan: &Plan, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Begu
             // What the real run would refuse, a dry run refuses too (reading only).
             publish::check_out_not_packed(&plan.out, &tree, &ws.target)?;
             publish::check_out_usable(&plan.out)?;
+            publish::check_out_parent_readonly(&plan.out)?;
             None
         }
         false => {

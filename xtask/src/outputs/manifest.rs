@@ -228,8 +228,7 @@ impl Manifest {
         inputs: &BuildInputs,
     ) -> Vec<&'static str> {
         // A dry run writes no archive: what it would pack (the tree's digest, the version and
-        // the date, of which the archive's bytes are made) stands for its bytes; a tree
-        // without git has no digest, so it is never the same.
+        // the date, of which the archive's bytes are made) stands for its bytes.
         let archive = match packed.archive_sha256.is_empty() {
             false => {
                 self.source().map(|a| a.sha256.as_str()) == Some(packed.archive_sha256.as_str())

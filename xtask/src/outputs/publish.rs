@@ -67,6 +67,39 @@ pub fn check_out_usable(out: &Utf8Path) -> Result<()> {
     Ok(())
 }
 
+/// Checks, reading only (a dry run's), what `check_out_dir` makes sure of by writing: that the
+/// output directory's parent can be made and written in. Every existing directory above it
+/// must be a directory, and the nearest one writable to this user. (Only the write itself can
+/// tell a directory that refuses new entries whatever its mode, as /proc does, even to root.)
+pub fn check_out_parent_readonly(out: &Utf8Path) -> Result<()> {
+    let parent = parent_of(out)?;
+    let mut at = parent.as_path();
+    loop {
+        if at.exists() {
+            if !at.is_dir() {
+                bail!(
+                    "cannot create the output directory's parent {parent}: {at} is not a \
+                     directory: choose a writable --out"
+                );
+            }
+            let c = std::ffi::CString::new(at.as_str())
+                .with_context(|| format!("{at} holds a NUL byte"))?;
+            // SAFETY: access(2) reads the NUL-terminated path and nothing else.
+            let writable = unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0;
+            if !writable {
+                bail!(
+                    "cannot write in {at}, where the output directory goes: choose a writable --out"
+                );
+            }
+            return Ok(());
+        }
+        match at.parent() {
+            Some(up) if !up.as_str().is_empty() => at = up,
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// Checks, before any work, that `out` can be published to (`check_out_usable`) and that its
 /// parent is writable. Creates the parent; removes staging directories that runs which are
 /// gone left beside it.

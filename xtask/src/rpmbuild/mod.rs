@@ -127,7 +127,7 @@ fn incremental_dir(
         Rebuild::KeepClean => (false, true, ""),
         Rebuild::Clean(why) => (false, false, why),
     };
-    if plan.sh.dry_run || plan.given.check_reproducible || !(on || seeds) {
+    if plan.given.check_reproducible || !(on || seeds) {
         // Said when asked for, when it would be on, and for a release (which never is).
         if plan.given.incremental != plan_incremental::Mode::Auto || on || release {
             let why = if plan.given.check_reproducible {
@@ -152,6 +152,20 @@ fn incremental_dir(
         seeding: seeds,
         fresh: seeds,
     };
+    if plan.sh.dry_run {
+        // What the run would do, and the directory it would do it in; nothing is laid.
+        match seeds {
+            true => eprintln!(
+                "incremental: no (a committed tree): would build in full in {}, kept for the next edit's incremental build",
+                kept.dir
+            ),
+            false => eprintln!(
+                "incremental: yes ({why}); would lay the tree over the build directory {} (a dry run lays nothing)",
+                kept.dir
+            ),
+        }
+        return Ok(Some(kept));
+    }
     // Laid from the archive, not the tree: the packages are what the archive and the SRPM hold.
     let files = incremental::archive_files(&packed.archive_path, &packed.stem)?;
     if seeds {
@@ -382,8 +396,8 @@ impl<'a> Run<'a> {
     /// The build finished: an incremental build's directory is good to build on.
     pub fn finished(&self) -> Result<()> {
         match &self.kept {
-            Some(kept) => kept.done(),
-            None => Ok(()),
+            Some(kept) if !self.plan.sh.dry_run => kept.done(),
+            _ => Ok(()),
         }
     }
 }

@@ -562,6 +562,21 @@ fn a_failed_build_leaves_its_directory_good_to_build_on() {
     let args = native_rpm_args(&tree, &out);
     must(xtask(&args, &target, &[]));
     sh(&tree, "echo '/* an edit */' >> res/res_mini.c");
+    // A dry run says what the run does: incremental, in the kept directory, packaged fast.
+    let mut dry = args.clone();
+    dry.push("--dry-run");
+    let said = must(xtask(&dry, &target, &[]));
+    assert!(
+        said.stderr
+            .contains("incremental: yes (the tree has uncommitted changes")
+            && said
+                .stderr
+                .contains("would lay the tree over the build directory")
+            && said.stderr.contains("asterisk_fast_packaging 1")
+            && said.stderr.contains("ASTERISK_XTASK_KEPT=/"),
+        "{}",
+        said.stderr
+    );
     let failed = xtask(&args, &target, &[("MINI_HALF_WRITTEN", "1")]);
     assert!(!failed.ok, "{}", failed.stderr);
     assert!(

@@ -527,10 +527,18 @@ fn a_build_that_fails_gives_its_tree_no_release_and_a_dry_run_says_what_the_run_
     let foreign = dir.join("foreign");
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let under_file = file.join("sub");
     for (place, says) in [
         (
             &file,
             format!("the output path {} is not a directory", file.display()),
+        ),
+        (
+            &under_file,
+            format!(
+                "cannot create the output directory's parent {}",
+                file.display()
+            ),
         ),
         (
             &foreign,
@@ -554,22 +562,21 @@ fn a_build_that_fails_gives_its_tree_no_release_and_a_dry_run_says_what_the_run_
     assert_eq!(std::fs::read(&file).unwrap(), b"mine");
     assert_eq!(std::fs::read(foreign.join("notes.txt")).unwrap(), b"mine");
     let none = dir.join("no-cache");
-    let run = xtask(
-        &[
-            "rpm",
-            "--native",
-            "--source",
-            tree.to_str().unwrap(),
-            "--out",
-            dir.join("out-offline").to_str().unwrap(),
-            "--offline",
-            "--download-cache",
-            none.to_str().unwrap(),
-        ],
-        &target,
-        &[],
-    );
-    assert!(!run.ok, "{}", run.stderr);
-    assert!(run.error().contains("--offline"), "{}", run.error());
-    assert!(!none.exists(), "--offline made {}", none.display());
+    for dry_run in [false, true] {
+        let offline_out = dir.join("out-offline");
+        let mut a = vec!["rpm", "--native", "--source", tree.to_str().unwrap()];
+        a.extend(["--out", offline_out.to_str().unwrap(), "--offline"]);
+        a.extend(["--download-cache", none.to_str().unwrap()]);
+        if dry_run {
+            a.push("--dry-run");
+        }
+        let run = xtask(&a, &target, &[]);
+        assert!(!run.ok, "{a:?}: {}", run.stderr);
+        assert!(
+            run.error().contains("--offline, and the download cache"),
+            "{a:?}: {}",
+            run.error()
+        );
+        assert!(!none.exists(), "{a:?} made {}", none.display());
+    }
 }
