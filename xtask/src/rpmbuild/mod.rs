@@ -402,6 +402,18 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Whether rpmbuild's last lines say a program of the build was killed (make itself, killed by
+/// the OOM killer, cannot delete what it half wrote): the shell's `Killed` or `Terminated`,
+/// make's `Error 137`.
+fn killed(tail: &[String]) -> bool {
+    tail.iter().any(|l| {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        // (A word in a compiler's message counts too: the next build is then a clean one.)
+        words.iter().any(|w| matches!(*w, "Killed" | "Terminated"))
+            || matches!(words.as_slice(), [.., "Error", code] if code.parse::<u32>().is_ok_and(|c| c >= 128))
+    })
+}
+
 impl Run<'_> {
     /// Runs rpmbuild where the plan says (a container gets `hostname`); its failure in words.
     /// An incremental build that wrote over a file of the tree (a generated file the tree also
@@ -414,7 +426,7 @@ impl Run<'_> {
         let builder = match self.rpmbuild_once(hostname, timer) {
             Ok(builder) => builder,
             Err(e) => {
-                self.after_failure(&e)?;
+                self.after_failure(&e);
                 return Err(e);
             }
         };
@@ -446,22 +458,21 @@ impl Run<'_> {
     /// `.DELETE_ON_ERROR`), so that the next edit builds on it; one that was stopped or killed
     /// (Ctrl-C, the silence watch, a signal: no exit code, or 128 and above) may hold a half
     /// written file, and the next build starts afresh.
-    fn after_failure(&self, e: &anyhow::Error) -> Result<()> {
+    fn after_failure(&self, e: &anyhow::Error) {
         let exited = e
             .downcast_ref::<crate::infra::exec::Failed>()
-            .and_then(|f| f.code)
-            .is_some_and(|code| (1..128).contains(&code));
+            .is_some_and(|f| {
+                f.code.is_some_and(|code| (1..128).contains(&code)) && !killed(&f.tail)
+            });
         match &self.kept {
-            Some(kept) if exited && !self.plan.sh.dry_run => {
-                kept.done()?;
-                eprintln!(
-                    "incremental: {} stays good to build on (make removed what the failed \
-                     recipe wrote): the next build continues there",
-                    kept.dir
-                );
-                Ok(())
-            }
-            _ => Ok(()),
+            // (If the mark cannot be removed, the next build starts afresh: the failure is
+            // what is said.)
+            Some(kept) if exited && !self.plan.sh.dry_run && kept.done().is_ok() => eprintln!(
+                "incremental: {} stays good to build on (make removed what the failed recipe \
+                 wrote): the next build continues there",
+                kept.dir
+            ),
+            _ => {}
         }
     }
 
@@ -583,5 +594,37 @@ impl Run<'_> {
         }
         timer.absorb(&rpm_phases);
         Ok(builder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_program_is_told_from_a_failed_one() {
+        let cases = [
+            (
+                "make: *** [Makefile:102: doc/core-en_US.xml] Error 1",
+                false,
+            ),
+            ("make: *** [Makefile:40: main/asterisk] Error 137", true),
+            (
+                "/var/tmp/rpm-tmp.x: line 40: 1234 Killed                  make -j2",
+                true,
+            ),
+            ("make[1]: *** [Makefile:7: x.o] Terminated", true),
+            (
+                "res_mini.c:3:1: error: expected ';' before '}' token",
+                false,
+            ),
+            (
+                "error: Bad exit status from /var/tmp/rpm-tmp.x (%build)",
+                false,
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(killed(&[line.to_string()]), want, "{line}");
+        }
     }
 }
