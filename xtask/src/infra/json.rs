@@ -111,6 +111,7 @@ impl std::ops::Index<usize> for Value {
     }
 }
 
+#[cfg(test)]
 impl std::fmt::Display for Value {
     /// `pretty`'s text.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -118,6 +119,7 @@ impl std::fmt::Display for Value {
     }
 }
 
+#[cfg(test)]
 impl std::ops::IndexMut<usize> for Value {
     /// Item `n` of an array, which must be there (a bug of the caller's otherwise: it panics).
     fn index_mut(&mut self, n: usize) -> &mut Value {
@@ -146,18 +148,21 @@ impl std::ops::IndexMut<&str> for Value {
 }
 
 // A value compared with a plain one, as tests say it: `v["name"] == "asterisk"`, `v["size"] == 3`.
+#[cfg(test)]
 impl PartialEq<str> for Value {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == Some(other)
     }
 }
 
+#[cfg(test)]
 impl PartialEq<&str> for Value {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == Some(*other)
     }
 }
 
+#[cfg(test)]
 impl PartialEq<bool> for Value {
     fn eq(&self, other: &bool) -> bool {
         self.as_bool() == Some(*other)
@@ -166,6 +171,7 @@ impl PartialEq<bool> for Value {
 
 macro_rules! compared_with_numbers {
     ($($t:ty),*) => {$(
+        #[cfg(test)]
         impl PartialEq<$t> for Value {
             fn eq(&self, other: &$t) -> bool {
                 *self == other.to_json()

@@ -384,6 +384,15 @@ fn incremental_builds_equal_clean_ones_after_any_sequence_of_changes() {
             incremental.stderr, clean.stderr
         );
         assert_eq!(incremental.ok, clean.ok, "one build failed: {context}");
+        // A dry run now says what a run would: up to date after a build, a build after a
+        // failure (what is published is the last tree that built).
+        let dry = must(build(&["--dry-run"], "incremental"));
+        assert_eq!(
+            dry.stderr.contains("up to date: "),
+            incremental.ok,
+            "the dry run after {done:?}:\n{}",
+            dry.stderr
+        );
         if !incremental.ok {
             assert!(
                 incremental.stderr.contains("rpmbuild failed in %build"),
