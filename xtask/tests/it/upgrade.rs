@@ -68,7 +68,8 @@ fn ask_asterisk(engine: &str, container: &str, command: &str) -> String {
             "install -d -o asterisk -g asterisk /run/asterisk
              su -s /bin/sh asterisk -c '/usr/sbin/asterisk -C /etc/asterisk/asterisk.conf'
              for i in $(seq 50); do [ -S /run/asterisk/asterisk.ctl ] && break; sleep 0.1; done
-             out=$(/usr/sbin/asterisk -rx '{command}')
+             # (The socket may be there a moment before it answers, or be the last run's.)
+             for i in $(seq 50); do out=$(/usr/sbin/asterisk -rx '{command}' 2>/dev/null) && [ -n \"$out\" ] && break; sleep 0.1; done
              /usr/sbin/asterisk -rx 'core stop now' >/dev/null
              for i in $(seq 50); do [ -S /run/asterisk/asterisk.ctl ] || break; sleep 0.1; done
              echo \"$out\""
