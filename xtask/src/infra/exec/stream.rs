@@ -33,6 +33,9 @@ impl Cmd {
             .unchecked()
             .reader()
             .map_err(|e| self.spawn_error(e))?;
+        // A panic while reading (the xtask's own output closed: `| head`) ends the program and
+        // its children too, rather than leaving them to die of their next write.
+        let _ends = EndsOnUnwind(&reader, self.cleanup.as_deref());
         let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES);
         let finished = AtomicBool::new(false);
         let started = Instant::now();
@@ -143,6 +146,25 @@ impl Cmd {
 }
 
 /// Raises `finished` when dropped, however the reading ends.
+/// Kills the program's process group, and runs its cleanup (a build container's removal),
+/// when dropped while panicking.
+struct EndsOnUnwind<'a>(&'a duct::ReaderHandle, Option<&'a Cmd>);
+
+impl Drop for EndsOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for pid in self.0.pids() {
+                // SAFETY: kill(2) on the process group the child leads.
+                unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
+            }
+            let _ = self.0.kill();
+            if let Some(cleanup) = self.1 {
+                let _ = cleanup.read();
+            }
+        }
+    }
+}
+
 struct Finished<'a>(&'a AtomicBool);
 
 impl Drop for Finished<'_> {
