@@ -11,6 +11,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::infra::exec::Shell;
 use crate::infra::json;
+use crate::infra::record::Record;
 use crate::plan::bundled::{Network, BUNDLED_IF_THE_TREE_HAS_IT, PJPROJECT};
 use tarball::Tarball;
 
@@ -94,11 +95,50 @@ impl Bundled {
     }
 }
 
-/// Whether the sources a manifest records are those fetched now: the same names and bytes, in
-/// the same order.
-pub fn same(recorded: &[Bundled], fetched: &[Bundled]) -> bool {
-    let key = |b: &Bundled| (b.tarball.name.clone(), b.sha256.clone());
-    recorded.iter().map(key).eq(fetched.iter().map(key))
+/// The manifest's record of the bundled sources: each source, and when there are none of
+/// pjproject, what that leaves out (`without_pjproject`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BundledRecord {
+    pub sources: Vec<Bundled>,
+    pub note: String,
+}
+
+impl BundledRecord {
+    pub fn of(fetched: &[Bundled]) -> BundledRecord {
+        BundledRecord {
+            sources: fetched.to_vec(),
+            note: without_pjproject(fetched).unwrap_or_default().into(),
+        }
+    }
+}
+
+/// `bundled` and `bundled_note`. The sources a manifest records are those fetched now when they
+/// have the same names and bytes, in the same order.
+impl Record for BundledRecord {
+    const LABEL: &'static str = "bundled sources";
+
+    fn write(&self) -> Vec<(&'static str, Value)> {
+        let sources: Vec<Value> = self.sources.iter().map(Bundled::to_json).collect();
+        vec![
+            ("bundled", Value::Array(sources)),
+            ("bundled_note", Value::String(self.note.clone())),
+        ]
+    }
+
+    fn read(doc: &Value) -> Result<Self> {
+        Ok(BundledRecord {
+            sources: json::list(doc, "bundled", Bundled::from_json)?,
+            note: json::text(doc, "bundled_note")?,
+        })
+    }
+
+    fn same(&self, next: &Self) -> bool {
+        let key = |b: &Bundled| (b.tarball.name.clone(), b.sha256.clone());
+        self.sources
+            .iter()
+            .map(key)
+            .eq(next.sources.iter().map(key))
+    }
 }
 
 /// What a build without pjproject lacks, said by the summary and the manifest (None: it has

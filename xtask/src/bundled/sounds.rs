@@ -9,6 +9,7 @@ use camino::Utf8Path;
 use super::tarball::make_variable;
 use crate::infra::json;
 use crate::infra::json::{json as to_json, Value};
+use crate::infra::record::Record;
 
 /// One selected sound set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,13 +59,24 @@ impl SoundRecord {
     }
 }
 
-/// Whether the sound sets a manifest records are those asked for now: the same names and
-/// versions, in the same order.
-pub fn same(recorded: &[SoundRecord], wanted: &[SoundSet]) -> bool {
-    recorded
-        .iter()
-        .map(|s| (s.name.as_str(), s.version.as_str()))
-        .eq(wanted.iter().map(|s| (s.name.as_str(), s.version.as_str())))
+/// `sounds`. The sound sets a manifest records are those asked for now when they have the same
+/// names and versions, in the same order.
+impl Record for Vec<SoundRecord> {
+    const LABEL: &'static str = "sound sets";
+
+    fn write(&self) -> Vec<(&'static str, Value)> {
+        let sets: Vec<Value> = self.iter().map(SoundRecord::to_json).collect();
+        vec![("sounds", Value::Array(sets))]
+    }
+
+    fn read(doc: &Value) -> Result<Self> {
+        json::list(doc, "sounds", SoundRecord::from_json)
+    }
+
+    fn same(&self, next: &Self) -> bool {
+        let key = |s: &SoundRecord| (s.name.clone(), s.version.clone());
+        self.iter().map(key).eq(next.iter().map(key))
+    }
 }
 
 /// The member names of the sound categories of a `sounds.xml`.

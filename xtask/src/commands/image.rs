@@ -1,6 +1,6 @@
 //! `cargo xtask image`: a runtime image from the RPMs of the working tree.
 //!
-//! plan -> the engine and the runtime base checked -> tree, lock, inputs, signing key ->
+//! plan (the signing key checked) -> the engine and the runtime base checked -> tree, lock, inputs ->
 //! archive -> the published RPMs when they are this tree's, else rpm's build steps -> image ->
 //! recorded in the manifest.
 

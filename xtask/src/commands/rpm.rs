@@ -1,7 +1,7 @@
 //! `cargo xtask rpm`: the working tree becomes RPMs.
 //!
-//! plan -> tree -> lock, output checked, work emptied -> inputs (spec, bundled, sounds,
-//! choices) -> signing key checked -> archive -> up to date? -> rpmbuild (here or in the
+//! plan (the signing key checked) -> tree -> lock, output checked, work emptied -> inputs
+//! (spec, bundled, sounds, choices) -> archive -> up to date? -> rpmbuild (here or in the
 //! builder) -> reproducible? -> signed -> published with the manifest -> summary.
 
 use anyhow::Result;

@@ -9,7 +9,7 @@ use crate::container::runtime_image::{self, ImageFlags, DEFAULT_RUNTIME_BASE};
 use crate::infra::engine::Engine;
 use crate::infra::progress::PhaseTimer;
 use crate::infra::workspace::Workspace;
-use crate::outputs::{self, earlier, publish, sign, uptodate};
+use crate::outputs::{self, earlier, publish, uptodate};
 use crate::plan::Plan;
 use crate::rpmbuild::{self, in_container, BuildInputs, Run};
 use crate::source::pack;
@@ -24,28 +24,23 @@ pub fn build(
     timer: &mut PhaseTimer,
 ) -> Result<outputs::manifest::Manifest> {
     let (inputs, packed) = (&begun.inputs, &begun.packed);
+    let next = outputs::manifest::Next {
+        plan,
+        packed,
+        inputs,
+    };
     let run = Run::prepare(plan, ws, inputs, packed)?;
     let builder = run.rpmbuild(in_container::HOSTNAME, timer)?;
     run.finished()?;
     if plan.sh.dry_run {
         eprintln!("dry run: nothing was built or written");
-        return Ok(outputs::manifest::of(
-            packed,
-            inputs,
-            None,
-            "dry run".into(),
-        ));
+        return Ok(outputs::manifest::of(&next, "dry run".into()));
     }
-    if plan.given.check_reproducible {
+    if plan.given.reproducible {
         outputs::reproducible::check(&run, timer)?;
     }
-    let signed_by = sign::sign_if(plan.sh, begun.signer.as_ref(), &packed.work, timer)?;
-    let base = outputs::manifest::of(
-        packed,
-        inputs,
-        signed_by,
-        rpmbuild::built_by(builder.as_ref()),
-    );
+    outputs::sign::sign_if(plan.sh, plan.sign.as_ref(), &packed.work, timer)?;
+    let base = outputs::manifest::of(&next, rpmbuild::built_by(builder.as_ref()));
     let manifest = outputs::publish_build(plan.sh, inputs, packed, base)?;
     packed.record_published()?;
     timer.end("publish");
@@ -59,13 +54,12 @@ pub struct Begun {
     /// share the work directory.
     pub _lock: Option<std::fs::File>,
     pub inputs: BuildInputs,
-    pub signer: Option<sign::Signer>,
     pub packed: pack::Packed,
 }
 
 /// The tree found; the target directory locked, the output directory checked and rpmbuild's
-/// work directory emptied (a dry run only checks the output directory); the inputs gathered and said; the signing
-/// key checked; the tree packed (`image` begins the same way).
+/// work directory emptied (a dry run only checks the output directory); the inputs gathered and
+/// said; the tree packed (`image` begins the same way).
 pub fn begin(plan: &Plan, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Begun> {
     let tree = Tree::locate(plan.sh, plan.given.core.source.as_deref(), &ws.root)?;
     let lock = match plan.sh.dry_run {
@@ -86,14 +80,12 @@ pub fn begin(plan: &Plan, ws: &Workspace, timer: &mut PhaseTimer) -> Result<Begu
         }
     };
     let inputs = BuildInputs::gather(plan, ws, tree)?;
-    let signer = sign::prepare_if(plan, &inputs.spec.path)?;
     let mut pack_inputs = pack::PackInputs::of(plan, ws);
     pack_inputs.published = earlier::published_stamp(&plan.out);
     let packed = pack::pack(&pack_inputs, &inputs.tree, timer)?;
     Ok(Begun {
         _lock: lock,
         inputs,
-        signer,
         packed,
     })
 }

@@ -99,7 +99,12 @@ pub fn installed(chosen: &[String]) -> Vec<&str> {
 /// subpackages that were published (never -devel or debuginfo). Says which chosen ones the
 /// build could not make.
 pub fn rpms<'a>(manifest: &'a Manifest, chosen: &[String]) -> Vec<&'a Artifact> {
-    let sounds: Vec<&str> = manifest.sounds.iter().map(|s| s.package.as_str()).collect();
+    let sounds: Vec<&str> = manifest
+        .records
+        .sounds
+        .iter()
+        .map(|s| s.package.as_str())
+        .collect();
     let mut out = Vec::new();
     for record in &manifest.packages {
         let wanted = subpackages::is_main(&record.name)

@@ -173,7 +173,7 @@ fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
     // A --dev image: the tree's test keys, which res_crypto's unit tests read from the
     // working directory (as upstream runs them from the source tree).
     let keys = i.tree.root.join("tests/keys");
-    if i.manifest.options.dev && keys.is_dir() {
+    if i.manifest.records.options.dev && keys.is_dir() {
         regular::copy_dir(
             &keys,
             &context.join(IMAGE_DIR).join("test-keys"),
@@ -209,8 +209,11 @@ fn build(engine: &Engine, i: &ImageInputs) -> Result<ImageRecord> {
         ("SOURCE", source_url(i.tree)),
         ("RTP_START", i.rtp_ports.0.to_string()),
         ("RTP_END", i.rtp_ports.1.to_string()),
-        ("OPTIONS_SHA256", m.options.effective_sha256.clone()),
-        ("DEV", if m.options.dev { "yes" } else { "no" }.to_string()),
+        ("OPTIONS_SHA256", m.records.options.effective_sha256.clone()),
+        (
+            "DEV",
+            if m.records.options.dev { "yes" } else { "no" }.to_string(),
+        ),
         ("SBOM_SHA256", sbom_sha256),
         ("PACKAGES", names.join(" ")),
         ("TREE", tree_label(i.tree)),

@@ -75,7 +75,6 @@ impl Value {
         }
     }
 
-    #[cfg(test)]
     pub fn as_object_mut(&mut self) -> Option<&mut BTreeMap<String, Value>> {
         match self {
             Value::Object(map) => Some(map),

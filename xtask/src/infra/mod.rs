@@ -7,5 +7,6 @@ pub mod exec;
 pub mod interrupt;
 pub mod json;
 pub mod progress;
+pub mod record;
 pub mod regular;
 pub mod workspace;

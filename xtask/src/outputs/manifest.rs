@@ -5,18 +5,83 @@
 //! written (null or empty when there is nothing), and reading one that is missing or of another
 //! type is an error that names it. A manifest of an older schema is not read as this one; its
 //! artifact list alone is read, on purpose, so that the directory it describes stays an earlier
-//! output that a build may replace (`listed_artifacts`). Each concern writes its own part: the
-//! choices (`rpmbuild::options::OptionsRecord`), the bundled sources and sound sets (`bundled`), the
-//! signer (`plan::sign::SignedBy`), the image (`ImageRecord`, written by `image`).
+//! output that a build may replace (`listed_artifacts`). Each concern writes, reads and compares
+//! its own record (`infra::record::Record`), and `records!` lists them, one line each: the
+//! bundled sources (`bundled::BundledRecord`), the sound sets (`bundled::sounds`), the choices
+//! (`rpmbuild::options::OptionsRecord`), the signer (`plan::sign::SignedBy`). The image's record
+//! (`ImageRecord`) is written by `image`.
 
 use crate::infra::json::{json, Value};
 use anyhow::{bail, Context, Result};
 
 use crate::bundled::{self, sounds};
 use crate::infra::json;
-use crate::plan::sign;
+use crate::infra::record::Record;
+use crate::plan::Plan;
 use crate::rpmbuild::{options, subpackages, BuildInputs};
 use crate::source::pack::Packed;
+
+/// The build a record is made of, or compared with: the plan, the packed tree, the inputs.
+#[derive(Clone, Copy)]
+pub struct Next<'a> {
+    pub plan: &'a Plan,
+    pub packed: &'a Packed,
+    pub inputs: &'a BuildInputs,
+}
+
+/// The concerns' records, one line each: the field, its type (a `Record`), and how the build
+/// `Next` makes it. Declares `Records`, which the manifest writes, reads and compares field by
+/// field, in this order.
+macro_rules! records {
+    ($($field:ident: $ty:ty = $next:expr,)*) => {
+        /// Each concern's record (see `records!`).
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Records {
+            $(pub $field: $ty,)*
+        }
+
+        impl Records {
+            /// What each record calls itself when it differs, in order.
+            pub const LABELS: &'static [&'static str] = &[$(<$ty as Record>::LABEL,)*];
+
+            /// The records the build `next` makes.
+            pub fn of(next: &Next) -> Records {
+                Records {
+                    $($field: {
+                        let make: fn(&Next) -> $ty = $next;
+                        make(next)
+                    },)*
+                }
+            }
+
+            fn write(&self) -> Vec<(&'static str, Value)> {
+                let mut fields = Vec::new();
+                $(fields.extend(self.$field.write());)*
+                fields
+            }
+
+            fn read(doc: &Value) -> Result<Records> {
+                Ok(Records { $($field: <$ty as Record>::read(doc)?,)* })
+            }
+
+            /// The labels of the records that differ from `next`'s.
+            fn differences(&self, next: &Records) -> Vec<&'static str> {
+                let mut differ = Vec::new();
+                $(if !self.$field.same(&next.$field) {
+                    differ.push(<$ty as Record>::LABEL);
+                })*
+                differ
+            }
+        }
+    };
+}
+
+records! {
+    bundled: bundled::BundledRecord = |n| bundled::BundledRecord::of(&n.inputs.bundled),
+    sounds: Vec<sounds::SoundRecord> = |n| n.inputs.sounds.iter().map(|s| s.record()).collect(),
+    options: options::OptionsRecord = |n| n.inputs.options.record(),
+    signed_by: Option<crate::plan::sign::SignedBy> = |n| crate::plan::sign::record(&n.plan.given.sign, n.plan.sign.as_ref()),
+}
 
 pub const MANIFEST: &str = "manifest.json";
 
@@ -25,14 +90,10 @@ pub const MANIFEST: &str = "manifest.json";
 /// 4: before each bundled source's file name.
 pub const SCHEMA: i64 = 5;
 
-/// What the manifest of a build of `packed` says before rpmbuild's packages are read: the
-/// name, version and release as given to the spec, no artifacts.
-pub fn of(
-    packed: &Packed,
-    inputs: &BuildInputs,
-    signed_by: Option<sign::SignedBy>,
-    builder: String,
-) -> Manifest {
+/// What the manifest of the build `next` says before rpmbuild's packages are read: the name,
+/// version and release as given to the spec, no artifacts.
+pub fn of(next: &Next, builder: String) -> Manifest {
+    let (packed, inputs) = (next.packed, next.inputs);
     Manifest {
         name: subpackages::MAIN.into(),
         version: packed.rpm.version.clone(),
@@ -48,13 +109,7 @@ pub fn of(
         builder,
         xtask: crate::infra::workspace::xtask_identity(),
         artifacts: Vec::new(),
-        bundled: inputs.bundled.clone(),
-        bundled_note: bundled::without_pjproject(&inputs.bundled)
-            .unwrap_or_default()
-            .into(),
-        sounds: inputs.sounds.iter().map(|s| s.record()).collect(),
-        options: inputs.options.record(),
-        signed_by,
+        records: Records::of(next),
         modules: Vec::new(),
         packages: Vec::new(),
         left_out: Vec::new(),
@@ -189,13 +244,9 @@ pub struct Manifest {
     /// otherwise.
     pub xtask: String,
     pub artifacts: Vec<Artifact>,
-    /// The third-party sources inside the packages (pjproject); empty with `bundled_note` saying
-    /// why.
-    pub bundled: Vec<bundled::Bundled>,
-    pub bundled_note: String,
-    pub sounds: Vec<sounds::SoundRecord>,
-    pub options: options::OptionsRecord,
-    pub signed_by: Option<sign::SignedBy>,
+    /// Each concern's record, written at the top level: the third-party sources inside the
+    /// packages, the sound sets, the choices, the signer.
+    pub records: Records,
     /// Every module the packages hold.
     pub modules: Vec<String>,
     /// Each binary package (not debuginfo) with its modules, published or not.
@@ -205,28 +256,15 @@ pub struct Manifest {
     pub image: Option<ImageRecord>,
 }
 
-/// What `differences` compares, in its order: the names it says.
-pub const COMPARED: [&str; 7] = [
-    "source archive",
-    "bundled sources",
-    "spec",
-    "sound sets",
-    "version",
-    "options",
-    "signing key",
-];
+/// What `differences` compares besides the concerns' records (`Records::LABELS`), which follow.
+pub const COMPARED: [&str; 3] = ["source archive", "spec", "version"];
 
 impl Manifest {
     /// What differs between the build this manifest records and the one `plan` would make of
-    /// `packed` and `inputs`, each concern comparing its own record: the archive's bytes, the
-    /// bundled sources, the spec, the sound sets, the version, the options, the signing key.
-    /// Empty: the same. (The builder and the xtask are `uptodate`'s.)
-    pub fn differences(
-        &self,
-        plan: &crate::plan::Plan,
-        packed: &Packed,
-        inputs: &BuildInputs,
-    ) -> Vec<&'static str> {
+    /// `packed` and `inputs`: the archive's bytes, the spec, the version, then each concern
+    /// comparing its own record. Empty: the same. (The builder and the xtask are `uptodate`'s.)
+    pub fn differences(&self, next: &Next) -> Vec<&'static str> {
+        let packed = next.packed;
         // A dry run writes no archive: what it would pack (the tree's digest, the version and
         // the date, of which the archive's bytes are made) stands for its bytes.
         let archive = match packed.archive_sha256.is_empty() {
@@ -242,19 +280,17 @@ impl Manifest {
         };
         let same = [
             archive,
-            bundled::same(&self.bundled, &inputs.bundled),
-            self.spec_sha256 == inputs.spec_sha256,
-            sounds::same(&self.sounds, &inputs.sounds),
+            self.spec_sha256 == next.inputs.spec_sha256,
             self.version == packed.rpm.version && self.spec_release == packed.rpm.release,
-            self.options.digest == inputs.options.digest(),
-            sign::same(self.signed_by.as_ref(), &plan.given.sign),
         ];
-        COMPARED
+        let mut differ: Vec<&'static str> = COMPARED
             .into_iter()
             .zip(same)
             .filter(|(_, same)| !same)
             .map(|(what, _)| what)
-            .collect()
+            .collect();
+        differ.extend(self.records.differences(&Records::of(next)));
+        differ
     }
 
     /// The main package's artifact (`subpackages::is_main`), when it was published.
@@ -297,11 +333,6 @@ impl Manifest {
             "builder": self.builder,
             "xtask": self.xtask,
             "artifacts": self.artifacts.iter().map(Artifact::to_json).collect::<Vec<_>>(),
-            "bundled": self.bundled.iter().map(bundled::Bundled::to_json).collect::<Vec<_>>(),
-            "bundled_note": self.bundled_note,
-            "sounds": self.sounds.iter().map(sounds::SoundRecord::to_json).collect::<Vec<_>>(),
-            "options": self.options.to_json(),
-            "signed_by": sign::SignedBy::to_json(self.signed_by.as_ref()),
             "modules": self.modules,
             "packages": self.packages.iter().map(subpackages::PackageRecord::to_json).collect::<Vec<_>>(),
             "left_out": self.left_out.iter()
@@ -309,6 +340,12 @@ impl Manifest {
                 .collect::<Vec<_>>(),
             "image": self.image.as_ref().map_or(Value::Null, ImageRecord::to_json),
         });
+        let mut m = m;
+        if let Some(map) = m.as_object_mut() {
+            for (key, value) in self.records.write() {
+                map.insert(key.to_string(), value);
+            }
+        }
         let mut text = m.pretty();
         text.push('\n');
         text
@@ -341,12 +378,7 @@ impl Manifest {
             builder: json::text(&v, "builder")?,
             xtask: json::text(&v, "xtask")?,
             artifacts: json::list(&v, "artifacts", Artifact::from_json)?,
-            bundled: json::list(&v, "bundled", bundled::Bundled::from_json)?,
-            bundled_note: json::text(&v, "bundled_note")?,
-            sounds: json::list(&v, "sounds", sounds::SoundRecord::from_json)?,
-            options: options::OptionsRecord::from_json(json::field(&v, "options")?)
-                .context("in \"options\"")?,
-            signed_by: json::nullable(&v, "signed_by", sign::SignedBy::from_json)?,
+            records: Records::read(&v)?,
             modules: json::texts(&v, "modules")?,
             packages: json::list(&v, "packages", subpackages::PackageRecord::from_json)?,
             left_out: json::list(&v, "left_out", |x| {
@@ -414,37 +446,41 @@ mod tests {
                 sha256: "ab".into(),
                 size: 3,
             }],
-            bundled: vec![bundled::Bundled {
-                tarball: crate::bundled::tarball::Tarball {
-                    name: "pjproject".into(),
-                    version: "2.17".into(),
-                    file: "pjproject-2.17.tar.bz2".into(),
-                    url: "https://example.org/pjproject-2.17.tar.bz2".into(),
-                    md5: "baacc87418a95107657039269bc71538".into(),
+            records: Records {
+                bundled: bundled::BundledRecord {
+                    sources: vec![bundled::Bundled {
+                        tarball: crate::bundled::tarball::Tarball {
+                            name: "pjproject".into(),
+                            version: "2.17".into(),
+                            file: "pjproject-2.17.tar.bz2".into(),
+                            url: "https://example.org/pjproject-2.17.tar.bz2".into(),
+                            md5: "baacc87418a95107657039269bc71538".into(),
+                        },
+                        sha256: "cd".into(),
+                    }],
+                    note: String::new(),
                 },
-                sha256: "cd".into(),
-            }],
-            bundled_note: String::new(),
-            sounds: vec![sounds::SoundRecord {
-                name: "MOH-OPSOUND-WAV".into(),
-                version: "2.03".into(),
-                package: "asterisk-moh-opsound-wav".into(),
-            }],
-            options: options::OptionsRecord {
-                dev: true,
-                menuselect: vec!["--enable app_skel".into()],
-                menuselect_file_sha256: Some("ee".into()),
-                configure_args: vec!["--with-x=a b".into()],
-                libraries_left_out: vec!["PGSQL".into()],
-                libraries_named: vec![],
-                libraries_without: vec!["PGSQL".into()],
-                digest: "dd".into(),
-                effective_sha256: "ef".into(),
+                sounds: vec![sounds::SoundRecord {
+                    name: "MOH-OPSOUND-WAV".into(),
+                    version: "2.03".into(),
+                    package: "asterisk-moh-opsound-wav".into(),
+                }],
+                options: options::OptionsRecord {
+                    dev: true,
+                    menuselect: vec!["--enable app_skel".into()],
+                    menuselect_file_sha256: Some("ee".into()),
+                    configure_args: vec!["--with-x=a b".into()],
+                    libraries_left_out: vec!["PGSQL".into()],
+                    libraries_named: vec![],
+                    libraries_without: vec!["PGSQL".into()],
+                    digest: "dd".into(),
+                    effective_sha256: "ef".into(),
+                },
+                signed_by: Some(crate::plan::sign::SignedBy {
+                    key: "t@x".into(),
+                    fingerprint: "AB12".into(),
+                }),
             },
-            signed_by: Some(sign::SignedBy {
-                key: "t@x".into(),
-                fingerprint: "AB12".into(),
-            }),
             modules: vec!["app_skel".into(), "res_mini".into()],
             packages: vec![subpackages::PackageRecord {
                 name: "asterisk-postgresql".into(),
@@ -534,6 +570,48 @@ mod tests {
     }
 
     #[test]
+    fn each_concern_compares_its_own_record() {
+        let recorded = sample().records;
+        assert!(recorded.differences(&recorded).is_empty());
+        type Edit = fn(&mut Records);
+        let change: [(&str, Edit); 8] = [
+            ("bundled sources", |r| {
+                r.bundled.sources[0].sha256 = "00".into()
+            }),
+            ("bundled sources", |r| r.bundled.sources.clear()),
+            ("sound sets", |r| r.sounds[0].version = "2.04".into()),
+            ("sound sets", |r| r.sounds.push(r.sounds[0].clone())),
+            ("options", |r| r.options.digest = "de".into()),
+            ("signing key", |r| r.signed_by = None),
+            ("signing key", |r| {
+                r.signed_by = Some(crate::plan::sign::SignedBy {
+                    key: "other@x".into(),
+                    fingerprint: "AB12".into(),
+                })
+            }),
+            // What a record keeps beside what it compares is not a difference: the note, the
+            // subpackage, the choices' words (their digest is compared), the fingerprint (a
+            // dry run checks no key).
+            ("", |r| {
+                r.bundled.note = "n".into();
+                r.sounds[0].package = "p".into();
+                r.options.dev = false;
+                r.signed_by.as_mut().unwrap().fingerprint = String::new();
+            }),
+        ];
+        for (want, edit) in change {
+            let mut next = recorded.clone();
+            edit(&mut next);
+            let want: Vec<&str> = [want].into_iter().filter(|w| !w.is_empty()).collect();
+            assert_eq!(recorded.differences(&next), want, "{next:?}");
+        }
+        assert_eq!(
+            Records::LABELS,
+            ["bundled sources", "sound sets", "options", "signing key"]
+        );
+    }
+
+    #[test]
     fn manifest_round_trips() {
         let mut m = sample();
         assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
@@ -544,7 +622,7 @@ mod tests {
             runtime_base: "almalinux:9-minimal".into(),
             packages: vec!["asterisk".into(), "asterisk-pjsip".into()],
         });
-        m.signed_by = None;
+        m.records.signed_by = None;
         m.dirty_time = None;
         assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
     }

@@ -65,7 +65,7 @@ pub fn publish_build(
             name: &name,
             version_release: &version_release,
             packed,
-            bundled: &base.bundled,
+            bundled: &base.records.bundled.sources,
             scratch: &work.join("sbom"),
         },
     )?;
@@ -84,7 +84,7 @@ pub fn publish_build(
         left_out: record.left_out,
         ..base
     };
-    manifest.options.effective_sha256 = record.effective_sha256;
+    manifest.records.options.effective_sha256 = record.effective_sha256;
     manifest.write(&staging.path.join(manifest::MANIFEST))?;
     interrupt::check()?;
     publish::swap_in(staging, &packed.out)?;

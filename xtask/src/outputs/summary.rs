@@ -66,8 +66,8 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
         super::manifest::MANIFEST,
         human_size(size)
     );
-    match manifest.bundled.as_slice() {
-        [] => eprintln!("bundled: nothing ({})", manifest.bundled_note),
+    match manifest.records.bundled.sources.as_slice() {
+        [] => eprintln!("bundled: nothing ({})", manifest.records.bundled.note),
         list => {
             let names: Vec<String> = list
                 .iter()
@@ -76,14 +76,14 @@ pub fn summary(out: &Utf8Path, manifest: &Manifest, timer: &PhaseTimer) {
             eprintln!(
                 "bundled: {} (in the packages, and a Source of the SRPM each){}",
                 names.join(", "),
-                match manifest.bundled_note.is_empty() {
+                match manifest.records.bundled.note.is_empty() {
                     true => String::new(),
-                    false => format!("; {}", manifest.bundled_note),
+                    false => format!("; {}", manifest.records.bundled.note),
                 }
             );
         }
     }
-    match manifest.sounds.as_slice() {
+    match manifest.records.sounds.as_slice() {
         [] => eprintln!(
             "sounds: none (--sounds CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV,... packages sets)"
         ),

@@ -1,5 +1,5 @@
 //! Whether the published outputs are already this build's: the manifest records the same source
-//! archive bytes, bundled sources, spec, sound sets, version, options and signing key, the same builder
+//! archive bytes, spec, version, bundled sources, sound sets, options and signing key, the same builder
 //! (this host, or the builder image of the same inputs), and every artifact it lists is there
 //! with its size and sha256 (a package changed after publishing is not this build's). `rpm`
 //! then builds nothing and says what it compared; `image` uses the RPMs.
@@ -15,9 +15,12 @@ use crate::source::pack::Packed;
 /// What `rpm` and `image` compare, for the line that says the outputs are up to date: the
 /// manifest's parts, the builder and the xtask.
 pub fn compared() -> String {
+    let manifest = super::manifest::COMPARED
+        .iter()
+        .chain(super::manifest::Records::LABELS);
     format!(
         "{}, builder and xtask",
-        super::manifest::COMPARED.join(", ")
+        manifest.copied().collect::<Vec<_>>().join(", ")
     )
 }
 
@@ -56,7 +59,7 @@ pub fn reusable(
         })
     );
     let given = &plan.given;
-    if let Some(flag) = build_anyway(given.core.force, rebuild_builder, given.check_reproducible) {
+    if let Some(flag) = build_anyway(given.core.force, rebuild_builder, given.reproducible) {
         return Err(Stale::Asked(flag));
     }
     check(plan, packed, inputs, &builder_now(plan, ws, inputs))
@@ -158,7 +161,11 @@ pub fn check(
     };
     let manifest = Manifest::from_json(&text).map_err(|e| Stale::Unreadable(format!("{e:#}")))?;
     let mut differ: Vec<String> = manifest
-        .differences(plan, packed, inputs)
+        .differences(&super::manifest::Next {
+            plan,
+            packed,
+            inputs,
+        })
         .into_iter()
         .map(str::to_string)
         .collect();
@@ -215,7 +222,7 @@ mod tests {
         );
         assert_eq!(
             compared(),
-            "source archive, bundled sources, spec, sound sets, version, options, signing key, \
+            "source archive, spec, version, bundled sources, sound sets, options, signing key, \
              builder and xtask"
         );
     }

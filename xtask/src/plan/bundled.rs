@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use bpaf::{construct, long, Parser};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use super::concern::Cx;
 use super::flag;
+use super::paths::{check_apart, check_cache_apart_from_out, Near};
 use crate::infra::workspace::absolute;
 
 /// The packages a build bundles, as Asterisk's configure can: pjproject (the SIP stack; a tree
@@ -125,13 +127,23 @@ pub fn network(offline: bool) -> Network {
     }
 }
 
-/// The plan part: the cache resolved, what is bundled, whether the network may be used.
-pub fn resolve(flags: &BundledFlags, without_libraries: &[String]) -> Result<BundledPlan> {
-    Ok(BundledPlan {
+/// The concern's flags and its part of the plan, as the plan's table names them.
+pub type Flags = BundledFlags;
+pub type Part = BundledPlan;
+
+/// The plan part: the cache resolved (refused inside the xtask's directories, or holding or
+/// inside the output directory), what is bundled, whether the network may be used.
+pub fn part(flags: &BundledFlags, cx: &Cx) -> Result<BundledPlan> {
+    if let Some(dir) = &flags.download_cache {
+        check_apart(dir, "--download-cache", Near::Inside, cx.ws)?;
+    }
+    let plan = BundledPlan {
         download_cache: cache_dir(flags.download_cache.as_deref())?,
-        packages: packages(flags.without_pjproject, without_libraries),
+        packages: packages(flags.without_pjproject, cx.without_libraries),
         network: network(flags.offline),
-    })
+    };
+    check_cache_apart_from_out(&plan.download_cache, cx.out)?;
+    Ok(plan)
 }
 
 /// `--download-cache DIR`, else the default under the user's cache directory.

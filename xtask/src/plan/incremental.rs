@@ -48,6 +48,9 @@ pub fn is_release(asterisk_version: &str) -> bool {
     !asterisk_version.starts_with("GIT-")
 }
 
+/// The concern's flags, as the plan's table names them.
+pub type Flags = Mode;
+
 /// The concern's flags.
 pub fn flags() -> impl Parser<Mode> {
     let on = long("incremental")

@@ -1,17 +1,22 @@
 //! The user's choices, resolved once into the plan every stage follows.
 //!
 //! Each concern is a module of its own that owns its flags (a bpaf parser), its part of the plan
-//! and, where it has one, its record in the manifest: `place` (where rpmbuild runs), `bundled`
-//! (third-party sources and their cache), `sounds`, `options` (menuselect, configure, dev),
-//! `sign`, `incremental`, `reproducible`. This file composes them: `rpm_flags` lists their
-//! parsers beside the few flags every build has (`Core`), and `Plan::resolve` their plan parts.
-//! `--verbose` prints the plan. The decisions are pure functions with table tests.
+//! and, where it has one, its record in the manifest (`concern` says what a concern module
+//! has): `place` (where rpmbuild runs), `bundled` (third-party sources and their cache),
+//! `options` (menuselect, configure, dev), `sign`, `sounds`, `incremental`, `reproducible`.
+//! This file composes them in one table, `concerns!`, one line a concern, beside the few flags
+//! every build has (`Core`). `--verbose` prints the plan. The decisions are pure functions with
+//! table tests.
 
-pub mod bundled;
+pub mod concern;
 pub mod flag;
+pub mod paths;
+
+// The concerns' modules, declared here rather than by `concerns!` so that `cargo fmt` finds
+// their files (it does not look into macros).
+pub mod bundled;
 pub mod incremental;
 pub mod options;
-pub mod paths;
 pub mod place;
 pub mod reproducible;
 pub mod sign;
@@ -25,7 +30,7 @@ use flag::Usage;
 
 use crate::infra::exec::Shell;
 use crate::infra::workspace::Workspace;
-use paths::{check_apart, Near};
+use concern::Cx;
 
 /// The most `--jobs` may ask for: make's jobserver hangs when the tokens do not fit its pipe.
 pub const MAX_JOBS: u32 = 1024;
@@ -46,19 +51,6 @@ pub struct Core {
     pub sh: Shell,
     /// `--fetch-tags`: fetch the repository's tags before reading the version.
     pub fetch_tags: bool,
-}
-
-/// `rpm`'s flags (`image` takes them too): the core and each concern's.
-#[derive(Debug, Clone, Default)]
-pub struct RpmFlags {
-    pub core: Core,
-    pub place: place::PlaceFlags,
-    pub bundled: bundled::BundledFlags,
-    pub sounds: Vec<String>,
-    pub options: options::OptionFlags,
-    pub sign: Option<String>,
-    pub incremental: incremental::Mode,
-    pub check_reproducible: bool,
 }
 
 /// `--rpm-version` or `--rpm-release`, checked as rpm takes them.
@@ -140,28 +132,6 @@ fn core_flags() -> impl Parser<Core> {
     })
 }
 
-/// `rpm`'s whole command line: the core, then each concern's flags.
-pub fn rpm_flags() -> impl Parser<RpmFlags> {
-    let core = core_flags();
-    let place = place::flags();
-    let bundled = bundled::flags();
-    let sounds = sounds::flags();
-    let options = options::flags();
-    let sign = sign::flags();
-    let incremental = incremental::flags();
-    let check_reproducible = reproducible::flags();
-    construct!(RpmFlags {
-        core,
-        place,
-        bundled,
-        sounds,
-        options,
-        sign,
-        incremental,
-        check_reproducible,
-    })
-}
-
 /// How rpmbuild's output reaches the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuildLog {
@@ -171,65 +141,94 @@ pub enum BuildLog {
     Phases,
 }
 
-/// Everything a build does, decided: the flags as given, and what the concerns that depend on
-/// this machine or the environment resolved from them. A concern whose part is its flags (`sign`,
-/// `sounds`, `incremental`, `reproducible`) adds nothing here: the stages read `given`.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    /// How programs run (`--dry-run`, `--verbose`).
-    pub sh: Shell,
-    /// The command line as given.
-    pub given: RpmFlags,
-    /// `--out`, or the default, checked.
-    pub out: Utf8PathBuf,
-    /// rpmbuild's directories: under the target directory, reset by every build.
-    pub work: Utf8PathBuf,
-    pub log: BuildLog,
-    /// Where a build would run, or why none can: `image` needs it only when its RPMs are stale.
-    pub place: std::result::Result<place::Place, place::Unavailable>,
-    pub bundled: bundled::BundledPlan,
-    /// Menuselect and configure choices, dev mode: the environment's, then the flags'.
-    pub options: options::Wanted,
+/// The concerns, one line each: those with a part of the plan, then those whose flags are all
+/// they have. Each line gives the concern's module (declared above) its field in `RpmFlags`, its parser in
+/// `rpm_flags` (in this order in `--help`) and, for the first kind, its part in `Plan`,
+/// resolved in this order by `Plan::resolve`.
+macro_rules! concerns {
+    (planned { $($p:ident,)* } flags only { $($f:ident,)* }) => {
+        /// `rpm`'s flags (`image` takes them too): the core and each concern's.
+        #[derive(Debug, Clone, Default)]
+        pub struct RpmFlags {
+            pub core: Core,
+            $(pub $p: $p::Flags,)*
+            $(pub $f: $f::Flags,)*
+        }
+
+        /// `rpm`'s whole command line: the core, then each concern's flags.
+        pub fn rpm_flags() -> impl Parser<RpmFlags> {
+            let core = core_flags();
+            $(let $p = $p::flags();)*
+            $(let $f = $f::flags();)*
+            construct!(RpmFlags { core, $($p,)* $($f,)* })
+        }
+
+        /// Everything a build does, decided: the flags as given, what every build has, and
+        /// each concern's part of the plan. A concern of flags only adds nothing here: the
+        /// stages read `given`.
+        #[derive(Debug, Clone)]
+        pub struct Plan {
+            /// How programs run (`--dry-run`, `--verbose`).
+            pub sh: Shell,
+            /// The command line as given.
+            pub given: RpmFlags,
+            /// `--out`, or the default, checked.
+            pub out: Utf8PathBuf,
+            /// rpmbuild's directories: under the target directory, reset by every build.
+            pub work: Utf8PathBuf,
+            pub log: BuildLog,
+            $(pub $p: $p::Part,)*
+        }
+
+        impl Plan {
+            /// Resolves `rpm`'s flags (also `image`'s) on this machine.
+            pub fn resolve(flags: &RpmFlags, ws: &Workspace) -> Result<Plan> {
+                let core = &flags.core;
+                let out = paths::out_or_default(core.out.as_deref(), ws)?;
+                let work = ws.target.join("xtask/rpm-work");
+                let cx = Cx {
+                    sh: core.sh,
+                    ws,
+                    out: &out,
+                    work: &work,
+                    without_libraries: &flags.options.without_libraries,
+                };
+                $(let $p = $p::part(&flags.$p, &cx)?;)*
+                let plan = Plan {
+                    sh: core.sh,
+                    given: flags.clone(),
+                    log: match core.quiet {
+                        true => BuildLog::Phases,
+                        false => BuildLog::Stream,
+                    },
+                    out,
+                    work,
+                    $($p,)*
+                };
+                if core.sh.verbose {
+                    eprint!("{}", plan.describe());
+                }
+                Ok(plan)
+            }
+        }
+    };
+}
+
+concerns! {
+    planned {
+        place,
+        bundled,
+        options,
+        sign,
+    }
+    flags only {
+        sounds,
+        incremental,
+        reproducible,
+    }
 }
 
 impl Plan {
-    /// Resolves `rpm`'s flags (also `image`'s) on this machine.
-    pub fn resolve(flags: &RpmFlags, ws: &Workspace) -> Result<Plan> {
-        let core = &flags.core;
-        let sh = core.sh;
-        let out = paths::out_or_default(core.out.as_deref(), ws)?;
-        if let Some(dir) = &flags.bundled.download_cache {
-            check_apart(dir, "--download-cache", Near::Inside, ws)?;
-        }
-        if let Some(dir) = &flags.place.ccache_dir {
-            check_apart(dir, "--ccache-dir", Near::Inside, ws)?;
-        }
-        let bundled = bundled::resolve(&flags.bundled, &flags.options.without_libraries)?;
-        paths::check_cache_apart_from_out(&bundled.download_cache, &out)?;
-        let work = ws.target.join("xtask/rpm-work");
-        let place = place::resolve(sh, &flags.place);
-        if let Ok(place::Place::Native { .. }) = &place {
-            paths::check_rpm_can_work_in(&work)?;
-        }
-        let plan = Plan {
-            sh,
-            out,
-            work,
-            log: match core.quiet {
-                true => BuildLog::Phases,
-                false => BuildLog::Stream,
-            },
-            place,
-            bundled,
-            options: options::wanted(&flags.options, std::env::var(options::ENV).ok().as_deref())?,
-            given: flags.clone(),
-        };
-        if core.sh.verbose {
-            eprint!("{}", plan.describe());
-        }
-        Ok(plan)
-    }
-
     /// The plan in a few lines, for `--verbose`.
     pub fn describe(&self) -> String {
         let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
@@ -294,6 +293,7 @@ mod tests {
                 choices: vec![options::Choice::Enable("app_skel".into())],
                 ..options::Wanted::default()
             },
+            sign: None,
         };
         let text = plan.describe();
         for want in [

@@ -7,6 +7,7 @@ use anyhow::Result;
 use bpaf::{construct, long, Parser};
 use camino::Utf8PathBuf;
 
+use super::concern::Cx;
 use super::flag::{self, Usage};
 use crate::infra::workspace::absolute;
 
@@ -241,6 +242,15 @@ pub fn join_configure_args(words: &[&str]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The concern's flags and its part of the plan, as the plan's table names them.
+pub type Flags = OptionFlags;
+pub type Part = Wanted;
+
+/// The part: the flags' choices joined by `ASTERISK_XTASK_MENUSELECT`'s (`ENV`).
+pub fn part(flags: &OptionFlags, _: &Cx) -> Result<Wanted> {
+    wanted(flags, std::env::var(ENV).ok().as_deref())
 }
 
 /// The choices: the environment's words first, then the flags', in order. A bad word in the

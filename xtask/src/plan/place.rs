@@ -6,7 +6,9 @@ use anyhow::Result;
 use bpaf::{construct, long, Parser};
 use camino::Utf8PathBuf;
 
+use super::concern::Cx;
 use super::flag;
+use super::paths::{check_apart, check_rpm_can_work_in, Near};
 use crate::infra::engine::{Engine, Unusable};
 use crate::infra::exec::Shell;
 use crate::infra::workspace::absolute;
@@ -225,9 +227,28 @@ pub fn decide_nodeps(asked: bool, host: HostRpmdb) -> (bool, Option<&'static str
     }
 }
 
-/// Where the build runs on this machine, or why it cannot (`image` needs it only when its RPMs
-/// are stale, so the reason is kept, not raised).
-pub fn resolve(sh: Shell, flags: &PlaceFlags) -> std::result::Result<Place, Unavailable> {
+/// The concern's flags, as the plan's table names them.
+pub type Flags = PlaceFlags;
+
+/// The concern's part of the plan: where the build runs, or why it cannot (`image` needs it only
+/// when its RPMs are stale, so the reason is kept, not raised).
+pub type Part = std::result::Result<Place, Unavailable>;
+
+/// The part, resolved; `--ccache-dir` inside the xtask's own directories, or a native build's
+/// work directory that rpm cannot use, is refused at once.
+pub fn part(flags: &PlaceFlags, cx: &Cx) -> Result<Part> {
+    if let Some(dir) = &flags.ccache_dir {
+        check_apart(dir, "--ccache-dir", Near::Inside, cx.ws)?;
+    }
+    let place = resolve(cx.sh, flags);
+    if let Ok(Place::Native { .. }) = &place {
+        check_rpm_can_work_in(cx.work)?;
+    }
+    Ok(place)
+}
+
+/// Where the build runs on this machine, or why it cannot.
+fn resolve(sh: Shell, flags: &PlaceFlags) -> Part {
     let rpmbuild = which::which("rpmbuild")
         .ok()
         .and_then(|p| Utf8PathBuf::try_from(p).ok());

@@ -4,7 +4,10 @@
 
 use bpaf::{long, Parser};
 
-pub fn flags() -> impl Parser<bool> {
+/// The concern's flag, as the plan's table names it.
+pub type Flags = bool;
+
+pub fn flags() -> impl Parser<Flags> {
     long("check-reproducible")
         .help("Build a second time (later; in a container under another host name) and fail, naming the differing files, unless the packages are the same byte for byte")
         .switch()

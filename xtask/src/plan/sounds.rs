@@ -3,7 +3,10 @@
 
 use bpaf::{long, Parser};
 
-pub fn flags() -> impl Parser<Vec<String>> {
+/// The concern's flags, as the plan's table names them.
+pub type Flags = Vec<String>;
+
+pub fn flags() -> impl Parser<Flags> {
     long("sounds")
         .help("Sound sets to fetch and package, a subpackage each, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)")
         .argument::<String>("NAME[,NAME...]")

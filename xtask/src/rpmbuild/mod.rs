@@ -127,10 +127,10 @@ fn incremental_dir(
         Rebuild::KeepClean => (false, true, ""),
         Rebuild::Clean(why) => (false, false, why),
     };
-    if plan.given.check_reproducible || !(on || seeds) {
+    if plan.given.reproducible || !(on || seeds) {
         // Said when asked for, when it would be on, and for a release (which never is).
         if plan.given.incremental != plan_incremental::Mode::Auto || on || release {
-            let why = if plan.given.check_reproducible {
+            let why = if plan.given.reproducible {
                 "--check-reproducible compares clean builds"
             } else if seeds {
                 "the tree is committed (--incremental keeps the build directory)"

@@ -15,6 +15,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::infra::json::{json, Value};
 
 use super::moduleinfo::{self, Module, OptionalLibrary, MODULE_DIRS};
+use crate::infra::record::Record;
 use crate::infra::{digest, json, regular};
 use crate::plan::flag::Usage;
 use crate::plan::options::{dev_choices, Choice, Wanted};
@@ -493,6 +494,23 @@ impl OptionsRecord {
             digest: json::text(v, "digest")?,
             effective_sha256: json::text(v, "effective_sha256")?,
         })
+    }
+}
+
+/// `options`. Packages are built with these choices when the digests are the same.
+impl Record for OptionsRecord {
+    const LABEL: &'static str = "options";
+
+    fn write(&self) -> Vec<(&'static str, Value)> {
+        vec![("options", self.to_json())]
+    }
+
+    fn read(doc: &Value) -> Result<Self> {
+        OptionsRecord::from_json(json::field(doc, "options")?).context("in \"options\"")
+    }
+
+    fn same(&self, next: &Self) -> bool {
+        self.digest == next.digest
     }
 }
 
