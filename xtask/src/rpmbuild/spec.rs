@@ -676,4 +676,102 @@ mod tests {
             assert_eq!(source_dir(url, file).as_deref(), want, "{url}");
         }
     }
+
+    /// The spec's reproducible `find` (what make_xml_documentation lists the documented sources
+    /// with): `-exec grep -l PATTERN {} ;` runs one grep for many files and prints the same names
+    /// as a grep per file; any other `-exec`, or two, are find's own; all sorted.
+    #[test]
+    fn the_reproducible_find_runs_grep_l_once_for_many_files() {
+        let spec = std::fs::read_to_string(
+            Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("../contrib/rpm/asterisk.spec"),
+        )
+        .unwrap();
+        let head = "cat > xtask-reproducible/find <<EOF\n";
+        let body = &spec[spec.find(head).unwrap() + head.len()..];
+        let body = &body[..body.find("\nEOF\n").unwrap() + 1];
+        // What the unquoted here-document gives the shell: `\$` is `$`, $real_find expanded.
+        let real_find = which::which("find").unwrap();
+        let script = body
+            .replace("$real_find", real_find.to_str().unwrap())
+            .replace("\\$", "$");
+        let dir = std::env::temp_dir().join(format!("xtask-find-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (tree, bin) = (dir.join("tree"), dir.join("bin"));
+        std::fs::create_dir_all(tree.join("sub dir")).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        for i in 0..40 {
+            let text = match i % 3 {
+                0 => "/*** DOCUMENTATION <application language=\"en_US\"> ***/",
+                1 => "int x;",
+                _ => "<!DOCTYPE docs SYSTEM \"appdocsxml.dtd\">",
+            };
+            let name = match i % 4 {
+                0 => format!("sub dir/m{i}.c"),
+                1 => format!("f{i}.xml"),
+                _ => format!("z{i}.c"),
+            };
+            std::fs::write(tree.join(name), text).unwrap();
+        }
+        std::fs::write(bin.join("find"), &script).unwrap();
+        // A grep that counts its runs.
+        let real_grep = which::which("grep").unwrap();
+        let log = dir.join("greps");
+        std::fs::write(
+            bin.join("grep"),
+            format!(
+                "#!/bin/sh\necho run >> '{}'\nexec '{}' \"$@\"\n",
+                log.display(),
+                real_grep.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let executable = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(bin.join("grep"), executable).unwrap();
+        let run = |find: &str, args: &[&str]| {
+            let _ = std::fs::remove_file(&log);
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{find} \"$@\" | LC_ALL=C sort"))
+                .arg("find")
+                .args(args)
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .current_dir(&tree)
+                .output()
+                .unwrap();
+            let greps = std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .lines()
+                .count();
+            (String::from_utf8(out.stdout).unwrap(), greps)
+        };
+        let wrapper = format!("sh '{}'", bin.join("find").display());
+        let real = real_find.to_str().unwrap();
+        let names = ["(", "-name", "*.c", "-o", "-name", "*.xml", ")"];
+        let pattern = ["-l", "-E", "(language=\"en_US\"|appdocsxml.dtd)", "{}", ";"];
+        for grep in ["grep".to_string(), bin.join("grep").display().to_string()] {
+            let mut args = vec!["."];
+            args.extend(names);
+            args.extend(["-exec", grep.as_str()]);
+            args.extend(pattern);
+            let (want, per_file) = run(real, &args);
+            let (got, batched) = run(&wrapper, &args);
+            assert_eq!(got, want, "{grep}");
+            assert_eq!(want.lines().count(), 27, "{want}");
+            assert_eq!((per_file, batched), (40, 1), "{grep}");
+        }
+        // Another program, or a second -exec: as find runs them, a run per file.
+        for args in [
+            vec![".", "-name", "*.xml", "-exec", "echo", "{}", ";"],
+            vec![".", "-name", "*.c", "-exec", "grep", "-q", "x", "{}", ";"],
+            vec![
+                ".", "-name", "*.c", "-exec", "grep", "-l", "int", "{}", ";", "-exec", "echo",
+                "{}", ";",
+            ],
+        ] {
+            let (want, per_file) = run(real, &args);
+            assert_eq!(run(&wrapper, &args), (want, per_file), "{args:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
