@@ -268,14 +268,57 @@ const OTHER_PROGRAMS_FLAGS: &[(&str, &str)] = &[
     ("--enable-dev-mode", "configure"),
     ("--with-libjwt-bundled", "configure"),
     ("--oldpackage", "rpm"),
+    ("--showrc", "rpm"),
+    ("--import", "rpm"),
     ("--without-<option>", "configure"),
     ("--libdir", "configure"),
     ("--check-deps", "menuselect"),
 ];
 
+/// The flags a `--help` declares: the first words of its option lines (`-q, --quiet`,
+/// `--out=DIR`, `--unit-tests[=CATEGORY]`), not what its prose mentions.
+fn declared_flags(help: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in help.lines() {
+        let line = line.trim_start();
+        if !line.starts_with('-') {
+            continue;
+        }
+        let head = line.split("  ").next().unwrap_or(line);
+        for part in head.split(", ") {
+            if let Some(name) = part.strip_prefix("--") {
+                let name = name.split(['=', '[', ' ']).next().unwrap_or(name);
+                out.push(format!("--{name}"));
+            }
+        }
+    }
+    out
+}
+
+/// The docs' lines, each command line continued with `\` read as one.
+fn doc_lines(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        match open {
+            true => out.last_mut().unwrap().push_str(line.trim_start()),
+            false => out.push(line.to_string()),
+        }
+        open = line.trim_end().ends_with('\\');
+        if open {
+            let last = out.last_mut().unwrap();
+            last.truncate(last.trim_end().len() - 1);
+            last.truncate(last.trim_end().len());
+            last.push(' ');
+        }
+    }
+    out
+}
+
 /// Every `cargo xtask COMMAND` the docs name is a command, every flag after it is one of that
-/// command's (its `--help` says so), and a flag named alone is one of some command's (or of
-/// another program's, listed above).
+/// command's (its `--help` declares it), also in a span that names the command alone
+/// (`` `smoke --call` ``) and on a command line continued with `\`; and a flag named alone is
+/// one of some command's (or of another program's, listed above).
 #[test]
 fn every_command_and_flag_the_docs_name_exists() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -288,11 +331,13 @@ fn every_command_and_flag_the_docs_name_exists() {
         Command::Print(text) => text,
         _ => panic!("no help for {cmd}"),
     };
-    let helps: Vec<(&str, String)> = commands.iter().map(|c| (*c, help(c))).collect();
-    let has = |text: &str, flag: &str| {
-        text.split(|c: char| !(c.is_alphanumeric() || c == '-'))
-            .any(|w| w == flag)
-    };
+    let declared: Vec<(&str, Vec<String>)> = commands
+        .iter()
+        .map(|c| (*c, declared_flags(&help(c))))
+        .collect();
+    assert!(declared
+        .iter()
+        .all(|(_, f)| f.contains(&"--help".to_string())));
     let flag_of = |word: &str| -> Option<String> {
         let word = word.trim_matches(|c: char| "`(),.;:'\"".contains(c));
         let flag = word.split('=').next().unwrap_or(word);
@@ -301,11 +346,36 @@ fn every_command_and_flag_the_docs_name_exists() {
                 .to_string()
         })
     };
+    let others = |flag: &str, program: Option<&str>| {
+        OTHER_PROGRAMS_FLAGS
+            .iter()
+            .any(|(f, p)| *f == flag && program.is_none_or(|program| *p == program))
+    };
     let mut wrong = Vec::new();
+    // The flags of `words`, a command line of `cmd`, that it does not declare.
+    let check = |name: &str, cmd: &str, words: &[&str], wrong: &mut Vec<String>| {
+        let Some((_, flags)) = declared.iter().find(|(c, _)| *c == cmd) else {
+            wrong.push(format!("{name}: `cargo xtask {cmd}` is no command"));
+            return;
+        };
+        for (i, word) in words.iter().enumerate() {
+            // `--configure-arg --with-foo`: the second is configure's, a value.
+            if i > 0 && words[i - 1] == "--configure-arg" {
+                continue;
+            }
+            if let Some(flag) = flag_of(word) {
+                // A span `rpm --import` may be the rpm program's.
+                let rpm_program = cmd == "rpm" && others(&flag, Some("rpm"));
+                if !flags.contains(&flag) && !rpm_program {
+                    wrong.push(format!("{name}: `cargo xtask {cmd}` has no {flag}"));
+                }
+            }
+        }
+    };
     for doc in &docs {
         let text = std::fs::read_to_string(doc).unwrap();
         let name = doc.file_name().unwrap().to_string_lossy().to_string();
-        for line in text.lines() {
+        for line in doc_lines(&text) {
             for (at, _) in line.match_indices("cargo xtask ") {
                 // The command line: up to the end of the span, a comment or a table cell.
                 let rest = &line[at + "cargo xtask ".len()..];
@@ -316,32 +386,24 @@ fn every_command_and_flag_the_docs_name_exists() {
                     continue;
                 }
                 let cmd = cmd.trim_matches(|c: char| !c.is_alphanumeric());
-                let Some((_, text)) = helps.iter().find(|(c, _)| *c == cmd) else {
-                    wrong.push(format!("{name}: `cargo xtask {cmd}` is no command"));
-                    continue;
-                };
-                let words: Vec<&str> = words.collect();
-                for (i, word) in words.iter().enumerate() {
-                    // `--configure-arg --with-foo`: the second is configure's, a value.
-                    if i > 0 && words[i - 1] == "--configure-arg" {
-                        continue;
+                check(&name, cmd, &words.collect::<Vec<_>>(), &mut wrong);
+            }
+            for span in line.split('`').skip(1).step_by(2) {
+                let words: Vec<&str> = span.split_whitespace().collect();
+                match words.as_slice() {
+                    // A command named alone with its flags: `smoke --call`.
+                    [cmd, rest @ ..] if commands.contains(cmd) => {
+                        check(&name, cmd, rest, &mut wrong)
                     }
-                    if let Some(flag) = flag_of(word) {
-                        if !has(text, &flag) {
-                            wrong.push(format!("{name}: `cargo xtask {cmd}` has no {flag}"));
+                    // A flag alone in a span: `--flag` or `--flag VALUE`.
+                    [first, ..] => {
+                        let Some(flag) = flag_of(first) else { continue };
+                        let ours = declared.iter().any(|(_, f)| f.contains(&flag));
+                        if !ours && !others(&flag, None) {
+                            wrong.push(format!("{name}: `{span}` names no flag of the xtask's"));
                         }
                     }
-                }
-            }
-            // A flag alone in a span: `--flag` or `--flag VALUE`.
-            for span in line.split('`').skip(1).step_by(2) {
-                let Some(flag) = span.split_whitespace().next().and_then(flag_of) else {
-                    continue;
-                };
-                let ours = helps.iter().any(|(_, t)| has(t, &flag));
-                let others = OTHER_PROGRAMS_FLAGS.iter().any(|(f, _)| *f == flag);
-                if !ours && !others {
-                    wrong.push(format!("{name}: `{span}` names no flag of the xtask's"));
+                    [] => {}
                 }
             }
         }
@@ -350,6 +412,19 @@ fn every_command_and_flag_the_docs_name_exists() {
         wrong.is_empty(),
         "the docs name what does not exist:\n{}",
         wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_docs_check_reads_help_and_lines_right() {
+    let help = "Usage: x\n\nAvailable options:\n    -q, --quiet   One line\n        --out=DIR   Where (not --addsign)\n        --unit-tests[=CATEGORY]  Run\n        --sounds=<NAME[,NAME...]>  Sets\n    -h, --help  Prints help\n";
+    assert_eq!(
+        declared_flags(help),
+        ["--quiet", "--out", "--unit-tests", "--sounds", "--help"]
+    );
+    assert_eq!(
+        doc_lines("cargo xtask rpm \\\n    --native \\\n  --out x\nnext"),
+        ["cargo xtask rpm --native --out x", "next"]
     );
 }
 

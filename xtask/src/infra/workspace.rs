@@ -86,6 +86,23 @@ impl Workspace {
     }
 }
 
+/// The xtask's directory in the user's cache: `$XDG_CACHE_HOME/asterisk-xtask`, else
+/// `~/.cache/asterisk-xtask` (a relative or empty value is ignored, as the XDG rules say); None
+/// without either. The download cache's default and the dirty-build clock live there.
+pub fn user_cache(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<Utf8PathBuf> {
+    let absolute = |v: Option<&str>| v.filter(|s| s.starts_with('/')).map(Utf8PathBuf::from);
+    let base = absolute(xdg_cache_home).or_else(|| absolute(home).map(|h| h.join(".cache")))?;
+    Some(base.join("asterisk-xtask"))
+}
+
+/// `user_cache` of this process's environment.
+pub fn user_cache_of_env() -> Option<Utf8PathBuf> {
+    user_cache(
+        std::env::var("XDG_CACHE_HOME").ok().as_deref(),
+        std::env::var("HOME").ok().as_deref(),
+    )
+}
+
 /// `path` made absolute against the current directory.
 pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
     if path.is_absolute() {

@@ -574,7 +574,7 @@ mod tests {
         let recorded = sample().records;
         assert!(recorded.differences(&recorded).is_empty());
         type Edit = fn(&mut Records);
-        let change: [(&str, Edit); 8] = [
+        let change: [(&str, Edit); 9] = [
             ("bundled sources", |r| {
                 r.bundled.sources[0].sha256 = "00".into()
             }),
@@ -589,9 +589,13 @@ mod tests {
                     fingerprint: "AB12".into(),
                 })
             }),
+            // The same name, another key behind it (rotated): signed anew.
+            ("signing key", |r| {
+                r.signed_by.as_mut().unwrap().fingerprint = "CD34".into();
+            }),
             // What a record keeps beside what it compares is not a difference: the note, the
-            // subpackage, the choices' words (their digest is compared), the fingerprint (a
-            // dry run checks no key).
+            // subpackage, the choices' words (their digest is compared), an unknown
+            // fingerprint (a dry run asks gpg nothing).
             ("", |r| {
                 r.bundled.note = "n".into();
                 r.sounds[0].package = "p".into();

@@ -9,7 +9,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::concern::Cx;
 use super::flag;
 use super::paths::{check_apart, check_cache_apart_from_out, Near};
-use crate::infra::workspace::absolute;
+use crate::infra::workspace::{absolute, user_cache};
 
 /// The packages a build bundles, as Asterisk's configure can: pjproject (the SIP stack; a tree
 /// must say how to fetch it) and libjwt (STIR/SHAKEN's JSON Web Tokens; bundled when the tree
@@ -33,15 +33,7 @@ pub enum Network {
 
 /// `$XDG_CACHE_HOME/asterisk-xtask/downloads`, else `~/.cache/asterisk-xtask/downloads`.
 pub fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<Utf8PathBuf> {
-    let base = match (
-        xdg_cache_home.filter(|s| !s.is_empty()),
-        home.filter(|s| !s.is_empty()),
-    ) {
-        (Some(xdg), _) => Utf8PathBuf::from(xdg),
-        (None, Some(home)) => Utf8PathBuf::from(home).join(".cache"),
-        (None, None) => return None,
-    };
-    Some(base.join("asterisk-xtask/downloads"))
+    Some(user_cache(xdg_cache_home, home)?.join("downloads"))
 }
 
 /// What the flags say.
@@ -226,6 +218,14 @@ mod tests {
                 Some("/home/u"),
                 Some("/home/u/.cache/asterisk-xtask/downloads"),
             ),
+            // Relative values are ignored, as the XDG rules say.
+            (
+                Some("rel"),
+                Some("/home/u"),
+                Some("/home/u/.cache/asterisk-xtask/downloads"),
+            ),
+            (None, Some("home"), None),
+            (Some(""), Some(""), None),
             (None, None, None),
         ];
         for (xdg, home, want) in cases {

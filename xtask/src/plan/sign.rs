@@ -58,7 +58,7 @@ pub fn record(key: &Flags, signer: Option<&Signer>) -> Option<SignedBy> {
 }
 
 /// The manifest's `signed_by`: the record, or null for unsigned packages. Packages are this
-/// build's when signed by the same key as given, or unsigned both.
+/// build's when signed by the same key (its name and fingerprint), or unsigned both.
 impl Record for Option<SignedBy> {
     const LABEL: &'static str = "signing key";
 
@@ -79,8 +79,18 @@ impl Record for Option<SignedBy> {
         })
     }
 
+    /// The same key as given, and the same key behind it: a key replaced under the same name
+    /// (a new subkey, another keyring) signs anew. A dry run, which asks gpg nothing, knows no
+    /// fingerprint and compares the name alone.
     fn same(&self, next: &Self) -> bool {
-        self.as_ref().map(|r| &r.key) == next.as_ref().map(|r| &r.key)
+        match (self, next) {
+            (None, None) => true,
+            (Some(was), Some(now)) => {
+                was.key == now.key
+                    && (now.fingerprint.is_empty() || was.fingerprint == now.fingerprint)
+            }
+            _ => false,
+        }
     }
 }
 

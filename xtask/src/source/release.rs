@@ -20,6 +20,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::date::MAX_AHEAD_SECS;
 use super::entries::{Entry, EntryKind};
 use crate::infra::interrupt;
+use crate::infra::workspace::user_cache_of_env;
 
 /// A build's tree, summed up: its digest and the time its Release carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,15 +84,10 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// The user's clock: `$XDG_CACHE_HOME`, else `~/.cache`; None without either.
+    /// The user's clock, in the user's cache (`infra::workspace::user_cache`); None without one.
     pub fn of_user() -> Option<Clock> {
-        let base = match std::env::var("XDG_CACHE_HOME") {
-            Ok(dir) if dir.starts_with('/') => Utf8PathBuf::from(dir),
-            _ => Utf8PathBuf::from(std::env::var("HOME").ok().filter(|h| h.starts_with('/'))?)
-                .join(".cache"),
-        };
         Some(Clock {
-            path: base.join("asterisk-xtask/dirty-clock"),
+            path: user_cache_of_env()?.join("dirty-clock"),
         })
     }
 

@@ -113,6 +113,27 @@ fn packages_are_signed_and_verify() {
         unknown.contains("NOKEY") || unknown.contains("SIGNATURES NOT OK"),
         "{unknown}"
     );
+
+    // Again with the same key: up to date. With another key under the same name (a new
+    // keyring, a rotated key): signed anew, with the new key's fingerprint recorded.
+    let again = must(xtask(&args, &target, &env));
+    let said = format!("{}{}", again.stdout, again.stderr);
+    assert!(said.contains("up to date: "), "{said}");
+    let rotated = dir.join("rotated");
+    std::fs::create_dir_all(&rotated).unwrap();
+    let other = keys(&rotated);
+    let env = [("GNUPGHOME", other.to_str().unwrap())];
+    let resigned = must(xtask(&args, &target, &env));
+    let said = format!("{}{}", resigned.stdout, resigned.stderr);
+    assert!(said.contains("(different: signing key)"), "{said}");
+    assert!(!said.contains("up to date: "), "{said}");
+    let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let now = manifest_json(&text)["signed_by"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(now.len(), 40, "{text}");
+    assert_ne!(now, fingerprint, "the new key's fingerprint is recorded");
 }
 
 #[test]
