@@ -21,7 +21,7 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
     let copy = scratch::copy(sh, &tree, ws, &work)?;
     let xtask = Utf8PathBuf::try_from(std::env::current_exe().context("finding the xtask")?)
         .context("the xtask's path is not UTF-8")?;
-    let (steps, rounds) = Bench {
+    let measured = Bench {
         sh,
         xtask,
         tree: copy,
@@ -30,8 +30,13 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
         running: flags.image_args(),
         engine,
     }
-    .run(flags.runs)?;
-    measure::write_results(&out, &steps, &rounds, &tree.root, flags.runs)?;
-    std::fs::remove_dir_all(&work).with_context(|| format!("removing {work}"))?;
-    Ok(())
+    .run(flags.runs)
+    .and_then(|(steps, rounds)| {
+        measure::write_results(&out, &steps, &rounds, &tree.root, flags.runs)
+    });
+    // The scratch copy goes however the bench ended (an interrupt, a failed build): its
+    // builds have ended by now, their containers removed.
+    let removed = std::fs::remove_dir_all(&work).with_context(|| format!("removing {work}"));
+    measured?;
+    removed
 }

@@ -41,7 +41,8 @@ pub fn build(
     }
     outputs::sign::sign_if(plan.sh, plan.sign.as_ref(), &packed.work, timer)?;
     let base = outputs::manifest::of(&next, rpmbuild::built_by(builder.as_ref()));
-    let manifest = outputs::publish_build(plan.sh, inputs, packed, base)?;
+    let for_trying = rpmbuild::spec::for_trying(&run.spec_inputs);
+    let manifest = outputs::publish_build(plan.sh, inputs, packed, base, for_trying)?;
     packed.record_published()?;
     timer.end("publish");
     in_container::report_ccache(plan.place()?, &packed.work);

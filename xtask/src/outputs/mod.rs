@@ -24,11 +24,14 @@ use manifest::{Artifact, Kind, Manifest};
 /// Moves the RPMs, the SRPM and the archive into the output directory with the build's record,
 /// its SBOM and manifest.json, in one step: found, read, hashed, staged, described, swapped in.
 /// `base` is the manifest the concerns made (`manifest::of`): its packages are added here.
+/// Packages `for_trying` (`spec::for_trying`) get an SBOM of the packages alone: hashing every
+/// file of every package is for what ships.
 pub fn publish_build(
     sh: Shell,
     inputs: &BuildInputs,
     packed: &Packed,
     base: Manifest,
+    for_trying: bool,
 ) -> Result<Manifest> {
     interrupt::check()?;
     let work = &packed.work;
@@ -56,6 +59,11 @@ pub fn publish_build(
     }
     // The SBOM of what was staged.
     interrupt::check()?;
+    if for_trying {
+        eprintln!(
+            "sbom: the packages without their files' hashes (packages for trying; a release or a committed tree's build hashes every file)"
+        );
+    }
     let version_release = format!("{version}-{release}");
     let documents = sbom::write(
         sh,
@@ -67,6 +75,7 @@ pub fn publish_build(
             packed,
             bundled: &base.records.bundled.sources,
             scratch: &work.join("sbom"),
+            hash_files: !for_trying,
         },
     )?;
     artifacts.extend(documents);

@@ -144,6 +144,13 @@ pub fn fast_packaging(o: &Options) -> bool {
     o.dev
 }
 
+/// Whether this build's packages are for trying: a dev build, or an incremental one (but the
+/// clean build that seeds the kept directory). They are packaged fast (`defines`), and their
+/// SBOM lists the packages without hashing each file (`outputs::publish_build`).
+pub fn for_trying(inputs: &SpecInputs) -> bool {
+    fast_packaging(&inputs.options) || (inputs.incremental.is_some() && !inputs.seeding)
+}
+
 /// The values that make the spec this build's, as `%global` lines: written into the copy of the
 /// spec that rpmbuild reads and that goes into the SRPM, so that `rpmbuild --rebuild` (mock,
 /// koji, copr, another machine) needs no `--define`.

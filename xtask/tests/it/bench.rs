@@ -2,6 +2,8 @@
 //! touched), and measures what it says: its no-op was up to date and its patch was built (the
 //! bench checks both and fails otherwise), every step has its times. No timing is asserted.
 
+use std::time::{Duration, Instant};
+
 use crate::support::*;
 
 #[test]
@@ -66,9 +68,25 @@ fn bench_runs_on_a_scratch_copy_and_reports() {
     };
     assert_eq!(said("up to date: "), 1, "{}", run.stderr);
     assert_eq!(said("incremental: "), 3, "{}", run.stderr);
-    assert!(
-        said("incremental: yes") >= 2,
-        "the edits were not incremental: {}",
+    // In the order of the steps: the clean build, the no-op (the one up to date), the first
+    // edit and the patch (both built on the kept directory).
+    let order: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("bench:   "))
+        .map(|l| match l {
+            l if l.starts_with("up to date: ") => "up to date",
+            l if l.starts_with("incremental: ") && l.contains("the kept build directory") => {
+                "incremental"
+            }
+            l if l.starts_with("incremental: ") => "built",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["built", "up to date", "incremental", "incremental"],
+        "{}",
         run.stderr
     );
     // The tree is as it was: the uncommitted edit travelled with the copy, not back.
@@ -158,4 +176,78 @@ fn docker_lines(engine: &str, args: &[&str]) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+/// Ctrl-C to the bench alone (a CI job's cancel, `kill -INT` of its pid) while its rpm builds in
+/// a container: the rpm, stopped, is given the moment it needs to remove its container; the
+/// bench exits 130 and leaves no container and no scratch copy.
+#[test]
+fn an_interrupted_bench_leaves_no_build_container() {
+    let Some(EngineFixture { engine }) = EngineFixture::get("an interrupted bench") else {
+        return;
+    };
+    let dir = scratch("bench-interrupted");
+    let tree = git_tree(&dir);
+    sh(&tree, "touch .slow-build");
+    let target = dir.join("target");
+    let out = dir.join("bench-out");
+    let mut child = spawn_xtask(
+        &[
+            "bench",
+            "--source",
+            tree.to_str().unwrap(),
+            "--runs",
+            "1",
+            "--container",
+            "--base-image",
+            BUILDER_BASE,
+            "--nodeps",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[
+            ("CARGO_TARGET_DIR", target.to_str().unwrap()),
+            ("CONTAINER_ENGINE", engine.as_str()),
+        ],
+    );
+    // The container belongs to the bench's rpm, a process of its own.
+    let host = hostname();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let owner = loop {
+        let owners: Vec<String> = children_of(child.id())
+            .iter()
+            .map(|pid| format!("{host}:{pid}"))
+            .collect();
+        if let Some(o) = owners
+            .into_iter()
+            .find(|o| !build_containers(&engine, Some(o)).is_empty())
+        {
+            break o;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the bench's build container never started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the bench ended before its build container started"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    sh(&dir, &format!("kill -INT {}", child.id()));
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        build_containers(&engine, Some(&owner)).is_empty(),
+        "the bench's build container survived: {stderr}"
+    );
+    assert!(
+        !target.join("xtask/bench").exists(),
+        "the scratch copy was left behind"
+    );
+    assert!(!out.join("bench.json").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

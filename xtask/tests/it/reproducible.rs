@@ -5,8 +5,6 @@ use std::path::Path;
 
 use crate::support::*;
 
-const BUILDER_BASE: &str = "xtask-test/builder:bookworm";
-
 fn packages(out: &Path) -> Vec<(String, Vec<u8>)> {
     let mut found: Vec<(String, Vec<u8>)> = sh(out, "find RPMS SRPMS -name '*.rpm' | sort")
         .lines()

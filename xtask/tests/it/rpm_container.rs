@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
-const BUILDER_BASE: &str = "xtask-test/builder:bookworm";
-
 fn container_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
     vec![
         "rpm",

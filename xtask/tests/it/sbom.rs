@@ -326,6 +326,45 @@ fn every_build_has_a_valid_spdx_document_of_what_it_made() {
             "CycloneDX's validator took an unknown hash algorithm"
         );
     }
+
+    // An edit's incremental build makes packages for trying: its SBOM lists the packages (and
+    // still validates) without hashing their files, and says so.
+    sh(&tree, "echo '/* edit */' >> main/sip.c");
+    let out_edit = dir.join("out-edit");
+    let run = must(xtask(&native_rpm_args(&tree, &out_edit), &target, &[]));
+    assert!(
+        run.stderr
+            .contains("sbom: the packages without their files' hashes (packages for trying"),
+        "{}",
+        run.stderr
+    );
+    let text = std::fs::read_to_string(out_edit.join("manifest.json")).unwrap();
+    let (spdx, _, _) = manifest_artifacts(&text)
+        .into_iter()
+        .find(|a| a.1 == "sbom" && a.0.ends_with(".spdx.json"))
+        .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_edit.join(&spdx)).unwrap()).unwrap();
+    assert!(
+        doc["files"].as_array().unwrap().is_empty(),
+        "{}",
+        doc["files"]
+    );
+    let rpms: Vec<&serde_json::Value> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["packageFileName"].as_str().unwrap().ends_with(".rpm"))
+        .collect();
+    assert!(rpms.len() > 2);
+    assert!(rpms.iter().all(|p| p["filesAnalyzed"] == false), "{rpms:?}");
+    let (ok, said) = validate("pyspdxtools", &["-i"], &out_edit.join(&spdx));
+    assert!(ok, "{said}");
+    let (ok, said) = validate("ntia-checker", &["-c", "ntia"], &out_edit.join(&spdx));
+    assert!(ok && said.contains("Conformant: True"), "{said}");
+    let cdx = spdx.replace(".spdx.json", ".cdx.json");
+    let (ok, said) = validate("python3", &["-c", CDX_VALIDATE], &out_edit.join(&cdx));
+    assert!(ok, "{said}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -347,6 +347,18 @@ pub fn hostname() -> String {
         .to_string()
 }
 
+/// The builder base the container tests build on (`make-base-image.sh`).
+pub const BUILDER_BASE: &str = "xtask-test/builder:bookworm";
+
+/// The processes `pid` started that still run (`/proc/<pid>/task/<pid>/children`).
+pub fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
 /// Starts the xtask in the background (its stderr piped), for a test that interrupts it.
 pub fn spawn_xtask(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));

@@ -13,6 +13,9 @@ use super::cmd::{limit, Cmd, STALL_SECS};
 use super::failure::{Failed, TAIL_LINES};
 use crate::infra::interrupt;
 
+/// How long a program stopped with SIGTERM has to end before it is killed.
+const TERM_GRACE: Duration = Duration::from_secs(10);
+
 impl Cmd {
     /// Prints the command, runs it and hands every line of its merged stdout and stderr to
     /// `on_line`. On failure the error carries the last lines.
@@ -47,6 +50,12 @@ impl Cmd {
             for pid in reader.pids() {
                 // SAFETY: kill(2) on the process group the child leads.
                 unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGTERM) };
+            }
+            // A program that cleans up on SIGTERM (an xtask removing its build container, as
+            // bench's are) is given a moment to: killed at once, it would leave the container.
+            let grace = Instant::now() + TERM_GRACE;
+            while matches!(reader.try_wait(), Ok(None)) && Instant::now() < grace {
+                std::thread::sleep(Duration::from_millis(50));
             }
             let _ = reader.kill();
             if let Some(why) = why {

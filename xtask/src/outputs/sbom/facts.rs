@@ -294,11 +294,13 @@ pub fn facts(i: &SbomInputs) -> BomFacts {
 }
 
 /// Each package's name and version-release (from rpm), sha256 (given), and, for binary
-/// packages, its regular files hashed (unpacked under `scratch`, removed afterwards).
+/// packages when `hash_files`, its regular files hashed (unpacked under `scratch`, removed
+/// afterwards).
 pub fn read_packages(
     sh: Shell,
     packages: &[(Utf8PathBuf, String, bool)],
     scratch: &Utf8Path,
+    hash_files: bool,
 ) -> Result<Vec<BuiltPackage>> {
     let mut out = Vec::new();
     for (path, sha256, source) in packages {
@@ -312,9 +314,9 @@ pub fn read_packages(
         let mut fields = said.trim_end_matches('\n').split('\t');
         let mut next = || fields.next().unwrap_or_default().to_string();
         let (name, version, arch, license, vendor) = (next(), next(), next(), next(), next());
-        let files = match source {
-            true => Vec::new(),
-            false => files_of(sh, path, scratch)?,
+        let files = match !source && hash_files {
+            true => files_of(sh, path, scratch)?,
+            false => Vec::new(),
         };
         out.push(BuiltPackage {
             name,

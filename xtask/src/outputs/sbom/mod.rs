@@ -3,7 +3,7 @@
 //! rendered from one set of facts (`facts`), so that they say the same:
 //! - every RPM and the SRPM: name, version, file, SHA-256, purl (`pkg:rpm/...`), CPE, supplier,
 //!   the License tag the package carries, and for binary packages every regular file with its
-//!   SHA-1 and SHA-256;
+//!   SHA-1 and SHA-256 (but for packages for trying, `Staged::hash_files`);
 //! - the source archive (Asterisk as packed from the tree) and each bundled third-party source
 //!   (pjproject, libjwt): version, download address, checksums, purl, CPE, originator, license;
 //! - how they relate: each RPM GENERATED_FROM the SRPM, the SRPM GENERATED_FROM the archive and
@@ -38,6 +38,9 @@ pub struct Staged<'a> {
     pub bundled: &'a [Bundled],
     /// Where the binary packages are unpacked to hash their files.
     pub scratch: &'a Utf8Path,
+    /// Whether each binary package's files are listed with their hashes (false: the packages
+    /// alone, `filesAnalyzed: false`).
+    pub hash_files: bool,
 }
 
 /// Writes both documents into the staging directory; their artifacts.
@@ -48,7 +51,7 @@ pub fn write(sh: Shell, s: &Staged) -> Result<Vec<Artifact>> {
         .filter(|a| matches!(a.kind, Kind::Rpm | Kind::Srpm))
         .map(|a| (s.dir.join(&a.path), a.sha256.clone(), a.kind == Kind::Srpm))
         .collect();
-    let packages = read_packages(sh, &built, s.scratch)?;
+    let packages = read_packages(sh, &built, s.scratch, s.hash_files)?;
     let p = s.packed;
     let facts = facts(&SbomInputs {
         name: s.name,
