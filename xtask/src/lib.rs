@@ -3,7 +3,7 @@
 //! From the bottom up (each layer imports only those below it; `layers` checks it):
 //! `infra` (the program runner, the engine, the workspace), `plan` (the user's choices, a
 //! module per concern), the stages `source`, `bundled`, `rpmbuild`, `outputs`, `container`,
-//! then `cli` (composes the flags), `machine` and `measure` (doctor's and bench's logic), and
+//! then `machine` and `measure` (doctor's and bench's logic), `cli` (composes the flags), and
 //! `commands` (thin sequences of the stages). See ARCHITECTURE.md.
 
 // Crate-private, so that the compiler reports what nothing uses; what the end-to-end tests

@@ -167,7 +167,9 @@ pub fn fetch_flags() -> impl Parser<FetchFlags> {
     let download_cache = crate::plan::bundled::cache_flag(
         "Where the tarballs go (default: $XDG_CACHE_HOME/asterisk-xtask/downloads, else ~/.cache/asterisk-xtask/downloads)",
     );
-    let sounds = crate::plan::sounds::flags();
+    let sounds = crate::plan::sounds::flag(
+        "Sound sets to fetch too, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)",
+    );
     let offline = crate::plan::bundled::offline_flag(
         "Touch no network: only check that the cache holds every tarball, verified",
     );

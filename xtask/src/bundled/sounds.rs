@@ -7,8 +7,7 @@ use anyhow::{bail, Context, Result};
 use camino::Utf8Path;
 
 use super::tarball::make_variable;
-use crate::infra::json;
-use crate::infra::json::{json as to_json, Value};
+use crate::infra::json::{self, json, Value};
 use crate::infra::record::Record;
 
 /// One selected sound set.
@@ -47,7 +46,7 @@ pub struct SoundRecord {
 
 impl SoundRecord {
     pub fn to_json(&self) -> Value {
-        to_json!({"name": self.name, "version": self.version, "package": self.package})
+        json!({"name": self.name, "version": self.version, "package": self.package})
     }
 
     pub fn from_json(v: &Value) -> anyhow::Result<SoundRecord> {

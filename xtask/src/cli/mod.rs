@@ -69,11 +69,11 @@ pub fn parse(args: &[String]) -> Result<Command> {
     }
 }
 
+/// The commands, for the help a usage error points at (and the tests that read every help).
+pub const COMMANDS: [&str; 7] = ["rpm", "image", "run", "smoke", "fetch", "doctor", "bench"];
+
 /// bpaf's message as one line (it wraps long ones), our own checks' messages as they are, and
 /// where to look.
-/// The commands, for the help a usage error points at.
-const COMMANDS: [&str; 7] = ["rpm", "image", "run", "smoke", "fetch", "doctor", "bench"];
-
 fn usage_line(text: &str, command: Option<&str>) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // `couldn't parse `99999`: --jobs takes ...`: our message already names the value.

@@ -326,7 +326,7 @@ fn every_command_and_flag_the_docs_name_exists() {
     for entry in std::fs::read_dir(root.join("docs")).unwrap().flatten() {
         docs.push(entry.path());
     }
-    let commands = ["rpm", "image", "run", "smoke", "fetch", "doctor", "bench"];
+    let commands = COMMANDS;
     let help = |cmd: &str| match parse(&[cmd.to_string(), "--help".to_string()]).unwrap() {
         Command::Print(text) => text,
         _ => panic!("no help for {cmd}"),
@@ -432,7 +432,7 @@ fn the_docs_check_reads_help_and_lines_right() {
 /// (a flag added later is covered without being listed).
 #[test]
 fn every_flag_that_takes_a_value_refuses_an_empty_one() {
-    let commands = ["rpm", "image", "run", "smoke", "fetch", "doctor", "bench"];
+    let commands = COMMANDS;
     let mut tried = 0;
     for cmd in commands {
         let Command::Print(help) = parse(&[cmd.to_string(), "--help".to_string()]).unwrap() else {

@@ -416,11 +416,13 @@ pub fn flags() -> impl Parser<SmokeFlags> {
     let tag = flag::tag("The image to check (default: asterisk:dev)").optional();
     let engine = place::engine_flag();
     let timeout_secs = timeout_flag();
-    let with_category = long("unit-tests")
+    // `--unit-tests` with a category, or alone (bpaf's way to an optional value).
+    const UNIT_TESTS: &str = "unit-tests";
+    let with_category = long(UNIT_TESTS)
         .help("On a --dev image: run Asterisk's unit tests (`test execute`) of CATEGORY, or all, in the booted container; JUnit XML into the out dir")
         .argument::<String>("CATEGORY")
-        .parse(flag::non_empty("unit-tests"));
-    let all = long("unit-tests").req_flag(String::new()).hide();
+        .parse(flag::non_empty(UNIT_TESTS));
+    let all = long(UNIT_TESTS).req_flag(String::new()).hide();
     let unit_tests = construct!([with_category, all]).optional();
     let out = flag::out(
         "Where --unit-tests writes unit-tests.xml (default: <target>/rpm, recorded in its manifest)",

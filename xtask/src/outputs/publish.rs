@@ -78,8 +78,8 @@ pub fn check_out_parent_readonly(out: &Utf8Path) -> Result<()> {
         if at.exists() {
             if !at.is_dir() {
                 bail!(
-                    "cannot create the output directory's parent {parent}: {at} is not a \
-                     directory: choose a writable --out"
+                    "cannot make the output directory {out}: {at} is not a directory: choose \
+                     another --out"
                 );
             }
             let c = std::ffi::CString::new(at.as_str())
@@ -105,6 +105,9 @@ pub fn check_out_parent_readonly(out: &Utf8Path) -> Result<()> {
 /// gone left beside it.
 pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
     check_out_usable(out)?;
+    // What reading can tell (a file where a directory must be: `--out README.md/sub`), said
+    // as such rather than as the write's error.
+    check_out_parent_readonly(out)?;
     let parent = parent_of(out)?;
     std::fs::create_dir_all(&parent).with_context(|| {
         format!("cannot create the output directory's parent {parent}: choose a writable --out")

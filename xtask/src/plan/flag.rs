@@ -117,16 +117,17 @@ pub fn dry_run(help: &'static str) -> impl Parser<bool> {
     long("dry-run").help(help).switch()
 }
 
-/// `--verbose`, which every command takes.
-fn verbose() -> impl Parser<bool> {
-    long("verbose")
-        .help("Also print the queries (git, rpm, the engine) the xtask runs, and the plan")
-        .switch()
+/// `--verbose`, which every command takes: its help says what it prints.
+fn verbose(help: &'static str) -> impl Parser<bool> {
+    long("verbose").help(help).switch()
 }
+
+/// What `--verbose` prints, for every command.
+const VERBOSE: &str = "Also print the queries (git, rpm, the engine) the xtask runs";
 
 /// How a command that changes nothing it is not asked to runs its programs: `--verbose`.
 pub fn shell() -> impl Parser<Shell> {
-    verbose().map(|verbose| Shell {
+    verbose(VERBOSE).map(|verbose| Shell {
         dry_run: false,
         verbose,
     })
@@ -134,8 +135,20 @@ pub fn shell() -> impl Parser<Shell> {
 
 /// How a command with a dry run runs its programs: `--dry-run` (its `help`) and `--verbose`.
 pub fn shell_with_dry_run(help: &'static str) -> impl Parser<Shell> {
+    with_dry_run(help, VERBOSE)
+}
+
+/// The same for a command that builds (rpm, image, run): `--verbose` prints its plan too.
+pub fn shell_of_a_build(help: &'static str) -> impl Parser<Shell> {
+    with_dry_run(
+        help,
+        "Also print the queries (git, rpm, the engine) the xtask runs, and the plan",
+    )
+}
+
+fn with_dry_run(help: &'static str, verbose_help: &'static str) -> impl Parser<Shell> {
     let dry_run = dry_run(help);
-    let verbose = verbose();
+    let verbose = verbose(verbose_help);
     construct!(dry_run, verbose).map(|(dry_run, verbose)| Shell { dry_run, verbose })
 }
 

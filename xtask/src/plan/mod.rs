@@ -1,8 +1,8 @@
 //! The user's choices, resolved once into the plan every stage follows.
 //!
-//! Each concern is a module of its own that owns its flags (a bpaf parser), its part of the plan
-//! and, where it has one, its record in the manifest (`concern` says what a concern module
-//! has): `place` (where rpmbuild runs), `bundled` (third-party sources and their cache),
+//! Each concern is a module of its own that owns its flags (a bpaf parser) and its part of the
+//! plan (`concern` says what a concern module has; its record in the manifest is made beside
+//! its stage's work): `place` (where rpmbuild runs), `bundled` (third-party sources and their cache),
 //! `options` (menuselect, configure, dev), `sign`, `sounds`, `incremental`, `reproducible`.
 //! This file composes them in one table, `concerns!`, one line a concern, beside the few flags
 //! every build has (`Core`). `--verbose` prints the plan. The decisions are pure functions with
@@ -114,7 +114,7 @@ fn core_flags() -> impl Parser<Core> {
         .long("quiet")
         .help("One line per rpmbuild phase instead of its whole output")
         .switch();
-    let sh = flag::shell_with_dry_run("Print what would run; build and write nothing");
+    let sh = flag::shell_of_a_build("Print what would run; build and write nothing");
     let fetch_tags = long("fetch-tags")
         .help("Fetch the tags of the tree's git remote before reading the version (make_version describes the commit with the tags it can see; a clone made without tags gets a lower version). The only write the xtask makes to the tree's repository, and only when asked")
         .switch();
@@ -210,6 +210,33 @@ macro_rules! concerns {
                 }
                 Ok(plan)
             }
+
+            /// The plan in a few lines, for `--verbose`: what every build has, then each
+            /// concern's part as it says it.
+            pub fn describe(&self) -> String {
+                let or_default =
+                    |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
+                let core = &self.given.core;
+                let mut out = format!(
+                    "plan:\n  outputs    {}\n  work       {}\n  jobs       {}\n  version    {} / release {}\n  rpmbuild   {}, dry run: {}\n",
+                    self.out,
+                    self.work,
+                    core.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
+                    or_default(&core.rpm_version),
+                    or_default(&core.rpm_release),
+                    match self.log {
+                        BuildLog::Stream => "every line",
+                        BuildLog::Phases => "a line per phase (-q)",
+                    },
+                    self.sh.dry_run
+                );
+                $(out.push_str(&format!(
+                    "  {:<10} {}\n",
+                    $p::SAYS,
+                    $p::describe(&self.given.$p, &self.$p)
+                ));)*
+                out
+            }
         }
     };
 }
@@ -229,28 +256,6 @@ concerns! {
 }
 
 impl Plan {
-    /// The plan in a few lines, for `--verbose`.
-    pub fn describe(&self) -> String {
-        let or_default = |v: &Option<String>| v.clone().unwrap_or_else(|| "derived".into());
-        format!(
-            "plan:\n  build in   {}\n  outputs    {}\n  work       {}\n  downloads  {}\n  \
-             options    {}\n  jobs       {}\n  version    {} / release {}\n  rpmbuild   {}, dry run: {}\n",
-            place::describe(&self.place),
-            self.out,
-            self.work,
-            bundled::describe(&self.bundled),
-            options::describe(&self.options),
-            self.given.core.jobs.map_or("every CPU".to_string(), |j| j.to_string()),
-            or_default(&self.given.core.rpm_version),
-            or_default(&self.given.core.rpm_release),
-            match self.log {
-                BuildLog::Stream => "every line",
-                BuildLog::Phases => "a line per phase (-q)",
-            },
-            self.sh.dry_run
-        )
-    }
-
     /// Where the build runs, or the reason it cannot, as an error.
     pub fn place(&self) -> Result<&place::Place> {
         self.place
@@ -303,6 +308,7 @@ mod tests {
             "jobs       2",
             "version    derived / release 7",
             "options    dev: true; menuselect: --enable app_skel; file: none; configure: the spec's",
+            "sign       no",
         ] {
             assert!(text.contains(want), "{want}:\n{text}");
         }

@@ -298,7 +298,10 @@ fn resolve(sh: Shell, flags: &PlaceFlags) -> Part {
 }
 
 /// The place in a line, for `--verbose`.
-pub fn describe(place: &std::result::Result<Place, Unavailable>) -> String {
+/// What `--verbose`'s plan calls this concern's line.
+pub const SAYS: &str = "build in";
+
+pub fn describe(_: &Flags, place: &std::result::Result<Place, Unavailable>) -> String {
     match place {
         Ok(Place::Native {
             rpmbuild, nodeps, ..

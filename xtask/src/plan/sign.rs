@@ -41,6 +41,18 @@ pub fn part(flags: &Flags, cx: &Cx) -> Result<Part> {
     }
 }
 
+/// What `--verbose`'s plan calls this concern's line.
+pub const SAYS: &str = "sign";
+
+/// The key, and its fingerprint once checked (a dry run checks none).
+pub fn describe(key: &Flags, signer: &Part) -> String {
+    match (key, signer) {
+        (None, _) => "no".into(),
+        (Some(key), None) => format!("with {key} (not checked: a dry run)"),
+        (Some(_), Some(s)) => format!("with {} ({})", s.key, s.fingerprint),
+    }
+}
+
 /// Who signed the packages: the key as given and its fingerprint. None: unsigned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedBy {

@@ -7,8 +7,13 @@ use bpaf::{long, Parser};
 pub type Flags = Vec<String>;
 
 pub fn flags() -> impl Parser<Flags> {
+    flag("Sound sets to fetch and package, a subpackage each, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)")
+}
+
+/// `--sounds`, with the help of the command that takes it (`fetch` only fetches them).
+pub fn flag(help: &'static str) -> impl Parser<Flags> {
     long("sounds")
-        .help("Sound sets to fetch and package, a subpackage each, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)")
+        .help(help)
         .argument::<String>("NAME[,NAME...]")
         .parse(|list: String| {
             let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();

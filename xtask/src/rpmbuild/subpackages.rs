@@ -138,24 +138,24 @@ pub struct Split {
 /// Why a package has its name: a family, a library no family has, a variant. Two reasons for
 /// one name is a tree the split cannot follow.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Origin {
+enum NameFrom {
     Family(String),
     Library(String),
     Variant(String),
 }
 
-impl Origin {
+impl NameFrom {
     fn describe(&self) -> String {
         match self {
-            Origin::Family(f) => format!("the {f} family of libraries"),
-            Origin::Library(l) => format!("the library {l}"),
-            Origin::Variant(m) => format!("the variants of {m}"),
+            NameFrom::Family(f) => format!("the {f} family of libraries"),
+            NameFrom::Library(l) => format!("the library {l}"),
+            NameFrom::Variant(m) => format!("the variants of {m}"),
         }
     }
 }
 
 /// The package of an optional library: None for one the core links.
-fn package_of_library(var: &str, core: &BTreeSet<String>) -> Option<(String, Origin)> {
+fn package_of_library(var: &str, core: &BTreeSet<String>) -> Option<(String, NameFrom)> {
     let var = var.to_uppercase();
     if core.contains(&var) {
         return None;
@@ -163,11 +163,11 @@ fn package_of_library(var: &str, core: &BTreeSet<String>) -> Option<(String, Ori
     Some(match FAMILIES.iter().find(|(v, _)| *v == var) {
         Some((_, family)) => (
             format!("asterisk-{family}"),
-            Origin::Family(family.to_string()),
+            NameFrom::Family(family.to_string()),
         ),
         None => (
             format!("asterisk-{}", var.to_lowercase().replace('_', "-")),
-            Origin::Library(var),
+            NameFrom::Library(var),
         ),
     })
 }
@@ -311,14 +311,14 @@ fn place(
     info: &TreeInfo,
     by_name: &BTreeMap<&str, &Module>,
     seen: &mut BTreeSet<String>,
-) -> Option<(String, Origin, Option<String>)> {
+) -> Option<(String, NameFrom, Option<String>)> {
     if !seen.insert(m.name.clone()) {
         return None;
     }
     if let Some(base) = variant_base(m, &info.modules) {
         return Some((
             package_of_variant(&m.name, base),
-            Origin::Variant(base.to_string()),
+            NameFrom::Variant(base.to_string()),
             None,
         ));
     }
@@ -345,14 +345,14 @@ fn place(
 pub fn split(info: &TreeInfo, options: &Options, reserved: &[String]) -> Result<Split> {
     let by_name: BTreeMap<&str, &Module> =
         info.modules.iter().map(|m| (m.name.as_str(), m)).collect();
-    let mut placed: BTreeMap<String, (String, Origin, Option<String>)> = BTreeMap::new();
+    let mut placed: BTreeMap<String, (String, NameFrom, Option<String>)> = BTreeMap::new();
     for m in &info.modules {
         if let Some(found) = place(m, info, &by_name, &mut BTreeSet::new()) {
             placed.insert(m.name.clone(), found);
         }
     }
     // One reason per name.
-    let mut origins: BTreeMap<&str, BTreeMap<&Origin, Vec<&str>>> = BTreeMap::new();
+    let mut origins: BTreeMap<&str, BTreeMap<&NameFrom, Vec<&str>>> = BTreeMap::new();
     for (module, (package, origin, _)) in &placed {
         origins
             .entry(package)
@@ -397,7 +397,7 @@ pub fn split(info: &TreeInfo, options: &Options, reserved: &[String]) -> Result<
                 conflicts: Vec::new(),
                 requires: Vec::new(),
                 modules: Vec::new(),
-                unfamiliar: matches!(origin, Origin::Library(_)),
+                unfamiliar: matches!(origin, NameFrom::Library(_)),
                 bundles: Vec::new(),
             });
         entry.modules.push(module.clone());
@@ -437,7 +437,7 @@ pub fn split(info: &TreeInfo, options: &Options, reserved: &[String]) -> Result<
     // The variants of one module exclude each other.
     let mut variants: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (package, origin, _) in placed.values() {
-        if let Origin::Variant(base) = origin {
+        if let NameFrom::Variant(base) = origin {
             if declared.contains(package) {
                 variants.entry(base).or_default().insert(package);
             }
@@ -476,7 +476,7 @@ pub fn split(info: &TreeInfo, options: &Options, reserved: &[String]) -> Result<
     // every variant reads the same file).
     let mut claims: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (module, (package, origin, _)) in &placed {
-        if matches!(origin, Origin::Variant(_)) {
+        if matches!(origin, NameFrom::Variant(_)) {
             continue;
         }
         for name in [module.as_str(), strip_prefix(module)] {

@@ -536,7 +536,8 @@ fn a_build_that_fails_gives_its_tree_no_release_and_a_dry_run_says_what_the_run_
         (
             &under_file,
             format!(
-                "cannot create the output directory's parent {}",
+                "cannot make the output directory {}: {} is not a directory: choose another --out",
+                under_file.display(),
                 file.display()
             ),
         ),
