@@ -215,7 +215,7 @@ fn setting((var, default): (&str, u64)) -> u64 {
 }
 
 /// Why curl stopped, in words, from its exit code and last line.
-pub fn explain_curl(code: Option<i32>, said: &str, stall: u64, max_mib: u64) -> String {
+fn explain_curl(code: Option<i32>, said: &str, stall: u64, max_mib: u64) -> String {
     match code {
         Some(28) => format!(
             "nothing came for {stall}s ({} sets how long that may last): the server accepted and \

@@ -101,7 +101,7 @@ pub fn known(sounds_xml: &str) -> Vec<String> {
 /// `CORE-SOUNDS-EN_AU-WAV` -> (`asterisk-core-sounds-en_AU-wav`, `sounds/en_AU`, which version);
 /// the substitutions of Asterisk's sounds/Makefile: the language's first part and the format
 /// lower-cased, the rest as it is.
-pub fn package_of(name: &str) -> Option<(String, String, &'static str)> {
+fn package_of(name: &str) -> Option<(String, String, &'static str)> {
     let lang = |l: &str| match l.split_once('_') {
         Some((a, b)) => format!("{}_{b}", a.to_ascii_lowercase()),
         None => l.to_ascii_lowercase(),

@@ -22,7 +22,7 @@ pub struct Tarball {
 
 /// `NAME=value` lines of `versions.mak` (make and shell syntax alike); comments and blank lines
 /// are passed over.
-pub fn parse_versions(text: &str) -> BTreeMap<String, String> {
+fn parse_versions(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -81,7 +81,7 @@ pub fn expand(value: &str, vars: &BTreeMap<String, String>) -> Result<String> {
 }
 
 /// The md5 of `file` in a `<md5>  <file>` checksum file.
-pub fn md5_of(text: &str, file: &str) -> Option<String> {
+fn md5_of(text: &str, file: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let mut words = line.split_whitespace();
         let sum = words.next()?;

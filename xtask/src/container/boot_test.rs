@@ -29,7 +29,7 @@ const STOP_GRACE_SECS: u64 = 30;
 
 /// Where a container stands while the smoke test waits for it.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Waiting {
+enum Waiting {
     Healthy,
     Starting,
     Exited(i64),
@@ -38,7 +38,7 @@ pub enum Waiting {
 }
 
 /// Reads `{{.State.Status}} {{.State.ExitCode}} {{health status or "none"}}`.
-pub fn read_state(line: &str) -> Waiting {
+fn read_state(line: &str) -> Waiting {
     let mut words = line.split_whitespace();
     let status = words.next().unwrap_or("");
     let code = words.next().and_then(|c| c.parse().ok()).unwrap_or(-1);
@@ -53,7 +53,7 @@ pub fn read_state(line: &str) -> Waiting {
 }
 
 /// The real uid in a `/proc/<pid>/status`.
-pub fn uid_of_status(status: &str) -> Option<u32> {
+fn uid_of_status(status: &str) -> Option<u32> {
     status
         .lines()
         .find_map(|l| l.strip_prefix("Uid:"))
@@ -373,7 +373,7 @@ pub fn test_command(json: &str) -> Option<Vec<String>> {
 /// The line of a container's log that says why it failed: the entry point's refusal, or the
 /// configuration line Asterisk rejected (config.c's warning names the file and line), without
 /// the terminal's colours.
-pub fn telling_line(log: &[String]) -> Option<String> {
+fn telling_line(log: &[String]) -> Option<String> {
     log.iter().map(|l| checks::strip_ansi(l.trim())).find(|l| {
         l.starts_with("asterisk-start: ")
             || (l.contains(" config.c:") && (l.contains("WARNING") || l.contains("ERROR")))

@@ -347,11 +347,11 @@ fn rtp_packet(seq: u32) -> Vec<u8> {
 
 /// With strictrtp (Asterisk's default), the packets Asterisk keeps while it learns a new
 /// source (rtp.conf's `probation`, 4 by default) are neither counted nor echoed.
-pub const LEARNING_PACKETS: u32 = 4;
+const LEARNING_PACKETS: u32 = 4;
 
 /// What is wrong with the counts, if anything: every packet Asterisk took is echoed, and every
 /// one it sent comes back; only the learning packets may go missing on the way in.
-pub fn audio_problem(sent: u32, back: u32, asterisk_in: u32, asterisk_out: u32) -> Option<String> {
+fn audio_problem(sent: u32, back: u32, asterisk_in: u32, asterisk_out: u32) -> Option<String> {
     if sent == 0 {
         return Some("the call was not answered with an audio address".into());
     }
@@ -376,7 +376,7 @@ pub fn audio_problem(sent: u32, back: u32, asterisk_in: u32, asterisk_out: u32) 
 }
 
 /// The host port in `docker port NAME 5060/udp`'s answer (`127.0.0.1:49153`).
-pub fn published_port(answer: &str) -> Option<u16> {
+fn published_port(answer: &str) -> Option<u16> {
     answer
         .lines()
         .filter_map(|l| l.trim().rsplit_once(':'))
@@ -384,7 +384,7 @@ pub fn published_port(answer: &str) -> Option<u16> {
 }
 
 /// "ADDRESS PORT ..." as the call scenario writes the answer's media line.
-pub fn media_line(text: &str) -> Option<SocketAddrV4> {
+fn media_line(text: &str) -> Option<SocketAddrV4> {
     if !text.ends_with('\n') {
         return None; // still being written
     }
@@ -396,7 +396,7 @@ pub fn media_line(text: &str) -> Option<SocketAddrV4> {
 
 /// The receive and transmit counts of the first channel of `endpoint` in
 /// `pjsip show channelstats`.
-pub fn channel_counts(text: &str, endpoint: &str) -> Option<(u32, u32)> {
+fn channel_counts(text: &str, endpoint: &str) -> Option<(u32, u32)> {
     let prefix = format!("{endpoint}-");
     text.lines().find_map(|line| {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -413,7 +413,7 @@ pub fn channel_counts(text: &str, endpoint: &str) -> Option<(u32, u32)> {
 }
 
 /// The response sipp got instead of the one it waited for, or its timeout, from its error log.
-pub fn sipp_failure(log: &str) -> Option<String> {
+fn sipp_failure(log: &str) -> Option<String> {
     if let Some(at) = log.find("received '") {
         let status = log[at + 10..].lines().next().unwrap_or("").trim();
         let waiting = log[..at]

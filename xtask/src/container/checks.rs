@@ -12,7 +12,7 @@ use crate::infra::engine::Engine;
 
 /// Why a module did not load, as the loader logged it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotLoaded {
+enum NotLoaded {
     /// A shared library it needs is not in the image: a Requires the package lacks, or a
     /// library the runtime base does not have.
     MissingLibrary(String),
@@ -24,7 +24,7 @@ pub enum NotLoaded {
 }
 
 /// The modules `module show` lists as loaded (`app_dial.so  Dialing Application  0 Running ...`).
-pub fn loaded_modules(module_show: &str) -> Vec<String> {
+fn loaded_modules(module_show: &str) -> Vec<String> {
     module_show
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -35,7 +35,7 @@ pub fn loaded_modules(module_show: &str) -> Vec<String> {
 
 /// The modules a log says failed to load, with why: Asterisk's loader writes
 /// `Error loading module 'cdr_pgsql.so': libpq.so.5: cannot open shared object file: ...`.
-pub fn load_failures(log: &str) -> Vec<(String, NotLoaded)> {
+fn load_failures(log: &str) -> Vec<(String, NotLoaded)> {
     let mut out: Vec<(String, NotLoaded)> = Vec::new();
     for line in log.lines() {
         let Some((_, rest)) = line.split_once("Error loading module '") else {
@@ -64,7 +64,7 @@ pub fn load_failures(log: &str) -> Vec<(String, NotLoaded)> {
 
 /// The shipped modules that cannot load for a missing library or symbol, in words: one phrase
 /// per missing library or symbol, naming the modules it stops.
-pub fn broken_modules(
+fn broken_modules(
     shipped: &[String],
     loaded: &[String],
     failures: &[(String, NotLoaded)],
@@ -90,7 +90,7 @@ pub fn broken_modules(
 }
 
 /// The counts of `N Test(s) Executed  P Passed  F Failed`.
-pub fn test_summary(output: &str) -> Option<(u32, u32, u32)> {
+fn test_summary(output: &str) -> Option<(u32, u32, u32)> {
     output.lines().rev().find_map(|line| {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
@@ -124,7 +124,7 @@ pub fn strip_ansi(text: &str) -> String {
 /// The tests that failed, each with its last message: between `START  /main/x/ - name` and
 /// `END    /main/x/ - name Time: 1ms Result: FAIL` (coloured), Asterisk prints the test's
 /// `[file:function:line]: message` lines.
-pub fn failed_tests(output: &str) -> Vec<(String, String)> {
+fn failed_tests(output: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut said: Vec<String> = Vec::new();
     for line in strip_ansi(output).lines() {

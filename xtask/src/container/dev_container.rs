@@ -29,13 +29,13 @@ use crate::plan::flag;
 use bpaf::{construct, long, Parser};
 
 /// Which tree's run a container is (a digest of `<host>:<tree>`).
-pub const RUN_LABEL: &str = "org.asterisk.xtask.run";
+const RUN_LABEL: &str = "org.asterisk.xtask.run";
 /// `<host>:<pid>` of the attached run, or `detached`.
-pub const OWNER_LABEL: &str = "org.asterisk.xtask.run.owner";
+const OWNER_LABEL: &str = "org.asterisk.xtask.run.owner";
 /// The private copy of `--config` the container mounts, removed with it.
-pub const COPY_LABEL: &str = "org.asterisk.xtask.run.copy";
+const COPY_LABEL: &str = "org.asterisk.xtask.run.copy";
 /// The image's SIP port.
-pub const SIP_PORT: u16 = 5060;
+const SIP_PORT: u16 = 5060;
 
 /// Where the container listens.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub struct ContainerFlags {
 
 /// The run of a tree: its id (for the labels), the container's and the kept volumes' names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunName {
+struct RunName {
     pub id: String,
     pub container: String,
 }
@@ -106,7 +106,7 @@ pub fn earlier(owner: &str, this_host: &str, alive: impl Fn(u32) -> bool) -> Ear
 
 /// How SIP and RTP are published.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Publish {
+enum Publish {
     /// On `address`, at the image's own ports.
     Fixed {
         address: &'static str,
@@ -121,7 +121,7 @@ pub enum Publish {
 }
 
 /// The engine's arguments for a way of publishing.
-pub fn publish_args(p: &Publish, rtp: (u16, u16)) -> Vec<String> {
+fn publish_args(p: &Publish, rtp: (u16, u16)) -> Vec<String> {
     let sip = |address: &str, host_port: &str| {
         ["udp", "tcp"]
             .iter()
@@ -150,7 +150,7 @@ pub fn publish_args(p: &Publish, rtp: (u16, u16)) -> Vec<String> {
 
 /// The port numbers of a `/proc/net/{udp,tcp}[6]` table bound to `port` (in any state for UDP,
 /// listening for TCP), with their socket inodes.
-pub fn socket_inodes(table: &str, port: u16, tcp: bool) -> Vec<u64> {
+fn socket_inodes(table: &str, port: u16, tcp: bool) -> Vec<u64> {
     let want = format!("{port:04X}");
     table
         .lines()
@@ -536,7 +536,7 @@ fn say_where(engine: &Engine, name: &str, publish: &Publish, rtp: (u16, u16)) {
 }
 
 /// The private copy of `--config`, if the path is one runs make.
-pub fn is_run_copy(path: &Utf8Path) -> bool {
+fn is_run_copy(path: &Utf8Path) -> bool {
     path.as_str().contains("/asterisk-xtask-config-")
 }
 

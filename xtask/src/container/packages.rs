@@ -11,7 +11,7 @@ use crate::rpmbuild::subpackages::{self, Subpackage};
 /// What a SIP PBX needs, of what the build has: the SIP stack, voicemail kept in files, HTTP
 /// client functions (and STIR/SHAKEN), SRTP (WebRTC and TLS media), the codecs and formats
 /// that need a library (speex, ogg/vorbis, gsm, opus).
-pub const DEFAULT: &[&str] = &[
+const DEFAULT: &[&str] = &[
     "pjsip",
     "voicemail-plain",
     "curl",

@@ -27,7 +27,7 @@ pub const DOCKERFILE: &str = "contrib/docker/Dockerfile";
 /// Beside the Dockerfile: the image's default configuration and its entry point.
 const IMAGE_DIR: &str = "image";
 /// The list of the image's packages, under /usr/share/doc/asterisk/build/.
-pub const PACKAGES_FILE: &str = "packages";
+const PACKAGES_FILE: &str = "packages";
 pub const DEFAULT_RUNTIME_BASE: &str = "docker.io/library/almalinux:9-minimal";
 const DEFAULT_SOURCE: &str = "https://github.com/asterisk/asterisk";
 
@@ -309,7 +309,7 @@ fn default_tags(version_release: &str) -> Vec<String> {
 }
 
 /// A string made fit for an image tag: `[A-Za-z0-9_.-]`, at most 128, not starting with . or -.
-pub fn tag_safe(s: &str) -> String {
+fn tag_safe(s: &str) -> String {
     let mut t: String = s
         .chars()
         .map(|c| {
@@ -328,7 +328,7 @@ pub fn tag_safe(s: &str) -> String {
 }
 
 /// The public address of the tree's origin when it is one, else Asterisk's.
-pub fn source_url_of(origin: Option<&str>) -> String {
+fn source_url_of(origin: Option<&str>) -> String {
     let Some(origin) = origin.map(str::trim).filter(|o| !o.is_empty()) else {
         return DEFAULT_SOURCE.to_string();
     };

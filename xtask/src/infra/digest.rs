@@ -64,7 +64,7 @@ pub fn sha1_of_file(path: &Utf8Path) -> Result<String> {
 }
 
 /// A file's digest; a Ctrl-C stops it between two reads.
-pub fn of_file<D: Digest>(path: &Utf8Path) -> Result<String> {
+fn of_file<D: Digest>(path: &Utf8Path) -> Result<String> {
     let mut file = std::fs::File::open(path).with_context(|| format!("reading {path}"))?;
     let mut hasher = D::new();
     let mut buf = vec![0u8; 1 << 16];

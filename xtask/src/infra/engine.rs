@@ -28,7 +28,7 @@ pub struct Engine {
 }
 
 /// The engine program to use, from the flag, the environment and what is installed.
-pub fn choose_program(
+fn choose_program(
     flag: Option<&str>,
     env: Option<&str>,
     docker_installed: bool,
@@ -44,7 +44,7 @@ pub fn choose_program(
 }
 
 /// podman if the program's file name says so, docker (or a docker-compatible CLI) otherwise.
-pub fn kind_of(program: &str) -> EngineKind {
+fn kind_of(program: &str) -> EngineKind {
     let name = program.rsplit('/').next().unwrap_or(program);
     if name.contains("podman") {
         EngineKind::Podman
@@ -99,7 +99,7 @@ impl std::fmt::Display for Unusable {
 
 impl std::error::Error for Unusable {}
 
-pub fn explain_engine_failure(program: &str, stderr: &str) -> String {
+fn explain_engine_failure(program: &str, stderr: &str) -> String {
     let said = stderr
         .lines()
         .map(str::trim)

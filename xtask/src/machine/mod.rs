@@ -193,11 +193,11 @@ pub struct Finding {
 }
 
 /// Where the tree's third-party tarballs come from (third-party/pjproject/Makefile.rules).
-pub const NETWORK_PROBE: &str = "https://raw.githubusercontent.com/asterisk/third-party/master/";
+const NETWORK_PROBE: &str = "https://raw.githubusercontent.com/asterisk/third-party/master/";
 
 /// The space a real Asterisk build needs in the target directory: the build tree (~480 MB),
 /// the packages and the archive, with room to spare.
-pub const NEEDED_BYTES: u64 = 2 << 30;
+const NEEDED_BYTES: u64 = 2 << 30;
 
 /// What the facts mean, item by item.
 pub fn findings(f: &Facts) -> Vec<Finding> {

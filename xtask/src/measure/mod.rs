@@ -31,19 +31,19 @@ pub struct Step {
     pub seconds: Vec<f64>,
 }
 
-pub const CLEAN: &str = "clean build (rpm --force)";
-pub const NOOP: &str = "no-op (rpm, unchanged tree)";
-pub const FIRST_PATCH: &str = "first edit after a clean build";
-pub const PATCH: &str = "patch loop (one line in a .c file)";
+const CLEAN: &str = "clean build (rpm --force)";
+const NOOP: &str = "no-op (rpm, unchanged tree)";
+const FIRST_PATCH: &str = "first edit after a clean build";
+const PATCH: &str = "patch loop (one line in a .c file)";
 /// The repository of the image `bench --running` makes (tagged with its pid, removed at the end).
-pub const BENCH_IMAGE: &str = "asterisk-xtask-bench";
-pub const RUNNING: &str = "one-line patch to a running container answering SIP OPTIONS";
-pub const RUN_UNCHANGED: &str = "run, nothing changed, to Asterisk's console";
-pub const ARCHIVE: &str = "source archive (rpm's packing)";
-pub const GIT_ARCHIVE: &str = "git archive --format=tar.gz HEAD";
+const BENCH_IMAGE: &str = "asterisk-xtask-bench";
+const RUNNING: &str = "one-line patch to a running container answering SIP OPTIONS";
+const RUN_UNCHANGED: &str = "run, nothing changed, to Asterisk's console";
+const ARCHIVE: &str = "source archive (rpm's packing)";
+const GIT_ARCHIVE: &str = "git archive --format=tar.gz HEAD";
 
 /// The median of some times (0 for none).
-pub fn median(times: &[f64]) -> f64 {
+fn median(times: &[f64]) -> f64 {
     let mut v = times.to_vec();
     v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     match v.len() {
@@ -97,7 +97,7 @@ fn seconds_of(took: &str) -> Option<f64> {
 }
 
 /// Where the patch loop's time goes: each phase's median over the rounds, largest first.
-pub fn breakdown(rounds: &[Phases]) -> Phases {
+fn breakdown(rounds: &[Phases]) -> Phases {
     let mut names: Vec<String> = Vec::new();
     for r in rounds {
         for (n, _) in r {
@@ -121,7 +121,7 @@ pub fn breakdown(rounds: &[Phases]) -> Phases {
 }
 
 /// The breakdown as lines under the table.
-pub fn breakdown_table(parts: &[(String, f64)]) -> String {
+fn breakdown_table(parts: &[(String, f64)]) -> String {
     let total: f64 = parts.iter().map(|p| p.1).sum();
     let mut out = String::from(
         "patch loop, where the time goes (rpm's phases, medians):
@@ -180,7 +180,7 @@ pub fn svg(steps: &[Step]) -> String {
 }
 
 /// bench.json: every time, the medians and the ratios.
-pub fn report_json(steps: &[Step], tree: &Utf8Path, runs: usize) -> Value {
+fn report_json(steps: &[Step], tree: &Utf8Path, runs: usize) -> Value {
     json!({
         "tree": tree.as_str(),
         "runs": runs,
@@ -195,7 +195,7 @@ pub fn report_json(steps: &[Step], tree: &Utf8Path, runs: usize) -> Value {
 }
 
 /// The first `.c` file of `main/` (sorted), where the patch loop adds its line.
-pub fn patch_target(tree: &Utf8Path) -> Result<Utf8PathBuf> {
+fn patch_target(tree: &Utf8Path) -> Result<Utf8PathBuf> {
     let main = tree.join("main");
     let mut files: Vec<Utf8PathBuf> = main
         .read_dir_utf8()
@@ -229,13 +229,13 @@ pub struct Bench<'a> {
 }
 
 /// The container `run --detach` names in its output.
-pub fn detached_name(line: &str) -> Option<&str> {
+fn detached_name(line: &str) -> Option<&str> {
     line.strip_prefix("run: ")?
         .strip_suffix(" is running, detached")
 }
 
 /// Whether something answers a SIP OPTIONS on `addr` (any SIP status line) within a second.
-pub fn answers_sip(addr: &str) -> bool {
+fn answers_sip(addr: &str) -> bool {
     let Ok(socket) = std::net::UdpSocket::bind("127.0.0.1:0") else {
         return false;
     };

@@ -8,7 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::infra::digest;
 
 /// The files of the record, in the order they are published.
-pub const FILES: [&str; 3] = ["menuselect.makeopts", "configure-args", "modules-left-out"];
+const FILES: [&str; 3] = ["menuselect.makeopts", "configure-args", "modules-left-out"];
 /// Where the record is published in the output directory, and copied into the image.
 pub const PUBLISHED_DIR: &str = "build";
 
@@ -24,7 +24,7 @@ pub struct BuildRecord {
 }
 
 /// `name reason...` lines, as the spec writes modules-left-out.
-pub fn parse_left_out(text: &str) -> Vec<(String, String)> {
+fn parse_left_out(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|line| {
             let (name, why) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));

@@ -59,7 +59,7 @@ pub fn foreign(listing: &Listing, listed: &[(String, u64)]) -> Vec<String> {
 
 /// Whether a path from a manifest stays inside the directory: relative, no `..`, no empty or
 /// `.` parts. A manifest that names anything else is not this tool's.
-pub fn is_plain_relative(path: &str) -> bool {
+fn is_plain_relative(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && path

@@ -88,7 +88,7 @@ pub const MANIFEST: &str = "manifest.json";
 /// The manifest's format. 1: before 2026-12 (no tree digest, fields could be left out); 2:
 /// before subpackages (`modules` were the main package's); 3: before the xtask's own identity;
 /// 4: before each bundled source's file name.
-pub const SCHEMA: i64 = 5;
+const SCHEMA: i64 = 5;
 
 /// What the manifest of the build `next` says before rpmbuild's packages are read: the name,
 /// version and release as given to the spec, no artifacts.

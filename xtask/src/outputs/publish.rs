@@ -152,7 +152,7 @@ pub fn staging_dir(out: &Utf8Path) -> Result<Staging> {
 
 /// Removes `.<out>.staging-<pid>` directories beside `out` that carry this tool's mark and
 /// whose process is gone (a run that was killed, or lost its disk, before publishing).
-pub fn remove_stale_staging(out: &Utf8Path, alive: impl Fn(u32) -> bool) -> Result<()> {
+fn remove_stale_staging(out: &Utf8Path, alive: impl Fn(u32) -> bool) -> Result<()> {
     let (Some(name), Ok(parent)) = (out.file_name(), parent_of(out)) else {
         return Ok(());
     };
@@ -433,7 +433,7 @@ mod tests {
         assert!(check_out_dir(&file.join("rpm"))
             .unwrap_err()
             .to_string()
-            .contains("choose a writable --out"));
+            .contains(&format!("{file} is not a directory: choose another --out")));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::infra::progress::PhaseTimer;
 use crate::rpmbuild::Run;
 
 /// The second build's container host name (the first's is `container::HOSTNAME`).
-pub const CHECK_HOSTNAME: &str = "asterisk-xtask-check";
+const CHECK_HOSTNAME: &str = "asterisk-xtask-check";
 
 /// Header fields that differ whenever anything else does: digests and signatures of the rest.
 const CONSEQUENCES: [&str; 8] = [
@@ -31,7 +31,7 @@ const CONSEQUENCES: [&str; 8] = [
 
 /// One line per file of `rpm -qp --qf '[%{FILENAMES}\t%{FILEDIGESTS}\t%{FILEMTIMES}\t...]'`:
 /// the paths whose digest, time, mode or owner differ, or that only one package has.
-pub fn differing_files(a: &str, b: &str) -> Vec<String> {
+fn differing_files(a: &str, b: &str) -> Vec<String> {
     let parse = |text: &str| -> BTreeMap<String, String> {
         text.lines()
             .filter_map(|l| l.split_once('\t'))
@@ -66,7 +66,7 @@ pub fn differing_files(a: &str, b: &str) -> Vec<String> {
 }
 
 /// The header fields of two `rpm -qp --xml` dumps that differ, but for the digests of the rest.
-pub fn differing_tags(a: &str, b: &str) -> Vec<String> {
+fn differing_tags(a: &str, b: &str) -> Vec<String> {
     let parse = |text: &str| -> BTreeMap<String, String> {
         let mut tags = BTreeMap::new();
         for block in text.split("<rpmTag name=\"").skip(1) {

@@ -28,7 +28,7 @@ pub fn compared() -> String {
 /// one was given: `--force`, a rebuilt builder (its packages are new), or
 /// `--check-reproducible` (it needs two builds). The one "should we build" decision both
 /// commands make. (A dry run compares: it says whether the real run would build.)
-pub fn build_anyway(
+fn build_anyway(
     force: bool,
     rebuild_builder: bool,
     check_reproducible: bool,
@@ -104,19 +104,19 @@ impl std::fmt::Display for Stale {
 /// Whether the builder a manifest names (`native` or `container <tag>`) is the one this build
 /// would use. A builder that cannot be known here is never the same: packages made elsewhere
 /// are not this build's.
-pub fn same_builder(recorded: &str, now: &Result<String, UnknownBuilder>) -> bool {
+fn same_builder(recorded: &str, now: &Result<String, UnknownBuilder>) -> bool {
     now.as_deref().is_ok_and(|now| now == recorded)
 }
 
 /// Whether the xtask a manifest names is this one. One whose executable could not be read is
 /// never the same.
-pub fn same_xtask(recorded: &str, now: &str) -> bool {
+fn same_xtask(recorded: &str, now: &str) -> bool {
     recorded == now && now != "unknown"
 }
 
 /// The builder this plan would use, as the manifest names it; or why it cannot be known
 /// without building (no engine or rpmbuild, or a base image that is not here).
-pub fn builder_now(
+fn builder_now(
     plan: &Plan,
     ws: &Workspace,
     inputs: &BuildInputs,

@@ -32,7 +32,7 @@ pub enum Network {
 }
 
 /// `$XDG_CACHE_HOME/asterisk-xtask/downloads`, else `~/.cache/asterisk-xtask/downloads`.
-pub fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<Utf8PathBuf> {
+fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<Utf8PathBuf> {
     Some(user_cache(xdg_cache_home, home)?.join("downloads"))
 }
 

@@ -33,7 +33,7 @@ use crate::infra::workspace::Workspace;
 use concern::Cx;
 
 /// The most `--jobs` may ask for: make's jobserver hangs when the tokens do not fit its pipe.
-pub const MAX_JOBS: u32 = 1024;
+const MAX_JOBS: u32 = 1024;
 
 /// What every build is told, whatever the concerns.
 #[derive(Debug, Clone, Default)]

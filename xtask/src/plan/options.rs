@@ -12,7 +12,7 @@ use super::flag::{self, Usage};
 use crate::infra::workspace::absolute;
 
 /// The environment variable that carries menuselect words for CI.
-pub const ENV: &str = "ASTERISK_XTASK_MENUSELECT";
+const ENV: &str = "ASTERISK_XTASK_MENUSELECT";
 
 /// What `--dev` asks menuselect for (the spec adds the same words; listed here for the record).
 pub const DEV_MENUSELECT: &str = "--enable TEST_FRAMEWORK --enable DONT_OPTIMIZE \
@@ -67,7 +67,7 @@ impl Choice {
 
 /// A menuselect name: letters, digits, `_ - . +` (what Asterisk's modules and options use),
 /// nothing the spec's shell would read otherwise.
-pub fn check_name(flag: &str, name: &str) -> std::result::Result<(), Usage> {
+fn check_name(flag: &str, name: &str) -> std::result::Result<(), Usage> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
         && name
@@ -83,7 +83,7 @@ pub fn check_name(flag: &str, name: &str) -> std::result::Result<(), Usage> {
 }
 
 /// `ASTERISK_XTASK_MENUSELECT`'s words: `--enable X --disable-category C ...`.
-pub fn parse_words(text: &str) -> std::result::Result<Vec<Choice>, Usage> {
+fn parse_words(text: &str) -> std::result::Result<Vec<Choice>, Usage> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
     for pair in words.chunks(2) {
@@ -134,7 +134,7 @@ pub struct OptionFlags {
 /// into makeopts, which make reads and expands (a `$(shell ...)` runs), and whose values the
 /// shell of make's recipes reads again (a `;` or a quote runs or breaks things): anything such
 /// a shell or make would read is refused, never passed on.
-pub fn configure_arg(a: &str) -> std::result::Result<(), Usage> {
+fn configure_arg(a: &str) -> std::result::Result<(), Usage> {
     if a.is_empty() || a.contains(['\n', '\r']) {
         return Err(Usage(
             "--configure-arg takes one non-empty line (no line break, no carriage return)".into(),
@@ -151,7 +151,7 @@ pub fn configure_arg(a: &str) -> std::result::Result<(), Usage> {
     }
 }
 
-pub fn library_name(name: &str) -> std::result::Result<String, Usage> {
+fn library_name(name: &str) -> std::result::Result<String, Usage> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
         && name

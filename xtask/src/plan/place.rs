@@ -14,11 +14,11 @@ use crate::infra::exec::Shell;
 use crate::infra::workspace::absolute;
 
 /// The install hint for a missing rpmbuild, per distribution.
-pub const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
+const RPMBUILD_HINT: &str = "rpmbuild is not installed: install it (Fedora/RHEL/Rocky/Alma: \
     dnf install rpm-build; Debian/Ubuntu: apt-get install rpm; openSUSE: zypper install rpm-build; \
     Arch: pacman -S rpm-tools; cargo xtask doctor checks the rest)";
 /// The default base of the builder: see contrib/docker/Dockerfile.builder for why.
-pub const DEFAULT_BASE_IMAGE: &str = "docker.io/library/almalinux:9";
+const DEFAULT_BASE_IMAGE: &str = "docker.io/library/almalinux:9";
 
 /// Where `--native` / `--container` say the build runs; `Auto` when neither is given.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -75,7 +75,7 @@ impl PlaceFlags {
 }
 
 /// `--native` or `--container` (neither: decided by the machine).
-pub fn where_flags(container_help: &'static str) -> impl Parser<Where> {
+fn where_flags(container_help: &'static str) -> impl Parser<Where> {
     let native = long("native")
         .help("Build with this host's rpmbuild")
         .req_flag(Where::Native);
@@ -204,7 +204,7 @@ pub fn where_to_build(
 
 /// What the host's rpm database knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostRpmdb {
+enum HostRpmdb {
     /// The host's packages are RPMs: BuildRequires can be checked.
     KnowsHostPackages,
     /// A Debian-family host: every BuildRequires would be reported missing.
@@ -213,7 +213,7 @@ pub enum HostRpmdb {
 
 /// Whether to pass `--nodeps` to a native rpmbuild (`asked`: the flag), and a note when the
 /// xtask decided it.
-pub fn decide_nodeps(asked: bool, host: HostRpmdb) -> (bool, Option<&'static str>) {
+fn decide_nodeps(asked: bool, host: HostRpmdb) -> (bool, Option<&'static str>) {
     match (asked, host) {
         (true, _) => (true, None),
         (false, HostRpmdb::KnowsHostPackages) => (false, None),

@@ -119,7 +119,7 @@ pub struct Signer {
 }
 
 /// The fingerprint of the first secret key in `gpg --list-secret-keys --with-colons`.
-pub fn fingerprint_of(colons: &str) -> Option<String> {
+fn fingerprint_of(colons: &str) -> Option<String> {
     let mut in_secret = false;
     for line in colons.lines() {
         let fields: Vec<&str> = line.split(':').collect();

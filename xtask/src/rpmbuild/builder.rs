@@ -20,7 +20,7 @@ pub const WORK: &str = "/xtask";
 pub const HOME: &str = "/home/xtask";
 
 /// The spec's BuildRequires, as written, in order.
-pub fn build_requires(spec: &str) -> Vec<String> {
+fn build_requires(spec: &str) -> Vec<String> {
     spec.lines()
         .filter_map(|line| {
             let (tag, value) = line.split_once(':')?;
@@ -32,7 +32,7 @@ pub fn build_requires(spec: &str) -> Vec<String> {
 }
 
 /// `asterisk-xtask-builder:<hash>` of what the image is made of.
-pub fn builder_tag(dockerfile: &[u8], build_requires: &[String], base_id: &str) -> String {
+fn builder_tag(dockerfile: &[u8], build_requires: &[String], base_id: &str) -> String {
     let requires = build_requires.join("\n");
     let hash = digest::sha256_of_parts(&[
         dockerfile,
@@ -45,7 +45,7 @@ pub fn builder_tag(dockerfile: &[u8], build_requires: &[String], base_id: &str) 
 }
 
 /// The image's passwd with a line for `uid` when it has none.
-pub fn passwd_with(passwd: &str, uid: u32, gid: u32) -> String {
+fn passwd_with(passwd: &str, uid: u32, gid: u32) -> String {
     with_entry(
         passwd,
         uid,
@@ -54,7 +54,7 @@ pub fn passwd_with(passwd: &str, uid: u32, gid: u32) -> String {
 }
 
 /// The image's group file with a line for `gid` when it has none.
-pub fn group_with(group: &str, gid: u32) -> String {
+fn group_with(group: &str, gid: u32) -> String {
     with_entry(group, gid, &format!("xtask:x:{gid}:"))
 }
 

@@ -23,7 +23,7 @@ const SYSTEM_MACROS: &str = "/etc/rpm";
 
 /// The environment make, a compiler, a linker, pkg-config or configure reads (PATH: which
 /// compiler runs).
-pub const BUILD_VARIABLES: [&str; 21] = [
+const BUILD_VARIABLES: [&str; 21] = [
     "PATH",
     "MAKEFLAGS",
     "MFLAGS",

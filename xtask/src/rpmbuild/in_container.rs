@@ -20,7 +20,7 @@ use crate::plan::place::Place;
 const CCACHE_DIR: &str = "/ccache";
 use super::builder::HOME;
 
-pub struct RunInputs<'a> {
+struct RunInputs<'a> {
     pub work: &'a Utf8Path,
     pub passwd: Utf8PathBuf,
     pub group: Utf8PathBuf,
@@ -39,7 +39,7 @@ pub struct RunInputs<'a> {
 }
 
 /// Inside the container: an incremental build's kept directory.
-pub const KEPT: &str = "/xtask-kept";
+const KEPT: &str = "/xtask-kept";
 
 /// The build container's host name: a fixed one, not the container's id.
 pub const HOSTNAME: &str = "asterisk-xtask-builder";
@@ -74,7 +74,7 @@ pub fn transfer_for(endpoint: Option<&str>) -> Transfer {
 
 /// Runs rpmbuild in the builder; its output lines go to `on_line`. The container is removed
 /// afterwards, and on Ctrl-C.
-pub fn run_rpmbuild(
+fn run_rpmbuild(
     engine: &Engine,
     builder: &Builder,
     run: &RunInputs,
@@ -275,12 +275,12 @@ fn container_args(
 }
 
 /// The name of this run's build container.
-pub fn container_name() -> String {
+fn container_name() -> String {
     format!("asterisk-xtask-build-{}", std::process::id())
 }
 
 /// The invoking user's uid and gid.
-pub fn invoking_ids() -> (u32, u32) {
+fn invoking_ids() -> (u32, u32) {
     // SAFETY: getuid and getgid cannot fail.
     unsafe { (libc::getuid(), libc::getgid()) }
 }

@@ -38,7 +38,7 @@ pub struct Synced {
 
 /// How one path of the tree stands against the kept directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+enum Change {
     /// A file or link the last build did not have.
     Added,
     /// A file whose content or mode changed.
@@ -62,7 +62,7 @@ pub enum Change {
 /// whose target changed, a change to the build system itself (objects do not depend on the
 /// makefiles, configure's scripts, build_tools or third-party's patches), and a new header
 /// (it may take the place of another of its name on the include path).
-pub fn verdict(changes: &[(&str, Change)]) -> Option<String> {
+fn verdict(changes: &[(&str, Change)]) -> Option<String> {
     let first = |want: &dyn Fn(&str, Change) -> bool| {
         changes.iter().find(|(p, c)| want(p, *c)).map(|(p, _)| *p)
     };
@@ -95,7 +95,7 @@ pub fn verdict(changes: &[(&str, Change)]) -> Option<String> {
 
 /// A file the build system is made of: makefiles and their includes, configure and its inputs,
 /// the build's own scripts, menuselect, the bundled third-party sources' rules and patches.
-pub fn is_build_file(path: &str) -> bool {
+fn is_build_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let top = path.split('/').next().unwrap_or(path);
     // What configure and menuselect write at the top of the tree: one the tree brings would be

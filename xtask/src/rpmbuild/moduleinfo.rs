@@ -86,7 +86,7 @@ fn described(name: &str, category: &str, xml: &str) -> Module {
 }
 
 /// The `/*** MODULEINFO ... ***/` block of a source, if it has one.
-pub fn moduleinfo_block(source: &str) -> Option<&str> {
+fn moduleinfo_block(source: &str) -> Option<&str> {
     let start = source.find("/*** MODULEINFO")?;
     let block = &source[start..];
     Some(&block[..block.find("***/").unwrap_or(block.len())])
@@ -94,7 +94,7 @@ pub fn moduleinfo_block(source: &str) -> Option<&str> {
 
 /// What a directory's Makefile echoes for `.NAME.moduleinfo` (Asterisk's apps/Makefile writes
 /// the voicemail variants' MODULEINFO so): the rule's recipe lines, joined.
-pub fn makefile_moduleinfo(makefile: &str, name: &str) -> Option<String> {
+fn makefile_moduleinfo(makefile: &str, name: &str) -> Option<String> {
     let target = format!(".{name}.moduleinfo:");
     let mut lines = makefile.lines();
     lines.find(|l| l.starts_with(&target))?;
@@ -203,7 +203,7 @@ pub fn optional_libraries(configure_ac: &str) -> Vec<OptionalLibrary> {
 
 /// The names `build_tools/menuselect-deps.in` gives menuselect (`GENERIC_ODBC=@PBX_GENERIC_ODBC@`):
 /// what configure found, libraries and facilities, as modules' `<depend>`s name them.
-pub fn menuselect_deps(text: &str) -> Vec<String> {
+fn menuselect_deps(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|l| l.split_once('='))
         .map(|(name, _)| name.trim().to_string())
@@ -213,7 +213,7 @@ pub fn menuselect_deps(text: &str) -> Vec<String> {
 
 /// Every library name a `<depend>` may mean (upper case): configure.ac's optional libraries
 /// and what menuselect-deps names.
-pub fn known_libraries(tree: &Utf8Path, optional: &[OptionalLibrary]) -> BTreeSet<String> {
+fn known_libraries(tree: &Utf8Path, optional: &[OptionalLibrary]) -> BTreeSet<String> {
     let deps =
         regular::read_to_string(&tree.join("build_tools/menuselect-deps.in")).unwrap_or_default();
     optional
@@ -233,7 +233,7 @@ const CORE_FACILITIES: &[&str] = &[
 
 /// The libraries the core links, as main/Makefile names them (`$(LIBEDIT_LIB)`), and the
 /// facilities above: the main package requires these anyway.
-pub fn core_libraries(tree: &Utf8Path, known: &BTreeSet<String>) -> BTreeSet<String> {
+fn core_libraries(tree: &Utf8Path, known: &BTreeSet<String>) -> BTreeSet<String> {
     let makefile = regular::read_to_string(&tree.join("main/Makefile")).unwrap_or_default();
     let mut out: BTreeSet<String> = CORE_FACILITIES.iter().map(|s| s.to_string()).collect();
     let mut rest = makefile.as_str();

@@ -99,7 +99,7 @@ pub fn checked_choices<'a>(choices: &'a [Choice], modules: &[Module]) -> Vec<&'a
 }
 
 /// The words of a `%global NAME A B C` line of the spec; None without one.
-pub fn spec_words(spec: &str, name: &str) -> Option<Vec<String>> {
+fn spec_words(spec: &str, name: &str) -> Option<Vec<String>> {
     spec.lines().find_map(|line| {
         let rest = line.trim().strip_prefix("%global")?.trim_start();
         let value = rest.strip_prefix(name)?;
@@ -117,7 +117,7 @@ pub fn spec_libraries(spec: &str) -> Option<Vec<String>> {
 
 /// The modules the spec turns on beyond menuselect's defaults, as a distribution does (the
 /// voicemail variants): its `%global asterisk_distribution_enable` line.
-pub fn spec_enables(spec: &str) -> Vec<String> {
+fn spec_enables(spec: &str) -> Vec<String> {
     spec_words(spec, "asterisk_distribution_enable").unwrap_or_default()
 }
 
@@ -266,10 +266,7 @@ impl Options {
 }
 
 /// The library `--without-library NAME` means: configure.ac's VAR, by VAR or option (any case).
-pub fn library_named<'a>(
-    name: &str,
-    optional: &'a [OptionalLibrary],
-) -> Option<&'a OptionalLibrary> {
+fn library_named<'a>(name: &str, optional: &'a [OptionalLibrary]) -> Option<&'a OptionalLibrary> {
     optional
         .iter()
         .find(|l| l.var.eq_ignore_ascii_case(name))
@@ -400,7 +397,7 @@ pub fn resolve(
 }
 
 /// The `--menuselect` file's text, or one line saying why it cannot be one.
-pub fn read_menuselect_file(path: &Utf8Path) -> Result<String> {
+fn read_menuselect_file(path: &Utf8Path) -> Result<String> {
     let problem = match std::fs::metadata(path) {
         Err(_) => "does not exist".to_string(),
         Ok(m) if m.is_dir() => "is a directory".to_string(),

@@ -15,7 +15,7 @@ use crate::bundled::tarball::Tarball;
 use crate::source::rpm_version::RpmVersion;
 
 /// Where the spec lives, relative to a tree (or to the xtask's workspace).
-pub const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";
+const SPEC_PATH: &str = "contrib/rpm/asterisk.spec";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -45,14 +45,14 @@ pub struct Located {
 
 /// Which candidates for a packaging file exist.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Candidates {
+struct Candidates {
     pub given: bool,
     pub in_tree: bool,
     pub beside_xtask: bool,
 }
 
 /// The file to use: the given one, else the tree's own, else the xtask's.
-pub fn origin_of(c: Candidates) -> Option<Origin> {
+fn origin_of(c: Candidates) -> Option<Origin> {
     if c.given {
         Some(Origin::Given)
     } else if c.in_tree {
@@ -154,7 +154,7 @@ pub fn for_trying(inputs: &SpecInputs) -> bool {
 /// The values that make the spec this build's, as `%global` lines: written into the copy of the
 /// spec that rpmbuild reads and that goes into the SRPM, so that `rpmbuild --rebuild` (mock,
 /// koji, copr, another machine) needs no `--define`.
-pub fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
+fn globals(inputs: &SpecInputs) -> Vec<(String, String)> {
     let mut out = vec![
         (
             "asterisk_version".to_string(),
@@ -243,7 +243,7 @@ enum Changelog {
 
 /// The build's `%changelog` entry: the source's date, the version and release (without the
 /// distribution's tag, which rpmlint's ReleaseExtension allows), and what it is.
-pub fn changelog_entry(inputs: &SpecInputs) -> String {
+fn changelog_entry(inputs: &SpecInputs) -> String {
     format!(
         "* {} Asterisk xtask maintainers <asterisk-xtask@localhost> - {}-{}\n\
          - Asterisk {}, built from its source tree by cargo xtask rpm\n",
@@ -257,7 +257,7 @@ pub fn changelog_entry(inputs: &SpecInputs) -> String {
 /// The directory of a Source's address, for a `Source: DIR/FILE` line: only an address that ends
 /// with the file rpm finds in SOURCES, and one that a `%global` holds as is (no `%`, no spaces,
 /// no quotes); None otherwise, and the spec names the file alone.
-pub fn source_dir(url: &str, file: &str) -> Option<String> {
+fn source_dir(url: &str, file: &str) -> Option<String> {
     let dir = url.strip_suffix(file)?.strip_suffix('/')?;
     (plain_url(url) && !file.is_empty() && !dir.is_empty()).then(|| dir.to_string())
 }
@@ -426,7 +426,7 @@ pub fn system_rcfiles(rpm_lib: &Utf8Path) -> Option<String> {
 /// The environment variable that tells the spec where an incremental build's kept directory
 /// is. Not a macro: rpm writes the spec into the SRPM with its macros expanded, and a clean build
 /// that keeps its directory must make the SRPM a clean build makes.
-pub const KEPT_ENV: &str = "ASTERISK_XTASK_KEPT";
+const KEPT_ENV: &str = "ASTERISK_XTASK_KEPT";
 
 /// `KEPT_ENV`'s value for rpmbuild: the kept directory's sources, or empty (never what the
 /// user's environment happens to hold) for a build in rpmbuild's own directory.
@@ -470,7 +470,7 @@ pub fn defines(
 }
 
 /// The build host the packages name (rpm's BUILDHOST), wherever they were built.
-pub const BUILD_HOST: &str = "asterisk-xtask-build";
+const BUILD_HOST: &str = "asterisk-xtask-build";
 
 /// Beside rpmbuild's directories: the build's record, written by the spec.
 pub const INFO_DIR: &str = "xtask-build-info";

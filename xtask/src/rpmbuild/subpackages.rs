@@ -75,7 +75,7 @@ pub fn is_main(name: &str) -> bool {
 }
 
 /// The package names the build has besides the generated ones.
-pub const RESERVED: &[&str] = &[
+const RESERVED: &[&str] = &[
     MAIN,
     "asterisk-devel",
     "asterisk-debuginfo",
@@ -111,7 +111,7 @@ pub struct Subpackage {
 
 /// The bundled libraries Asterisk links into the modules that `<depend>` on them (pjproject is
 /// not one: it is libasteriskpj, in the main package, which the modules link to).
-pub const LINKED_IN: &[&str] = &["libjwt"];
+const LINKED_IN: &[&str] = &["libjwt"];
 
 /// The bundled libraries of `LINKED_IN` a module depends on.
 fn linked_in(m: &Module) -> Vec<String> {

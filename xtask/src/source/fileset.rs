@@ -201,7 +201,7 @@ fn collect_plain(root: &Utf8Path, excluded: &[String]) -> Result<FileSet> {
 }
 
 /// Up to three paths that show a configured or built tree.
-pub fn build_outputs<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+fn build_outputs<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     paths
         .filter(|p| *p == "config.status" || p.ends_with(".o"))
         .take(3)

@@ -111,7 +111,7 @@ pub fn resolve_rpm_version(
 }
 
 /// Whether rpm accepts `s` as a Version or Release: no `-`, `/`, `:`, no whitespace, not empty.
-pub fn check_rpm_field(what: &str, s: &str) -> Result<()> {
+fn check_rpm_field(what: &str, s: &str) -> Result<()> {
     // The same rule as the flags', but a version derived from the tree is no usage error.
     crate::plan::flag::rpm_field(what, s).map_err(|u| anyhow::anyhow!(u.0))
 }

@@ -118,7 +118,7 @@ fn refused_repository(said: &str) -> Option<String> {
 }
 
 /// What an Asterisk tree has that `root` lacks.
-pub fn missing_asterisk_parts(root: &Utf8Path) -> Vec<&'static str> {
+fn missing_asterisk_parts(root: &Utf8Path) -> Vec<&'static str> {
     let mut missing = Vec::new();
     match crate::infra::regular::read_to_string(&root.join("configure.ac")) {
         Ok(text) if is_asterisk_configure_ac(&text) => {}
@@ -135,7 +135,7 @@ pub fn missing_asterisk_parts(root: &Utf8Path) -> Vec<&'static str> {
 }
 
 /// Whether an `AC_INIT` line names the package asterisk.
-pub fn is_asterisk_configure_ac(text: &str) -> bool {
+fn is_asterisk_configure_ac(text: &str) -> bool {
     text.lines().any(|line| {
         line.trim_start()
             .strip_prefix("AC_INIT(")
@@ -393,7 +393,7 @@ impl Tree {
 
 /// The remote `--fetch-tags` fetches from: the one the branch follows, else `origin`, else the
 /// only one; None when there is none to choose.
-pub fn choose_remote(followed: Option<&str>, remotes: &[&str]) -> Option<String> {
+fn choose_remote(followed: Option<&str>, remotes: &[&str]) -> Option<String> {
     if let Some(r) = followed.filter(|r| remotes.contains(r)) {
         return Some(r.to_string());
     }
@@ -431,7 +431,7 @@ fn check_dot_version(root: &Utf8Path, text: String) -> Result<String> {
 
 /// `git for-each-ref` lines `name<TAB>peeled commit time<TAB>commit time` (the first for
 /// annotated tags, the second for lightweight ones).
-pub fn parse_tags(listed: &str) -> Vec<Tag> {
+fn parse_tags(listed: &str) -> Vec<Tag> {
     listed
         .lines()
         .filter_map(|line| {

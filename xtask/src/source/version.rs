@@ -76,7 +76,7 @@ fn devel_branch_mainline(branch: &str) -> Option<String> {
 }
 
 /// `awk '/AC_INIT/ { print substr($2, 2, length($2) - 3) }' configure.ac`.
-pub fn ac_init_mainline(configure_ac: &str) -> String {
+fn ac_init_mainline(configure_ac: &str) -> String {
     let mut printed = Vec::new();
     for line in configure_ac.lines().filter(|l| l.contains("AC_INIT")) {
         let field = line.split_whitespace().nth(1).unwrap_or("");
@@ -101,7 +101,7 @@ fn awk_substr(s: &str, m: i64, n: i64) -> String {
 
 /// The longest Asterisk version the xtask packages: file names are made of it (the archive,
 /// the packages, a sound set's subpackage on top), and a file name may hold 255 bytes.
-pub const MAX_VERSION_LEN: usize = 128;
+const MAX_VERSION_LEN: usize = 128;
 
 /// Refuses a version too long to name files with, in one line (`from_file`: it came from
 /// `.version`).

@@ -50,7 +50,7 @@ pub fn warn_about_links(set: &mut FileSet) {
 }
 
 /// Whether a link at `path` (relative to the tree) to `target` leads out of the tree.
-pub fn escapes_tree(path: &str, target: &str) -> bool {
+fn escapes_tree(path: &str, target: &str) -> bool {
     if target.starts_with('/') {
         return true;
     }
@@ -72,7 +72,7 @@ pub fn escapes_tree(path: &str, target: &str) -> bool {
 
 /// The line (1-based) where a merge conflict starts: `<<<<<<< ` followed later by `=======`
 /// and `>>>>>>> ` at the start of lines.
-pub fn conflict_marker_line(text: &[u8]) -> Option<usize> {
+fn conflict_marker_line(text: &[u8]) -> Option<usize> {
     let mut start = None;
     let mut middle = false;
     for (n, line) in text.split(|b| *b == b'\n').enumerate() {

@@ -318,7 +318,7 @@ pub fn alive(pid: u32) -> bool {
 }
 
 /// Quotes a word for a POSIX shell when it needs it.
-pub fn shell_quote(word: &str) -> String {
+fn shell_quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .bytes()

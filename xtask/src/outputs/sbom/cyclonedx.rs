@@ -19,7 +19,7 @@ fn algorithm(spdx: &str) -> &str {
 }
 
 /// A UUID (version 5 layout) from the build's unique name: the same build, the same serial.
-pub fn serial_number(unique: &str) -> String {
+fn serial_number(unique: &str) -> String {
     let h = digest::sha256_of_parts(&[b"asterisk-xtask cyclonedx ", unique.as_bytes()]);
     let mut hex: Vec<char> = h.chars().take(32).collect();
     hex[12] = '5';

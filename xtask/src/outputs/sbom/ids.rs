@@ -81,7 +81,7 @@ pub fn bundled(name: &str) -> Option<Upstream> {
 }
 
 /// Percent-encodes what a purl component may not hold as is (RFC 3986 unreserved stay).
-pub fn purl_encode(s: &str) -> String {
+fn purl_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -6,7 +6,7 @@ use super::facts::{BomFacts, LinkKind, PackedFile};
 use crate::source::version;
 
 /// An SPDX identifier from any text: `SPDXRef-` and letters, digits, `.` and `-`.
-pub fn spdx_id(kind: &str, text: &str) -> String {
+fn spdx_id(kind: &str, text: &str) -> String {
     let clean: String = text
         .chars()
         .map(|c| {
@@ -21,7 +21,7 @@ pub fn spdx_id(kind: &str, text: &str) -> String {
 }
 
 /// SPDX's package verification code: the SHA-1 of the files' SHA-1s, sorted and concatenated.
-pub fn verification_code(files: &[PackedFile]) -> String {
+fn verification_code(files: &[PackedFile]) -> String {
     let mut sums: Vec<&str> = files.iter().map(|f| f.sha1.as_str()).collect();
     sums.sort();
     let parts: Vec<&[u8]> = sums.iter().map(|s| s.as_bytes()).collect();
