@@ -234,16 +234,7 @@ fn an_interrupted_bench_leaves_no_build_container() {
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    std::thread::sleep(Duration::from_secs(2));
-    sh(&dir, &format!("kill -INT {}", child.id()));
-    let result = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(
-        build_containers(&engine, Some(&owner)).is_empty(),
-        "the bench's build container survived: {stderr}"
-    );
+    interrupt_and_check(&engine, child, &owner);
     assert!(
         !target.join("xtask/bench").exists(),
         "the scratch copy was left behind"

@@ -207,16 +207,7 @@ fn ctrl_c_removes_the_container_and_publishes_nothing() {
         build_containers(&engine, Some(&leftover_owner)).is_empty(),
         "the leftover was not removed"
     );
-    std::thread::sleep(Duration::from_secs(2));
-    sh(&dir, &format!("kill -INT {}", child.id()));
-    let result = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(
-        build_containers(&engine, Some(&owner)).is_empty(),
-        "the build container survived"
-    );
+    interrupt_and_check(&engine, child, &owner);
     assert_eq!(
         tree_checksums(&out),
         good,

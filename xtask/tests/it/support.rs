@@ -359,6 +359,24 @@ pub fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
+/// Ctrl-C (SIGINT) to the running xtask `child` two seconds after its container of `owner`
+/// started: it must end with 130, say it was interrupted, and leave no build container of
+/// `owner`. Returns what it said.
+pub fn interrupt_and_check(engine: &str, child: std::process::Child, owner: &str) -> String {
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    // SAFETY: kill(2) of the test's own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr).to_string();
+    assert_eq!(result.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        build_containers(engine, Some(owner)).is_empty(),
+        "the build container survived: {stderr}"
+    );
+    stderr
+}
+
 /// Starts the xtask in the background (its stderr piped), for a test that interrupts it.
 pub fn spawn_xtask(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
