@@ -343,7 +343,10 @@ impl Manifest {
         let mut m = m;
         if let Some(map) = m.as_object_mut() {
             for (key, value) in self.records.write() {
-                map.insert(key.to_string(), value);
+                // A record's key is its own: one that took a core field's (or another
+                // record's) would overwrite it, and the manifest would not read back.
+                let taken = map.insert(key.to_string(), value);
+                assert!(taken.is_none(), "the manifest's key {key} is written twice");
             }
         }
         let mut text = m.pretty();

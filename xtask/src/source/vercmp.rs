@@ -104,8 +104,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vercmp_agrees_with_rpm() {
-        // Pairs with a < b, from rpm's own test suite and Asterisk's shapes.
+    fn vercmp_orders_rpms_own_cases() {
+        // Pairs with a < b, from rpm's own test suite and Asterisk's shapes (the e2e
+        // `rpm_versions_sort_under_rpm` asks rpm itself).
         let less = [
             ("1.0", "1.0.1"),
             ("1.0~rc1", "1.0"),

@@ -120,7 +120,8 @@ fn the_same_tree_gives_the_same_packages_natively() {
 
 #[test]
 fn container_builds_are_the_same_under_another_host_name() {
-    let Some(EngineFixture { engine }) = EngineFixture::get("container_builds_are_reproducible")
+    let Some(EngineFixture { engine }) =
+        EngineFixture::get("container_builds_are_the_same_under_another_host_name")
     else {
         return;
     };

@@ -549,7 +549,9 @@ fn ccache_in_a_host_directory() {
 /// dnf that writes down what it is asked.
 #[test]
 fn the_builder_enables_each_distributions_repositories() {
-    let Some(EngineFixture { engine }) = EngineFixture::get("builder_repositories") else {
+    let Some(EngineFixture { engine }) =
+        EngineFixture::get("the_builder_enables_each_distributions_repositories")
+    else {
         return;
     };
     let dir = scratch("builder-repos");

@@ -79,7 +79,8 @@ fn ask_asterisk(engine: &str, container: &str, command: &str) -> String {
 
 #[test]
 fn upgrades_keep_what_a_pbx_holds_and_erasing_keeps_only_its_data() {
-    let Some(EngineFixture { engine }) = EngineFixture::get("upgrades_keep_what_a_pbx_holds")
+    let Some(EngineFixture { engine }) =
+        EngineFixture::get("upgrades_keep_what_a_pbx_holds_and_erasing_keeps_only_its_data")
     else {
         return;
     };
