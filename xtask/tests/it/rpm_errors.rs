@@ -152,7 +152,10 @@ fn unwritable_or_foreign_out_dir() {
     // Root may write anywhere a directory can be made; under a file nothing can be.
     let run = xtask(&native_rpm_args(&tree, &file.join("rpm")), &target, &[]);
     assert!(
-        one_line(&run).contains("choose a writable --out"),
+        one_line(&run).contains(&format!(
+            "{} is not a directory: choose another --out",
+            file.display()
+        )),
         "{}",
         run.stderr
     );

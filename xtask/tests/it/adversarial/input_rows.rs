@@ -392,7 +392,7 @@ pub fn rows() -> Vec<Row> {
                 attempt(rpm(&w.tree, &file.join("rpm"), &[]), &[&file])
             }),
             code: 1,
-            says: "choose a writable --out",
+            says: "a-file is not a directory: choose another --out",
             engine: false,
         },
         Row {
