@@ -34,8 +34,8 @@ pub struct Next<'a> {
 /// field, in this order.
 macro_rules! records {
     ($($field:ident: $ty:ty = $next:expr,)*) => {
-        /// Each concern's record (see `records!`).
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        /// Each concern's record (see `records!`); the default is a build with none of them.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
         pub struct Records {
             $(pub $field: $ty,)*
         }

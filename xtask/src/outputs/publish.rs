@@ -67,21 +67,37 @@ pub fn check_out_usable(out: &Utf8Path) -> Result<()> {
     Ok(())
 }
 
+/// The nearest existing path above `out`, and whether it is a directory (None: nothing above
+/// it exists, up to the root).
+fn nearest_existing(out: &Utf8Path) -> Result<Option<(Utf8PathBuf, bool)>> {
+    let parent = parent_of(out)?;
+    let mut at = parent.as_path();
+    loop {
+        if at.exists() {
+            return Ok(Some((at.to_owned(), at.is_dir())));
+        }
+        match at.parent() {
+            Some(up) if !up.as_str().is_empty() => at = up,
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// A file where the output directory's parent must be a directory (`--out README.md/sub`).
+fn file_in_the_way(out: &Utf8Path, at: &Utf8Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot make the output directory {out}: {at} is not a directory: choose another --out"
+    )
+}
+
 /// Checks, reading only (a dry run's), what `check_out_dir` makes sure of by writing: that the
 /// output directory's parent can be made and written in. Every existing directory above it
 /// must be a directory, and the nearest one writable to this user. (Only the write itself can
 /// tell a directory that refuses new entries whatever its mode, as /proc does, even to root.)
 pub fn check_out_parent_readonly(out: &Utf8Path) -> Result<()> {
-    let parent = parent_of(out)?;
-    let mut at = parent.as_path();
-    loop {
-        if at.exists() {
-            if !at.is_dir() {
-                bail!(
-                    "cannot make the output directory {out}: {at} is not a directory: choose \
-                     another --out"
-                );
-            }
+    match nearest_existing(out)? {
+        Some((at, false)) => Err(file_in_the_way(out, &at)),
+        Some((at, true)) => {
             let c = std::ffi::CString::new(at.as_str())
                 .with_context(|| format!("{at} holds a NUL byte"))?;
             // SAFETY: access(2) reads the NUL-terminated path and nothing else.
@@ -91,12 +107,9 @@ pub fn check_out_parent_readonly(out: &Utf8Path) -> Result<()> {
                     "cannot write in {at}, where the output directory goes: choose a writable --out"
                 );
             }
-            return Ok(());
+            Ok(())
         }
-        match at.parent() {
-            Some(up) if !up.as_str().is_empty() => at = up,
-            _ => return Ok(()),
-        }
+        None => Ok(()),
     }
 }
 
@@ -105,9 +118,10 @@ pub fn check_out_parent_readonly(out: &Utf8Path) -> Result<()> {
 /// gone left beside it.
 pub fn check_out_dir(out: &Utf8Path) -> Result<()> {
     check_out_usable(out)?;
-    // What reading can tell (a file where a directory must be: `--out README.md/sub`), said
-    // as such rather than as the write's error.
-    check_out_parent_readonly(out)?;
+    // A file where a directory must be is said as such (the write would say "File exists").
+    if let Some((at, false)) = nearest_existing(out)? {
+        return Err(file_in_the_way(out, &at));
+    }
     let parent = parent_of(out)?;
     std::fs::create_dir_all(&parent).with_context(|| {
         format!("cannot create the output directory's parent {parent}: choose a writable --out")
@@ -336,12 +350,7 @@ mod tests {
                 sha256: String::new(),
                 size: 3,
             }],
-            records: crate::outputs::manifest::Records {
-                bundled: Default::default(),
-                sounds: vec![],
-                options: Default::default(),
-                signed_by: None,
-            },
+            records: Default::default(),
             modules: vec![],
             packages: vec![],
             left_out: vec![],
