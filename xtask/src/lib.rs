@@ -33,6 +33,12 @@ pub mod checked {
 
 use infra::workspace::Workspace;
 
+/// Takes what `cargo run` put in LD_LIBRARY_PATH back out (`infra::workspace`): `main` calls it
+/// first.
+pub fn forget_cargo_library_paths() {
+    infra::workspace::forget_cargo_library_paths()
+}
+
 /// Makes Ctrl-C and SIGTERM end a run cleanly (see `infra::interrupt`): `main` calls it first.
 pub fn install_interrupt_handler() -> Result<()> {
     infra::interrupt::install()

@@ -3,6 +3,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread or program: what `cargo run` added to LD_LIBRARY_PATH is not the user's.
+    xtask::forget_cargo_library_paths();
     let args: Option<Vec<String>> = std::env::args_os()
         .skip(1)
         .map(|a| a.into_string().ok())

@@ -86,6 +86,57 @@ impl Workspace {
     }
 }
 
+/// `LD_LIBRARY_PATH` without what `cargo run` (so `cargo xtask`) put in front of it: the
+/// directories of the xtask's own build (`exe_dir`, its `deps`) and of the toolchain
+/// (`sysroot`, the directory above `$CARGO`'s `bin/`). Those would reach rpmbuild, and the
+/// native builder's identity, which would then differ between `cargo xtask` and the binary run
+/// directly, or another target directory. None: nothing of the user's is left.
+pub fn without_cargo_paths(
+    value: &str,
+    exe_dir: &Utf8Path,
+    sysroot: Option<&Utf8Path>,
+) -> Option<String> {
+    let ours = |entry: &str| {
+        let entry = Utf8Path::new(entry);
+        entry == exe_dir
+            || entry == exe_dir.join("deps")
+            || sysroot.is_some_and(|root| entry.starts_with(root))
+    };
+    let kept: Vec<&str> = value.split(':').skip_while(|e| ours(e)).collect();
+    match kept.is_empty() {
+        true => None,
+        false => Some(kept.join(":")),
+    }
+}
+
+/// Takes `cargo run`'s library paths out of this process's `LD_LIBRARY_PATH` (see
+/// `without_cargo_paths`) when cargo started it; `main` calls it before anything runs.
+pub fn forget_cargo_library_paths() {
+    let (Some(cargo), Some(value)) = (
+        std::env::var_os("CARGO"),
+        std::env::var("LD_LIBRARY_PATH").ok(),
+    ) else {
+        return;
+    };
+    let Some(exe) = std::env::current_exe()
+        .ok()
+        .and_then(|e| Utf8PathBuf::try_from(e).ok())
+    else {
+        return;
+    };
+    let Some(exe_dir) = exe.parent() else { return };
+    let cargo = Utf8PathBuf::try_from(std::path::PathBuf::from(cargo)).ok();
+    let sysroot = cargo
+        .as_deref()
+        .and_then(|c| c.parent())
+        .filter(|bin| bin.file_name() == Some("bin"))
+        .and_then(|bin| bin.parent());
+    match without_cargo_paths(&value, exe_dir, sysroot) {
+        Some(kept) => std::env::set_var("LD_LIBRARY_PATH", kept),
+        None => std::env::remove_var("LD_LIBRARY_PATH"),
+    }
+}
+
 /// The xtask's directory in the user's cache: `$XDG_CACHE_HOME/asterisk-xtask`, else
 /// `~/.cache/asterisk-xtask` (a relative or empty value is ignored, as the XDG rules say); None
 /// without either. The download cache's default and the dirty-build clock live there.
@@ -111,4 +162,44 @@ pub fn absolute(path: &Utf8Path) -> Result<Utf8PathBuf> {
     let cwd = std::env::current_dir().context("finding the current directory")?;
     let cwd = Utf8PathBuf::try_from(cwd).context("the current directory is not UTF-8")?;
     Ok(cwd.join(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_runs_library_paths_are_taken_out() {
+        let exe = Utf8Path::new("/w/target/debug");
+        let root = Utf8Path::new("/r/toolchains/stable");
+        let cargo = "/w/target/debug:/w/target/debug/deps:/r/toolchains/stable/lib/rustlib/x86_64-unknown-linux-gnu/lib:/r/toolchains/stable/lib";
+        let cases = [
+            (cargo.to_string(), None),
+            (
+                format!("{cargo}:/opt/lib:/usr/local/lib"),
+                Some("/opt/lib:/usr/local/lib"),
+            ),
+            // The user's own entries are kept even when they look like cargo's, after them.
+            (
+                format!("{cargo}:/opt/lib:/w/target/debug"),
+                Some("/opt/lib:/w/target/debug"),
+            ),
+            ("/opt/lib".to_string(), Some("/opt/lib")),
+            (
+                "/w/target/debug/deps2:/x".to_string(),
+                Some("/w/target/debug/deps2:/x"),
+            ),
+        ];
+        for (value, want) in cases {
+            assert_eq!(
+                without_cargo_paths(&value, exe, Some(root)).as_deref(),
+                want,
+                "{value}"
+            );
+        }
+        assert_eq!(
+            without_cargo_paths("/r/toolchains/stable/lib:/x", exe, None).as_deref(),
+            Some("/r/toolchains/stable/lib:/x")
+        );
+    }
 }

@@ -622,3 +622,44 @@ fn a_version_that_rpm_or_a_shell_would_run_is_refused() {
     assert!(run.error().contains("fix .version"), "{}", run.stderr);
     assert!(!marker.exists() && !out.exists());
 }
+
+/// `cargo xtask` runs the xtask with cargo's own library directories in front of
+/// LD_LIBRARY_PATH (the xtask's target directory, the toolchain's): they are not the user's, so
+/// they make no other builder. A build so started and the binary run directly with the user's
+/// value alone are the same build.
+#[test]
+fn cargos_library_paths_are_not_the_builds() {
+    let dir = scratch("cargo-paths");
+    let tree = git_tree(&dir);
+    let target = dir.join("target");
+    let out = dir.join("out");
+    let exe_dir = Path::new(env!("CARGO_BIN_EXE_xtask")).parent().unwrap();
+    let toolchain = dir.join("toolchains/stable");
+    let cargo = toolchain.join("bin/cargo");
+    let by_cargo = format!(
+        "{0}:{0}/deps:{1}/lib/rustlib/x86_64-unknown-linux-gnu/lib:{1}/lib:/opt/xtask-user-lib",
+        exe_dir.display(),
+        toolchain.display()
+    );
+    let args = native_rpm_args(&tree, &out);
+    must(xtask(
+        &args,
+        &target,
+        &[
+            ("CARGO", cargo.to_str().unwrap()),
+            ("LD_LIBRARY_PATH", &by_cargo),
+        ],
+    ));
+    let direct = must(xtask(
+        &args,
+        &target,
+        &[("LD_LIBRARY_PATH", "/opt/xtask-user-lib")],
+    ));
+    let said = format!("{}{}", direct.stdout, direct.stderr);
+    assert!(said.contains("up to date: "), "{said}");
+    // The user's own value still counts: another one is another builder.
+    let other = must(xtask(&args, &target, &[("LD_LIBRARY_PATH", "/opt/other")]));
+    let said = format!("{}{}", other.stdout, other.stderr);
+    assert!(said.contains("different: builder"), "{said}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
