@@ -17,8 +17,15 @@ use crate::infra::interrupt;
 use crate::infra::progress::human_size;
 use crate::plan::bundled::Network;
 
-/// Makes the download cache directory; a path that is something else is said in one line.
+/// Makes the download cache directory (`check_cache` first).
 fn make_cache(cache: &Utf8Path) -> Result<()> {
+    check_cache(cache)?;
+    std::fs::create_dir_all(cache).with_context(|| format!("creating the download cache {cache}"))
+}
+
+/// Reading only (a dry run's and an offline run's too): a cache path that is something else
+/// than a directory or nothing yet is said in one line.
+fn check_cache(cache: &Utf8Path) -> Result<()> {
     if cache.is_symlink() && !cache.exists() {
         let to = std::fs::read_link(cache).unwrap_or_default();
         bail!(
@@ -33,7 +40,7 @@ fn make_cache(cache: &Utf8Path) -> Result<()> {
              directory with --download-cache DIR"
         );
     }
-    std::fs::create_dir_all(cache).with_context(|| format!("creating the download cache {cache}"))
+    Ok(())
 }
 
 /// Brings every sound set and its `.sha1` into `cache`, the tarball checked against it.
@@ -43,6 +50,9 @@ pub fn ensure_sounds(
     cache: &Utf8Path,
     network: Network,
 ) -> Result<()> {
+    if !sets.is_empty() {
+        check_cache(cache)?;
+    }
     if !sh.dry_run && !sets.is_empty() && network == Network::Allowed {
         make_cache(cache)?;
     }
@@ -128,7 +138,11 @@ struct Check<'a> {
 
 /// Brings every tarball into `cache`, verified. In a dry run, says what it would fetch.
 pub fn ensure(sh: Shell, tarballs: &[Tarball], cache: &Utf8Path, network: Network) -> Result<()> {
-    // Offline, nothing is written: what is missing is said, not made room for.
+    // Offline, nothing is written: what is missing is said, not made room for. A dry run
+    // refuses what the run would.
+    if !tarballs.is_empty() {
+        check_cache(cache)?;
+    }
     if !sh.dry_run && network == Network::Allowed {
         make_cache(cache)?;
         remove_stale_parts(cache);

@@ -273,6 +273,10 @@ const OTHER_PROGRAMS_FLAGS: &[(&str, &str)] = &[
     ("--without-<option>", "configure"),
     ("--libdir", "configure"),
     ("--check-deps", "menuselect"),
+    ("-r", "uname"),
+    ("-p", "docker run"),
+    ("-e", "docker run"),
+    ("--with-download-cache", "configure"),
 ];
 
 /// The flags a `--help` declares: the first words of its option lines (`-q, --quiet`,
@@ -289,26 +293,37 @@ fn declared_flags(help: &str) -> Vec<String> {
             if let Some(name) = part.strip_prefix("--") {
                 let name = name.split(['=', '[', ' ']).next().unwrap_or(name);
                 out.push(format!("--{name}"));
+            } else if part.len() >= 2 && part.starts_with('-') {
+                out.push(part[..2].to_string());
             }
         }
     }
     out
 }
 
-/// The docs' lines, each command line continued with `\` read as one.
+/// The docs' lines, each command line continued with `\` read as one, and so each line of
+/// prose whose span goes on to the next (an odd number of backticks outside a code block).
 fn doc_lines(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut open = false;
+    let mut fenced = false;
     for line in text.lines() {
+        let fence = line.trim_start().starts_with("```");
+        if fence {
+            fenced = !fenced;
+        }
         match open {
             true => out.last_mut().unwrap().push_str(line.trim_start()),
             false => out.push(line.to_string()),
         }
+        let last = out.last_mut().unwrap();
         open = line.trim_end().ends_with('\\');
         if open {
-            let last = out.last_mut().unwrap();
             last.truncate(last.trim_end().len() - 1);
             last.truncate(last.trim_end().len());
+            last.push(' ');
+        } else if !fenced && !fence && last.matches('`').count() % 2 == 1 {
+            open = true;
             last.push(' ');
         }
     }
@@ -338,10 +353,15 @@ fn every_command_and_flag_the_docs_name_exists() {
     assert!(declared
         .iter()
         .all(|(_, f)| f.contains(&"--help".to_string())));
+    // `--flag`, `--flag=V`, or a short one, `-q`.
     let flag_of = |word: &str| -> Option<String> {
         let word = word.trim_matches(|c: char| "`(),.;:'\"".contains(c));
         let flag = word.split('=').next().unwrap_or(word);
-        (flag.starts_with("--") && flag.len() > 2 && !flag.contains('<')).then(|| {
+        let short = flag.len() == 2
+            && flag.starts_with('-')
+            && flag[1..].chars().all(|c| c.is_ascii_alphabetic());
+        let long = flag.starts_with("--") && flag.len() > 2 && !flag.contains('<');
+        (long || short).then(|| {
             flag.trim_end_matches(|c: char| !c.is_alphanumeric())
                 .to_string()
         })
@@ -352,8 +372,9 @@ fn every_command_and_flag_the_docs_name_exists() {
             .any(|(f, p)| *f == flag && program.is_none_or(|program| *p == program))
     };
     let mut wrong = Vec::new();
-    // The flags of `words`, a command line of `cmd`, that it does not declare.
-    let check = |name: &str, cmd: &str, words: &[&str], wrong: &mut Vec<String>| {
+    // The flags of `words`, a command line of `cmd`, that it does not declare. `bare`: a span
+    // that names the command alone, where `rpm -K` is the rpm program's.
+    let check = |name: &str, cmd: &str, words: &[&str], bare: bool, wrong: &mut Vec<String>| {
         let Some((_, flags)) = declared.iter().find(|(c, _)| *c == cmd) else {
             wrong.push(format!("{name}: `cargo xtask {cmd}` is no command"));
             return;
@@ -365,7 +386,8 @@ fn every_command_and_flag_the_docs_name_exists() {
             }
             if let Some(flag) = flag_of(word) {
                 // A span `rpm --import` may be the rpm program's.
-                let rpm_program = cmd == "rpm" && others(&flag, Some("rpm"));
+                let rpm_program =
+                    cmd == "rpm" && bare && (others(&flag, Some("rpm")) || !flag.starts_with("--"));
                 if !flags.contains(&flag) && !rpm_program {
                     wrong.push(format!("{name}: `cargo xtask {cmd}` has no {flag}"));
                 }
@@ -386,24 +408,32 @@ fn every_command_and_flag_the_docs_name_exists() {
                     continue;
                 }
                 let cmd = cmd.trim_matches(|c: char| !c.is_alphanumeric());
-                check(&name, cmd, &words.collect::<Vec<_>>(), &mut wrong);
+                check(&name, cmd, &words.collect::<Vec<_>>(), false, &mut wrong);
             }
             for span in line.split('`').skip(1).step_by(2) {
                 let words: Vec<&str> = span.split_whitespace().collect();
                 match words.as_slice() {
-                    // A command named alone with its flags: `smoke --call`.
+                    // A command named alone with its flags: `smoke --call`, `xtask rpm -q`.
                     [cmd, rest @ ..] if commands.contains(cmd) => {
-                        check(&name, cmd, rest, &mut wrong)
+                        check(&name, cmd, rest, true, &mut wrong)
                     }
-                    // A flag alone in a span: `--flag` or `--flag VALUE`.
-                    [first, ..] => {
-                        let Some(flag) = flag_of(first) else { continue };
-                        let ours = declared.iter().any(|(_, f)| f.contains(&flag));
-                        if !ours && !others(&flag, None) {
-                            wrong.push(format!("{name}: `{span}` names no flag of the xtask's"));
+                    ["xtask", cmd, rest @ ..] => check(&name, cmd, rest, false, &mut wrong),
+                    // Flags in a span of their own: `--flag`, `--flag VALUE`, `--dev --sign K`.
+                    [first, ..] if flag_of(first).is_some() => {
+                        for (i, word) in words.iter().enumerate() {
+                            if i > 0 && words[i - 1] == "--configure-arg" {
+                                continue;
+                            }
+                            let Some(flag) = flag_of(word) else { continue };
+                            let ours = declared.iter().any(|(_, f)| f.contains(&flag));
+                            if !ours && !others(&flag, None) {
+                                wrong.push(format!(
+                                    "{name}: `{span}` names {flag}, no flag of the xtask's"
+                                ));
+                            }
                         }
                     }
-                    [] => {}
+                    _ => {}
                 }
             }
         }
@@ -420,7 +450,25 @@ fn the_docs_check_reads_help_and_lines_right() {
     let help = "Usage: x\n\nAvailable options:\n    -q, --quiet   One line\n        --out=DIR   Where (not --addsign)\n        --unit-tests[=CATEGORY]  Run\n        --sounds=<NAME[,NAME...]>  Sets\n    -h, --help  Prints help\n";
     assert_eq!(
         declared_flags(help),
-        ["--quiet", "--out", "--unit-tests", "--sounds", "--help"]
+        [
+            "-q",
+            "--quiet",
+            "--out",
+            "--unit-tests",
+            "--sounds",
+            "-h",
+            "--help"
+        ]
+    );
+    assert_eq!(
+        doc_lines("a `cargo xtask\nrpm --x` b\n```\nodd ` in code\n```\nc"),
+        [
+            "a `cargo xtask rpm --x` b",
+            "```",
+            "odd ` in code",
+            "```",
+            "c"
+        ]
     );
     assert_eq!(
         doc_lines("cargo xtask rpm \\\n    --native \\\n  --out x\nnext"),

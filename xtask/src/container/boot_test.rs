@@ -350,11 +350,11 @@ fn health_test(engine: &Engine, name: &str) -> Option<Vec<String>> {
         ])
         .read()
         .ok()?;
-    test_command(&json)
+    health_command(&json)
 }
 
 /// `["CMD-SHELL", "x"]` -> `/bin/sh -c x`; `["CMD", "a", "b"]` -> `a b`; anything else None.
-pub fn test_command(json: &str) -> Option<Vec<String>> {
+pub fn health_command(json: &str) -> Option<Vec<String>> {
     let words: Vec<String> = crate::infra::json::parse(json.trim())
         .ok()?
         .as_array()?
@@ -477,7 +477,7 @@ mod tests {
         ];
         for (json, want) in cases {
             let want = want.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-            assert_eq!(test_command(json), want, "{json}");
+            assert_eq!(health_command(json), want, "{json}");
         }
     }
 

@@ -153,7 +153,7 @@ fn failed_tests(output: &str) -> Vec<(String, String)> {
 }
 
 /// `test execute all`, or `test execute category C`.
-pub fn test_command(category: &str) -> String {
+pub fn unit_test_command(category: &str) -> String {
     match category.trim() {
         "" | "all" => "test execute all".to_string(),
         c => format!("test execute category {c}"),
@@ -246,7 +246,7 @@ pub fn unit_tests(
     category: &str,
     results: &Utf8Path,
 ) -> Result<(u32, u32, u32)> {
-    let command = test_command(category);
+    let command = unit_test_command(category);
     eprintln!("  unit tests: {command}");
     let mut output = String::new();
     engine
@@ -400,9 +400,9 @@ mod tests {
             Some((0, 0, 0))
         );
         assert_eq!(test_summary("No such command 'test execute all'\n"), None);
-        assert_eq!(test_command(""), "test execute all");
+        assert_eq!(unit_test_command(""), "test execute all");
         assert_eq!(
-            test_command("/main/strings/"),
+            unit_test_command("/main/strings/"),
             "test execute category /main/strings/"
         );
     }

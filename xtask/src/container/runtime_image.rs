@@ -108,7 +108,7 @@ pub fn make(
     let chosen: Vec<&Artifact> = artifacts.iter().collect();
     if w.reuse {
         let names = package_names(manifest, &chosen);
-        let reused = reusable(engine, manifest, w.runtime_base, &names, &tags, w.rtp_ports)?;
+        let reused = image_reusable(engine, manifest, w.runtime_base, &names, &tags, w.rtp_ports)?;
         if let Some(record) = reused {
             eprintln!(
                 "image: {} ({}) is this build's, with the same base, packages and RTP range: using it",
@@ -368,7 +368,7 @@ pub fn tree_label(tree: &Tree) -> String {
 
 /// The image the manifest records, when the engine still has it under every wanted tag and it
 /// was made with these choices (runtime base, packages, RTP range): `run` uses it as it is.
-fn reusable(
+fn image_reusable(
     engine: &Engine,
     m: &Manifest,
     runtime_base: &str,

@@ -127,7 +127,7 @@ pub enum Kind {
     BuildInfo,
     /// Unit test results (JUnit XML) that `smoke --unit-tests` wrote.
     UnitTests,
-    /// The SPDX 2.3 document of the build.
+    /// The build's SBOM: the SPDX 2.3 document and the CycloneDX 1.6 one.
     Sbom,
 }
 

@@ -150,10 +150,10 @@ pub fn cache_dir(given: Option<&Utf8Path>) -> Result<Utf8PathBuf> {
     }
 }
 
-/// The plan part in a line, for `--verbose`.
 /// What `--verbose`'s plan calls this concern's line.
 pub const SAYS: &str = "downloads";
 
+/// The plan part in a line, for `--verbose`.
 pub fn describe(_: &Flags, p: &BundledPlan) -> String {
     let bundled = match p.packages.is_empty() {
         true => "nothing bundled".to_string(),

@@ -2,7 +2,8 @@
 //! Flags` and `fn flags() -> impl Parser<Flags>`, a bpaf parser the commands compose. One that
 //! resolves something on this machine or from the environment has a part of the plan too:
 //! `type Part` and `fn part(&Flags, &Cx) -> Result<Part>`, which it says in `--verbose`'s plan
-//! (`const SAYS: &str`, its line's name, and `fn describe(&Flags, &Part) -> String`).
+//! (`const SAYS: &str`, its line's name, and `fn describe(&Flags, &Part) -> String`); one of
+//! flags only says its flags (`SAYS`, `fn describe(&Flags) -> String`).
 //! `plan/mod.rs` declares the module and lists
 //! the concern in one line of its `concerns!` table, which gives it its field in `RpmFlags` and
 //! in the parser, and its part in `Plan`; the compiler checks that the module has what the line

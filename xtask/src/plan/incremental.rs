@@ -51,6 +51,18 @@ pub fn is_release(asterisk_version: &str) -> bool {
 /// The concern's flags, as the plan's table names them.
 pub type Flags = Mode;
 
+/// What `--verbose`'s plan calls this concern's line.
+pub const SAYS: &str = "incremental";
+
+pub fn describe(mode: &Flags) -> String {
+    match mode {
+        Mode::Auto => "when the tree has uncommitted changes (never for a release)",
+        Mode::On => "yes (--incremental; never for a release)",
+        Mode::Off => "no (--clean)",
+    }
+    .into()
+}
+
 /// The concern's flags.
 pub fn flags() -> impl Parser<Mode> {
     let on = long("incremental")

@@ -235,6 +235,11 @@ macro_rules! concerns {
                     $p::SAYS,
                     $p::describe(&self.given.$p, &self.$p)
                 ));)*
+                $(out.push_str(&format!(
+                    "  {:<10} {}\n",
+                    $f::SAYS,
+                    $f::describe(&self.given.$f)
+                ));)*
                 out
             }
         }
@@ -309,6 +314,9 @@ mod tests {
             "version    derived / release 7",
             "options    dev: true; menuselect: --enable app_skel; file: none; configure: the spec's",
             "sign       no",
+            "sounds     none",
+            "incremental when the tree has uncommitted changes (never for a release)",
+            "reproduce  no second build",
         ] {
             assert!(text.contains(want), "{want}:\n{text}");
         }

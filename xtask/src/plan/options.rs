@@ -271,10 +271,10 @@ pub fn wanted(flags: &OptionFlags, env: Option<&str>) -> Result<Wanted> {
     })
 }
 
-/// The choices in a line, for `--verbose`.
 /// What `--verbose`'s plan calls this concern's line.
 pub const SAYS: &str = "options";
 
+/// The choices in a line, for `--verbose`.
 pub fn describe(_: &Flags, w: &Wanted) -> String {
     let choices: Vec<String> = w
         .choices

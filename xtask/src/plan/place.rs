@@ -243,8 +243,30 @@ pub fn part(flags: &PlaceFlags, cx: &Cx) -> Result<Part> {
     let place = resolve(cx.sh, flags);
     if let Ok(Place::Native { .. }) = &place {
         check_rpm_can_work_in(cx.work)?;
+        let unused = container_only(flags);
+        if !unused.is_empty() {
+            eprintln!(
+                "note: {} {} for container builds; this one runs on this host, without {}",
+                unused.join(", "),
+                if unused.len() == 1 { "is" } else { "are" },
+                if unused.len() == 1 { "it" } else { "them" }
+            );
+        }
     }
     Ok(place)
+}
+
+/// The flags given that only a container build reads (not `--engine`, which `image` uses
+/// after a native build, nor `--rebuild-builder`, which also builds the packages again).
+fn container_only(flags: &PlaceFlags) -> Vec<&'static str> {
+    [
+        ("--base-image", flags.base_image.is_some()),
+        ("--no-ccache", flags.no_ccache),
+        ("--ccache-dir", flags.ccache_dir.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
 }
 
 /// Where the build runs on this machine, or why it cannot.
@@ -297,10 +319,10 @@ fn resolve(sh: Shell, flags: &PlaceFlags) -> Part {
     }
 }
 
-/// The place in a line, for `--verbose`.
 /// What `--verbose`'s plan calls this concern's line.
 pub const SAYS: &str = "build in";
 
+/// The place in a line, for `--verbose`.
 pub fn describe(_: &Flags, place: &std::result::Result<Place, Unavailable>) -> String {
     match place {
         Ok(Place::Native {
@@ -346,6 +368,20 @@ fn host_rpmdb(sh: Shell) -> HostRpmdb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_a_native_build_does_not_read() {
+        let none = PlaceFlags::default();
+        assert!(container_only(&none).is_empty());
+        let some = PlaceFlags {
+            engine: Some("podman".into()),
+            base_image: Some("b".into()),
+            rebuild_builder: true,
+            ccache_dir: Some("/c".into()),
+            ..PlaceFlags::default()
+        };
+        assert_eq!(container_only(&some), ["--base-image", "--ccache-dir"]);
+    }
 
     #[test]
     fn the_flags_say_themselves_again() {

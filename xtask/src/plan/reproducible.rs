@@ -7,6 +7,16 @@ use bpaf::{long, Parser};
 /// The concern's flag, as the plan's table names it.
 pub type Flags = bool;
 
+/// What `--verbose`'s plan calls this concern's line.
+pub const SAYS: &str = "reproduce";
+
+pub fn describe(check: &Flags) -> String {
+    match check {
+        true => "build twice and compare (--check-reproducible)".into(),
+        false => "no second build".into(),
+    }
+}
+
 pub fn flags() -> impl Parser<Flags> {
     long("check-reproducible")
         .help("Build a second time (later; in a container under another host name) and fail, naming the differing files, unless the packages are the same byte for byte")

@@ -6,6 +6,16 @@ use bpaf::{long, Parser};
 /// The concern's flags, as the plan's table names them.
 pub type Flags = Vec<String>;
 
+/// What `--verbose`'s plan calls this concern's line.
+pub const SAYS: &str = "sounds";
+
+pub fn describe(sets: &Flags) -> String {
+    match sets.is_empty() {
+        true => "none".into(),
+        false => sets.join(", "),
+    }
+}
+
 pub fn flags() -> impl Parser<Flags> {
     flag("Sound sets to fetch and package, a subpackage each, as menuselect names them (CORE-SOUNDS-EN-GSM,MOH-OPSOUND-WAV); may repeat (default: none)")
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::support::*;
 
-fn packages(out: &Path) -> Vec<(String, Vec<u8>)> {
+fn package_bytes(out: &Path) -> Vec<(String, Vec<u8>)> {
     let mut found: Vec<(String, Vec<u8>)> = sh(out, "find RPMS SRPMS -name '*.rpm' | sort")
         .lines()
         .map(|p| (p.to_string(), std::fs::read(out.join(p)).unwrap()))
@@ -54,7 +54,7 @@ fn the_same_tree_gives_the_same_packages_natively() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let (a, b) = (packages(&one), packages(&two));
+    let (a, b) = (package_bytes(&one), package_bytes(&two));
     // The SRPM, the main package, -devel and the five subpackages of the sample tree.
     assert_eq!(a.len(), 8);
     assert_eq!(
@@ -191,7 +191,7 @@ fn container_builds_are_the_same_under_another_host_name() {
         "{}",
         kept.stderr
     );
-    assert_eq!(packages(&out), packages(&elsewhere));
+    assert_eq!(package_bytes(&out), package_bytes(&elsewhere));
 
     // Without the spec's wrappers, make_build_h writes the host name and the time into the
     // binary, and the check names it.

@@ -25,7 +25,7 @@ fn container_args<'a>(tree: &'a Path, out: &'a Path) -> Vec<&'a str> {
 
 /// `name -> sorted file list` of every binary RPM in an output directory. Build-id links are
 /// left out: they follow the binaries' bytes, which hold the build directory's path.
-fn packages(out: &Path) -> Vec<(String, String)> {
+fn package_files(out: &Path) -> Vec<(String, String)> {
     let names = sh(out, "cd RPMS && find . -name '*.rpm' | LC_ALL=C sort");
     names
         .lines()
@@ -79,7 +79,7 @@ fn container_build_matches_native_reuses_its_builder_and_hits_ccache() {
     );
 
     // The same packages as the native build: names (so versions) and file lists.
-    assert_eq!(packages(&out), packages(&native_out));
+    assert_eq!(package_files(&out), package_files(&native_out));
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(manifest_field(&manifest, "builder").starts_with("container asterisk-xtask-builder:"));
     assert_eq!(
@@ -467,7 +467,7 @@ fn a_remote_engine_gets_copies_not_mounts() {
     );
     let native_out = dir.join("native");
     must(xtask(&native_rpm_args(&tree, &native_out), &target, &[]));
-    assert_eq!(packages(&out), packages(&native_out));
+    assert_eq!(package_files(&out), package_files(&native_out));
     // The spec's record of the build came back too, and the container built the same modules
     // as this host did: the module set follows the spec, not the build root.
     for file in ["build/menuselect.makeopts", "build/modules-left-out"] {
@@ -685,7 +685,7 @@ fn incremental_builds_in_the_container() {
     let mut args = container_args(&tree, &clean_out);
     args.push("--clean");
     must(xtask(&args, &target, &env));
-    assert_eq!(packages(&out), packages(&clean_out));
+    assert_eq!(package_files(&out), package_files(&clean_out));
     assert!(containers_of(&engine, &second).is_empty());
 }
 
@@ -814,7 +814,7 @@ esac
         "{}",
         run.stdout
     );
-    assert!(!packages(&out).is_empty());
+    assert!(!package_files(&out).is_empty());
     let builder = builder_of(&run).unwrap_or_else(|| panic!("no builder named:\n{}", run.stderr));
     // The build root was made by the spec's BuildRequires: curl came from them.
     let asked = sh(

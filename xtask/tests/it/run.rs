@@ -122,7 +122,7 @@ fn wait_for_health(engine: &str, name: &str, wanted: &str, deadline: std::time::
 
 /// Ctrl-C to a run: exit 130, the line that says the container was removed, and no run
 /// container or volume of its left.
-fn interrupt_and_check(
+fn interrupt_run_and_check(
     child: std::process::Child,
     engine: &str,
     name: &str,
@@ -348,7 +348,7 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         deadline + Duration::from_secs(120),
     );
     let open_input = child.stdin.take();
-    interrupt_and_check(child, &engine, &name, &volumes_before, "in the console");
+    interrupt_run_and_check(child, &engine, &name, &volumes_before, "in the console");
     drop(open_input);
 
     // Ctrl-C while it boots (a configuration without a SIP transport keeps its health check
@@ -371,7 +371,7 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
         "starting",
         std::time::Instant::now() + Duration::from_secs(120),
     );
-    interrupt_and_check(child, &engine, &name, &volumes_before, "while booting");
+    interrupt_run_and_check(child, &engine, &name, &volumes_before, "while booting");
     assert_eq!(
         sh(
             &dir,

@@ -580,4 +580,22 @@ fn a_build_that_fails_gives_its_tree_no_release_and_a_dry_run_says_what_the_run_
         );
         assert!(!none.exists(), "{a:?} made {}", none.display());
     }
+    // A download cache that is a file: refused by the run and its dry run alike.
+    let out_cache = dir.join("out-cache");
+    for dry_run in [false, true] {
+        let mut a = vec!["rpm", "--native", "--source", tree.to_str().unwrap()];
+        a.extend(["--out", out_cache.to_str().unwrap()]);
+        a.extend(["--download-cache", file.to_str().unwrap()]);
+        if dry_run {
+            a.push("--dry-run");
+        }
+        let run = xtask(&a, &target, &[]);
+        assert!(!run.ok && run.code == Some(1), "{a:?}: {}", run.stderr);
+        assert!(
+            run.error().contains("is a file, not a directory"),
+            "{a:?}: {}",
+            run.error()
+        );
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"mine");
 }
