@@ -15,7 +15,7 @@ use crate::plan::{Plan, RpmFlags};
 pub fn run(flags: RpmFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
     let plan = Plan::resolve(&flags, ws)?;
-    plan.place()?;
+    crate::plan::place::required(&plan.place)?;
     let begun = begin(&plan, ws, &mut timer)?;
     let (inputs, packed) = (&begun.inputs, &begun.packed);
     match uptodate::reusable(&plan, ws, packed, inputs) {

@@ -45,7 +45,7 @@ pub fn build(
     let manifest = outputs::publish_build(plan.sh, inputs, packed, base, for_trying)?;
     packed.record_published()?;
     timer.end("publish");
-    in_container::report_ccache(plan.place()?, &packed.work);
+    in_container::report_ccache(crate::plan::place::required(&plan.place)?, &packed.work);
     Ok(manifest)
 }
 
@@ -135,7 +135,7 @@ pub fn image(
         }
         Err(why) => {
             eprintln!("rpms: {} {why}: building them", plan.out);
-            plan.place()
+            crate::plan::place::required(&plan.place)
                 .context("the RPMs of this tree are needed for the image")?;
             build(&plan, ws, &begun, timer)?
         }

@@ -109,7 +109,7 @@ pub fn check(run: &Run, timer: &mut PhaseTimer) -> Result<()> {
     timer.end("build");
     eprintln!(
         "check: building again to compare (later{})",
-        match run.plan.place()? {
+        match crate::plan::place::required(&run.plan.place)? {
             crate::plan::place::Place::Container { .. } =>
                 format!(", in a container named {CHECK_HOSTNAME}"),
             crate::plan::place::Place::Native { .. } =>

@@ -260,15 +260,6 @@ concerns! {
     }
 }
 
-impl Plan {
-    /// Where the build runs, or the reason it cannot, as an error.
-    pub fn place(&self) -> Result<&place::Place> {
-        self.place
-            .as_ref()
-            .map_err(|why| anyhow::anyhow!(why.clone()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -256,6 +256,11 @@ pub fn part(flags: &PlaceFlags, cx: &Cx) -> Result<Part> {
     Ok(place)
 }
 
+/// Where the build runs, or the reason it cannot, as an error (`plan.place` is the part).
+pub fn required(part: &Part) -> Result<&Place> {
+    part.as_ref().map_err(|why| anyhow::anyhow!(why.clone()))
+}
+
 /// The flags given that only a container build reads (not `--engine`, which `image` uses
 /// after a native build, nor `--rebuild-builder`, which also builds the packages again).
 fn container_only(flags: &PlaceFlags) -> Vec<&'static str> {

@@ -344,7 +344,7 @@ impl<'a> Run<'a> {
         inputs: &'a BuildInputs,
         packed: &'a Packed,
     ) -> Result<Run<'a>> {
-        let place = plan.place()?;
+        let place = crate::plan::place::required(&plan.place)?;
         match place {
             Place::Native { rpmbuild, .. } => eprintln!("build: on this host ({rpmbuild})"),
             Place::Container { engine, .. } => {
@@ -488,7 +488,7 @@ impl Run<'_> {
             ..
         } = self;
         let spec_inputs = &self.spec_inputs;
-        let place = plan.place()?;
+        let place = crate::plan::place::required(&plan.place)?;
         let mut phases = PhaseTracker::default();
         let quiet = plan.log == BuildLog::Phases;
         let on_line = |line: &str| {
