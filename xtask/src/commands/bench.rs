@@ -31,9 +31,7 @@ pub fn run(flags: BenchFlags, ws: &Workspace) -> Result<()> {
         engine,
     }
     .run(flags.runs)
-    .and_then(|(steps, rounds)| {
-        measure::write_results(&out, &steps, &rounds, &tree.root, flags.runs)
-    });
+    .and_then(|measured| measure::write_results(&out, &measured, &tree.root, flags.runs));
     // The scratch copy goes however the bench ended (an interrupt, a failed build): its
     // builds have ended by now, their containers removed.
     let removed = std::fs::remove_dir_all(&work).with_context(|| format!("removing {work}"));

@@ -96,13 +96,24 @@ pub fn without_cargo_paths(
     exe_dir: &Utf8Path,
     sysroot: Option<&Utf8Path>,
 ) -> Option<String> {
-    let ours = |entry: &str| {
-        let entry = Utf8Path::new(entry);
+    let entries: Vec<&str> = value.split(':').collect();
+    // Cargo's own come first: a profile directory and its `deps` (this xtask's, or the one a
+    // copy of it was built in), then the toolchain's.
+    let ours = |i: usize| {
+        let entry = Utf8Path::new(entries[i]);
+        let deps_of = |dir: &str| Utf8Path::new(dir).join("deps") == entry;
         entry == exe_dir
             || entry == exe_dir.join("deps")
             || sysroot.is_some_and(|root| entry.starts_with(root))
+            || entries
+                .get(i + 1)
+                .is_some_and(|next| entry.join("deps") == *next)
+            || (i > 0 && deps_of(entries[i - 1]))
     };
-    let kept: Vec<&str> = value.split(':').skip_while(|e| ours(e)).collect();
+    let first_theirs = (0..entries.len())
+        .find(|&i| !ours(i))
+        .unwrap_or(entries.len());
+    let kept = &entries[first_theirs..];
     match kept.is_empty() {
         true => None,
         false => Some(kept.join(":")),
@@ -188,6 +199,11 @@ mod tests {
             (
                 "/w/target/debug/deps2:/x".to_string(),
                 Some("/w/target/debug/deps2:/x"),
+            ),
+            // A copy of the xtask elsewhere, run by a cargo test: cargo's pair still goes.
+            (
+                "/t/debug:/t/debug/deps:/r/toolchains/stable/lib:/opt/lib".to_string(),
+                Some("/opt/lib"),
             ),
         ];
         for (value, want) in cases {

@@ -33,7 +33,7 @@ fn bench_runs_on_a_scratch_copy_and_reports() {
         "no-op (rpm, unchanged tree)",
         "first edit after a clean build",
         "patch loop (one line in a .c file)",
-        "patch loop, where the time goes (rpm's phases, medians):",
+        "patch loop (rpm's phases), where the time goes (medians):",
         "  %build ",
         "  publish ",
         "source archive (rpm's packing)",
@@ -133,6 +133,7 @@ fn bench_running_measures_the_container_steps_and_leaves_nothing() {
     for step in [
         "one-line patch to a running container answering SIP OPTIONS",
         "run, nothing changed, to Asterisk's console",
+        "one-line patch to a running container, where the time goes (medians):",
     ] {
         assert!(run.stdout.contains(step), "{step}:\n{}", run.stdout);
     }
@@ -140,6 +141,36 @@ fn bench_running_measures_the_container_steps_and_leaves_nothing() {
         serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
     let steps = json["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 8, "{steps:?}");
+    // Where the patch to a running container goes: rpm's phases, the image, the boot, the
+    // answer, each measured (the boot and the image take time).
+    let running: Vec<(String, f64)> = json["running_phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["phase"].as_str().unwrap().to_string(),
+                p["median"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    for phase in [
+        "%build",
+        "image",
+        "boot (until healthy)",
+        "SIP OPTIONS answered",
+    ] {
+        assert!(
+            running.iter().any(|(p, _)| p == phase),
+            "{phase}: {running:?}"
+        );
+    }
+    assert!(
+        running
+            .iter()
+            .any(|(p, s)| p == "boot (until healthy)" && *s > 0.0),
+        "{running:?}"
+    );
     assert!(steps
         .iter()
         .all(|s| s["seconds"].as_array().unwrap().len() == 1));
