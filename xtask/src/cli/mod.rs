@@ -38,26 +38,13 @@ pub fn parse(args: &[String]) -> Result<Command> {
     };
     let words = options::join_configure_args(&words);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    // `--unit-tests` may come without a value (all tests), so bpaf would take an empty one for
-    // none: an empty value is refused here, as for every other flag.
-    let empty_category = words.iter().enumerate().any(|(i, w)| {
-        *w == "--unit-tests=" || (*w == "--unit-tests" && words.get(i + 1) == Some(&""))
-    });
-    if empty_category {
-        return Err(Usage(usage_line(
-            "--unit-tests needs a value when one is given, and was given an empty one (an unset \
-             variable?): leave the value out to run every test",
-            words.first().copied(),
-        ))
-        .into());
-    }
-    // bpaf would say "`--native` cannot be used multiple times", which reads wrong.
-    if words.contains(&"--native") && words.contains(&"--container") {
-        return Err(Usage(usage_line(
-            "--native and --container exclude each other: choose where the build runs",
-            words.first().copied(),
-        ))
-        .into());
+    // What bpaf would misread, said by the concern whose flags they are.
+    let misread = [
+        crate::container::boot_test::misread_words(&words),
+        crate::plan::place::misread_words(&words),
+    ];
+    if let Some(why) = misread.into_iter().flatten().next() {
+        return Err(Usage(usage_line(why, words.first().copied())).into());
     }
     match options().run_inner(words.as_slice()) {
         Ok(command) => Ok(command),

@@ -412,6 +412,18 @@ pub struct SmokeFlags {
     pub sh: Shell,
 }
 
+/// `--unit-tests` may come without a value (all tests), so bpaf would take an empty one for
+/// none: an empty value is refused, as for every other flag (the line to say, before bpaf).
+pub fn misread_words(words: &[&str]) -> Option<&'static str> {
+    let empty = words.iter().enumerate().any(|(i, w)| {
+        *w == "--unit-tests=" || (*w == "--unit-tests" && words.get(i + 1) == Some(&""))
+    });
+    empty.then_some(
+        "--unit-tests needs a value when one is given, and was given an empty one (an unset \
+         variable?): leave the value out to run every test",
+    )
+}
+
 pub fn flags() -> impl Parser<SmokeFlags> {
     let tag = flag::tag("The image to check (default: asterisk:dev)").optional();
     let engine = place::engine_flag();

@@ -256,6 +256,13 @@ pub fn part(flags: &PlaceFlags, cx: &Cx) -> Result<Part> {
     Ok(place)
 }
 
+/// What the command line says that bpaf would misread (it would say "`--native` cannot be used
+/// multiple times"), as the line to say instead.
+pub fn misread_words(words: &[&str]) -> Option<&'static str> {
+    (words.contains(&"--native") && words.contains(&"--container"))
+        .then_some("--native and --container exclude each other: choose where the build runs")
+}
+
 /// Where the build runs, or the reason it cannot, as an error (`plan.place` is the part).
 pub fn required(part: &Part) -> Result<&Place> {
     part.as_ref().map_err(|why| anyhow::anyhow!(why.clone()))
