@@ -180,6 +180,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_cache() {
+        let cases = [
+            (
+                Some("/x"),
+                Some("/home/u"),
+                Some("/x/asterisk-xtask/downloads"),
+            ),
+            (
+                Some(""),
+                Some("/home/u"),
+                Some("/home/u/.cache/asterisk-xtask/downloads"),
+            ),
+            (
+                None,
+                Some("/home/u"),
+                Some("/home/u/.cache/asterisk-xtask/downloads"),
+            ),
+            // Relative values are ignored, as the XDG rules say.
+            (
+                Some("rel"),
+                Some("/home/u"),
+                Some("/home/u/.cache/asterisk-xtask/downloads"),
+            ),
+            (None, Some("home"), None),
+            (Some(""), Some(""), None),
+            (None, None, None),
+        ];
+        for (xdg, home, want) in cases {
+            assert_eq!(
+                user_cache(xdg, home)
+                    .map(|c| c.join("downloads"))
+                    .as_deref()
+                    .map(|p| p.as_str()),
+                want
+            );
+        }
+    }
+
+    #[test]
     fn cargo_runs_library_paths_are_taken_out() {
         let exe = Utf8Path::new("/w/target/debug");
         let root = Utf8Path::new("/r/toolchains/stable");

@@ -9,7 +9,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use super::concern::Cx;
 use super::flag;
 use super::paths::{check_apart, check_cache_apart_from_out, Near};
-use crate::infra::workspace::{absolute, user_cache};
+use crate::infra::workspace::{absolute, user_cache_of_env};
 
 /// The packages a build bundles, as Asterisk's configure can: pjproject (the SIP stack; a tree
 /// must say how to fetch it) and libjwt (STIR/SHAKEN's JSON Web Tokens; bundled when the tree
@@ -29,11 +29,6 @@ pub enum Network {
     Allowed,
     /// `--offline`: nothing touches the network; what is missing is an error.
     Off,
-}
-
-/// `$XDG_CACHE_HOME/asterisk-xtask/downloads`, else `~/.cache/asterisk-xtask/downloads`.
-fn default_dir(xdg_cache_home: Option<&str>, home: Option<&str>) -> Option<Utf8PathBuf> {
-    Some(user_cache(xdg_cache_home, home)?.join("downloads"))
 }
 
 /// What the flags say.
@@ -142,11 +137,10 @@ pub fn part(flags: &BundledFlags, cx: &Cx) -> Result<BundledPlan> {
 pub fn cache_dir(given: Option<&Utf8Path>) -> Result<Utf8PathBuf> {
     match given {
         Some(dir) => absolute(dir),
-        None => default_dir(
-            std::env::var("XDG_CACHE_HOME").ok().as_deref(),
-            std::env::var("HOME").ok().as_deref(),
-        )
-        .context("no download cache: set HOME or XDG_CACHE_HOME, or pass --download-cache DIR"),
+        // `$XDG_CACHE_HOME/asterisk-xtask/downloads`, else `~/.cache/asterisk-xtask/downloads`.
+        None => user_cache_of_env().map(|c| c.join("downloads")).context(
+            "no download cache: set HOME or XDG_CACHE_HOME to an absolute path, or pass --download-cache DIR",
+        ),
     }
 }
 
@@ -200,39 +194,6 @@ mod tests {
         ];
         for (without_pjproject, without, want) in cases {
             assert_eq!(packages(without_pjproject, &without), want, "{without:?}");
-        }
-    }
-
-    #[test]
-    fn the_default_cache() {
-        let cases = [
-            (
-                Some("/x"),
-                Some("/home/u"),
-                Some("/x/asterisk-xtask/downloads"),
-            ),
-            (
-                Some(""),
-                Some("/home/u"),
-                Some("/home/u/.cache/asterisk-xtask/downloads"),
-            ),
-            (
-                None,
-                Some("/home/u"),
-                Some("/home/u/.cache/asterisk-xtask/downloads"),
-            ),
-            // Relative values are ignored, as the XDG rules say.
-            (
-                Some("rel"),
-                Some("/home/u"),
-                Some("/home/u/.cache/asterisk-xtask/downloads"),
-            ),
-            (None, Some("home"), None),
-            (Some(""), Some(""), None),
-            (None, None, None),
-        ];
-        for (xdg, home, want) in cases {
-            assert_eq!(default_dir(xdg, home).as_deref().map(|p| p.as_str()), want);
         }
     }
 }
