@@ -46,14 +46,17 @@ impl Cmd {
         let last_line = AtomicU64::new(0);
         let stopped: Mutex<Option<String>> = Mutex::new(None);
         let stall = self.stall_limit.unwrap_or_else(|| limit(STALL_SECS));
-        let stop = |why: Option<String>| {
+        // `grace`: whether the program gets TERM_GRACE to end on SIGTERM. Only the watcher
+        // waits so: the reader must go on draining the output meanwhile, or a program that
+        // writes as it ends would block until killed.
+        let stop = |why: Option<String>, grace: bool| {
             for pid in reader.pids() {
                 // SAFETY: kill(2) on the process group the child leads.
                 unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGTERM) };
             }
             // A program that cleans up on SIGTERM (an xtask removing its build container, as
             // bench's are) is given a moment to: killed at once, it would leave the container.
-            let grace = Instant::now() + TERM_GRACE;
+            let grace = Instant::now() + if grace { TERM_GRACE } else { Duration::ZERO };
             while matches!(reader.try_wait(), Ok(None)) && Instant::now() < grace {
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -70,7 +73,7 @@ impl Cmd {
             scope.spawn(|| {
                 while !finished.load(Ordering::SeqCst) {
                     if interrupt::requested() {
-                        return stop(None);
+                        return stop(None, true);
                     }
                     // The reader may store a line's time after `elapsed` was taken: saturate.
                     let quiet = started
@@ -81,12 +84,12 @@ impl Cmd {
                             "printed nothing for {}s, so it looks stuck and was stopped ({} sets the limit)",
                             stall.as_secs(),
                             STALL_SECS.0
-                        )));
+                        )), true);
                     }
                     if let Some((path, bytes, reason)) = &self.file_limit {
                         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
                         if size > *bytes {
-                            return stop(Some(reason.clone()));
+                            return stop(Some(reason.clone()), true);
                         }
                     }
                     std::thread::sleep(Duration::from_millis(50));
@@ -96,7 +99,7 @@ impl Cmd {
                 last_line.store(started.elapsed().as_millis() as u64, Ordering::SeqCst);
                 if let Some((_, reason)) = self.stop_on.iter().find(|(p, _)| line.contains(p)) {
                     if !finished.swap(true, Ordering::SeqCst) {
-                        stop(Some(reason.to_string()));
+                        stop(Some(reason.to_string()), false);
                     }
                 }
                 on_line(line);
