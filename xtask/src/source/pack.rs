@@ -109,7 +109,18 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
         tree.fetch_tags()?;
     }
     let head = tree.head()?;
-    let facts = tree.version_facts(files.tracked_changes)?;
+    // describe and the commit count, from the target directory's memo when HEAD and the tags
+    // are as they were (a dry run keeps nothing); asked once, when needed.
+    let memo = super::git_memo::GitMemo::of(plan.target, &tree.root);
+    let asked = std::cell::OnceCell::new();
+    let described = || -> Result<super::git_memo::Described> {
+        if let Some(d) = asked.get() {
+            return Ok(Clone::clone(d));
+        }
+        let d = memo.describe(|| tree.git(), !plan.dry_run)?;
+        Ok(asked.get_or_init(|| d).clone())
+    };
+    let facts = tree.version_facts(files.tracked_changes, || Ok(described()?.describe))?;
     let asterisk_version = version::asterisk_version(&facts);
     if asterisk_version == version::UNKNOWN_VERSION && plan.rpm_version.is_none() {
         bail!("{}", tree.why_unknown());
@@ -192,7 +203,7 @@ pub fn pack(plan: &PackInputs, tree: &Tree, timer: &mut PhaseTimer) -> Result<Pa
     let source_date = date.epoch;
     let snapshot = match &head {
         Some(h) if facts.dot_version.is_none() && asterisk_version.starts_with("GIT-") => {
-            Some(tree.snapshot(h, version::mainline_branch(&facts))?)
+            Some(tree.snapshot(h, described()?.depth, version::mainline_branch(&facts))?)
         }
         _ => None,
     };

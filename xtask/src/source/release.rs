@@ -19,6 +19,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use super::date::MAX_AHEAD_SECS;
 use super::entries::{Entry, EntryKind};
+use super::tree_record::TreeRecord;
 use crate::infra::interrupt;
 use crate::infra::workspace::user_cache_of_env;
 
@@ -180,56 +181,41 @@ pub fn tree_digest(
 
 /// The record of a tree's last dirty build in a target directory.
 pub struct Ledger {
-    path: Utf8PathBuf,
+    record: TreeRecord,
 }
 
 impl Ledger {
     /// The record for `tree` in the target directory `target`.
     pub fn of(target: &Utf8Path, tree: &Utf8Path) -> Ledger {
-        let key = &crate::infra::digest::sha256_of_parts(&[tree.as_str().as_bytes()])[..16];
         Ledger {
-            path: target.join("xtask/releases").join(key),
+            record: TreeRecord::of(target, tree, "releases"),
         }
     }
 
     /// The last build's digest and time; None when there was none (or the record is unreadable,
     /// which only costs a new time).
     pub fn last(&self) -> Option<Stamped> {
-        parse(&std::fs::read_to_string(&self.path).ok()?)
+        parse(&self.record.read()?)
     }
 
     /// Records this build's digest and time, in one step.
     pub fn record(&self, stamped: &Stamped) -> Result<()> {
-        let dir = self.path.parent().context("the ledger has no directory")?;
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
-        let tmp = Utf8PathBuf::from(format!("{}.tmp-{}", self.path, std::process::id()));
-        std::fs::write(&tmp, format!("{} {}\n", stamped.digest, stamped.epoch))
-            .with_context(|| format!("writing {tmp}"))?;
-        std::fs::rename(&tmp, &self.path).with_context(|| format!("writing {}", self.path))
-    }
-}
-
-impl Ledger {
-    fn nvr_path(&self) -> Utf8PathBuf {
-        Utf8PathBuf::from(format!("{}.nvr", self.path))
+        self.record
+            .write(&format!("{} {}\n", stamped.digest, stamped.epoch))
     }
 
     /// The version-release and digest of the last build of this tree here, dirty or not.
     pub fn last_nvr(&self) -> Option<(String, String)> {
-        let text = std::fs::read_to_string(self.nvr_path()).ok()?;
+        let text = self.record.beside("nvr").read()?;
         let (nvr, digest) = text.trim().split_once(' ')?;
         Some((nvr.to_string(), digest.to_string()))
     }
 
     /// Records this build's version-release and digest, in one step.
     pub fn record_nvr(&self, nvr: &str, digest: &str) -> Result<()> {
-        let path = self.nvr_path();
-        let dir = path.parent().context("the ledger has no directory")?;
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
-        let tmp = Utf8PathBuf::from(format!("{path}.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, format!("{nvr} {digest}\n"))
-            .with_context(|| format!("writing {tmp}"))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("writing {path}"))
+        self.record
+            .beside("nvr")
+            .write(&format!("{nvr} {digest}\n"))
     }
 }
 

@@ -182,8 +182,6 @@ pub struct Head {
     pub commit: String,
     /// Committer time, seconds since the epoch.
     pub commit_time: i64,
-    /// `git rev-list --count HEAD`.
-    pub depth: u64,
 }
 
 impl Tree {
@@ -235,7 +233,7 @@ impl Tree {
         Ok(())
     }
 
-    /// HEAD's time and depth; None for a plain tree or a repository without commits.
+    /// HEAD and its time; None for a plain tree or a repository without commits.
     pub fn head(&self) -> Result<Option<Head>> {
         if self.kind == TreeKind::Plain {
             return Ok(None);
@@ -254,17 +252,9 @@ impl Tree {
             .split_once(' ')
             .context("reading HEAD's commit")?;
         let commit_time = time.parse().context("reading HEAD's commit time")?;
-        let depth = self
-            .git()
-            .args(["rev-list", "--count", "HEAD"])
-            .read()?
-            .trim()
-            .parse()
-            .context("counting HEAD's commits")?;
         Ok(Some(Head {
             commit: commit.to_string(),
             commit_time,
-            depth,
         }))
     }
 
@@ -302,8 +292,9 @@ impl Tree {
         format!("make_version calls {} {UNKNOWN_VERSION}: {why}", self.root)
     }
 
-    /// What a snapshot's RPM version is ordered by: HEAD, its depth, the repository's tags.
-    pub fn snapshot(&self, head: &Head, mainline: String) -> Result<Snapshot> {
+    /// What a snapshot's RPM version is ordered by: HEAD, its depth (`git rev-list --count
+    /// HEAD`), the repository's tags.
+    pub fn snapshot(&self, head: &Head, depth: u64, mainline: String) -> Result<Snapshot> {
         let shallow = self
             .git()
             .args(["rev-parse", "--is-shallow-repository"])
@@ -323,14 +314,19 @@ impl Tree {
             mainline,
             commit: head.commit.clone(),
             commit_time: head.commit_time,
-            depth: head.depth,
+            depth,
             shallow,
             tags: parse_tags(&listed),
         })
     }
 
-    /// What `build_tools/make_version` looks at. `tracked_changes` is git's dirty state.
-    pub fn version_facts(&self, tracked_changes: bool) -> Result<super::version::TreeFacts> {
+    /// What `build_tools/make_version` looks at. `tracked_changes` is git's dirty state;
+    /// `described` gives `git describe --long --always --tags` (see `git_memo`).
+    pub fn version_facts(
+        &self,
+        tracked_changes: bool,
+        described: impl Fn() -> Result<String>,
+    ) -> Result<super::version::TreeFacts> {
         let read = |name: &str| crate::infra::regular::read_to_string(&self.root.join(name));
         let dot_version = match read(".version") {
             Ok(text) => Some(check_dot_version(&self.root, text)?),
@@ -377,16 +373,7 @@ impl Tree {
         }
         // `--dirty=M` would refresh (write) the index; the dirty state comes from `git status`
         // run without optional locks instead, which is the same test.
-        let describe = self
-            .git()
-            .args(["describe", "--long", "--always", "--tags"])
-            .read()
-            .context("running git describe")?;
-        facts.describe = format!(
-            "{}{}",
-            describe.trim_end(),
-            if tracked_changes { "M" } else { "" }
-        );
+        facts.describe = format!("{}{}", described()?, if tracked_changes { "M" } else { "" });
         Ok(facts)
     }
 }
