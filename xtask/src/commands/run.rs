@@ -16,21 +16,41 @@ use crate::source::tree::Tree;
 
 pub fn run(flags: RunFlags, ws: &Workspace) -> Result<()> {
     let mut timer = PhaseTimer::default();
-    // A --config that is no directory, and a --tag that names another tree's image, are refused
-    // before anything is built.
+    // A --config that is no directory, a --tag that names another tree's image and a run
+    // attached to this tree's container are refused before anything is built.
     dev_container::check_config(&flags.container)?;
+    let rpm = &flags.image.rpm;
+    let engine = Engine::ready(
+        rpm.core.sh,
+        rpm.place.engine.as_deref(),
+        "to run the image with",
+        false,
+    )?;
+    let tree = Tree::locate(rpm.core.sh, rpm.core.source.as_deref(), &ws.root)?;
     if let Some(tag) = flags.image.tags.first() {
-        let rpm = &flags.image.rpm;
-        let engine = Engine::ready(
-            rpm.core.sh,
-            rpm.place.engine.as_deref(),
-            "to run the image with",
-            false,
-        )?;
-        let tree = Tree::locate(rpm.core.sh, rpm.core.source.as_deref(), &ws.root)?;
         dev_container::check_image_tree(&engine, tag, &tree)?;
     }
-    let Some(made) = steps::image(&flags.image, ws, &mut timer, true)? else {
+    // What an earlier run of the tree left is removed while the build runs: the engine takes
+    // seconds to take down a published RTP range.
+    let left = match rpm.core.sh.dry_run {
+        true => None,
+        false => Some(dev_container::Leftovers::of(&engine, &tree)?),
+    };
+    let made = std::thread::scope(|scope| {
+        let removing = left.as_ref().filter(|l| !l.names().is_empty()).map(|l| {
+            eprintln!(
+                "run: replacing {}, which an earlier run of this tree started (removed while the build runs)",
+                l.names().join(", ")
+            );
+            scope.spawn(|| l.remove())
+        });
+        let made = steps::image(&flags.image, ws, &mut timer, true);
+        if let Some(removing) = removing {
+            let _ = removing.join();
+        }
+        made
+    })?;
+    let Some(made) = made else {
         eprintln!("dry run: would start the image and attach its console");
         return Ok(());
     };

@@ -413,44 +413,81 @@ fn interrupted_or(e: anyhow::Error, name: &str) -> anyhow::Error {
     }
 }
 
-/// The container an earlier run of this tree left: replaced, unless a run is attached to it.
-fn replace_earlier(engine: &Engine, name: &RunName) -> Result<()> {
-    let listed = engine
-        .cmd()
-        .args([
-            "ps",
-            "-a",
-            "--filter",
-            &format!("label={RUN_LABEL}={}", name.id),
-            "--format",
-            &format!(
-                "{{{{.Names}}}}\t{{{{.Label \"{OWNER_LABEL}\"}}}}\t{{{{.Label \"{COPY_LABEL}\"}}}}"
-            ),
-        ])
-        .read()
-        .context("listing this tree's run containers")?;
-    for line in listed.lines().filter(|l| !l.trim().is_empty()) {
-        let mut f = line.split('\t');
-        let (container, owner, copy) = (
-            f.next().unwrap_or_default(),
-            f.next().unwrap_or_default(),
-            f.next().unwrap_or_default(),
-        );
-        match earlier(owner, &hostname(), alive) {
-            Earlier::Attached(pid) => bail!(
-                "another cargo xtask run (pid {pid}) is attached to {container}, this tree's container: leave its console (exit) first, or stop it ({} rm -f -v {container})",
-                engine.program
-            ),
-            Earlier::Replace => {
-                eprintln!("run: replacing {container}, which an earlier run of this tree started");
-                engine.remove_container(container);
-                // Only the copies runs make, under the temporary directory.
-                if is_run_copy(Utf8Path::new(copy)) {
-                    let _ = std::fs::remove_dir_all(copy);
-                }
+/// The containers earlier runs of a tree left (detached, or whose xtask is gone), found before
+/// anything is built so that an attached run is refused at once, and removed while the build
+/// runs (removing one that publishes the RTP range takes the engine seconds).
+pub struct Leftovers<'a> {
+    engine: &'a Engine,
+    /// (container, the copy of `--config` it mounts).
+    found: Vec<(String, String)>,
+}
+
+impl<'a> Leftovers<'a> {
+    /// What earlier runs of `tree` left; an error when a run is attached to its container.
+    pub fn of(engine: &'a Engine, tree: &Tree) -> Result<Leftovers<'a>> {
+        let name = RunName::of(&tree_label(tree));
+        Leftovers::named(engine, &name)
+    }
+
+    fn named(engine: &'a Engine, name: &RunName) -> Result<Leftovers<'a>> {
+        let listed = engine
+            .cmd()
+            .args([
+                "ps",
+                "-a",
+                "--filter",
+                &format!("label={RUN_LABEL}={}", name.id),
+                "--format",
+                &format!(
+                    "{{{{.Names}}}}\t{{{{.Label \"{OWNER_LABEL}\"}}}}\t{{{{.Label \"{COPY_LABEL}\"}}}}"
+                ),
+            ])
+            .read()
+            .context("listing this tree's run containers")?;
+        let mut found = Vec::new();
+        for line in listed.lines().filter(|l| !l.trim().is_empty()) {
+            let mut f = line.split('\t');
+            let (container, owner, copy) = (
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+            );
+            if let Earlier::Attached(pid) = earlier(owner, &hostname(), alive) {
+                bail!(
+                    "another cargo xtask run (pid {pid}) is attached to {container}, this tree's container: leave its console (exit) first, or stop it ({} rm -f -v {container})",
+                    engine.program
+                );
+            }
+            found.push((container.to_string(), copy.to_string()));
+        }
+        Ok(Leftovers { engine, found })
+    }
+
+    /// The containers found.
+    pub fn names(&self) -> Vec<&str> {
+        self.found.iter().map(|(c, _)| c.as_str()).collect()
+    }
+
+    /// Removes the containers with their anonymous volumes, and the copies of `--config` runs
+    /// made for them.
+    pub fn remove(&self) {
+        for (container, copy) in &self.found {
+            self.engine.remove_container(container);
+            // Only the copies runs make, under the temporary directory.
+            if is_run_copy(Utf8Path::new(copy)) {
+                let _ = std::fs::remove_dir_all(copy);
             }
         }
     }
+}
+
+/// The container an earlier run of this tree left: replaced, unless a run is attached to it.
+fn replace_earlier(engine: &Engine, name: &RunName) -> Result<()> {
+    let left = Leftovers::named(engine, name)?;
+    for container in left.names() {
+        eprintln!("run: replacing {container}, which an earlier run of this tree started");
+    }
+    left.remove();
     Ok(())
 }
 

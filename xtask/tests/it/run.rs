@@ -231,7 +231,7 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
     assert_eq!(started(&again), name);
     assert!(
         again.stderr.contains(&format!(
-            "run: replacing {name}, which an earlier run of this tree started"
+            "run: replacing {name}, which an earlier run of this tree started (removed while the build runs)"
         )),
         "{}",
         again.stderr
@@ -301,6 +301,12 @@ fn run_starts_the_tree_replaces_attaches_and_leaves_nothing() {
     }
     let refused = xtask(&run_args(&tree, &out, &tag, &["--detach"]), &target, &env);
     assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    // Refused before anything was packed or built.
+    assert!(
+        !refused.stderr.contains("packages: ") && !refused.stderr.contains("version: "),
+        "{}",
+        refused.stderr
+    );
     assert!(
         refused.error().contains(&format!(
             "is attached to {name}, this tree's container: leave its console (exit) first"
